@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { Cache } from './cache/cache';
+import type { Settings } from './config';
+import type { Database } from './db/database';
+import { healthRoutes } from './http/health';
+import { spaRoutes } from './http/spa';
+import { contextFactory } from './trpc/context';
+import { appRouter } from './trpc/router';
+
+export interface AppDeps {
+  settings: Settings;
+  db: Database;
+  cache: Cache;
+  logger: Logger;
+  /** Directory of the built SPA (index.html and assets/). */
+  webDir: string;
+}
+
+/** Largest tRPC request body; larger ones get 413. */
+export const TRPC_MAX_BODY_BYTES = 256 * 1024;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the host; never listens (that is main.ts). */
+export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Express {
+  const app = express();
+  const https = settings.publicUrl.protocol === 'https:';
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: https ? [] : null,
+        },
+      },
+      strictTransportSecurity: https,
+    }),
+  );
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Paths only: query strings can carry codes and states, headers carry cookies.
+      serializers: {
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use(healthRoutes({ db, cache }));
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: contextFactory({ settings, cache, em: db.orm.em }),
+      maxBodySize: TRPC_MAX_BODY_BYTES,
+      onError: ({ error, path, req }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
+      },
+    }),
+  );
+  app.use(spaRoutes(webDir));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'Not found', path: req.path });
+  });
+
+  const onError: ErrorRequestHandler = (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) req.log.error({ err: error }, 'Unhandled error');
+    res.status(status).json({
+      error: status === 500 ? 'Internal server error' : String(error.message ?? 'Bad request'),
+      requestId: req.id,
+    });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,185 @@
+import { LRUCache } from 'lru-cache';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * The one cache of the app: Redis when MREG_REDIS_URL is set, an in-process LRU otherwise. Keys are
+ * namespaced (`mreg:<area>:<id>`); values are JSON. A Redis failure is logged and answers as a miss:
+ * callers always have the database to fall back to.
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
+  /** The cached value, or the loader's, stored for `ttlSeconds`. `undefined` from the loader is not stored. */
+  getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
+  /** Throws when the backing store does not answer (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CacheOptions {
+  redisUrl: string | undefined;
+  logger: Logger;
+  /** Key namespace; `mreg` in the app, a unique one per test file. */
+  namespace?: string;
+  /** Entries kept by the in-process cache. */
+  maxEntries?: number;
+  /** Least time between two logged Redis failures. */
+  errorLogIntervalMs?: number;
+}
+
+/** Fail fast (STACK.md): a dead or hung Redis costs at most a few hundred milliseconds per command. */
+export const REDIS_OPTIONS = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  commandTimeout: 300,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+} as const;
+
+abstract class BaseCache implements Cache {
+  abstract readonly kind: 'redis' | 'memory';
+  protected constructor(protected readonly namespace: string) {}
+  abstract get<T>(key: string): Promise<T | undefined>;
+  abstract set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  abstract delete(...keys: string[]): Promise<void>;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  protected key(key: string): string {
+    return `${this.namespace}:${key}`;
+  }
+
+  async getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {
+    const cached = await this.get<T>(key);
+    if (cached !== undefined) return cached;
+    const value = await loader();
+    if (value !== undefined) await this.set(key, value, ttlSeconds);
+    return value;
+  }
+}
+
+class MemoryCache extends BaseCache {
+  readonly kind = 'memory';
+  private readonly lru: LRUCache<string, { json: string }>;
+
+  constructor(namespace: string, maxEntries: number) {
+    super(namespace);
+    this.lru = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const entry = this.lru.get(this.key(key));
+    return entry === undefined ? undefined : (JSON.parse(entry.json) as T);
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (ttlSeconds <= 0) return;
+    // Stored as JSON so callers get a copy, exactly as from Redis.
+    this.lru.set(this.key(key), { json: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+  }
+
+  async delete(...keys: string[]): Promise<void> {
+    for (const key of keys) this.lru.delete(this.key(key));
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.lru.clear();
+  }
+}
+
+class RedisCache extends BaseCache {
+  readonly kind = 'redis';
+  private lastLogged = 0;
+  private suppressed = 0;
+
+  constructor(
+    namespace: string,
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    private readonly errorLogIntervalMs: number,
+  ) {
+    super(namespace);
+    redis.on('error', (error) => this.failed('connection', error));
+  }
+
+  /** Logs at most one line per interval, with the count of failures left unlogged. */
+  private failed(operation: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastLogged < this.errorLogIntervalMs) {
+      this.suppressed++;
+      return;
+    }
+    this.logger.warn(
+      { operation, err: error instanceof Error ? error.message : String(error), suppressed: this.suppressed },
+      'Redis unavailable; answering from the database',
+    );
+    this.lastLogged = now;
+    this.suppressed = 0;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    try {
+      const json = await this.redis.get(this.key(key));
+      return json === null ? undefined : (JSON.parse(json) as T);
+    } catch (error) {
+      this.failed('get', error);
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (ttlSeconds <= 0) return;
+    try {
+      await this.redis.set(this.key(key), JSON.stringify(value), 'EX', Math.ceil(ttlSeconds));
+    } catch (error) {
+      this.failed('set', error);
+    }
+  }
+
+  async delete(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.redis.del(...keys.map((key) => this.key(key)));
+    } catch (error) {
+      this.failed('delete', error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+export async function createCache({
+  redisUrl,
+  logger,
+  namespace = 'mreg',
+  maxEntries = 50_000,
+  errorLogIntervalMs = 10_000,
+}: CacheOptions): Promise<Cache> {
+  const log = logger.child({ component: 'cache' });
+  if (redisUrl === undefined) return new MemoryCache(namespace, maxEntries);
+  const redis = new Redis(redisUrl, REDIS_OPTIONS);
+  const cache = new RedisCache(namespace, redis, log, errorLogIntervalMs);
+  try {
+    await redis.connect();
+  } catch (error) {
+    // Start anyway: requests fall back to the database and ioredis keeps reconnecting.
+    log.warn({ err: (error as Error).message }, 'Redis did not answer at start; continuing without it until it does');
+  }
+  return cache;
+}

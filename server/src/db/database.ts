@@ -1,0 +1,77 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { initOrm } from './orm';
+
+export interface Database {
+  orm: MikroORM;
+  embedded: boolean;
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+  /** Resolves when the database answers `select 1` within the time limit. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL server; without it, embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logger: Logger;
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function openDatabase({ databaseUrl, dataDir, logger }: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  if (databaseUrl === undefined) embedded = await openEmbeddedDatabase(dataDir);
+  const log = logger.child({ component: 'orm' });
+  let orm: MikroORM;
+  try {
+    orm = await initOrm({
+      clientUrl: embedded?.url ?? databaseUrl!,
+      embedded: embedded !== undefined,
+      log: (message) => log.debug(message),
+    });
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+  if (!(await orm.isConnected())) {
+    await orm.close(true);
+    await embedded?.close();
+    throw new Error(`Cannot connect to the database${databaseUrl ? ` at ${redactUrl(databaseUrl)}` : ''}`);
+  }
+
+  return {
+    orm,
+    embedded: embedded !== undefined,
+    async migrate() {
+      const applied = await orm.getMigrator().up();
+      return applied.map((m) => m.name);
+    },
+    async ping(timeoutMs = 2000) {
+      await withTimeout(orm.em.getConnection().execute('select 1'), timeoutMs, 'The database');
+    },
+    async close() {
+      try {
+        await orm.close(true);
+      } finally {
+        await embedded?.close();
+      }
+    },
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

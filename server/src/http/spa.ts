@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import express, { Router } from 'express';
+
+const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MREG</title></head>
+<body><h1>The MREG web app is not built</h1>
+<p>Run <code>pnpm build</code> and restart, or use <code>pnpm dev</code> and open the Vite address it prints.</p></body></html>`;
+
+/**
+ * The built SPA (Epic Stack order): hashed assets cached for a year, other files as they are, and
+ * index.html for HTML navigations without a file extension. Anything else falls through to the 404.
+ */
+export function spaRoutes(webDir: string): Router {
+  const routes = Router();
+  const indexHtml = join(webDir, 'index.html');
+
+  routes.use(
+    '/assets',
+    express.static(join(webDir, 'assets'), {
+      immutable: true,
+      maxAge: '1y',
+      index: false,
+      fallthrough: true,
+    }),
+  );
+  routes.use(express.static(webDir, { index: false, maxAge: 0 }));
+  routes.use((req, res, next) => {
+    const isNavigation =
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      extname(req.path) === '' &&
+      !req.path.startsWith('/assets/') &&
+      req.accepts(['html', 'json']) === 'html';
+    if (!isNavigation) return next();
+    res.set('Cache-Control', 'no-cache');
+    if (!existsSync(indexHtml)) return res.status(503).type('html').send(NOT_BUILT);
+    res.sendFile(indexHtml);
+  });
+  return routes;
+}

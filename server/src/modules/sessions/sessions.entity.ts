@@ -1,0 +1,24 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { User } from '../users/users.entity';
+
+/**
+ * A server-side browser session. The column names follow the enhanced-authentication plan, but
+ * `session_token` and `oauth_token_hash` hold SHA-256 digests: raw tokens are never stored.
+ */
+export const EnhancedSession = defineEntity({
+  name: 'EnhancedSession',
+  tableName: 'enhanced_sessions',
+  properties: (p) => ({
+    id: p.uuid().primary().defaultRaw('gen_random_uuid()').onCreate(() => crypto.randomUUID()),
+    user: p.manyToOne(User).ref().deleteRule('cascade').index(),
+    sessionTokenHash: p.string().length(255).name('session_token').unique(),
+    oauthTokenHash: p.string().length(255),
+    userAgent: p.string().length(500).nullable(),
+    ipAddress: p.string().length(45).nullable(),
+    tenantContext: p.json<Record<string, unknown>>().onCreate(() => ({})),
+    lastActivity: p.datetime().defaultRaw('now()').onCreate(() => new Date()).index(),
+    expiresAt: p.datetime().index(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  }),
+});
+export type IEnhancedSession = InferEntity<typeof EnhancedSession>;

@@ -1,0 +1,22 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { User } from '../users/users.entity';
+import { Tenant } from './tenants.entity';
+
+export const MEMBERSHIP_ROLES = ['admin', 'member', 'viewer'] as const;
+
+export const UserTenantMembership = defineEntity({
+  name: 'UserTenantMembership',
+  tableName: 'user_tenant_memberships',
+  properties: (p) => ({
+    id: p.uuid().primary().defaultRaw('gen_random_uuid()').onCreate(() => crypto.randomUUID()),
+    user: p.manyToOne(User).ref().deleteRule('cascade').index(),
+    tenant: p.manyToOne(Tenant).ref().deleteRule('cascade').index(),
+    role: p.enum([...MEMBERSHIP_ROLES]).default('member'),
+    permissions: p.json<string[]>().onCreate(() => []),
+    isActive: p.boolean().default(true).index(),
+    joinedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    lastActive: p.datetime().nullable(),
+  }),
+  uniques: [{ properties: ['user', 'tenant'] }],
+});
+export type IUserTenantMembership = InferEntity<typeof UserTenantMembership>;
