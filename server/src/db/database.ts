@@ -18,6 +18,8 @@ export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   logger: Logger;
+  /** Overrides the pool size: 10 for a server, 1 for embedded PGlite. */
+  poolMax?: number;
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -28,7 +30,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function openDatabase({ databaseUrl, dataDir, logger }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   if (databaseUrl === undefined) embedded = await openEmbeddedDatabase(dataDir);
   const log = logger.child({ component: 'orm' });
@@ -36,7 +38,7 @@ export async function openDatabase({ databaseUrl, dataDir, logger }: DatabaseOpt
   try {
     orm = await initOrm({
       clientUrl: embedded?.url ?? databaseUrl!,
-      embedded: embedded !== undefined,
+      poolMax: poolMax ?? (embedded ? 1 : 10),
       log: (message) => log.debug(message),
     });
   } catch (error) {

@@ -11,13 +11,13 @@ export const entities = [Tenant, User, UserProfile, EnhancedSession, UserPrefere
 
 export interface OrmOptions {
   clientUrl: string;
-  /** Embedded PGlite serves one connection at a time (STACK.md). */
-  embedded: boolean;
+  /** 10 for a PostgreSQL server; 1 for embedded PGlite, which serves one connection (STACK.md). */
+  poolMax: number;
   /** Receives MikroORM's own log lines (queries only when debugging). */
   log?: (message: string) => void;
 }
 
-export function ormConfig({ clientUrl, embedded, log }: OrmOptions): Options {
+export function ormConfig({ clientUrl, poolMax, log }: OrmOptions): Options {
   return {
     clientUrl,
     entities,
@@ -26,9 +26,7 @@ export function ormConfig({ clientUrl, embedded, log }: OrmOptions): Options {
     ensureDatabase: false,
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
-    pool: embedded
-      ? { min: 0, max: 1, acquireTimeoutMillis: 5000 }
-      : { min: 0, max: 10, acquireTimeoutMillis: 5000 },
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5000 },
     driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
     migrations: {
       migrationsList,

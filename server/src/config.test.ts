@@ -1,0 +1,196 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, featuresOf, parseSettings, readEnvironment } from './config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseSettings(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseSettings', () => {
+  it("uses the plan's defaults and the embedded defaults when nothing is set", () => {
+    const s = parseSettings({}, '/srv/mreg');
+    expect(s).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 8000,
+      dataDir: '/srv/mreg/.data',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+      entra: undefined,
+      allowedTenants: [],
+      fastmcp: {
+        enhancedAuthEnabled: true,
+        userProfilesEnabled: true,
+        sessionManagementEnhanced: true,
+        sessionExpireHours: 24,
+        sessionRefreshThresholdHours: 2,
+        sessionCleanupIntervalSeconds: 3600,
+        profileCacheTtlSeconds: 3600,
+        preferencesStorage: 'database',
+        avatarStorageEnabled: true,
+        tenantSwitchingEnabled: true,
+        tenantContextCaching: true,
+        roleBasedUiEnabled: true,
+      },
+      warnings: [],
+    });
+    expect(s.publicUrl.href).toBe('http://127.0.0.1:8000/');
+    expect(featuresOf(s).signIn).toBe('development');
+  });
+
+  it('reads every variable', () => {
+    const s = parseSettings({
+      MREG_ENV: 'production',
+      MREG_HOST: '0.0.0.0',
+      MREG_PORT: '9000',
+      MREG_PUBLIC_URL: 'https://mreg.example.com',
+      MREG_DATA_DIR: '/var/lib/mreg',
+      MREG_DATABASE_URL: 'postgresql://mreg:secret@db:5432/mreg',
+      MREG_REDIS_URL: 'redis://cache:6379/1',
+      MREG_LOG_LEVEL: 'warn',
+      MREG_AZURE_TENANT_ID: 'tid-1',
+      MREG_AZURE_CLIENT_ID: 'client-1',
+      MREG_AZURE_CLIENT_SECRET: 's3cret',
+      MREG_AZURE_ALLOWED_TENANTS: 'tid-1, tid-2,',
+      MREG_FASTMCP_ENHANCED_AUTH_ENABLED: '0',
+      MREG_FASTMCP_USER_PROFILES_ENABLED: 'false',
+      MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: '1',
+      MREG_FASTMCP_SESSION_EXPIRE_HOURS: '8',
+      MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: '1',
+      MREG_FASTMCP_SESSION_CLEANUP_INTERVAL: '60',
+      MREG_FASTMCP_PROFILE_CACHE_TTL: '120',
+      MREG_FASTMCP_PREFERENCES_STORAGE: 'both',
+      MREG_FASTMCP_AVATAR_STORAGE_ENABLED: 'false',
+      MREG_FASTMCP_TENANT_SWITCHING_ENABLED: 'false',
+      MREG_FASTMCP_TENANT_CONTEXT_CACHING: 'false',
+      MREG_FASTMCP_ROLE_BASED_UI_ENABLED: 'false',
+    });
+    expect(s.env).toBe('production');
+    expect(s.port).toBe(9000);
+    expect(s.publicUrl.href).toBe('https://mreg.example.com/');
+    expect(s.dataDir).toBe('/var/lib/mreg');
+    expect(s.entra).toEqual({ tenantId: 'tid-1', clientId: 'client-1', clientSecret: 's3cret' });
+    expect(s.allowedTenants).toEqual(['tid-1', 'tid-2']);
+    expect(s.fastmcp).toEqual({
+      enhancedAuthEnabled: false,
+      userProfilesEnabled: false,
+      sessionManagementEnhanced: true,
+      sessionExpireHours: 8,
+      sessionRefreshThresholdHours: 1,
+      sessionCleanupIntervalSeconds: 60,
+      profileCacheTtlSeconds: 120,
+      preferencesStorage: 'both',
+      avatarStorageEnabled: false,
+      tenantSwitchingEnabled: false,
+      tenantContextCaching: false,
+      roleBasedUiEnabled: false,
+    });
+    expect(featuresOf(s)).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
+  });
+
+  it('names the variable, the bad value and what is allowed', () => {
+    expect(problems({ MREG_FASTMCP_PREFERENCES_STORAGE: 'disk' })).toEqual([
+      'MREG_FASTMCP_PREFERENCES_STORAGE: "disk" is not one of database, redis, both',
+    ]);
+    expect(problems({ MREG_ENV: 'staging' })).toEqual([
+      'MREG_ENV: "staging" is not one of development, test, production',
+    ]);
+    expect(problems({ MREG_PORT: 'eighty' })).toEqual(['MREG_PORT: "eighty" is not a whole number']);
+    expect(problems({ MREG_PORT: '70000' })).toEqual(['MREG_PORT: 70000 is too large; the maximum is 65535']);
+    expect(problems({ MREG_FASTMCP_SESSION_EXPIRE_HOURS: '0' })).toEqual([
+      'MREG_FASTMCP_SESSION_EXPIRE_HOURS: 0 is too small; the minimum is 1',
+    ]);
+    expect(problems({ MREG_DATABASE_URL: 'mysql://db/mreg' })).toEqual([
+      'MREG_DATABASE_URL: "mysql://db/mreg" is not a URL starting with postgres:// or postgresql://',
+    ]);
+    expect(problems({ MREG_REDIS_URL: 'localhost:6379' })).toEqual([
+      'MREG_REDIS_URL: "localhost:6379" is not a URL starting with redis:// or rediss://',
+    ]);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    expect(problems({ MREG_LOG_LEVEL: 'loud', MREG_FASTMCP_AVATAR_STORAGE_ENABLED: 'yes', MREG_PORT: '-1' })).toEqual([
+      'MREG_PORT: "-1" is not a whole number',
+      'MREG_LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
+      'MREG_FASTMCP_AVATAR_STORAGE_ENABLED: "yes" is not a boolean; use true, false, 1 or 0',
+    ]);
+  });
+
+  it.each(['true', '1'])('accepts %s as true', (value) => {
+    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).fastmcp.roleBasedUiEnabled).toBe(true);
+  });
+
+  it.each(['false', '0'])('accepts %s as false', (value) => {
+    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).fastmcp.roleBasedUiEnabled).toBe(false);
+  });
+
+  it.each(['TRUE', 'yes', 'on', 'False', '2'])('refuses %s as a boolean', (value) => {
+    expect(problems({ MREG_FASTMCP_TENANT_SWITCHING_ENABLED: value })).toEqual([
+      `MREG_FASTMCP_TENANT_SWITCHING_ENABLED: "${value}" is not a boolean; use true, false, 1 or 0`,
+    ]);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(parseSettings({ MREG_DATABASE_URL: '', MREG_PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 8000 });
+  });
+
+  it('needs the three Entra ID variables together', () => {
+    expect(problems({ MREG_AZURE_CLIENT_ID: 'client-1' })).toEqual([
+      'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_SECRET: missing; Entra ID needs MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET together',
+    ]);
+  });
+
+  it('refuses production without Entra ID', () => {
+    expect(problems({ MREG_ENV: 'production' })).toEqual([
+      'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET: missing; production needs Entra ID (the development sign-in provider is not served in production)',
+    ]);
+  });
+
+  it('refuses Redis preference storage without Redis', () => {
+    expect(problems({ MREG_FASTMCP_PREFERENCES_STORAGE: 'redis' })).toEqual([
+      'MREG_FASTMCP_PREFERENCES_STORAGE: "redis" needs Redis; set MREG_REDIS_URL or use database',
+    ]);
+    expect(parseSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: 'redis', MREG_REDIS_URL: 'redis://127.0.0.1:6379' }).fastmcp.preferencesStorage).toBe('redis');
+  });
+
+  it('refuses a refresh threshold that is not shorter than the session', () => {
+    expect(problems({ MREG_FASTMCP_SESSION_EXPIRE_HOURS: '2' })).toEqual([
+      'MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: 2 must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (2)',
+    ]);
+  });
+
+  it('warns about unknown MREG_ variables but not about the test and bench harness ones', () => {
+    const s = parseSettings({ MREG_FASTMCP_SESION_EXPIRE_HOURS: '4', MREG_TEST_DATABASE_URL: 'x', MREG_BENCH_REDIS_URL: 'y', PATH: '/bin' });
+    expect(s.warnings).toEqual([
+      'MREG_FASTMCP_SESION_EXPIRE_HOURS: unknown variable, ignored (check the spelling against .env.example)',
+    ]);
+  });
+
+  it('uses 127.0.0.1 in the default public URL when listening on every interface', () => {
+    expect(parseSettings({ MREG_HOST: '0.0.0.0', MREG_PORT: '8080' }).publicUrl.href).toBe('http://127.0.0.1:8080/');
+  });
+});
+
+describe('readEnvironment', () => {
+  it('reads .env and lets the real environment win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mreg-env-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, '# comment\nMREG_PORT=9100\nMREG_LOG_LEVEL=debug\nMREG_FASTMCP_PROFILE_CACHE_TTL="60"\n');
+    const env = readEnvironment({ MREG_PORT: '9200' }, file);
+    expect(env).toMatchObject({ MREG_PORT: '9200', MREG_LOG_LEVEL: 'debug', MREG_FASTMCP_PROFILE_CACHE_TTL: '60' });
+    expect(parseSettings(env).port).toBe(9200);
+  });
+
+  it('works without a .env file', () => {
+    expect(readEnvironment({ MREG_PORT: '1' }, '/nonexistent/.env')).toEqual({ MREG_PORT: '1' });
+  });
+});

@@ -1,0 +1,207 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ForeignKeyConstraintViolationException,
+  UniqueConstraintViolationException,
+  type EntityManager,
+} from '@mikro-orm/postgresql';
+import { captureLogger, createDatabaseTarget, databaseMode, type DatabaseTarget } from '../testing/harness';
+import { openDatabase, type Database } from './database';
+import { lockDataDir, openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { Tenant } from '../modules/tenants/tenants.entity';
+import { UserTenantMembership } from '../modules/tenants/memberships.entity';
+import { User, UserProfile } from '../modules/users/users.entity';
+import { EnhancedSession } from '../modules/sessions/sessions.entity';
+import { UserPreference } from '../modules/preferences/preferences.entity';
+
+const TABLES = ['enhanced_sessions', 'tenants', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
+
+let target: DatabaseTarget;
+let db: Database;
+
+const open = () => openDatabase({ ...target, logger: captureLogger().logger });
+
+async function tables(em: EntityManager): Promise<string[]> {
+  const rows = await em.execute<{ table_name: string }[]>(
+    `select table_name from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations' order by 1`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+async function seedUser(em: EntityManager, suffix = '1') {
+  const tenant = em.create(Tenant, { id: `tid-${suffix}`, name: `Tenant ${suffix}` });
+  const user = em.create(User, { externalId: `oid-${suffix}`, email: `u${suffix}@contoso.test`, name: `User ${suffix}`, homeTenant: tenant });
+  em.create(UserProfile, { user, displayName: 'Ada' });
+  em.create(EnhancedSession, { user, sessionTokenHash: `hash-${suffix}`, oauthTokenHash: 'x', expiresAt: new Date(Date.now() + 3_600_000) });
+  em.create(UserPreference, { user, category: 'ui', key: 'theme', value: 'dark' });
+  em.create(UserTenantMembership, { user, tenant, role: 'admin' });
+  await em.flush();
+  return { tenant, user };
+}
+
+beforeEach(async () => {
+  target = await createDatabaseTarget();
+  db = await open();
+});
+
+afterEach(async () => {
+  await db.close();
+  await target.drop();
+});
+
+describe(`database (${databaseMode})`, () => {
+  it('migrates up, down and up again', async () => {
+    const em = db.orm.em.fork();
+    expect(await db.migrate()).toEqual(['Migration20261127000001_base', 'Migration20261127000002_enhanced_auth']);
+    expect(await tables(em)).toEqual(TABLES);
+    expect(await db.migrate()).toEqual([]);
+
+    const migrator = db.orm.getMigrator();
+    await migrator.down();
+    expect(await tables(em)).toEqual(['tenants', 'users']);
+    await migrator.down();
+    expect(await tables(em)).toEqual([]);
+    expect(await migrator.getExecutedMigrations()).toEqual([]);
+
+    expect(await db.migrate()).toHaveLength(2);
+    expect(await tables(em)).toEqual(TABLES);
+    await seedUser(em);
+  });
+
+  it('indexes every foreign-key column', async () => {
+    await db.migrate();
+    const rows = await db.orm.em.fork().execute<{ table_name: string; column_name: string; indexed: boolean }[]>(`
+      select c.conrelid::regclass::text as table_name, a.attname as column_name,
+             exists (select 1 from pg_index i where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1]) as indexed
+        from pg_constraint c
+        join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+       where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+       order by 1, 2`);
+    expect(rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
+      'enhanced_sessions.user_id',
+      'user_preferences.user_id',
+      'user_profiles.user_id',
+      'user_tenant_memberships.tenant_id',
+      'user_tenant_memberships.user_id',
+      'users.home_tenant_id',
+    ]);
+    expect(rows.filter((r) => !r.indexed)).toEqual([]);
+  });
+
+  it('enforces the unique keys', async () => {
+    await db.migrate();
+    const { tenant, user } = await seedUser(db.orm.em.fork());
+    const attempts: [string, (em: EntityManager) => void][] = [
+      ['users.external_id', (em) => em.create(User, { externalId: 'oid-1', email: 'x@y.test', name: 'X' })],
+      ['user_profiles.user_id', (em) => em.create(UserProfile, { user: user.id })],
+      ['enhanced_sessions.session_token', (em) => em.create(EnhancedSession, { user: user.id, sessionTokenHash: 'hash-1', oauthTokenHash: 'y', expiresAt: new Date() })],
+      ['user_preferences (user, category, key)', (em) => em.create(UserPreference, { user: user.id, category: 'ui', key: 'theme', value: 'light' })],
+      ['user_tenant_memberships (user, tenant)', (em) => em.create(UserTenantMembership, { user: user.id, tenant: tenant.id, role: 'member' })],
+    ];
+    for (const [what, create] of attempts) {
+      const em = db.orm.em.fork();
+      create(em);
+      await expect(em.flush(), what).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    }
+    // A different key in the same category is a new row.
+    const em = db.orm.em.fork();
+    em.create(UserPreference, { user: user.id, category: 'ui', key: 'language', value: 'en' });
+    await em.flush();
+    expect(await db.orm.em.fork().count(UserPreference, { user: user.id })).toBe(2);
+  });
+
+  it('cascades a user delete to profile, sessions, preferences and memberships', async () => {
+    await db.migrate();
+    const em = db.orm.em.fork();
+    const { user } = await seedUser(em, '1');
+    await seedUser(em, '2');
+    await em.fork().nativeDelete(User, { id: user.id });
+    const check = db.orm.em.fork();
+    for (const entity of [UserProfile, EnhancedSession, UserPreference, UserTenantMembership]) {
+      expect(await check.count(entity, { user: user.id }), entity.meta.tableName).toBe(0);
+      expect(await check.count(entity), entity.meta.tableName).toBe(1);
+    }
+    // A deleted tenant takes its memberships; its users keep their accounts.
+    await check.nativeDelete(Tenant, { id: 'tid-2' });
+    expect(await check.count(UserTenantMembership)).toBe(0);
+    expect(await check.findOneOrFail(User, { externalId: 'oid-2' })).toMatchObject({ homeTenant: null });
+  });
+
+  it('refuses rows that point nowhere and roles outside the catalogue', async () => {
+    await db.migrate();
+    const em = db.orm.em.fork();
+    await expect(
+      em.execute(`insert into user_profiles (user_id) values ('00000000-0000-0000-0000-000000000000')`),
+    ).rejects.toBeInstanceOf(ForeignKeyConstraintViolationException);
+    const { tenant, user } = await seedUser(em);
+    await expect(
+      em.execute(`update user_tenant_memberships set role = 'owner' where user_id = ? and tenant_id = ?`, [user.id, tenant.id]),
+    ).rejects.toThrow(/user_tenant_memberships_role_check/);
+  });
+
+  it('keeps what was written across a restart', async () => {
+    await db.migrate();
+    await seedUser(db.orm.em.fork());
+    await db.close();
+    db = await open();
+    expect(await db.migrate()).toEqual([]);
+    const user = await db.orm.em.fork().findOneOrFail(User, { externalId: 'oid-1' }, { populate: ['homeTenant'] });
+    expect(user.homeTenant?.getEntity().name).toBe('Tenant 1');
+    expect(await db.orm.em.fork().count(UserPreference)).toBe(1);
+  });
+});
+
+describe('embedded data directory lock', () => {
+  let dataDir: string;
+  let embedded: EmbeddedDatabase | undefined;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mreg-lock-'));
+    embedded = await openEmbeddedDatabase(dataDir);
+  });
+  afterEach(async () => {
+    await embedded?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a second opener in this process, naming the directory and the holder', async () => {
+    await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow(
+      `MREG_DATA_DIR ${dataDir} is in use by another MREG process (pid ${process.pid})`,
+    );
+  });
+
+  it('refuses a second process and frees the directory on close', async () => {
+    const script = `import('${new URL('./embedded.ts', import.meta.url).pathname}').then(m => { m.lockDataDir(process.argv[1]); console.log('locked'); }).catch(e => { console.error(e.message); process.exit(1); })`;
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const refused = await run();
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`MREG_DATA_DIR ${dataDir} is in use by another MREG process`);
+    await embedded!.close();
+    embedded = undefined;
+    const taken = await run();
+    expect(taken.code).toBe(0);
+    expect(taken.out).toContain('locked');
+    // That process has exited: its lock is stale and is taken over.
+    embedded = await openEmbeddedDatabase(dataDir);
+  });
+
+  it('takes over a lock left by a process that no longer exists', async () => {
+    await embedded!.close();
+    embedded = undefined;
+    writeFileSync(join(dataDir, 'mreg.lock'), '999999999\n');
+    const release = lockDataDir(dataDir);
+    expect(readFileSync(join(dataDir, 'mreg.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    release();
+    embedded = await openEmbeddedDatabase(dataDir);
+  });
+});

@@ -1,0 +1,54 @@
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+/**
+ * Once per integration run: a name prefix for this run's databases and Redis keys, and at the end
+ * the removal of whatever a test file left behind (a crashed file cannot drop its own database).
+ */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runId: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const runId = `mreg_t${Date.now().toString(36)}_${process.pid}`;
+  project.provide('runId', runId);
+  const databaseUrl = process.env.MREG_TEST_DATABASE_URL;
+  const redisUrl = process.env.MREG_TEST_REDIS_URL;
+
+  if (databaseUrl) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new Error(`MREG_TEST_DATABASE_URL: cannot connect (${(error as Error).message})`, { cause: error });
+    }
+    await client.end();
+  }
+
+  return async () => {
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const { rows } = await client.query<{ datname: string }>(
+        'select datname from pg_database where datname like $1',
+        [`${runId}%`],
+      );
+      for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
+      await client.end();
+    }
+    if (redisUrl) {
+      const redis = new Redis(redisUrl, { lazyConnect: true });
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${runId}*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
+    }
+  };
+}
