@@ -25,6 +25,13 @@ export interface AppDeps {
 export const TRPC_MAX_BODY_BYTES = 256 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** What a 4xx error from a middleware (body-parser, static files) may tell the client. */
+function clientMessage(error: { type?: string; message?: string }): string {
+  if (error.type === 'entity.too.large') return `Request body too large; the limit is ${TRPC_MAX_BODY_BYTES} bytes`;
+  if (error.type === 'entity.parse.failed') return 'Request body is not valid JSON';
+  return error.message ?? 'Bad request';
+}
+
 /** Builds the host; never listens (that is main.ts). */
 export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Express {
   const app = express();
@@ -77,10 +84,11 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
   app.use(healthRoutes({ db, cache }));
   app.use(
     '/trpc',
+    // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.
+    express.json({ limit: TRPC_MAX_BODY_BYTES }),
     createExpressMiddleware({
       router: appRouter,
       createContext: contextFactory({ settings, cache, em: db.orm.em }),
-      maxBodySize: TRPC_MAX_BODY_BYTES,
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },
@@ -97,7 +105,7 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) req.log.error({ err: error }, 'Unhandled error');
     res.status(status).json({
-      error: status === 500 ? 'Internal server error' : String(error.message ?? 'Bad request'),
+      error: status === 500 ? 'Internal server error' : clientMessage(error),
       requestId: req.id,
     });
   };

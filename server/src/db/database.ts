@@ -33,13 +33,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   if (databaseUrl === undefined) embedded = await openEmbeddedDatabase(dataDir);
-  const log = logger.child({ component: 'orm' });
   let orm: MikroORM;
   try {
     orm = await initOrm({
       clientUrl: embedded?.url ?? databaseUrl!,
       poolMax: poolMax ?? (embedded ? 1 : 10),
-      log: (message) => log.debug(message),
+      logger,
     });
   } catch (error) {
     await embedded?.close();

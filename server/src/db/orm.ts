@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from 'pino';
 import { Tenant } from '../modules/tenants/tenants.entity';
 import { UserTenantMembership } from '../modules/tenants/memberships.entity';
 import { User, UserProfile } from '../modules/users/users.entity';
@@ -13,11 +14,11 @@ export interface OrmOptions {
   clientUrl: string;
   /** 10 for a PostgreSQL server; 1 for embedded PGlite, which serves one connection (STACK.md). */
   poolMax: number;
-  /** Receives MikroORM's own log lines (queries only when debugging). */
-  log?: (message: string) => void;
+  /** Receives MikroORM's and knex's own log lines, which would otherwise go to the console. */
+  logger: Logger;
 }
 
-export function ormConfig({ clientUrl, poolMax, log }: OrmOptions): Options {
+export function ormConfig({ clientUrl, poolMax, logger }: OrmOptions): Options {
   return {
     clientUrl,
     entities,
@@ -27,7 +28,16 @@ export function ormConfig({ clientUrl, poolMax, log }: OrmOptions): Options {
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5000 },
-    driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
+    driverOptions: {
+      connection: { connectionTimeoutMillis: 3000 },
+      log: {
+        warn: (message: unknown) => logger.warn({ component: 'knex' }, String(message)),
+        error: (message: unknown) => logger.error({ component: 'knex' }, String(message)),
+        debug: (message: unknown) => logger.debug({ component: 'knex' }, String(message)),
+        deprecate: (method: string, alternative: string) =>
+          logger.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
+      },
+    },
     migrations: {
       migrationsList,
       tableName: 'mikro_orm_migrations',
@@ -36,7 +46,7 @@ export function ormConfig({ clientUrl, poolMax, log }: OrmOptions): Options {
       snapshot: false,
     },
     debug: false,
-    logger: log ?? (() => {}),
+    logger: (message) => logger.debug({ component: 'orm' }, message),
     colors: false,
   };
 }

@@ -1,0 +1,211 @@
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openEmbeddedDatabase } from './db/embedded';
+import { createDatabaseTarget, databaseMode, startTestApp, type TestApp } from './testing/harness';
+import { startTcpProxy } from './testing/tcp-proxy';
+
+let webDir: string;
+const apps: TestApp[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  webDir = await mkdtemp(join(tmpdir(), 'mreg-web-'));
+  await mkdir(join(webDir, 'assets'));
+  await writeFile(join(webDir, 'index.html'), '<!doctype html><title>MREG</title><div id="root"></div>');
+  await writeFile(join(webDir, 'assets', 'index-AbC123.js'), 'console.log(1)');
+  await writeFile(join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+});
+afterAll(() => rm(webDir, { recursive: true, force: true }));
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function app(options: Parameters<typeof startTestApp>[0] = {}) {
+  const a = await startTestApp({ webDir, ...options });
+  apps.push(a);
+  return a;
+}
+
+/** A response body as the test reads it. */
+const json = (res: Response) => res.json() as Promise<Record<string, any>>;
+
+const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+describe(`host (${databaseMode})`, () => {
+  it('answers /healthz and /readyz', async () => {
+    const { url } = await app();
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await json(health)).toEqual({ status: 'ok' });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await json(ready)).toEqual({ status: 'ready', checks: { database: 'ok', cache: 'ok' } });
+  });
+
+  it('serves config.features over tRPC and a JSON 404 for an unknown procedure', async () => {
+    const { url } = await app({ env: { MREG_FASTMCP_AVATAR_STORAGE_ENABLED: 'false' } });
+    const res = await fetch(`${url}/trpc/config.features`);
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.result.data).toMatchObject({ avatarStorage: false, enhancedAuth: true, preferencesStorage: 'database', signIn: 'development' });
+
+    const missing = await fetch(`${url}/trpc/config.nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/application\/json/);
+    const error = await json(missing);
+    expect(error.error.data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    expect(error.error.data.stack).toBeUndefined();
+  });
+
+  it('refuses an oversized tRPC body with 413 and broken JSON with 400', async () => {
+    const { url } = await app();
+    const big = await fetch(`${url}/trpc/config.features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(300 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect(await json(big)).toMatchObject({ error: 'Request body too large; the limit is 262144 bytes' });
+    const broken = await fetch(`${url}/trpc/config.features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"json": ',
+    });
+    expect(broken.status).toBe(400);
+    expect(await json(broken)).toMatchObject({ error: 'Request body is not valid JSON' });
+  });
+
+  describe('SPA', () => {
+    it('serves index.html for HTML navigations, uncached', async () => {
+      const { url } = await app();
+      for (const path of ['/', '/dashboard', '/settings/profile']) {
+        const res = await fetch(`${url}${path}`, { headers: html });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/text\/html/);
+        expect(res.headers.get('cache-control')).toBe('no-cache');
+        expect(await res.text()).toContain('<div id="root">');
+      }
+    });
+
+    it('serves hashed assets as immutable and other files as they are', async () => {
+      const { url } = await app();
+      const asset = await fetch(`${url}/assets/index-AbC123.js`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const icon = await fetch(`${url}/favicon.svg`);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+    });
+
+    it('answers 404, not index.html, for missing files and non-HTML requests', async () => {
+      const { url } = await app();
+      const cases: [string, RequestInit][] = [
+        ['/assets/missing.js', { headers: html }],
+        ['/assets/missing', { headers: html }],
+        ['/missing.png', { headers: html }],
+        ['/dashboard', { headers: { accept: 'application/json' } }],
+        ['/dashboard', { method: 'POST', headers: html }],
+        ['/trpc/nothing.here', { headers: html }],
+      ];
+      for (const [path, init] of cases) {
+        const res = await fetch(`${url}${path}`, init);
+        expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(404);
+        expect(await res.text()).not.toContain('<div id="root">');
+      }
+    });
+
+    it('explains how to build the SPA when it is not built', async () => {
+      const { url } = await app({ webDir: join(webDir, 'does-not-exist') });
+      const res = await fetch(`${url}/`, { headers: html });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('pnpm build');
+    });
+  });
+
+  it('sends security headers, with HSTS only behind https', async () => {
+    const plain = await app();
+    const res = await fetch(`${plain.url}/`, { headers: html });
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+
+    const secure = await app({ env: { MREG_PUBLIC_URL: 'https://mreg.example.com' } });
+    const res2 = await fetch(`${secure.url}/healthz`);
+    expect(res2.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(res2.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+  });
+
+  it('tags each request with an id and keeps cookies, tokens and query strings out of the log', async () => {
+    const a = await app();
+    const res = await fetch(`${a.url}/trpc/config.features?input=code-SECRET1`, {
+      headers: { cookie: 'mreg_session=SECRET2', authorization: 'Bearer SECRET3', 'x-request-id': 'req-42' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('req-42');
+    const generated = await fetch(`${a.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await vi.waitFor(() => expect(a.logs.some((l) => l.includes('"req-42"'))).toBe(true));
+    const line = JSON.parse(a.logs.find((l) => l.includes('"req-42"'))!);
+    expect(line).toMatchObject({ req: { id: 'req-42', method: 'GET', path: '/trpc/config.features' }, res: { statusCode: 200 } });
+    expect(a.logs.join('\n')).not.toMatch(/SECRET\d/);
+  });
+});
+
+describe(`/readyz when a dependency fails (${databaseMode})`, () => {
+  it('says 503 naming the database while it is gone, and 200 once it is back', async () => {
+    const target = await createDatabaseTarget();
+    cleanups.push(() => target.drop());
+    let upstream: URL;
+    if (target.databaseUrl) {
+      upstream = new URL(target.databaseUrl);
+    } else {
+      const embedded = await openEmbeddedDatabase(target.dataDir);
+      cleanups.push(() => embedded.close());
+      upstream = new URL(embedded.url);
+    }
+    const proxy = await startTcpProxy(upstream.hostname, Number(upstream.port));
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(upstream);
+    viaProxy.port = String(proxy.port);
+    const a = await app({ databaseUrl: viaProxy.toString(), poolMax: target.databaseUrl ? 10 : 1 });
+
+    expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+    proxy.cut();
+    const started = performance.now();
+    const down = await fetch(`${a.url}/readyz`);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(down.status).toBe(503);
+    const body = await json(down);
+    expect(body.status).toBe('unavailable');
+    expect(body.checks.database).toMatch(/^unavailable: /);
+    expect(body.checks.cache).toBe('ok');
+    // The process stays up and answers everything else.
+    expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+
+    proxy.restore();
+    await vi.waitFor(async () => expect((await fetch(`${a.url}/readyz`)).status).toBe(200), { timeout: 10_000, interval: 250 });
+  });
+
+  it('says 503 naming the cache when Redis does not answer', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const a = await app({ redisUrl: `redis://127.0.0.1:${port}` });
+    const res = await fetch(`${a.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = await json(res);
+    expect(body.checks.database).toBe('ok');
+    expect(body.checks.cache).toMatch(/^unavailable: /);
+  });
+});

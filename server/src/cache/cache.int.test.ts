@@ -1,0 +1,120 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Cache } from './cache';
+import { captureLogger, testCache, testRedisUrl } from '../testing/harness';
+import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
+
+const backends: [string, string | undefined][] = [['in-process', undefined]];
+if (testRedisUrl) backends.push(['redis', testRedisUrl]);
+
+const open: Cache[] = [];
+const proxies: TcpProxy[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+
+async function cacheOn(redisUrl: string | undefined, logger = captureLogger().logger) {
+  const cache = await testCache(redisUrl, logger);
+  open.push(cache);
+  return cache;
+}
+
+describe.each(backends)('cache (%s)', (_name, redisUrl) => {
+  it('stores JSON values and hands back copies', async () => {
+    const cache = await cacheOn(redisUrl);
+    const value = { user: 'ada', roles: ['admin'], n: 1 };
+    await cache.set('session:abc', value, 60);
+    const got = await cache.get<typeof value>('session:abc');
+    expect(got).toEqual(value);
+    got!.roles.push('changed');
+    expect(await cache.get('session:abc')).toEqual(value);
+    expect(await cache.get('session:missing')).toBeUndefined();
+  });
+
+  it('deletes one or several keys', async () => {
+    const cache = await cacheOn(redisUrl);
+    await cache.set('a', 1, 60);
+    await cache.set('b', 2, 60);
+    await cache.set('c', 3, 60);
+    await cache.delete('a', 'b');
+    expect([await cache.get('a'), await cache.get('b'), await cache.get('c')]).toEqual([undefined, undefined, 3]);
+    await cache.delete();
+  });
+
+  it('forgets a value after its TTL', async () => {
+    const cache = await cacheOn(redisUrl);
+    await cache.set('short', 'v', 1);
+    expect(await cache.get('short')).toBe('v');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await cache.get('short')).toBeUndefined();
+  });
+
+  it('getOrSet loads once, then answers from the cache', async () => {
+    const cache = await cacheOn(redisUrl);
+    const loader = vi.fn(async () => ({ id: 7 }));
+    expect(await cache.getOrSet('k', 60, loader)).toEqual({ id: 7 });
+    expect(await cache.getOrSet('k', 60, loader)).toEqual({ id: 7 });
+    expect(loader).toHaveBeenCalledTimes(1);
+    const nothing = vi.fn(async () => undefined);
+    await cache.getOrSet('none', 60, nothing);
+    await cache.getOrSet('none', 60, nothing);
+    expect(nothing).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps namespaces apart', async () => {
+    const one = await cacheOn(redisUrl);
+    const two = await cacheOn(redisUrl);
+    await one.set('shared-name', 'one', 60);
+    expect(await two.get('shared-name')).toBeUndefined();
+  });
+});
+
+describe('cache fallback when Redis is unreachable', () => {
+  it('answers misses quickly, never throws, and logs once per interval', async () => {
+    // A port that was just free: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const { logger, lines } = captureLogger();
+    const started = performance.now();
+    const cache = await cacheOn(`redis://127.0.0.1:${port}`, logger);
+    expect(cache.kind).toBe('redis');
+    expect(await cache.get('x')).toBeUndefined();
+    await cache.set('x', 1, 60);
+    await cache.delete('x');
+    const loader = vi.fn(async () => 'from-database');
+    expect(await cache.getOrSet('x', 60, loader)).toBe('from-database');
+    expect(await cache.getOrSet('x', 60, loader)).toBe('from-database');
+    expect(loader).toHaveBeenCalledTimes(2);
+    await expect(cache.ping()).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(3000);
+    const warnings = lines.filter((l) => l.includes('Redis unavailable'));
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing its server', (_name, redisUrl) => {
+  it('falls back to misses while Redis is gone and hits again once it is back', async () => {
+    const real = new URL(redisUrl!);
+    const proxy = await startTcpProxy(real.hostname, Number(real.port || 6379));
+    proxies.push(proxy);
+    const cache = await cacheOn(`redis://127.0.0.1:${proxy.port}`);
+    await cache.set('k', 'v', 60);
+    expect(await cache.get('k')).toBe('v');
+
+    proxy.cut();
+    const started = performance.now();
+    expect(await cache.get('k')).toBeUndefined();
+    await expect(cache.set('k2', 'v2', 60)).resolves.toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(2000);
+
+    proxy.restore();
+    await vi.waitFor(async () => expect(await cache.get('k')).toBe('v'), { timeout: 5000, interval: 100 });
+    await cache.ping();
+  });
+});
