@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -11,14 +10,8 @@ import { openDatabase, redactUrl, type Database } from './db/database';
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 8000;
 
-/** dist/web beside the bundled server (dist/server/main.js), or the repo's dist/web from source. */
-function webDir(): string {
-  const candidates = [
-    fileURLToPath(new URL('../web', import.meta.url)),
-    fileURLToPath(new URL('../../dist/web', import.meta.url)),
-  ];
-  return candidates.find((dir) => existsSync(`${dir}/index.html`)) ?? candidates[1]!;
-}
+/** The built SPA: the repo's dist/web, from server/src (tsx) and server/dist (the bundle) alike. */
+const WEB_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -45,7 +38,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       'Database ready',
     );
     cache = await createCache({ redisUrl: settings.redisUrl, logger });
-    const app = createApp({ settings, db, cache, logger, webDir: webDir() });
+    const app = createApp({ settings, db, cache, logger, webDir: WEB_DIR });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(settings.port, settings.host, (error?: Error) => (error ? reject(error) : resolve(s)));
     });
