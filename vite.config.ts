@@ -1,50 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import { loadEnv } from 'vite';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
-const server = 'http://127.0.0.1:8000';
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 const report = process.env.MREG_TEST_REPORT;
 
 /**
  * The SPA build (web/ into dist/web) and dev server, and the vitest projects: unit tests beside the
  * code, integration tests (*.int.test.ts) against a real database and cache.
  */
-export default defineConfig({
-  root: 'web',
-  plugins: [react()],
-  build: {
-    outDir: '../dist/web',
-    emptyOutDir: true,
-    sourcemap: true,
-  },
-  server: {
-    port: 5173,
-    strictPort: true,
-    proxy: Object.fromEntries(['/trpc', '/auth', '/dev-idp', '/healthz', '/readyz'].map((path) => [path, server])),
-  },
-  test: {
-    root: '.',
-    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          root: '.',
-          include: ['{server,shared,web}/src/**/*.test.{ts,tsx}'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+export default defineConfig(({ mode }) => {
+  // The MREG server behind `pnpm dev`; .env at the repo root is read as for the server.
+  const server = loadEnv(mode, repoRoot, 'VITE_').VITE_API_BASE_URL ?? 'http://127.0.0.1:8000';
+  return {
+    root: 'web',
+    envDir: repoRoot,
+    plugins: [react()],
+    build: {
+      outDir: '../dist/web',
+      emptyOutDir: true,
+      sourcemap: true,
+    },
+    server: {
+      host: '127.0.0.1',
+      port: 5173,
+      strictPort: true,
+      proxy: Object.fromEntries(['/trpc', '/auth', '/dev-idp', '/healthz', '/readyz'].map((path) => [path, server])),
+    },
+    test: {
+      root: repoRoot,
+      reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
+      projects: [
+        {
+          test: {
+            name: 'unit',
+            root: repoRoot,
+            include: ['{server,shared,web}/src/**/*.test.{ts,tsx}'],
+            exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          },
         },
-      },
-      {
-        test: {
-          name: 'integration',
-          root: '.',
-          include: ['server/src/**/*.int.test.ts'],
-          globalSetup: ['server/src/testing/global-setup.ts'],
-          pool: 'forks',
-          maxWorkers: 2,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+        {
+          test: {
+            name: 'integration',
+            root: repoRoot,
+            include: ['server/src/**/*.int.test.ts'],
+            globalSetup: ['server/src/testing/global-setup.ts'],
+            pool: 'forks',
+            maxWorkers: 2,
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
         },
-      },
-    ],
-  },
+      ],
+    },
+  };
 });

@@ -7,16 +7,16 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const chromium = process.env.MREG_CHROMIUM ?? '/usr/bin/chromium';
+const chromium = process.env.MREG_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Starts the built server (server/dist/main.js) on a free loopback port with a fresh embedded
  * database, or a fresh database on MREG_TEST_DATABASE_URL and Redis on MREG_TEST_REDIS_URL when
- * set, and hands its URL to the tests in MREG_E2E_URL.
+ * set, and hands its URL to the tests in MREG_TEST_E2E_URL.
  */
 export default async function globalSetup() {
   if (!existsSync(chromium)) {
-    throw new Error(`No browser at ${chromium}: install Debian's chromium (apt-get install -y chromium) or set MREG_CHROMIUM`);
+    throw new Error(`No browser at ${chromium}: install Debian's chromium (apt-get install -y chromium) or set MREG_TEST_CHROMIUM`);
   }
   const main = join(root, 'server/dist/main.js');
   if (!existsSync(main)) throw new Error('server/dist/main.js is missing: run `pnpm build` first (pnpm test:e2e does)');
@@ -74,7 +74,7 @@ export default async function globalSetup() {
     });
     server.on('exit', (code) => reject(new Error(`MREG exited with ${code}:\n${out}`)));
   });
-  process.env.MREG_E2E_URL = url;
+  process.env.MREG_TEST_E2E_URL = url;
 
   return async () => {
     const exited = new Promise((resolve) => server.on('exit', resolve));

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-const report = process.env.MREG_E2E_REPORT;
+const report = process.env.MREG_TEST_E2E_REPORT;
 
 /** Browser tests against the built app (global-setup starts it), in Debian's chromium. */
 export default defineConfig({
@@ -17,7 +17,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     launchOptions: {
-      executablePath: process.env.MREG_CHROMIUM ?? '/usr/bin/chromium',
+      executablePath: process.env.MREG_TEST_CHROMIUM ?? '/usr/bin/chromium',
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-test.use({ baseURL: process.env.MREG_E2E_URL });
+test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
 
 test.beforeEach(async ({ page }) => {
   // Record CSP violations before any script of the page runs.
