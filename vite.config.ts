@@ -36,6 +36,7 @@ export default defineConfig(({ mode }) => {
           test: {
             name: 'unit',
             root: repoRoot,
+            sequence: { groupOrder: 0 },
             include: ['{server,shared,web}/src/**/*.test.{ts,tsx}'],
             exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           },
@@ -44,6 +45,8 @@ export default defineConfig(({ mode }) => {
           test: {
             name: 'integration',
             root: repoRoot,
+            // Integration runs after the unit tests, with its own worker limit.
+            sequence: { groupOrder: 1 },
             include: ['server/src/**/*.int.test.ts'],
             globalSetup: ['server/src/testing/global-setup.ts'],
             pool: 'forks',

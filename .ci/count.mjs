@@ -18,6 +18,8 @@ for (const run of ['embedded', 'real']) {
     skipped += r.numPendingTests + r.numTodoTests;
     // A test file that failed to load has no tests to count.
     failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+    // Errors outside any test (a bad config, an unhandled rejection) fail the run.
+    if (!r.success && r.numFailedTests === 0) failed += 1;
   } else {
     console.error(`missing ${vitest}`);
     failed += 1;

@@ -1,5 +1,4 @@
 import { ConfigError, loadSettings, type Settings } from './config';
-import { DataDirInUseError } from './db/embedded';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './server';
 
@@ -20,11 +19,9 @@ async function main(): Promise<void> {
   try {
     running = await startServer(settings, logger);
   } catch (error) {
-    if (error instanceof DataDirInUseError) {
-      process.stderr.write(`MREG cannot start: ${error.message}\n`);
-    } else {
-      logger.fatal({ err: error }, 'MREG cannot start');
-    }
+    // One readable line; the stack only when debugging.
+    process.stderr.write(`MREG cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.debug({ err: error }, 'MREG cannot start');
     process.exit(1);
   }
 

@@ -5,7 +5,7 @@ import { openDatabase, redactUrl } from './database';
 /** `pnpm db:migrate` applies every pending migration; `pnpm db:rollback` undoes the last one. */
 const command = process.argv[2];
 if (command !== 'up' && command !== 'down') {
-  console.error('usage: tsx src/db/cli.ts up|down');
+  console.error('usage: tsx server/src/db/cli.ts up|down (or pnpm db:migrate, pnpm db:rollback)');
   process.exit(2);
 }
 

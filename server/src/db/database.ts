@@ -44,10 +44,12 @@ export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: Da
     await embedded?.close();
     throw error;
   }
-  if (!(await orm.isConnected())) {
+  const connection = await orm.checkConnection();
+  if (!connection.ok) {
     await orm.close(true);
     await embedded?.close();
-    throw new Error(`Cannot connect to the database${databaseUrl ? ` at ${redactUrl(databaseUrl)}` : ''}`);
+    const where = databaseUrl ? ` at ${redactUrl(databaseUrl)}` : '';
+    throw new Error(`Cannot connect to the database${where}: ${connection.reason}`);
   }
 
   return {
