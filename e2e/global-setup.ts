@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createScratchDatabase } from '@mreg/server/testing/databases';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const chromium = process.env.MREG_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -22,25 +22,9 @@ export default async function globalSetup() {
   if (!existsSync(main)) throw new Error('server/dist/main.js is missing: run `pnpm build` first (pnpm test:e2e does)');
 
   const dataDir = await mkdtemp(join(tmpdir(), 'mreg-e2e-'));
-  let databaseUrl: string | undefined;
-  let dropDatabase = async () => {};
   const adminUrl = process.env.MREG_TEST_DATABASE_URL;
-  if (adminUrl) {
-    const name = `mreg_e2e_${Date.now().toString(36)}_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    };
-  }
+  const scratch = adminUrl ? await createScratchDatabase(adminUrl, `mreg_e2e_${Date.now().toString(36)}_${process.pid}`) : undefined;
+  const databaseUrl = scratch?.url;
 
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MREG_')));
   const server = spawn(process.execPath, [main], {
@@ -80,7 +64,7 @@ export default async function globalSetup() {
     const exited = new Promise((resolve) => server.on('exit', resolve));
     server.kill('SIGTERM');
     await exited;
-    await dropDatabase();
+    await scratch?.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { dropScratchDatabases } from './databases';
 
 /**
  * Once per integration run: a name prefix for this run's databases and Redis keys, and at the end
@@ -29,16 +30,7 @@ export default async function setup(project: TestProject) {
   }
 
   return async () => {
-    if (databaseUrl) {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      const { rows } = await client.query<{ datname: string }>(
-        'select datname from pg_database where datname like $1',
-        [`${runId}%`],
-      );
-      for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
-      await client.end();
-    }
+    if (databaseUrl) await dropScratchDatabases(databaseUrl, runId);
     if (redisUrl) {
       const redis = new Redis(redisUrl, { lazyConnect: true });
       await redis.connect();

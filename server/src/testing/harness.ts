@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../app';
 import { createCache, type Cache } from '../cache/cache';
 import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { createLogger } from '../logger';
+import { createScratchDatabase } from './databases';
 
 /**
  * Integration-test plumbing. By default everything is embedded (PGlite in a temporary directory,
@@ -36,21 +36,12 @@ export async function createDatabaseTarget(): Promise<DatabaseTarget> {
   if (!testDatabaseUrl) {
     return { databaseUrl: undefined, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
   }
-  const name = uniqueName();
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(testDatabaseUrl, uniqueName());
   return {
-    databaseUrl: url.toString(),
+    databaseUrl: scratch.url,
     dataDir,
     async drop() {
-      const client = new pg.Client({ connectionString: testDatabaseUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
+      await scratch.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
