@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,26 @@ describe('embedded data directory lock', () => {
     expect(taken.code).toBe(0);
     expect(taken.out).toContain('locked');
     // That process has exited: its lock is stale and is taken over.
+    embedded = await openEmbeddedDatabase(dataDir);
+  });
+
+  it('takes over a lock naming its own pid that it does not hold (a restart that reused the pid)', async () => {
+    await embedded!.close();
+    embedded = undefined;
+    writeFileSync(join(dataDir, 'mreg.lock'), `${process.pid}\n`);
+    embedded = await openEmbeddedDatabase(dataDir);
+    await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow('is in use by another MREG process');
+  });
+
+  it('leaves a lock it does not hold in place when releasing', async () => {
+    await embedded!.close();
+    embedded = undefined;
+    const release = lockDataDir(dataDir);
+    writeFileSync(join(dataDir, 'mreg.lock'), '1\n'); // pid 1 is alive: someone else's lock now
+    release();
+    expect(readFileSync(join(dataDir, 'mreg.lock'), 'utf8')).toBe('1\n');
+    expect(() => lockDataDir(dataDir)).toThrow('(pid 1)');
+    rmSync(join(dataDir, 'mreg.lock'));
     embedded = await openEmbeddedDatabase(dataDir);
   });
 

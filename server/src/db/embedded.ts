@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -33,30 +34,61 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Lock files this process holds: a lock naming our own pid but not listed here is stale (a restart after kill -9 may reuse the pid, as PID 1 in a container does). */
+const held = new Set<string>();
+
+function readHolder(path: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Takes `<dataDir>/mreg.lock` for this process. PGlite takes no lock of its own, and two processes
- * on one directory corrupt it. A lock left by a process that died (kill -9) is taken over.
+ * on one directory corrupt it. A lock left by a process that died is taken over; the takeover
+ * renames the stale file away atomically, so two processes racing for it cannot both win.
  */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const lockPath = join(dataDir, 'mreg.lock');
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
+      held.add(lockPath);
+      return () => {
+        held.delete(lockPath);
+        if (readHolder(lockPath) === process.pid) rmSync(lockPath, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let holder = Number.NaN;
+    const holder = readHolder(lockPath);
+    if (holder === undefined) continue; // removed or being written in between: look again
+    const ours = holder === process.pid;
+    if ((ours && held.has(lockPath)) || (!ours && isAlive(holder))) throw new DataDirInUseError(dataDir, holder);
+
+    const grave = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-    } catch {
-      // Removed in between by its holder: try again.
+      renameSync(lockPath, grave);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
     }
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) throw new DataDirInUseError(dataDir, holder);
-    rmSync(lockPath, { force: true });
+    // Another process may have taken the stale lock over first: then we moved its live lock, so
+    // put it back (link fails if a third one got there) and look again.
+    if (readHolder(grave) !== holder) {
+      try {
+        linkSync(grave, lockPath);
+      } catch {
+        // The lock path is taken again; the next attempt reads its holder.
+      }
+    }
+    rmSync(grave, { force: true });
   }
   throw new Error(`Could not take the lock ${lockPath}; remove it if no MREG process uses ${dataDir}`);
 }
