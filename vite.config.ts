@@ -20,7 +20,8 @@ export default defineConfig(({ mode }) => {
     build: {
       outDir: '../dist/web',
       emptyOutDir: true,
-      sourcemap: true,
+      // No source maps in the served build: the sources stay in the repository.
+      sourcemap: false,
     },
     server: {
       host: '127.0.0.1',

@@ -43,7 +43,7 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
         directives: {
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:', 'blob:'],
           connectSrc: ["'self'"],
           fontSrc: ["'self'", 'data:'],
@@ -81,7 +81,7 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
     }),
   );
 
-  app.use(healthRoutes({ db, cache }));
+  app.use(healthRoutes({ db, cache, logger }));
   app.use(
     '/trpc',
     // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.

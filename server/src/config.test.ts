@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, featuresOf, parseSettings, readEnvironment } from './config';
+import { ConfigError, featuresOf, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -125,6 +125,14 @@ describe('parseSettings', () => {
     ]);
   });
 
+  it('reports problems between variables together with those of single variables', () => {
+    expect(problems({ MREG_ENV: 'production', MREG_PORT: 'x', MREG_FASTMCP_SESSION_EXPIRE_HOURS: '1' })).toEqual([
+      'MREG_PORT: "x" is not a whole number',
+      'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET: missing; production needs Entra ID (the development sign-in provider is not served in production)',
+      'MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: 2 must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (1)',
+    ]);
+  });
+
   it.each(['true', '1'])('accepts %s as true', (value) => {
     expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).fastmcp.roleBasedUiEnabled).toBe(true);
   });
@@ -192,5 +200,15 @@ describe('readEnvironment', () => {
 
   it('works without a .env file', () => {
     expect(readEnvironment({ MREG_PORT: '1' }, '/nonexistent/.env')).toEqual({ MREG_PORT: '1' });
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every server variable, in the order of the schema', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const listed = [...example.matchAll(/^# (MREG_[A-Z0-9_]+)=/gm)]
+      .map((m) => m[1])
+      .filter((name) => !name!.startsWith('MREG_TEST_') && !name!.startsWith('MREG_BENCH_'));
+    expect(listed).toEqual(SETTINGS_VARIABLES);
   });
 });

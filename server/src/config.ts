@@ -62,9 +62,9 @@ const ZEnv = z.object({
   MREG_PORT: int(8000, 0, 65535),
   MREG_PUBLIC_URL: url(['http:', 'https:']),
   MREG_DATA_DIR: z.string().default('.data'),
+  MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
-  MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
 
   MREG_AZURE_TENANT_ID: text(100),
   MREG_AZURE_CLIENT_ID: text(100),
@@ -87,7 +87,9 @@ const ZEnv = z.object({
 
 /** Variables read by the test and benchmark harnesses, never by the server. */
 const HARNESS_PREFIXES = ['MREG_TEST_', 'MREG_BENCH_'];
-const KNOWN = new Set(Object.keys(ZEnv.shape));
+/** Every variable the server reads, in the order of the schema and of .env.example. */
+export const SETTINGS_VARIABLES = Object.keys(ZEnv.shape);
+const KNOWN = new Set(SETTINGS_VARIABLES);
 
 type Env = z.infer<typeof ZEnv>;
 
@@ -151,46 +153,43 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
   const input = Object.fromEntries(
     Object.entries(raw).filter(([key, value]) => key.startsWith('MREG_') && value !== undefined && value !== ''),
   );
-  const parsed = ZEnv.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
-  }
-  const e = parsed.data;
+  // Each variable on its own, so that every problem is reported at once, the cross-variable
+  // ones included.
   const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(ZEnv.shape)) {
+    const result = schema.safeParse(input[key]);
+    if (result.success) values[key] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${key}: ${issue.message}`));
+  }
+  const e = values as Partial<Env>;
 
-  const azure = {
-    MREG_AZURE_TENANT_ID: e.MREG_AZURE_TENANT_ID,
-    MREG_AZURE_CLIENT_ID: e.MREG_AZURE_CLIENT_ID,
-    MREG_AZURE_CLIENT_SECRET: e.MREG_AZURE_CLIENT_SECRET,
-  };
-  const missingAzure = Object.entries(azure).filter(([, v]) => v === undefined).map(([k]) => k);
-  let entra: EntraSettings | undefined;
-  if (missingAzure.length === 0) {
-    entra = {
-      tenantId: e.MREG_AZURE_TENANT_ID!,
-      clientId: e.MREG_AZURE_CLIENT_ID!,
-      clientSecret: e.MREG_AZURE_CLIENT_SECRET!,
-    };
-  } else if (missingAzure.length < 3) {
+  const azureKeys = ['MREG_AZURE_TENANT_ID', 'MREG_AZURE_CLIENT_ID', 'MREG_AZURE_CLIENT_SECRET'] as const;
+  const missingAzure = azureKeys.filter((key) => !(key in input));
+  if (missingAzure.length > 0 && missingAzure.length < 3) {
     problems.push(`${missingAzure.join(', ')}: missing; Entra ID needs MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET together`);
-  } else if (e.MREG_ENV === 'production') {
+  } else if (missingAzure.length === 3 && e.MREG_ENV === 'production') {
     problems.push(`${missingAzure.join(', ')}: missing; production needs Entra ID (the development sign-in provider is not served in production)`);
   }
 
-  if (e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD >= e.MREG_FASTMCP_SESSION_EXPIRE_HOURS) {
+  const threshold = e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD;
+  const expire = e.MREG_FASTMCP_SESSION_EXPIRE_HOURS;
+  if (threshold !== undefined && expire !== undefined && threshold >= expire) {
     problems.push(
-      `MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: ${e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD} must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (${e.MREG_FASTMCP_SESSION_EXPIRE_HOURS})`,
+      `MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: ${threshold} must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (${expire})`,
     );
   }
-  if (e.MREG_FASTMCP_PREFERENCES_STORAGE !== 'database' && e.MREG_REDIS_URL === undefined) {
+  const storage = e.MREG_FASTMCP_PREFERENCES_STORAGE;
+  if (storage !== undefined && storage !== 'database' && e.MREG_REDIS_URL === undefined && !('MREG_REDIS_URL' in input)) {
     problems.push(
-      `MREG_FASTMCP_PREFERENCES_STORAGE: "${e.MREG_FASTMCP_PREFERENCES_STORAGE}" needs Redis; set MREG_REDIS_URL or use database`,
+      `MREG_FASTMCP_PREFERENCES_STORAGE: "${storage}" needs Redis; set MREG_REDIS_URL or use database`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  return toSettings(e as Env, input, cwd);
+}
 
+function toSettings(e: Env, input: Record<string, string | undefined>, cwd: string): Settings {
   const publicHost = WILDCARD_HOSTS.has(e.MREG_HOST) ? '127.0.0.1' : e.MREG_HOST;
   const publicUrl = new URL(e.MREG_PUBLIC_URL ?? `http://${publicHost}:${e.MREG_PORT}`);
   const unknown = Object.keys(input).filter(
@@ -206,7 +205,10 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
     databaseUrl: e.MREG_DATABASE_URL,
     redisUrl: e.MREG_REDIS_URL,
     logLevel: e.MREG_LOG_LEVEL,
-    entra,
+    entra:
+      e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
+        ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
+        : undefined,
     allowedTenants: (e.MREG_AZURE_ALLOWED_TENANTS ?? '')
       .split(',')
       .map((t) => t.trim())

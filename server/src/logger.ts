@@ -4,7 +4,6 @@ import pino, { type Logger } from 'pino';
 export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
-  'req.headers["x-mreg-csrf"]',
   'res.headers["set-cookie"]',
   '*.token',
   '*.accessToken',

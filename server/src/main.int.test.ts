@@ -1,61 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabaseTarget, databaseMode, type DatabaseTarget } from './testing/harness';
+import { spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
 
 const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
-interface Run {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string;
-  exit: Promise<number | null>;
-}
-
-const running: Run[] = [];
+const running: ServerProcess[] = [];
 const targets: DatabaseTarget[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const run of running.splice(0)) {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
     await run.exit;
   }
   for (const target of targets.splice(0)) await target.drop();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-/** `main.ts` as its own process, the way `pnpm start` runs the server. */
-function runMain(env: Record<string, string | undefined>): Run {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MREG_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...clean, MREG_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    child,
-    stdout: [],
-    stderr: '',
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  let buffered = '';
-  child.stdout!.on('data', (chunk) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    run.stdout.push(...lines);
-  });
-  child.stderr!.on('data', (chunk) => (run.stderr += chunk));
+/** `main.ts` as its own process, the way `pnpm start` runs the server, in a directory without .env. */
+async function runMain(env: Record<string, string | undefined>, dotenv?: string): Promise<ServerProcess> {
+  const cwd = await mkdtemp(join(tmpdir(), 'mreg-main-'));
+  dirs.push(cwd);
+  if (dotenv !== undefined) await writeFile(join(cwd, '.env'), dotenv);
+  const run = spawnServer(['--import', TSX_IMPORT, MAIN], env, cwd);
   running.push(run);
   return run;
-}
-
-async function listeningUrl(run: Run): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const line = run.stdout.find((l) => l.includes('"MREG listening"'));
-    if (line) return JSON.parse(line).url as string;
-    if (run.child.exitCode !== null) throw new Error(`exited ${run.child.exitCode}: ${run.stderr}${run.stdout.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start within 30 s');
 }
 
 async function serverEnv() {
@@ -66,18 +38,29 @@ async function serverEnv() {
 
 describe('main', () => {
   it('stops before listening on a bad value, one line per problem, exit code 1', async () => {
-    const run = runMain({ MREG_FASTMCP_PREFERENCES_STORAGE: 'disk', MREG_PORT: 'http' });
+    const run = await runMain({ MREG_FASTMCP_PREFERENCES_STORAGE: 'disk', MREG_PORT: 'http' });
     expect(await run.exit).toBe(1);
     expect(run.stderr).toBe(
       'MREG cannot start: invalid configuration\n' +
         'MREG_PORT: "http" is not a whole number\n' +
         'MREG_FASTMCP_PREFERENCES_STORAGE: "disk" is not one of database, redis, both\n',
     );
+    expect(run.stdout.some((l) => l.includes('MREG listening'))).toBe(false);
+  });
+
+  it('reads .env from its working directory, with the real environment winning', async () => {
+    const run = await runMain({ MREG_PORT: 'http' }, 'MREG_PORT=9999\nMREG_FASTMCP_SESSION_EXPIRE_HOURS=soon\n');
+    expect(await run.exit).toBe(1);
+    expect(run.stderr).toBe(
+      'MREG cannot start: invalid configuration\n' +
+        'MREG_PORT: "http" is not a whole number\n' +
+        'MREG_FASTMCP_SESSION_EXPIRE_HOURS: "soon" is not a whole number\n',
+    );
   });
 
   it(`starts, serves, and on SIGTERM finishes in-flight work and exits 0 (${databaseMode})`, async () => {
-    const run = runMain(await serverEnv());
-    const url = await listeningUrl(run);
+    const run = await runMain(await serverEnv());
+    const url = await run.listening();
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
     // An idle keep-alive connection must not hold the shutdown up...
@@ -119,12 +102,13 @@ describe('main', () => {
 
   it('refuses a second server on the same embedded data directory with a clear message', async () => {
     const env = { ...(await serverEnv()), MREG_DATABASE_URL: undefined };
-    const first = runMain(env);
-    await listeningUrl(first);
-    const second = runMain(env);
+    const first = await runMain(env);
+    await first.listening();
+    const second = await runMain(env);
     expect(await second.exit).toBe(1);
-    expect(second.stderr).toContain(`MREG cannot start: MREG_DATA_DIR ${env.MREG_DATA_DIR} is in use by another MREG process (pid ${first.child.pid})`);
-    first.child.kill('SIGTERM');
-    expect(await first.exit).toBe(0);
+    expect(second.stderr).toContain(
+      `MREG cannot start: MREG_DATA_DIR ${env.MREG_DATA_DIR} is in use by another MREG process (pid ${first.child.pid})`,
+    );
+    expect(await first.stop()).toBe(0);
   });
 });

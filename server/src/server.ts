@@ -52,13 +52,15 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     return {
       url,
       async stop() {
-        await closeServer(server);
-        await openCache.close();
-        await db.close();
+        try {
+          await closeServer(server);
+        } finally {
+          await openCache.close().finally(() => db.close());
+        }
       },
     };
   } catch (error) {
-    await cache?.close();
+    await Promise.allSettled([cache?.close()]);
     await db.close();
     throw error;
   }

@@ -21,3 +21,6 @@ export const ZFeatures = z.object({
   signIn: ZSignInProvider,
 });
 export type Features = z.infer<typeof ZFeatures>;
+
+/** The input of a procedure that takes none. */
+export const ZNoInput = z.void();

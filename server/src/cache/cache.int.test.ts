@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Cache } from './cache';
 import { captureLogger, testCache, testRedisUrl } from '../testing/harness';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
+import { freePort } from '../testing/processes';
 
 const backends: [string, string | undefined][] = [['in-process', undefined]];
 if (testRedisUrl) backends.push(['redis', testRedisUrl]);
@@ -37,7 +37,7 @@ describe.each(backends)('cache (%s)', (_name, redisUrl) => {
     await cache.set('a', 1, 60);
     await cache.set('b', 2, 60);
     await cache.set('c', 3, 60);
-    await cache.delete('a', 'b');
+    expect(await cache.delete('a', 'b')).toBe(true);
     expect([await cache.get('a'), await cache.get('b'), await cache.get('c')]).toEqual([undefined, undefined, 3]);
     await cache.delete();
   });
@@ -73,19 +73,14 @@ describe.each(backends)('cache (%s)', (_name, redisUrl) => {
 describe('cache fallback when Redis is unreachable', () => {
   it('answers misses quickly, never throws, and logs once per interval', async () => {
     // A port that was just free: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const { logger, lines } = captureLogger();
     const started = performance.now();
     const cache = await cacheOn(`redis://127.0.0.1:${port}`, logger);
     expect(cache.kind).toBe('redis');
     expect(await cache.get('x')).toBeUndefined();
     await cache.set('x', 1, 60);
-    await cache.delete('x');
+    expect(await cache.delete('x')).toBe(false);
     const loader = vi.fn(async () => 'from-database');
     expect(await cache.getOrSet('x', 60, loader)).toBe('from-database');
     expect(await cache.getOrSet('x', 60, loader)).toBe('from-database');

@@ -11,7 +11,8 @@ export interface Cache {
   readonly kind: 'redis' | 'memory';
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  delete(...keys: string[]): Promise<void>;
+  /** False when the store could not be reached, so a caller that must not serve stale data can act. */
+  delete(...keys: string[]): Promise<boolean>;
   /** The cached value, or the loader's, stored for `ttlSeconds`. `undefined` from the loader is not stored. */
   getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
   /** Throws when the backing store does not answer (for /readyz). */
@@ -45,7 +46,7 @@ abstract class BaseCache implements Cache {
   protected constructor(protected readonly namespace: string) {}
   abstract get<T>(key: string): Promise<T | undefined>;
   abstract set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  abstract delete(...keys: string[]): Promise<void>;
+  abstract delete(...keys: string[]): Promise<boolean>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
 
@@ -82,8 +83,9 @@ class MemoryCache extends BaseCache {
     this.lru.set(this.key(key), { json: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
   }
 
-  async delete(...keys: string[]): Promise<void> {
+  async delete(...keys: string[]): Promise<boolean> {
     for (const key of keys) this.lru.delete(this.key(key));
+    return true;
   }
 
   async ping(): Promise<void> {}
@@ -142,12 +144,14 @@ class RedisCache extends BaseCache {
     }
   }
 
-  async delete(...keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  async delete(...keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return true;
     try {
       await this.redis.del(...keys.map((key) => this.key(key)));
+      return true;
     } catch (error) {
       this.failed('delete', error);
+      return false;
     }
   }
 

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
 import { initOrm } from './orm';
+import { withTimeout } from '../lib/timeout';
 
 export interface Database {
   orm: MikroORM;
@@ -20,14 +21,6 @@ export interface DatabaseOptions {
   logger: Logger;
   /** Overrides the pool size: 10 for a server, 1 for embedded PGlite. */
   poolMax?: number;
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: DatabaseOptions): Promise<Database> {

@@ -25,11 +25,14 @@ export function spaRoutes(webDir: string): Router {
   );
   routes.use(express.static(webDir, { index: false, maxAge: 0 }));
   routes.use((req, res, next) => {
+    // A browser navigation names text/html; `Accept: */*` alone (fetch, curl) gets index.html only
+    // at the root.
+    const wantsHtml = req.path === '/' || (req.get('accept') ?? '').includes('text/html');
     const isNavigation =
       (req.method === 'GET' || req.method === 'HEAD') &&
       extname(req.path) === '' &&
       !req.path.startsWith('/assets/') &&
-      req.accepts(['html', 'json']) === 'html';
+      wantsHtml;
     if (!isNavigation) return next();
     res.set('Cache-Control', 'no-cache');
     if (!existsSync(indexHtml)) return res.status(503).type('html').send(NOT_BUILT);

@@ -19,21 +19,24 @@ async function admin<T>(adminUrl: string, run: (client: pg.Client) => Promise<T>
   }
 }
 
+async function dropDatabase(client: pg.Client, name: string): Promise<void> {
+  await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
+}
+
 export async function createScratchDatabase(adminUrl: string, name: string): Promise<ScratchDatabase> {
-  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`not a safe database name: ${name}`);
-  await admin(adminUrl, (client) => client.query(`create database "${name}"`));
+  await admin(adminUrl, (client) => client.query(`create database ${client.escapeIdentifier(name)}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => admin(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => {}),
+    drop: () => admin(adminUrl, (client) => dropDatabase(client, name)),
   };
 }
 
 /** Drops every database whose name starts with `prefix` (what a crashed run left behind). */
 export async function dropScratchDatabases(adminUrl: string, prefix: string): Promise<void> {
   await admin(adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${prefix}%`]);
-    for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [prefix]);
+    for (const { datname } of rows) await dropDatabase(client, datname);
   });
 }

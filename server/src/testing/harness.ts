@@ -92,31 +92,34 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const target = options.databaseUrl ? undefined : await createDatabaseTarget();
   const settings = testSettings(options.env);
   const { logger, lines } = captureLogger();
-  const db = await openDatabase({
-    databaseUrl: options.databaseUrl ?? target!.databaseUrl,
-    dataDir: target?.dataDir ?? settings.dataDir,
-    poolMax: options.poolMax,
-    logger,
-  });
-  await db.migrate();
-  const cache = await testCache(options.redisUrl ?? testRedisUrl, logger);
-  const app = createApp({ settings, db, cache, logger, webDir: options.webDir ?? join(tmpdir(), 'mreg-no-web') });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    db,
-    cache,
-    settings,
-    logs: lines,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await cache.close();
-      await db.close();
-      await target?.drop();
-    },
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
   };
+  if (target) closers.push(() => target.drop());
+  try {
+    const db = await openDatabase({
+      databaseUrl: options.databaseUrl ?? target!.databaseUrl,
+      dataDir: target?.dataDir ?? settings.dataDir,
+      poolMax: options.poolMax,
+      logger,
+    });
+    closers.push(() => db.close());
+    await db.migrate();
+    const cache = await testCache(options.redisUrl ?? testRedisUrl, logger);
+    closers.push(() => cache.close());
+    const app = createApp({ settings, db, cache, logger, webDir: options.webDir ?? join(tmpdir(), 'mreg-no-web') });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
+    });
+    closers.push(() => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    });
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, db, cache, settings, logs: lines, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

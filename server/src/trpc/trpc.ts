@@ -1,16 +1,20 @@
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { APP_ERROR_CODES, AppError } from '../errors';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
 
 /**
  * The only initTRPC of the app (tRPC starter's trpc.ts): routers build on the procedures exported
- * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`.
+ * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`;
+ * an AppError thrown by a service becomes the tRPC error of its code.
  */
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {
       ...shape,
+      // An unexpected error's message may name internals; the log has it, the answer does not.
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : shape.message,
       data: {
         ...shape.data,
         // Stack traces stay in the server's log, never in answers.
@@ -21,6 +25,16 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/** The one error map: a service's AppError becomes the tRPC error of its code, message kept. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const { code, message } = result.error.cause;
+    throw new TRPCError({ code: APP_ERROR_CODES[code], message, cause: result.error.cause });
+  }
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(appErrors);

@@ -1,7 +1,7 @@
-import { ZFeatures } from '@mreg/shared';
+import { ZFeatures, ZNoInput } from '@mreg/shared';
 import { featuresOf } from '../../config';
 import { publicProcedure, router } from '../../trpc/trpc';
 
 export const configRouter = router({
-  features: publicProcedure.output(ZFeatures).query(({ ctx }) => featuresOf(ctx.settings)),
+  features: publicProcedure.input(ZNoInput).output(ZFeatures).query(({ ctx }) => featuresOf(ctx.settings)),
 });

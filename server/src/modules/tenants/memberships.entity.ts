@@ -1,8 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { ROLES } from '@mreg/shared';
 import { User } from '../users/users.entity';
 import { Tenant } from './tenants.entity';
-
-export const MEMBERSHIP_ROLES = ['admin', 'member', 'viewer'] as const;
 
 export const UserTenantMembership = defineEntity({
   name: 'UserTenantMembership',
@@ -11,7 +10,7 @@ export const UserTenantMembership = defineEntity({
     id: p.uuid().primary().defaultRaw('gen_random_uuid()').onCreate(() => crypto.randomUUID()),
     user: p.manyToOne(User).ref().deleteRule('cascade').index(),
     tenant: p.manyToOne(Tenant).ref().deleteRule('cascade').index(),
-    role: p.enum([...MEMBERSHIP_ROLES]).default('member'),
+    role: p.enum([...ROLES]).default('member'),
     permissions: p.json<string[]>().onCreate(() => []),
     isActive: p.boolean().default(true).index(),
     joinedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
