@@ -67,7 +67,8 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Probes would fill the log; a failing /readyz logs its reason itself.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       // Paths only: query strings can carry codes and states, headers carry cookies.
       serializers: {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
