@@ -60,7 +60,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       },
     };
   } catch (error) {
-    await Promise.allSettled([cache?.close()]);
+    await cache?.close().catch(() => {});
     await db.close();
     throw error;
   }
