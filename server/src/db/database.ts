@@ -6,7 +6,6 @@ import { withTimeout } from '../lib/timeout';
 
 export interface Database {
   orm: MikroORM;
-  embedded: boolean;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers `select 1` within the time limit. */
@@ -47,7 +46,6 @@ export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: Da
 
   return {
     orm,
-    embedded: embedded !== undefined,
     async migrate() {
       const applied = await orm.getMigrator().up();
       return applied.map((m) => m.name);

@@ -8,7 +8,7 @@ import { EnhancedSession } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 import { migrationsList } from './migrations';
 
-export const entities = [Tenant, User, UserProfile, EnhancedSession, UserPreference, UserTenantMembership];
+const entities = [Tenant, User, UserProfile, EnhancedSession, UserPreference, UserTenantMembership];
 
 export interface OrmOptions {
   clientUrl: string;
@@ -18,7 +18,7 @@ export interface OrmOptions {
   logger: Logger;
 }
 
-export function ormConfig({ clientUrl, poolMax, logger }: OrmOptions): Options {
+function ormConfig({ clientUrl, poolMax, logger }: OrmOptions): Options {
   return {
     clientUrl,
     entities,

@@ -33,6 +33,15 @@ export async function createScratchDatabase(adminUrl: string, name: string): Pro
   };
 }
 
+/** Throws, naming the variable, when the administrative connection cannot be made. */
+export async function assertReachable(adminUrl: string, variable: string): Promise<void> {
+  try {
+    await admin(adminUrl, async () => {});
+  } catch (error) {
+    throw new Error(`${variable}: cannot connect (${(error as Error).message})`, { cause: error });
+  }
+}
+
 /** Drops every database whose name starts with `prefix` (what a crashed run left behind). */
 export async function dropScratchDatabases(adminUrl: string, prefix: string): Promise<void> {
   await admin(adminUrl, async (client) => {

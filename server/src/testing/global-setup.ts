@@ -1,7 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { dropScratchDatabases } from './databases';
+import { assertReachable, dropScratchDatabases } from './databases';
 
 /**
  * Once per integration run: a name prefix for this run's databases and Redis keys, and at the end
@@ -19,15 +18,7 @@ export default async function setup(project: TestProject) {
   const databaseUrl = process.env.MREG_TEST_DATABASE_URL;
   const redisUrl = process.env.MREG_TEST_REDIS_URL;
 
-  if (databaseUrl) {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    try {
-      await client.connect();
-    } catch (error) {
-      throw new Error(`MREG_TEST_DATABASE_URL: cannot connect (${(error as Error).message})`, { cause: error });
-    }
-    await client.end();
-  }
+  if (databaseUrl) await assertReachable(databaseUrl, 'MREG_TEST_DATABASE_URL');
 
   return async () => {
     if (databaseUrl) await dropScratchDatabases(databaseUrl, runId);
