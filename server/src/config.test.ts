@@ -25,8 +25,10 @@ describe('parseSettings', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       logLevel: 'info',
+      trustProxy: 0,
       entra: undefined,
       allowedTenants: [],
+      signInRateLimit: 30,
       fastmcp: {
         enhancedAuthEnabled: true,
         userProfilesEnabled: true,
@@ -57,10 +59,12 @@ describe('parseSettings', () => {
       MREG_DATABASE_URL: 'postgresql://mreg:secret@db:5432/mreg',
       MREG_REDIS_URL: 'redis://cache:6379/1',
       MREG_LOG_LEVEL: 'warn',
+      MREG_TRUST_PROXY: '2',
       MREG_AZURE_TENANT_ID: 'tid-1',
       MREG_AZURE_CLIENT_ID: 'client-1',
       MREG_AZURE_CLIENT_SECRET: 's3cret',
       MREG_AZURE_ALLOWED_TENANTS: 'tid-1, tid-2,',
+      MREG_SIGN_IN_RATE_LIMIT: '100',
       MREG_FASTMCP_ENHANCED_AUTH_ENABLED: '0',
       MREG_FASTMCP_USER_PROFILES_ENABLED: 'false',
       MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: '1',
@@ -80,6 +84,8 @@ describe('parseSettings', () => {
     expect(s.dataDir).toBe('/var/lib/mreg');
     expect(s.entra).toEqual({ tenantId: 'tid-1', clientId: 'client-1', clientSecret: 's3cret' });
     expect(s.allowedTenants).toEqual(['tid-1', 'tid-2']);
+    expect(s.trustProxy).toBe(2);
+    expect(s.signInRateLimit).toBe(100);
     expect(s.fastmcp).toEqual({
       enhancedAuthEnabled: false,
       userProfilesEnabled: false,

@@ -63,6 +63,7 @@ const ZEnv = z.object({
   MREG_PUBLIC_URL: url(['http:', 'https:']),
   MREG_DATA_DIR: z.string().default('.data'),
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  MREG_TRUST_PROXY: int(0, 0, 10),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
 
@@ -70,6 +71,7 @@ const ZEnv = z.object({
   MREG_AZURE_CLIENT_ID: text(100),
   MREG_AZURE_CLIENT_SECRET: text(500),
   MREG_AZURE_ALLOWED_TENANTS: text(10_000),
+  MREG_SIGN_IN_RATE_LIMIT: int(30, 1, 100_000),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -109,10 +111,14 @@ export interface Settings {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   logLevel: Env['MREG_LOG_LEVEL'];
+  /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
+  trustProxy: number;
   /** Undefined when Entra ID is not configured: the development provider is used instead. */
   entra: EntraSettings | undefined;
   /** Tenant ids allowed to sign in; empty means any. */
   allowedTenants: string[];
+  /** Requests per minute and client IP on /auth/login and on /auth/callback. */
+  signInRateLimit: number;
   fastmcp: {
     enhancedAuthEnabled: boolean;
     userProfilesEnabled: boolean;
@@ -205,6 +211,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
     databaseUrl: e.MREG_DATABASE_URL,
     redisUrl: e.MREG_REDIS_URL,
     logLevel: e.MREG_LOG_LEVEL,
+    trustProxy: e.MREG_TRUST_PROXY,
     entra:
       e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
         ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
@@ -213,6 +220,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean),
+    signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     fastmcp: {
       enhancedAuthEnabled: e.MREG_FASTMCP_ENHANCED_AUTH_ENABLED,
       userProfilesEnabled: e.MREG_FASTMCP_USER_PROFILES_ENABLED,

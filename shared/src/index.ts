@@ -1,2 +1,4 @@
+export * from './auth';
 export * from './features';
+export * from './permissions';
 export * from './roles';

@@ -18,7 +18,7 @@ import { User, UserProfile } from '../modules/users/users.entity';
 import { EnhancedSession } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 
-const TABLES = ['enhanced_sessions', 'tenants', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
+const TABLES = ['enhanced_sessions', 'sign_in_requests', 'tenants', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
 
 let target: DatabaseTarget;
 let db: Database;
@@ -56,18 +56,24 @@ afterEach(async () => {
 describe(`database (${databaseMode})`, () => {
   it('migrates up, down and up again', async () => {
     const em = db.orm.em.fork();
-    expect(await db.migrate()).toEqual(['Migration20261127000001_base', 'Migration20261127000002_enhanced_auth']);
+    expect(await db.migrate()).toEqual([
+      'Migration20261127000001_base',
+      'Migration20261127000002_enhanced_auth',
+      'Migration20261127000003_sign_in',
+    ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await db.migrate()).toEqual([]);
 
     const migrator = db.orm.getMigrator();
+    await migrator.down();
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests'));
     await migrator.down();
     expect(await tables(em)).toEqual(['tenants', 'users']);
     await migrator.down();
     expect(await tables(em)).toEqual([]);
     expect(await migrator.getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(2);
+    expect(await db.migrate()).toHaveLength(3);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });

@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import { Tenant } from '../modules/tenants/tenants.entity';
 import { UserTenantMembership } from '../modules/tenants/memberships.entity';
 import { User, UserProfile } from '../modules/users/users.entity';
-import { EnhancedSession } from '../modules/sessions/sessions.entity';
+import { EnhancedSession, SignInRequest } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 import { migrationsList } from './migrations';
 
-const entities = [Tenant, User, UserProfile, EnhancedSession, UserPreference, UserTenantMembership];
+const entities = [Tenant, User, UserProfile, EnhancedSession, SignInRequest, UserPreference, UserTenantMembership];
 
 export interface OrmOptions {
   clientUrl: string;

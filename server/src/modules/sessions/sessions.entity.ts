@@ -18,7 +18,29 @@ export const EnhancedSession = defineEntity({
     tenantContext: p.json<Record<string, unknown>>().onCreate(() => ({})),
     lastActivity: p.datetime().defaultRaw('now()').onCreate(() => new Date()).index(),
     expiresAt: p.datetime().index(),
+    /** Set by logout and revocation; a revoked session is refused at once and deleted by the clean-up. */
+    revokedAt: p.datetime().nullable().index(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   }),
 });
 export type IEnhancedSession = InferEntity<typeof EnhancedSession>;
+
+/**
+ * A sign-in in progress: what /auth/callback must check, bound to the browser by the pre-auth
+ * cookie (only its SHA-256 is stored). Consumed (deleted) by the callback, whatever the outcome.
+ */
+export const SignInRequest = defineEntity({
+  name: 'SignInRequest',
+  tableName: 'sign_in_requests',
+  properties: (p) => ({
+    id: p.uuid().primary().defaultRaw('gen_random_uuid()').onCreate(() => crypto.randomUUID()),
+    cookieHash: p.string().length(64).unique(),
+    state: p.string().length(128),
+    nonce: p.string().length(128),
+    codeVerifier: p.string().length(128),
+    returnTo: p.string().length(2048),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    expiresAt: p.datetime().index(),
+  }),
+});
+export type ISignInRequest = InferEntity<typeof SignInRequest>;

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ZPermission } from './permissions';
+import { ZRole } from './roles';
+
+/** Longest `returnTo` accepted by /auth/login. */
+export const RETURN_TO_MAX_LENGTH = 2048;
+
+/**
+ * Where /auth/login sends a person after signing in: a path on this site ("/servers?x=1"), never
+ * another origin ("//evil.example", "https://...", "/\evil.example") and no control characters.
+ */
+export const ZReturnTo = z
+  .string()
+  .max(RETURN_TO_MAX_LENGTH, { error: `returnTo is longer than ${RETURN_TO_MAX_LENGTH} characters` })
+  .refine((value) => /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(value), {
+    error: 'returnTo must be a path on this site, starting with a single "/"',
+  });
+
+const ZIsoDate = z.iso.datetime({ offset: true });
+
+export const ZUserInfo = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  /** App roles from the identity provider's token. */
+  roles: z.array(z.string()),
+  /** The home tenant (Entra ID `tid`). */
+  tenantId: z.string().nullable(),
+});
+export type UserInfo = z.infer<typeof ZUserInfo>;
+
+export const ZProfile = z.object({
+  id: z.uuid(),
+  displayName: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  bio: z.string().nullable(),
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
+});
+export type Profile = z.infer<typeof ZProfile>;
+
+export const ZTenantContext = z.object({
+  tenantId: z.string(),
+  tenantName: z.string(),
+  role: ZRole,
+  isAdmin: z.boolean(),
+  permissions: z.array(ZPermission),
+});
+export type TenantContext = z.infer<typeof ZTenantContext>;
+
+/** Preferences by category, then by key. */
+export const ZPreferencesByCategory = z.record(z.string(), z.record(z.string(), z.unknown()));
+export type PreferencesByCategory = z.infer<typeof ZPreferencesByCategory>;
+
+export const ZSessionInfo = z.object({
+  sessionId: z.uuid(),
+  expiresAt: ZIsoDate,
+  lastActivity: ZIsoDate,
+});
+export type SessionInfo = z.infer<typeof ZSessionInfo>;
+
+/** Output of `auth.user`. `tenantContext` is null when the active tenant's membership has ended. */
+export const ZAuthUser = z.object({
+  user: ZUserInfo,
+  profile: ZProfile,
+  preferences: ZPreferencesByCategory,
+  tenantContext: ZTenantContext.nullable(),
+  permissions: z.array(ZPermission),
+  sessionInfo: ZSessionInfo,
+});
+export type AuthUser = z.infer<typeof ZAuthUser>;
+
+/** What POST /auth/logout answers a fetch caller. */
+export const ZLogoutResult = z.object({
+  signedOut: z.literal(true),
+  /** The identity provider's end-session URL, to sign out there too (Entra ID only). */
+  endSessionUrl: z.string().nullable(),
+});
+export type LogoutResult = z.infer<typeof ZLogoutResult>;
