@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -7,7 +8,9 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { Cache } from './cache/cache';
 import type { Settings } from './config';
 import type { Database } from './db/database';
+import { authRoutes } from './http/auth';
 import { healthRoutes } from './http/health';
+import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
 import { contextFactory } from './trpc/context';
 import { appRouter } from './trpc/router';
@@ -17,6 +20,8 @@ export interface AppDeps {
   db: Database;
   cache: Cache;
   logger: Logger;
+  /** The sign-in client, and the development provider when Entra ID is not configured. */
+  identity: Identity;
   /** Directory of the built SPA (index.html and assets/). */
   webDir: string;
 }
@@ -33,8 +38,10 @@ function clientMessage(error: { type?: string; message?: string }): string {
 }
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir }: AppDeps): Express {
   const app = express();
+  // Client IPs (sessions, rate limits) from X-Forwarded-For only behind that many proxies.
+  app.set('trust proxy', settings.trustProxy);
   const https = settings.publicUrl.protocol === 'https:';
 
   app.use(
@@ -83,6 +90,9 @@ export function createApp({ settings, db, cache, logger, webDir }: AppDeps): Exp
   );
 
   app.use(healthRoutes({ db, cache, logger }));
+  app.use(cookieParser());
+  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, client: identity.client, logger }));
+  if (identity.devProvider) app.use(DEV_IDP_PATH, identity.devProvider);
   app.use(
     '/trpc',
     // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.

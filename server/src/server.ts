@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -6,6 +6,8 @@ import { createApp } from './app';
 import { createCache, type Cache } from './cache/cache';
 import type { Settings } from './config';
 import { openDatabase, redactUrl, type Database } from './db/database';
+import { createIdentity } from './identity';
+import { seedDemoDirectory } from './identity/demo-directory';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -28,6 +30,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     logger,
   });
   let cache: Cache | undefined;
+  let listener: Listener | undefined;
   try {
     const applied = await db.migrate();
     logger.info(
@@ -38,16 +41,27 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       'Database ready',
     );
     cache = await createCache({ redisUrl: settings.redisUrl, logger });
-    const app = createApp({ settings, db, cache, logger, webDir: WEB_DIR });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(settings.port, settings.host, (error?: Error) => (error ? reject(error) : resolve(s)));
-    });
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
+
+    // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
+    // provider's issuer) is known only once the port is taken.
+    listener = await listen(settings.port, settings.host);
+    const effective = withListeningPort(settings, listener.port);
+    const identity = await createIdentity({ settings: effective, logger });
+    if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
+    listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir: WEB_DIR }));
+
+    const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
     logger.info(
-      { url, publicUrl: settings.publicUrl.href, cache: cache.kind, startMs: Math.round(performance.now() - started) },
+      {
+        url,
+        publicUrl: effective.publicUrl.href,
+        cache: cache.kind,
+        signIn: identity.client.kind,
+        startMs: Math.round(performance.now() - started),
+      },
       'MREG listening',
     );
+    const { server } = listener;
     const openCache = cache;
     return {
       url,
@@ -60,10 +74,47 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       },
     };
   } catch (error) {
+    if (listener) await closeServer(listener.server);
     await cache?.close().catch(() => {});
     await db.close();
     throw error;
   }
+}
+
+export interface Listener {
+  server: Server;
+  port: number;
+  /** Hands requests to the app; until then they get 503 "Starting". */
+  serve(handler: RequestListener): void;
+}
+
+export async function listen(port: number, host: string): Promise<Listener> {
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"Starting"}');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    serve: (app) => {
+      handler = app;
+    },
+  };
+}
+
+/** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */
+export function withListeningPort(settings: Settings, port: number): Settings {
+  if (settings.port !== 0 || settings.publicUrl.port !== '0') return settings;
+  const publicUrl = new URL(settings.publicUrl);
+  publicUrl.port = String(port);
+  return { ...settings, publicUrl };
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts whatever is left. */

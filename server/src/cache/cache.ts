@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Store } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 
 /**
  * The one cache of the app: Redis when MREG_REDIS_URL is set, an in-process LRU otherwise. Keys are
@@ -15,6 +17,11 @@ export interface Cache {
   delete(...keys: string[]): Promise<boolean>;
   /** The cached value, or the loader's, stored for `ttlSeconds`. `undefined` from the loader is not stored. */
   getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
+  /**
+   * Where a rate limiter keeps its counters: Redis (shared by every instance) under
+   * `<namespace>:rate:<name>:`, or undefined for express-rate-limit's in-process store.
+   */
+  rateLimitStore(name: string): Store | undefined;
   /** Throws when the backing store does not answer (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +56,7 @@ abstract class BaseCache implements Cache {
   abstract delete(...keys: string[]): Promise<boolean>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
+  abstract rateLimitStore(name: string): Store | undefined;
 
   protected key(key: string): string {
     return `${this.namespace}:${key}`;
@@ -89,6 +97,10 @@ class MemoryCache extends BaseCache {
   }
 
   async ping(): Promise<void> {}
+
+  rateLimitStore(): undefined {
+    return undefined;
+  }
 
   async close(): Promise<void> {
     this.lru.clear();
@@ -159,11 +171,34 @@ class RedisCache extends BaseCache {
     await this.redis.ping();
   }
 
+  rateLimitStore(name: string): Store {
+    return new ResilientRedisStore({
+      sendCommand: (command: string, ...args: string[]) => this.redis.call(command, ...args) as Promise<RedisReply>,
+      prefix: this.key(`rate:${name}:`),
+    });
+  }
+
   async close(): Promise<void> {
     try {
       await this.redis.quit();
     } catch {
       this.redis.disconnect();
+    }
+  }
+}
+
+/**
+ * rate-limit-redis loads its scripts once; after a Redis failure (at boot, say) it would keep the
+ * failed load forever and pass every request. This one loads them again after each failure.
+ */
+class ResilientRedisStore extends RedisStore {
+  override async increment(key: string) {
+    try {
+      return await super.increment(key);
+    } catch (error) {
+      this.incrementScriptSha = this.loadIncrementScript();
+      this.incrementScriptSha.catch(() => {});
+      throw error;
     }
   }
 }

@@ -1,6 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +8,11 @@ import { createApp } from '../app';
 import { createCache, type Cache } from '../cache/cache';
 import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
+import { createIdentity, type Identity } from '../identity';
+import { seedDemoDirectory } from '../identity/demo-directory';
+import { loopbackOnlyFetch } from '../identity/network';
 import { createLogger } from '../logger';
+import { listen, withListeningPort } from '../server';
 import { createScratchDatabase } from './databases';
 
 /**
@@ -73,6 +75,9 @@ export interface TestApp {
   db: Database;
   cache: Cache;
   settings: Settings;
+  identity: Identity;
+  /** Every outbound request the app's sign-in made; anything but loopback was refused. */
+  outbound: ReturnType<typeof loopbackOnlyFetch>;
   logs: string[];
   close(): Promise<void>;
 }
@@ -90,17 +95,19 @@ export interface TestAppOptions {
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const target = options.databaseUrl ? undefined : await createDatabaseTarget();
-  const settings = testSettings(options.env);
+  const dataDir = target?.dataDir ?? (await mkdtemp(join(tmpdir(), 'mreg-test-')));
   const { logger, lines } = captureLogger();
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
   };
-  if (target) closers.push(() => target.drop());
+  closers.push(() => (target ? target.drop() : rm(dataDir, { recursive: true, force: true })));
   try {
+    // Embedded data and the development provider's keys stay in this test's own directory.
+    const settings = testSettings({ MREG_DATA_DIR: dataDir, ...options.env });
     const db = await openDatabase({
       databaseUrl: options.databaseUrl ?? target!.databaseUrl,
-      dataDir: target?.dataDir ?? settings.dataDir,
+      dataDir,
       poolMax: options.poolMax,
       logger,
     });
@@ -108,16 +115,28 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await db.migrate();
     const cache = await testCache(options.redisUrl ?? testRedisUrl, logger);
     closers.push(() => cache.close());
-    const app = createApp({ settings, db, cache, logger, webDir: options.webDir ?? join(tmpdir(), 'mreg-no-web') });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
-    });
+    const listener = await listen(0, '127.0.0.1');
     closers.push(() => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
+      listener.server.closeAllConnections();
+      return new Promise((resolve) => listener.server.close(resolve));
     });
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, db, cache, settings, logs: lines, close };
+    const effective = withListeningPort(settings, listener.port);
+    // Nothing may leave this machine: msal and jose get a fetch that refuses every other host.
+    const outbound = loopbackOnlyFetch();
+    const identity = await createIdentity({ settings: effective, logger, outbound: outbound.fetch });
+    if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
+    const webDir = options.webDir ?? join(tmpdir(), 'mreg-no-web');
+    listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir }));
+    return {
+      url: `http://127.0.0.1:${listener.port}`,
+      db,
+      cache,
+      settings: effective,
+      identity,
+      outbound,
+      logs: lines,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -1,7 +1,9 @@
+import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
+  auth: authRouter,
   config: configRouter,
 });
 

@@ -38,3 +38,9 @@ const appErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
+
+/** Signed in: UNAUTHORIZED otherwise; `ctx.session` is no longer nullable after it. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
+  return next({ ctx: { session: ctx.session } });
+});

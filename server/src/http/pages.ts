@@ -1,0 +1,67 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * The few server-rendered pages (sign-in errors, the development provider's user list). Plain
+ * HTML with a stylesheet of our own, so they pass the CSP that forbids inline styles and scripts.
+ */
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** A tagged template whose interpolations are escaped, unless they are already `SafeHtml`. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString() {
+    return this.value;
+  }
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0]!;
+  values.forEach((value, i) => {
+    const parts = Array.isArray(value) ? value : [value];
+    out += parts.map((part) => (part instanceof SafeHtml ? part.value : escapeHtml(String(part ?? '')))).join('');
+    out += strings[i + 1];
+  });
+  return new SafeHtml(out);
+}
+
+export const PAGE_CSS_PATH = '/auth/page.css';
+
+export function page(title: string, body: SafeHtml): string {
+  return `<!doctype html>${html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · MREG</title>
+<link rel="stylesheet" href="${PAGE_CSS_PATH}">
+</head>
+<body><main>${body}</main></body>
+</html>`.value}`;
+}
+
+const PAGE_CSS = `
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
+main { max-width: 34rem; margin: 4rem auto; padding: 2rem; background: #fff; border-radius: 8px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+h1 { font-size: 1.4rem; margin-top: 0; }
+a { color: #1b5fc1; }
+.muted { color: #5b6476; font-size: .9rem; }
+ul.choices { list-style: none; padding: 0; }
+ul.choices li { margin: .5rem 0; }
+ul.choices form { margin: 0; }
+button { font: inherit; width: 100%; text-align: left; padding: .6rem .9rem; border: 1px solid #c9cfdb;
+  border-radius: 6px; background: #fff; cursor: pointer; }
+button:hover, button:focus { border-color: #1b5fc1; outline: none; }
+button.secondary { width: auto; margin-top: 1rem; }
+.error { color: #a11a1a; }
+`.trim();
+
+export const pageCss: RequestHandler = (_req, res) => {
+  res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(PAGE_CSS);
+};

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import express, { Router } from 'express';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { html, page } from '../http/pages';
+import { DEMO_USERS, demoTenantName, type DemoUser } from './demo-directory';
+import type { ProviderDescription } from './sign-in-client';
+
+/**
+ * The development OpenID provider (oidc-provider), served at /dev-idp when Entra ID is not
+ * configured and MREG_ENV is not production. It issues Entra-like id_tokens for the demo users,
+ * requires PKCE, and is driven by the same msal-node code as Entra ID (STACK.md, "The development
+ * provider on the app's own port").
+ */
+
+export const DEV_IDP_PATH = '/dev-idp';
+export const DEV_CLIENT_ID = 'mreg-development';
+
+const ZKeyFile = z.object({
+  signingKey: z.record(z.string(), z.unknown()),
+  cookieKeys: z.array(z.string()).min(1),
+  clientSecret: z.string().min(32),
+});
+type KeyFile = z.infer<typeof ZKeyFile>;
+
+/**
+ * The provider's signing key, cookie keys and client secret, under MREG_DATA_DIR so that tokens
+ * and sessions stay valid across restarts. Created on first use, readable by the owner only.
+ */
+export async function loadDevKeys(dataDir: string): Promise<KeyFile> {
+  const dir = join(dataDir, 'dev-idp');
+  const file = join(dir, 'keys.json');
+  try {
+    return ZKeyFile.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`${file} is unreadable (${(error as Error).message}); delete it to make new development keys`);
+    }
+  }
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const keys: KeyFile = {
+    signingKey: { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' },
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    clientSecret: randomBytes(32).toString('base64url'),
+  };
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  await rename(partial, file);
+  return keys;
+}
+
+function findDemoUser(predicate: (u: DemoUser) => boolean): DemoUser | undefined {
+  return DEMO_USERS.find(predicate);
+}
+
+/** The claims of an Entra ID v2 id_token, for a demo user. */
+function entraClaims(user: DemoUser) {
+  return {
+    sub: user.oid,
+    oid: user.oid,
+    tid: user.tid,
+    email: user.email,
+    preferred_username: user.email,
+    name: user.name,
+    roles: user.roles,
+    tenant_display_name: demoTenantName(user.tid),
+  };
+}
+
+export interface DevProvider {
+  description: ProviderDescription;
+  /** Mount at DEV_IDP_PATH: the interaction pages, then the provider itself. */
+  router: Router;
+}
+
+export async function createDevProvider(options: {
+  publicUrl: URL;
+  redirectUri: string;
+  dataDir: string;
+  trustProxy: boolean;
+  logger: Logger;
+}): Promise<DevProvider> {
+  const { publicUrl, redirectUri, logger } = options;
+  const issuer = `${publicUrl.origin}${DEV_IDP_PATH}`;
+  const keys = await loadDevKeys(options.dataDir);
+  const secure = publicUrl.protocol === 'https:';
+
+  // msal asks for prompt=select_account, which the default policy does not know (STACK.md).
+  const policy = interactionPolicy.base();
+  policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: DEV_CLIENT_ID,
+        client_secret: keys.clientSecret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
+    pkce: { required: () => true, methods: ['S256'] },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: {
+      openid: ['sub', 'oid', 'tid', 'roles', 'tenant_display_name'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    // Entra ID puts the profile claims in the id_token itself; so does this provider.
+    conformIdTokenClaims: false,
+    jwks: { keys: [keys.signingKey as JWK] },
+    cookies: {
+      keys: keys.cookieKeys,
+      names: { session: 'mreg_idp_session', interaction: 'mreg_idp_interaction', resume: 'mreg_idp_resume', state: 'mreg_idp_state' },
+      // Lax, not None: over plain http, chromium drops SameSite=None cookies (STACK.md).
+      long: { sameSite: 'lax', httpOnly: true, secure, path: DEV_IDP_PATH, signed: true },
+      short: { sameSite: 'lax', httpOnly: true, secure, signed: true },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${DEV_IDP_PATH}/interaction/${interaction.uid}`,
+    },
+    async findAccount(_ctx, id) {
+      const user = findDemoUser((u) => u.oid === id);
+      if (!user) return undefined;
+      return { accountId: user.oid, claims: () => entraClaims(user) };
+    },
+    // First-party development client: consent is given on the person's behalf.
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const accountId = ctx.oidc.session?.accountId;
+      const clientId = ctx.oidc.client?.clientId;
+      if (!accountId || !clientId) return undefined;
+      const existing = ctx.oidc.session?.grantIdFor(clientId);
+      if (existing) {
+        const grant = await ctx.oidc.provider.Grant.find(existing);
+        if (grant) return grant;
+      }
+      const grant = new ctx.oidc.provider.Grant({ accountId, clientId });
+      grant.addOIDCScope('openid profile email');
+      await grant.save();
+      return grant;
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page(
+        'Sign-in problem',
+        html`<h1>The development sign-in stopped</h1>
+<p class="error">${out.error_description ?? out.error}</p>
+<p><a href="/auth/login">Start again</a></p>`,
+      );
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = options.trustProxy;
+  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'Development provider error'));
+
+  const router = Router();
+  router.get('/interaction/:uid', async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      res.set('Cache-Control', 'no-store').type('html').send(
+        page(
+          'Choose a demo user',
+          html`<h1>Sign in to MREG (development)</h1>
+<p>Entra ID is not configured, so MREG signs people in with its own development provider.
+Choose a demo user:</p>
+<ul class="choices">${DEMO_USERS.map(
+            (u) => html`<li><form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/login">
+<input type="hidden" name="email" value="${u.email}">
+<button type="submit"><strong>${u.name}</strong> · ${u.email}<br><span class="muted">${u.memberships
+              .map((m) => `${m.role} of ${demoTenantName(m.tenantId)}`)
+              .join(', ')}</span></button></form></li>`,
+          )}</ul>
+<form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/abort">
+<button type="submit" class="secondary">Cancel</button></form>`,
+        ),
+      );
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  router.post('/interaction/:uid/login', form, async (req, res, next) => {
+    try {
+      const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '';
+      const user = findDemoUser((u) => u.email === email);
+      if (!user) {
+        res.status(400).type('html').send(
+          page(
+            'Unknown demo user',
+            html`<h1>Unknown demo user</h1>
+<p class="error">${email ? `"${email}" is not a demo user.` : 'No email was given.'} The demo users are
+${DEMO_USERS.map((u) => u.email).join(', ')}.</p>
+<p><a href="${DEV_IDP_PATH}/interaction/${req.params.uid}">Choose again</a></p>`,
+          ),
+        );
+        return;
+      }
+      await provider.interactionFinished(
+        req,
+        res,
+        { select_account: {}, login: { accountId: user.oid, amr: ['pwd'] } },
+        { mergeWithLastSubmission: false },
+      );
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.post('/interaction/:uid/abort', async (req, res, next) => {
+    try {
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The sign-in was cancelled.' },
+        { mergeWithLastSubmission: false },
+      );
+    } catch (error) {
+      next(error);
+    }
+  });
+  // Unknown or expired interactions get the provider's own readable error page.
+  router.use('/interaction', (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const name = (error as { name?: string })?.name;
+    if (name !== 'SessionNotFound' && name !== 'InvalidRequest') return next(error);
+    res.status(400).type('html').send(
+      page(
+        'Sign-in expired',
+        html`<h1>This sign-in has expired</h1>
+<p>The development sign-in page is no longer valid (it may have been used already, or the server
+restarted). Start again.</p>
+<p><a href="/auth/login">Sign in</a></p>`,
+      ),
+    );
+  });
+  router.use(provider.callback());
+
+  return {
+    router,
+    description: {
+      kind: 'development',
+      // An https string msal accepts and never fetches: the metadata below is what it uses.
+      authority: `https://${publicUrl.host}${DEV_IDP_PATH}`,
+      metadata: {
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+      },
+      clientId: DEV_CLIENT_ID,
+      clientSecret: keys.clientSecret,
+      expectedIssuer: () => issuer,
+      endSessionUrl: null,
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { Cookie, CookieJar } from 'tough-cookie';
+
+/**
+ * A scripted browser for integration tests: fetch with a cookie jar and redirects followed one by
+ * one, so a test sees every hop and every Set-Cookie of a sign-in.
+ */
+export interface Hop {
+  url: string;
+  status: number;
+  location: string | undefined;
+  setCookies: Cookie[];
+  body: string;
+  headers: Headers;
+}
+
+export class CookieClient {
+  readonly jar = new CookieJar();
+  constructor(readonly headers: Record<string, string> = {}) {}
+
+  async request(url: string, init: RequestInit = {}): Promise<Hop> {
+    const cookie = await this.jar.getCookieString(url);
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string> | undefined) },
+    });
+    const setCookies: Cookie[] = [];
+    for (const header of response.headers.getSetCookie()) {
+      const parsed = Cookie.parse(header);
+      if (parsed) setCookies.push(parsed);
+      await this.jar.setCookie(header, url, { ignoreError: true });
+    }
+    const location = response.headers.get('location') ?? undefined;
+    return {
+      url,
+      status: response.status,
+      location: location === undefined ? undefined : new URL(location, url).href,
+      setCookies,
+      body: await response.text(),
+      headers: response.headers,
+    };
+  }
+
+  /** GETs `url` and follows redirects until `stop` says so or a non-redirect answers; every hop. */
+  async follow(url: string, stop: (next: URL) => boolean = () => false, maxHops = 10): Promise<Hop[]> {
+    const hops: Hop[] = [];
+    let next: string | undefined = url;
+    while (next !== undefined && hops.length < maxHops) {
+      const hop = await this.request(next);
+      hops.push(hop);
+      next = hop.status >= 300 && hop.status < 400 ? hop.location : undefined;
+      if (next !== undefined && stop(new URL(next))) break;
+    }
+    return hops;
+  }
+
+  postForm(url: string, form: Record<string, string>): Promise<Hop> {
+    return this.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+
+  async cookie(url: string, name: string): Promise<Cookie | undefined> {
+    return (await this.jar.getCookies(url)).find((c) => c.key === name);
+  }
+}
