@@ -12,6 +12,7 @@ export const RETURN_TO_MAX_LENGTH = 2048;
 export const ZReturnTo = z
   .string()
   .max(RETURN_TO_MAX_LENGTH, { error: `returnTo is longer than ${RETURN_TO_MAX_LENGTH} characters` })
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .refine((value) => /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(value), {
     error: 'returnTo must be a path on this site, starting with a single "/"',
   });

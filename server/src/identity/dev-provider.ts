@@ -38,7 +38,9 @@ export async function loadDevKeys(dataDir: string): Promise<KeyFile> {
     return ZKeyFile.parse(JSON.parse(await readFile(file, 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`${file} is unreadable (${(error as Error).message}); delete it to make new development keys`);
+      throw new Error(`${file} is unreadable (${(error as Error).message}); delete it to make new development keys`, {
+        cause: error,
+      });
     }
   }
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
