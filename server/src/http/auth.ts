@@ -46,16 +46,19 @@ function sameSecret(a: string, b: string): boolean {
 const queryText = (value: unknown, max = 4096) => (typeof value === 'string' && value.length <= max ? value : undefined);
 
 /**
- * Takes the sign-in request bound to this cookie out of the database: whatever happens next, it
- * cannot be used twice, and no record is left behind.
+ * Takes the sign-in request bound to this cookie out of the database, so that whatever happens
+ * next it cannot be used twice. A callback that arrives without its cookie still ends the sign-in
+ * its state names: no record is left behind either way.
  */
-async function consumeSignInRequest(em: EntityManager, cookie: unknown, now: Date) {
-  if (!isTokenShaped(cookie)) return null;
-  const request = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
-  if (!request) return null;
-  // Only the caller that deletes the row may use it.
-  const deleted = await em.nativeDelete(SignInRequest, { id: request.id });
-  return deleted === 1 && request.expiresAt > now ? request : null;
+async function consumeSignInRequest(em: EntityManager, cookie: unknown, state: string | undefined, now: Date) {
+  let request = null;
+  if (isTokenShaped(cookie)) {
+    const found = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
+    // Only the caller that deletes the row may use it.
+    if (found && (await em.nativeDelete(SignInRequest, { id: found.id })) === 1) request = found;
+  }
+  if (state) await em.nativeDelete(SignInRequest, { state });
+  return request && request.expiresAt > now ? request : null;
 }
 
 function errorPage(res: Response, error: SignInError) {
@@ -145,9 +148,9 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
     const em = rootEm.fork();
     try {
       const now = new Date();
-      const request = await consumeSignInRequest(em, req.cookies?.[cookies.signIn], now);
+      const state = queryText(req.query.state, 128);
+      const request = await consumeSignInRequest(em, req.cookies?.[cookies.signIn], state, now);
       if (!request) throw new SignInError('no_request', 'no live sign-in request for this browser');
-      const state = queryText(req.query.state);
       if (!state || !sameSecret(state, request.state)) throw new SignInError('state_mismatch', 'state differs from the sign-in request');
 
       const providerError = queryText(req.query.error, 200);

@@ -13,16 +13,30 @@ export interface Hop {
   headers: Headers;
 }
 
+/** Where a request for `url` is really sent (a proxy in front of the app, say), with extra headers. */
+export type Transport = (url: string) => { url: string; headers: Record<string, string> };
+
+const direct: Transport = (url) => ({ url, headers: {} });
+
 export class CookieClient {
   readonly jar = new CookieJar();
-  constructor(readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly headers: Record<string, string> = {},
+    readonly transport: Transport = direct,
+  ) {}
 
   async request(url: string, init: RequestInit = {}): Promise<Hop> {
     const cookie = await this.jar.getCookieString(url);
-    const response = await fetch(url, {
+    const target = this.transport(url);
+    const response = await fetch(target.url, {
       ...init,
       redirect: 'manual',
-      headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string> | undefined) },
+      headers: {
+        ...this.headers,
+        ...target.headers,
+        ...(cookie ? { cookie } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
     });
     const setCookies: Cookie[] = [];
     for (const header of response.headers.getSetCookie()) {

@@ -10,9 +10,11 @@ import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { createIdentity, type Identity } from '../identity';
 import { seedDemoDirectory } from '../identity/demo-directory';
-import { loopbackOnlyFetch } from '../identity/network';
+import { defaultFetch, loopbackOnlyFetch } from '../identity/network';
+import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
 import { listen, withListeningPort } from '../server';
+import type { Transport } from './cookie-client';
 import { createScratchDatabase } from './databases';
 
 /**
@@ -76,6 +78,10 @@ export interface TestApp {
   cache: Cache;
   settings: Settings;
   identity: Identity;
+  /** The origin people use: `url`, or `publicOrigin` when given. */
+  publicOrigin: string;
+  /** For a CookieClient: how a request to `publicOrigin` reaches the listener. */
+  transport: Transport;
   /** Every outbound request the app's sign-in made; anything but loopback was refused. */
   outbound: ReturnType<typeof loopbackOnlyFetch>;
   logs: string[];
@@ -90,6 +96,14 @@ export interface TestAppOptions {
   /** The connection limit for `databaseUrl`: 1 when it leads to embedded PGlite. */
   poolMax?: number;
   redisUrl?: string;
+  /**
+   * Serve as if behind a TLS-terminating proxy at this origin (say https://mreg.test): sets
+   * MREG_PUBLIC_URL and MREG_TRUST_PROXY=1; `transport` and the app's own outbound fetch reach the
+   * listener in its place, with X-Forwarded-Proto: https.
+   */
+  publicOrigin?: string;
+  /** Sign in against this provider instead of the development one (see forged-provider.ts). */
+  signInProvider?: ProviderDescription;
 }
 
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
@@ -104,7 +118,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   closers.push(() => (target ? target.drop() : rm(dataDir, { recursive: true, force: true })));
   try {
     // Embedded data and the development provider's keys stay in this test's own directory.
-    const settings = testSettings({ MREG_DATA_DIR: dataDir, ...options.env });
+    const proxied = options.publicOrigin ? { MREG_PUBLIC_URL: options.publicOrigin, MREG_TRUST_PROXY: '1' } : {};
+    const settings = testSettings({ MREG_DATA_DIR: dataDir, ...proxied, ...options.env });
     const db = await openDatabase({
       databaseUrl: options.databaseUrl ?? target!.databaseUrl,
       dataDir,
@@ -121,14 +136,31 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return new Promise((resolve) => listener.server.close(resolve));
     });
     const effective = withListeningPort(settings, listener.port);
+    const listenerOrigin = `http://127.0.0.1:${listener.port}`;
+    const transport = proxyTransport(options.publicOrigin, listenerOrigin);
     // Nothing may leave this machine: msal and jose get a fetch that refuses every other host.
-    const outbound = loopbackOnlyFetch();
-    const identity = await createIdentity({ settings: effective, logger, outbound: outbound.fetch });
+    const outbound = loopbackOnlyFetch((url, init) => {
+      const { url: target, headers } = transport(url);
+      return defaultFetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
+    });
+    const identity: Identity = options.signInProvider
+      ? {
+          client: createSignInClient({
+            provider: options.signInProvider,
+            redirectUri: new URL('/auth/callback', effective.publicUrl).href,
+            outbound: outbound.fetch,
+            logger,
+          }),
+          devProvider: undefined,
+        }
+      : await createIdentity({ settings: effective, logger, outbound: outbound.fetch });
     if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
     const webDir = options.webDir ?? join(tmpdir(), 'mreg-no-web');
     listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir }));
     return {
-      url: `http://127.0.0.1:${listener.port}`,
+      url: listenerOrigin,
+      publicOrigin: options.publicOrigin ?? listenerOrigin,
+      transport,
       db,
       cache,
       settings: effective,
@@ -141,4 +173,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await close();
     throw error;
   }
+}
+
+/** A TLS-terminating proxy in miniature: `publicOrigin` URLs go to the listener as https requests. */
+function proxyTransport(publicOrigin: string | undefined, listenerOrigin: string): Transport {
+  return (url): ReturnType<Transport> => {
+    if (!publicOrigin || !url.startsWith(publicOrigin)) return { url, headers: {} };
+    return { url: listenerOrigin + url.slice(publicOrigin.length), headers: { 'x-forwarded-proto': 'https' } };
+  };
 }

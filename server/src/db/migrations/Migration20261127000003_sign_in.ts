@@ -20,6 +20,7 @@ export class Migration20261127000003_sign_in extends Migration {
         constraint "sign_in_requests_cookie_hash_unique" unique ("cookie_hash")
       );`);
     this.addSql(`comment on column "sign_in_requests"."cookie_hash" is 'SHA-256 (hex) of the pre-auth cookie; the cookie value is never stored';`);
+    this.addSql(`create index "sign_in_requests_state_index" on "sign_in_requests" ("state");`);
     this.addSql(`create index "sign_in_requests_expires_at_index" on "sign_in_requests" ("expires_at");`);
 
     this.addSql(`alter table "enhanced_sessions" add column "revoked_at" timestamptz null;`);

@@ -35,7 +35,7 @@ export const SignInRequest = defineEntity({
   properties: (p) => ({
     id: p.uuid().primary().defaultRaw('gen_random_uuid()').onCreate(() => crypto.randomUUID()),
     cookieHash: p.string().length(64).unique(),
-    state: p.string().length(128),
+    state: p.string().length(128).index(),
     nonce: p.string().length(128),
     codeVerifier: p.string().length(128),
     returnTo: p.string().length(2048),
