@@ -106,11 +106,11 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
 
     const em = app.db.orm.em.fork();
     const anywhere = await em.execute(`select count(*)::int as n from enhanced_sessions s where s::text like ?`, [`%${token}%`]);
-    expect(anywhere[0].n).toBe(0);
+    expect(anywhere[0]!.n).toBe(0);
     const byHash = await em.execute(`select user_agent, ip_address, oauth_token_hash from enhanced_sessions where session_token = ?`, [hashToken(token)]);
     expect(byHash).toHaveLength(1);
-    expect(byHash[0].ip_address).toMatch(/127\.0\.0\.1/);
-    expect(byHash[0].oauth_token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(byHash[0]!.ip_address).toMatch(/127\.0\.0\.1/);
+    expect(byHash[0]!.oauth_token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(app.logs.join('\n')).not.toContain(token);
   });
 
@@ -160,7 +160,7 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     const replay = new CookieClient({ cookie: `mreg_session=${token}` });
     expect((await trpcQuery(replay, app.url, 'auth.user')).status).toBe(401);
     const [row] = await app.db.orm.em.fork().execute(`select revoked_at from enhanced_sessions where session_token = ?`, [hashToken(token)]);
-    expect(row.revoked_at).not.toBeNull();
+    expect(row!.revoked_at).not.toBeNull();
 
     // A form-style caller gets a redirect home.
     const again = await signInAs(app.url, 'uma@contoso.test');

@@ -10,7 +10,7 @@ import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { createIdentity, type Identity } from '../identity';
 import { seedDemoDirectory } from '../identity/demo-directory';
-import { defaultFetch, loopbackOnlyFetch } from '../identity/network';
+import { loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
 import { listen, withListeningPort } from '../server';
@@ -99,7 +99,7 @@ export interface TestAppOptions {
   /**
    * Serve as if behind a TLS-terminating proxy at this origin (say https://mreg.test): sets
    * MREG_PUBLIC_URL and MREG_TRUST_PROXY=1; `transport` and the app's own outbound fetch reach the
-   * listener in its place, with X-Forwarded-Proto: https.
+   * listener in its place, with X-Forwarded-Proto and X-Forwarded-Host as the proxy would send.
    */
   publicOrigin?: string;
   /** Sign in against this provider instead of the development one (see forged-provider.ts). */
@@ -139,21 +139,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const listenerOrigin = `http://127.0.0.1:${listener.port}`;
     const transport = proxyTransport(options.publicOrigin, listenerOrigin);
     // Nothing may leave this machine: msal and jose get a fetch that refuses every other host.
-    const outbound = loopbackOnlyFetch((url, init) => {
+    // Requests to the public origin go through the "proxy" first, as they would in production.
+    const outbound = loopbackOnlyFetch();
+    const viaProxy: OutboundFetch = (url, init) => {
       const { url: target, headers } = transport(url);
-      return defaultFetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
-    });
+      return outbound.fetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
+    };
     const identity: Identity = options.signInProvider
       ? {
           client: createSignInClient({
             provider: options.signInProvider,
             redirectUri: new URL('/auth/callback', effective.publicUrl).href,
-            outbound: outbound.fetch,
+            outbound: viaProxy,
             logger,
           }),
           devProvider: undefined,
         }
-      : await createIdentity({ settings: effective, logger, outbound: outbound.fetch });
+      : await createIdentity({ settings: effective, logger, outbound: viaProxy });
     if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
     const webDir = options.webDir ?? join(tmpdir(), 'mreg-no-web');
     listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir }));
@@ -179,6 +181,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 function proxyTransport(publicOrigin: string | undefined, listenerOrigin: string): Transport {
   return (url): ReturnType<Transport> => {
     if (!publicOrigin || !url.startsWith(publicOrigin)) return { url, headers: {} };
-    return { url: listenerOrigin + url.slice(publicOrigin.length), headers: { 'x-forwarded-proto': 'https' } };
+    return {
+      url: listenerOrigin + url.slice(publicOrigin.length),
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(publicOrigin).host },
+    };
   };
 }
