@@ -1,57 +1,29 @@
-import { useQuery } from '@tanstack/react-query';
-import type { Features } from '@mreg/shared';
-import { useTRPC } from './trpc';
-
-const FEATURE_LABELS: Record<Exclude<keyof Features, 'preferencesStorage' | 'signIn'>, string> = {
-  enhancedAuth: 'Enhanced authentication',
-  userProfiles: 'User profiles',
-  sessionManagement: 'Session management',
-  avatarStorage: 'Avatars',
-  tenantSwitching: 'Tenant switching',
-  tenantContextCaching: 'Tenant context caching',
-  roleBasedUi: 'Role-based UI',
-};
+import { SessionBar } from './auth/SessionBar';
+import { Dashboard } from './pages/Dashboard';
+import { Home } from './pages/Home';
 
 export function App() {
-  const trpc = useTRPC();
-  const features = useQuery(trpc.config.features.queryOptions());
-
+  const path = window.location.pathname;
   return (
     <main className="page">
-      <header>
-        <h1>MREG</h1>
-        <p className="lead">The MCP Registry Gateway: one place to sign in, pick a tenant and reach its MCP servers.</p>
+      <header className="top">
+        <div>
+          <h1>
+            <a href="/">MREG</a>
+          </h1>
+          <p className="lead">The MCP Registry Gateway: one place to sign in, pick a tenant and reach its MCP servers.</p>
+        </div>
+        <SessionBar />
       </header>
-      <section aria-labelledby="features-heading" aria-busy={features.isPending}>
-        <h2 id="features-heading">Features on this server</h2>
-        {features.isPending && <p className="muted">Loading…</p>}
-        {features.isError && (
-          <div role="alert" className="error">
-            <p>The server could not be reached: {features.error.message}</p>
-            <button type="button" onClick={() => void features.refetch()}>
-              Try again
-            </button>
-          </div>
-        )}
-        {features.data && (
-          <>
-            <ul className="features">
-              {Object.entries(FEATURE_LABELS).map(([key, label]) => {
-                const on = features.data[key as keyof typeof FEATURE_LABELS];
-                return (
-                  <li key={key} data-feature={key} data-on={on}>
-                    <span aria-hidden="true">{on ? '●' : '○'}</span> {label}: <strong>{on ? 'on' : 'off'}</strong>
-                  </li>
-                );
-              })}
-            </ul>
-            <p className="muted">
-              Preferences are kept in <strong>{features.data.preferencesStorage}</strong>; sign-in uses{' '}
-              <strong>{features.data.signIn === 'entra-id' ? 'Microsoft Entra ID' : 'the development provider'}</strong>.
-            </p>
-          </>
-        )}
-      </section>
+      <nav className="tabs" aria-label="Main">
+        <a href="/" aria-current={path === '/' ? 'page' : undefined}>
+          Home
+        </a>
+        <a href="/dashboard" aria-current={path === '/dashboard' ? 'page' : undefined}>
+          Dashboard
+        </a>
+      </nav>
+      {path === '/dashboard' ? <Dashboard /> : <Home />}
     </main>
   );
 }

@@ -40,6 +40,7 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
     expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
     expect(url.searchParams.get('redirect_uri')).toBe(`${app.url}/auth/callback`);
+    expect(url.searchParams.get('prompt')).toBe('select_account');
     const cookie = login.setCookies.find((c) => c.key === 'mreg_sign_in')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/', secure: false });
     expect(cookie.maxAge).toBe(600);

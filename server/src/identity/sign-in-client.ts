@@ -145,6 +145,8 @@ export function createSignInClient(options: {
         codeChallenge,
         codeChallengeMethod: 'S256',
         responseMode: 'query',
+        // Let the person choose the account each time, so that signing out and in again can change user.
+        prompt: 'select_account',
       }),
     async redeemCode({ code, returnedState, expectedState, nonce, codeVerifier }) {
       let result;
