@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabaseTarget, databaseMode, type DatabaseTarget } from './testing/harness';
-import { spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
+import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
+import { CookieClient } from './testing/cookie-client';
+import { signInAs, trpcQuery } from './testing/sign-in';
 
 const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
@@ -110,5 +112,24 @@ describe('main', () => {
       `MREG cannot start: MREG_DATA_DIR ${env.MREG_DATA_DIR} is in use by another MREG process (pid ${first.child.pid})`,
     );
     expect(await first.stop()).toBe(0);
+  });
+
+  it(`keeps sessions and the development provider's signing key across a restart (${databaseMode})`, async () => {
+    const env = { ...(await serverEnv()), MREG_PORT: String(await freePort()) };
+    const first = await runMain(env);
+    const url = await first.listening();
+    const jwks = await (await fetch(`${url}/dev-idp/jwks`)).json();
+    const { token } = await signInAs(url, 'uma@contoso.test');
+    expect(await first.stop()).toBe(0);
+
+    const second = await runMain(env);
+    expect(await second.listening()).toBe(url);
+    expect(await (await fetch(`${url}/dev-idp/jwks`)).json()).toEqual(jwks);
+    const client = new CookieClient({ cookie: `mreg_session=${token}` });
+    const me = await trpcQuery(client, url, 'auth.user');
+    expect((me.body.result?.data as { user: { email: string } }).user.email).toBe('uma@contoso.test');
+    // And a new sign-in works with the same keys and the seeded directory.
+    expect((await signInAs(url, 'vic@fabrikam.test')).callback.status).toBe(303);
+    expect(await second.stop()).toBe(0);
   });
 });

@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../db/database';
+import { UserTenantMembership } from '../modules/tenants/memberships.entity';
+import { captureLogger, createDatabaseTarget, databaseMode, type DatabaseTarget } from '../testing/harness';
+import { DEMO_USERS, seedDemoDirectory } from './demo-directory';
+import { loadDevKeys } from './dev-provider';
+
+describe('development provider keys', () => {
+  it('are made once under MREG_DATA_DIR, readable by the owner only, and read back unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mreg-keys-'));
+    try {
+      const first = await loadDevKeys(dir);
+      const file = join(dir, 'dev-idp', 'keys.json');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(first.signingKey).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(first.signingKey.d).toBeTypeOf('string');
+      expect(await loadDevKeys(dir)).toEqual(first);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(first);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse to start from a damaged key file, naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mreg-keys-'));
+    try {
+      await loadDevKeys(dir);
+      const file = join(dir, 'dev-idp', 'keys.json');
+      await writeFile(file, '{"signingKey":');
+      await expect(loadDevKeys(dir)).rejects.toThrow(`${file} is unreadable`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe(`demo directory (${databaseMode})`, () => {
+  let target: DatabaseTarget;
+  let db: Database;
+  beforeAll(async () => {
+    target = await createDatabaseTarget();
+    db = await openDatabase({ ...target, logger: captureLogger().logger });
+    await db.migrate();
+  });
+  afterAll(async () => {
+    await db?.close();
+    await target?.drop();
+  });
+
+  const counts = async () =>
+    (
+      await db.orm.em.fork().execute(
+        `select (select count(*) from tenants)::int as tenants, (select count(*) from users)::int as users,
+                (select count(*) from user_tenant_memberships)::int as memberships`,
+      )
+    )[0];
+
+  it('is seeded idempotently, also concurrently, and keeps changes made in the app', async () => {
+    await Promise.all([seedDemoDirectory(db.orm.em.fork()), seedDemoDirectory(db.orm.em.fork())]);
+    expect(await counts()).toEqual({ tenants: 2, users: 3, memberships: 4 });
+    const roles = await db.orm.em.fork().find(UserTenantMembership, {}, { populate: ['user', 'tenant'] });
+    expect(roles.map((m) => `${m.user.getEntity().email} ${m.role} of ${m.tenant.getEntity().name}`).sort()).toEqual([
+      'ada@contoso.test admin of Contoso',
+      'ada@contoso.test member of Fabrikam',
+      'uma@contoso.test member of Contoso',
+      'vic@fabrikam.test viewer of Fabrikam',
+    ]);
+
+    const vic = DEMO_USERS.find((u) => u.email === 'vic@fabrikam.test')!;
+    await db.orm.em.fork().execute(
+      `update user_tenant_memberships set role = 'member', is_active = false where user_id = (select id from users where external_id = ?)`,
+      [vic.oid],
+    );
+    await seedDemoDirectory(db.orm.em.fork());
+    expect(await counts()).toEqual({ tenants: 2, users: 3, memberships: 4 });
+    const [changed] = await db.orm.em.fork().execute(
+      `select role, is_active from user_tenant_memberships where user_id = (select id from users where external_id = ?)`,
+      [vic.oid],
+    );
+    expect(changed).toEqual({ role: 'member', is_active: false });
+  });
+});
