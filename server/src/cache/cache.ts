@@ -172,10 +172,13 @@ class RedisCache extends BaseCache {
   }
 
   rateLimitStore(name: string): Store {
-    return new ResilientRedisStore({
-      sendCommand: (command: string, ...args: string[]) => this.redis.call(command, ...args) as Promise<RedisReply>,
-      prefix: this.key(`rate:${name}:`),
-    });
+    return new ResilientRedisStore(
+      {
+        sendCommand: (command: string, ...args: string[]) => this.redis.call(command, ...args) as Promise<RedisReply>,
+        prefix: this.key(`rate:${name}:`),
+      },
+      (error) => this.failed('rate-limit', error),
+    );
   }
 
   async close(): Promise<void> {
@@ -188,17 +191,37 @@ class RedisCache extends BaseCache {
 }
 
 /**
- * rate-limit-redis loads its scripts once; after a Redis failure (at boot, say) it would keep the
- * failed load forever and pass every request. This one loads them again after each failure.
+ * rate-limit-redis, failing open quietly: while Redis is down every request counts as the first of
+ * its window (the cache logs the failure, rate-limited), and the scripts that rate-limit-redis
+ * loads once are loaded again after a failure, so that limits come back with Redis.
  */
 class ResilientRedisStore extends RedisStore {
+  private window = 60_000;
+
+  constructor(
+    options: ConstructorParameters<typeof RedisStore>[0],
+    private readonly onError: (error: unknown) => void,
+  ) {
+    super(options);
+  }
+
+  override async init(options: Parameters<RedisStore['init']>[0]) {
+    this.window = options.windowMs;
+    try {
+      await super.init(options);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
   override async increment(key: string) {
     try {
       return await super.increment(key);
     } catch (error) {
+      this.onError(error);
       this.incrementScriptSha = this.loadIncrementScript();
       this.incrementScriptSha.catch(() => {});
-      throw error;
+      return { totalHits: 1, resetTime: new Date(Date.now() + this.window) };
     }
   }
 }

@@ -3,6 +3,7 @@ import { DEMO_TENANTS } from '../identity/demo-directory';
 import { createSession } from '../modules/sessions/sessions.service';
 import { User } from '../modules/users/users.entity';
 import { CookieClient } from '../testing/cookie-client';
+import { freePort } from '../testing/processes';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
 import { chooseUser, signInAs, startSignIn, trpcQuery } from '../testing/sign-in';
 import { expectRefusedSignIn, signInRows } from '../testing/sign-in-checks';
@@ -48,6 +49,21 @@ describe('sign-in rate limits', () => {
     const callbacks = [];
     for (let i = 0; i < 4; i++) callbacks.push((await client.request(`${app.url}/auth/callback?code=x&state=y`)).status);
     expect(callbacks).toEqual([400, 400, 400, 429]);
+  });
+});
+
+describe('sign-in rate limits with Redis down', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { MREG_SIGN_IN_RATE_LIMIT: '2' }, redisUrl: `redis://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(() => app?.close());
+
+  it('let sign-in through rather than lock everybody out', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await new CookieClient().request(`${app.url}/auth/login`)).status);
+    expect(statuses).toEqual([302, 302, 302, 302]);
+    expect((await signInAs(app.url, 'uma@contoso.test')).callback.status).toBe(303);
   });
 });
 
