@@ -9,6 +9,8 @@ import type { Cache } from './cache/cache';
 import type { Settings } from './config';
 import type { Database } from './db/database';
 import { authRoutes } from './http/auth';
+import { cookiePolicy } from './http/cookies';
+import { csrfRefusal } from './http/csrf';
 import { healthRoutes } from './http/health';
 import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
@@ -91,8 +93,17 @@ export function createApp({ settings, db, cache, logger, identity, webDir }: App
 
   app.use(healthRoutes({ db, cache, logger }));
   app.use(cookieParser());
-  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, client: identity.client, logger }));
+  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, client: identity.client }));
   if (identity.devProvider) app.use(DEV_IDP_PATH, identity.devProvider);
+  const cookies = cookiePolicy(settings.publicUrl);
+  app.use('/trpc', (req, res, next) => {
+    // Cookie-authenticated state changes come from the app's own pages only (DESIGN.md); reads
+    // (GET) change nothing, and a request without the session cookie carries no one's authority.
+    if (req.method === 'GET' || req.method === 'HEAD' || req.cookies?.[cookies.session] === undefined) return next();
+    const refusal = csrfRefusal(req, settings.publicUrl);
+    if (!refusal) return next();
+    res.status(403).json({ error: { message: refusal, code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } });
+  });
   app.use(
     '/trpc',
     // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.

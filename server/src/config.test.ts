@@ -60,10 +60,10 @@ describe('parseSettings', () => {
       MREG_REDIS_URL: 'redis://cache:6379/1',
       MREG_LOG_LEVEL: 'warn',
       MREG_TRUST_PROXY: '2',
-      MREG_AZURE_TENANT_ID: 'tid-1',
+      MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
       MREG_AZURE_CLIENT_ID: 'client-1',
       MREG_AZURE_CLIENT_SECRET: 's3cret',
-      MREG_AZURE_ALLOWED_TENANTS: 'tid-1, tid-2,',
+      MREG_AZURE_ALLOWED_TENANTS: '11111111-2222-4333-8444-555555555555, AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE,',
       MREG_SIGN_IN_RATE_LIMIT: '100',
       MREG_FASTMCP_ENHANCED_AUTH_ENABLED: '0',
       MREG_FASTMCP_USER_PROFILES_ENABLED: 'false',
@@ -82,8 +82,8 @@ describe('parseSettings', () => {
     expect(s.port).toBe(9000);
     expect(s.publicUrl.href).toBe('https://mreg.example.com/');
     expect(s.dataDir).toBe('/var/lib/mreg');
-    expect(s.entra).toEqual({ tenantId: 'tid-1', clientId: 'client-1', clientSecret: 's3cret' });
-    expect(s.allowedTenants).toEqual(['tid-1', 'tid-2']);
+    expect(s.entra).toEqual({ tenantId: '11111111-2222-4333-8444-555555555555', clientId: 'client-1', clientSecret: 's3cret' });
+    expect(s.allowedTenants).toEqual(['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(s.trustProxy).toBe(2);
     expect(s.signInRateLimit).toBe(100);
     expect(s.fastmcp).toEqual({
@@ -160,6 +160,26 @@ describe('parseSettings', () => {
   it('needs the three Entra ID variables together', () => {
     expect(problems({ MREG_AZURE_CLIENT_ID: 'client-1' })).toEqual([
       'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_SECRET: missing; Entra ID needs MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET together',
+    ]);
+  });
+
+  it('takes a GUID, organizations or common as the Entra ID tenant, and GUIDs in the allow-list', () => {
+    const entra = { MREG_AZURE_CLIENT_ID: 'c', MREG_AZURE_CLIENT_SECRET: 's' };
+    expect(problems({ ...entra, MREG_AZURE_TENANT_ID: 'contoso.onmicrosoft.com' })).toEqual([
+      'MREG_AZURE_TENANT_ID: "contoso.onmicrosoft.com" is not a tenant id (a GUID), organizations or common',
+    ]);
+    expect(problems({ MREG_AZURE_ALLOWED_TENANTS: '11111111-2222-4333-8444-555555555555,contoso' })).toEqual([
+      'MREG_AZURE_ALLOWED_TENANTS: "11111111-2222-4333-8444-555555555555,contoso" must be tenant ids (GUIDs) separated by commas',
+    ]);
+    expect(parseSettings({ ...entra, MREG_AZURE_TENANT_ID: 'organizations', MREG_AZURE_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' }).entra?.tenantId).toBe(
+      'organizations',
+    );
+  });
+
+  it('refuses a multi-tenant authority without an allow-list', () => {
+    const entra = { MREG_AZURE_CLIENT_ID: 'c', MREG_AZURE_CLIENT_SECRET: 's' };
+    expect(problems({ ...entra, MREG_AZURE_TENANT_ID: 'common' })).toEqual([
+      'MREG_AZURE_ALLOWED_TENANTS: missing; with MREG_AZURE_TENANT_ID=common any organisation could sign in, so list the tenant ids allowed',
     ]);
   });
 

@@ -53,6 +53,26 @@ function url(protocols: readonly string[]) {
     .optional();
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Entra ID authorities that sign in people from any organisation. */
+export const MULTI_TENANT_AUTHORITIES = ['organizations', 'common'];
+
+const tenantId = z
+  .string()
+  .refine((value) => GUID.test(value) || MULTI_TENANT_AUTHORITIES.includes(value.toLowerCase()), {
+    error: (issue) => `${quoted(issue.input)} is not a tenant id (a GUID), organizations or common`,
+  })
+  .optional();
+
+const tenantIds = z
+  .string()
+  .max(10_000, { error: 'is longer than 10000 characters' })
+  .transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean))
+  .refine((ids) => ids.every((id) => GUID.test(id)), {
+    error: (issue) => `${quoted(issue.input)} must be tenant ids (GUIDs) separated by commas`,
+  })
+  .default([]);
+
 const text = (max: number) =>
   z.string().max(max, { error: `is longer than ${max} characters` }).optional();
 
@@ -67,10 +87,10 @@ const ZEnv = z.object({
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
 
-  MREG_AZURE_TENANT_ID: text(100),
+  MREG_AZURE_TENANT_ID: tenantId,
   MREG_AZURE_CLIENT_ID: text(100),
   MREG_AZURE_CLIENT_SECRET: text(500),
-  MREG_AZURE_ALLOWED_TENANTS: text(10_000),
+  MREG_AZURE_ALLOWED_TENANTS: tenantIds,
   MREG_SIGN_IN_RATE_LIMIT: int(30, 1, 100_000),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
@@ -178,6 +198,13 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
     problems.push(`${missingAzure.join(', ')}: missing; production needs Entra ID (the development sign-in provider is not served in production)`);
   }
 
+  const authority = e.MREG_AZURE_TENANT_ID?.toLowerCase();
+  if (authority && MULTI_TENANT_AUTHORITIES.includes(authority) && e.MREG_AZURE_ALLOWED_TENANTS?.length === 0) {
+    problems.push(
+      `MREG_AZURE_ALLOWED_TENANTS: missing; with MREG_AZURE_TENANT_ID=${authority} any organisation could sign in, so list the tenant ids allowed`,
+    );
+  }
+
   const threshold = e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD;
   const expire = e.MREG_FASTMCP_SESSION_EXPIRE_HOURS;
   if (threshold !== undefined && expire !== undefined && threshold >= expire) {
@@ -216,10 +243,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
         ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
         : undefined,
-    allowedTenants: (e.MREG_AZURE_ALLOWED_TENANTS ?? '')
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean),
+    allowedTenants: e.MREG_AZURE_ALLOWED_TENANTS.map((t) => t.toLowerCase()),
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     fastmcp: {
       enhancedAuthEnabled: e.MREG_FASTMCP_ENHANCED_AUTH_ENABLED,

@@ -6,7 +6,8 @@ import { createApp } from './app';
 import { createCache, type Cache } from './cache/cache';
 import type { Settings } from './config';
 import { openDatabase, redactUrl, type Database } from './db/database';
-import { createIdentity } from './identity';
+import { createIdentity, type Identity } from './identity';
+import type { OutboundFetch } from './identity/network';
 import { seedDemoDirectory } from './identity/demo-directory';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
@@ -45,10 +46,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host);
-    const effective = withListeningPort(settings, listener.port);
-    const identity = await createIdentity({ settings: effective, logger });
-    if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
-    listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir: WEB_DIR }));
+    const { settings: effective, identity } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
 
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
     logger.info(
@@ -108,6 +106,41 @@ export async function listen(port: number, host: string): Promise<Listener> {
     },
   };
 }
+
+export interface ServeAppOptions {
+  settings: Settings;
+  db: Database;
+  cache: Cache;
+  logger: Logger;
+  webDir: string;
+  /** Sign-in's outbound requests (tests hold them to loopback). */
+  outbound?: OutboundFetch;
+  /** Another sign-in client than the configured one (tests). */
+  identity?: (settings: Settings) => Identity;
+}
+
+/**
+ * Start-up once the port is taken: the public URL with that port, sign-in (and the development
+ * provider with its demo directory), then the app behind the listener. The tests start this way too.
+ */
+export async function serveApp(listener: Listener, options: ServeAppOptions): Promise<{ settings: Settings; identity: Identity }> {
+  const { db, cache, logger, webDir, outbound } = options;
+  const settings = withListeningPort(options.settings, listener.port);
+  const identity = options.identity?.(settings) ?? (await createIdentity({ settings, logger, outbound }));
+  if (identity.devProvider) {
+    await seedDemoDirectory(db.orm.em.fork());
+    if (!LOOPBACK.test(settings.host)) {
+      logger.warn(
+        { host: settings.host },
+        'The development sign-in provider lets anyone sign in as a demo user, and MREG listens beyond loopback: configure Entra ID (MREG_AZURE_*) before others can reach it',
+      );
+    }
+  }
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir }));
+  return { settings, identity };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 
 /** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */
 export function withListeningPort(settings: Settings, port: number): Settings {

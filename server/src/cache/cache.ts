@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Store } from 'express-rate-limit';
+import { MemoryStore, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 
 /**
@@ -191,12 +191,12 @@ class RedisCache extends BaseCache {
 }
 
 /**
- * rate-limit-redis, failing open quietly: while Redis is down every request counts as the first of
- * its window (the cache logs the failure, rate-limited), and the scripts that rate-limit-redis
- * loads once are loaded again after a failure, so that limits come back with Redis.
+ * rate-limit-redis that keeps limiting while Redis is down: counts then go to an in-process store
+ * (per instance, so looser, but never off), the cache logs the failure (rate-limited), and the
+ * scripts rate-limit-redis loads once are loaded again, so that shared limits come back with Redis.
  */
 class ResilientRedisStore extends RedisStore {
-  private window = 60_000;
+  private readonly fallback = new MemoryStore();
 
   constructor(
     options: ConstructorParameters<typeof RedisStore>[0],
@@ -206,7 +206,7 @@ class ResilientRedisStore extends RedisStore {
   }
 
   override async init(options: Parameters<RedisStore['init']>[0]) {
-    this.window = options.windowMs;
+    this.fallback.init(options);
     try {
       await super.init(options);
     } catch (error) {
@@ -221,8 +221,12 @@ class ResilientRedisStore extends RedisStore {
       this.onError(error);
       this.incrementScriptSha = this.loadIncrementScript();
       this.incrementScriptSha.catch(() => {});
-      return { totalHits: 1, resetTime: new Date(Date.now() + this.window) };
+      return this.fallback.increment(key);
     }
+  }
+
+  async shutdown() {
+    this.fallback.shutdown();
   }
 }
 

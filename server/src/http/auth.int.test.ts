@@ -77,6 +77,24 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     expect(row).toEqual({ users: '1', memberships: '1' });
   });
 
+  it('does not reactivate a home-tenant membership an admin deactivated', async () => {
+    await signInAs(app.url, 'uma@contoso.test');
+    const em = app.db.orm.em.fork();
+    await em.execute(
+      `update user_tenant_memberships set is_active = false where user_id = (select id from users where email = 'uma@contoso.test')`,
+    );
+    try {
+      const { client } = await signInAs(app.url, 'uma@contoso.test');
+      const me = (await trpcQuery(client, app.url, 'auth.user')).body.result!.data as Record<string, unknown>;
+      expect(me.tenantContext).toBeNull();
+      expect(me.permissions).toEqual([]);
+    } finally {
+      await em.execute(
+        `update user_tenant_memberships set is_active = true where user_id = (select id from users where email = 'uma@contoso.test')`,
+      );
+    }
+  });
+
   it('sends the person back to a same-site returnTo', async () => {
     const { callback } = await signInAs(app.url, 'uma@contoso.test', { loginPath: `/auth/login?returnTo=${encodeURIComponent('/servers?tab=tools')}` });
     expect(callback.location).toBe(`${app.url}/servers?tab=tools`);
@@ -163,7 +181,7 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     const [row] = await app.db.orm.em.fork().execute(`select revoked_at from enhanced_sessions where session_token = ?`, [hashToken(token)]);
     expect(row!.revoked_at).not.toBeNull();
 
-    // A form-style caller gets a redirect home.
+    // A form-style caller (a script sending the CSRF headers) gets a redirect home.
     const again = await signInAs(app.url, 'uma@contoso.test');
     const redirected = await again.client.request(`${app.url}/auth/logout`, {
       method: 'POST',
@@ -172,6 +190,24 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     expect(redirected.status).toBe(303);
     expect(redirected.location).toBe(`${app.url}/`);
     expect((await trpcQuery(again.client, app.url, 'auth.user')).status).toBe(401);
+  });
+});
+
+describe('CSRF on tRPC', () => {
+  it('refuses a cookie-authenticated POST from another origin or without the header, and lets the app through', async () => {
+    const { token } = await signInAs(app.url, 'uma@contoso.test');
+    const post = (headers: Record<string, string>) =>
+      fetch(`${app.url}/trpc/config.features`, {
+        method: 'POST',
+        headers: { cookie: `mreg_session=${token}`, 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+    const foreign = await post({ origin: 'http://evil.example', 'x-mreg-csrf': '1' });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { error: unknown }).error).toMatchObject({ message: expect.stringContaining('http://evil.example'), data: { code: 'FORBIDDEN' } });
+    expect((await post({ origin: app.url })).status).toBe(403);
+    // Past the check, tRPC itself answers: config.features is a query, so POST is not allowed.
+    expect((await post({ origin: app.url, 'x-mreg-csrf': '1' })).status).toBe(405);
   });
 });
 
@@ -251,7 +287,10 @@ describe('refused sign-ins end on a readable page, with no session and no sign-i
 });
 
 describe('msal and jose stay on loopback', () => {
-  it('made only the token and JWKS requests, to the development provider, and nothing was refused', () => {
+  it('made only the token and JWKS requests, to the development provider, and nothing was refused', async () => {
+    const before = app.outbound.requested.length;
+    await signInAs(app.url, 'ada@contoso.test');
+    expect(app.outbound.requested.length).toBeGreaterThan(before);
     expect(app.outbound.refused).toEqual([]);
     const targets = new Set(app.outbound.requested.map((url) => new URL(url).pathname));
     expect([...targets].sort()).toEqual(['/dev-idp/jwks', '/dev-idp/token']);

@@ -1,27 +1,24 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CryptoProvider } from '@azure/msal-node';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { Logger } from 'pino';
+import { z } from 'zod';
 import { ZReturnTo, type LogoutResult } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import type { Settings } from '../config';
 import { SignInError } from '../identity/errors';
 import type { SignInClient } from '../identity/sign-in-client';
-import { SignInRequest } from '../modules/sessions/sessions.entity';
+import { findActiveSession, newToken, revokeSession } from '../modules/sessions/sessions.service';
 import {
-  createSession,
-  findActiveSession,
-  hashToken,
-  isTokenShaped,
-  newToken,
-  revokeSession,
-} from '../modules/sessions/sessions.service';
-import { recordSignIn } from '../modules/users/users.service';
-import { cookiePolicy, SIGN_IN_REQUEST_TTL_MS } from './cookies';
+  completeSignIn,
+  consumeSignInRequest,
+  createSignInRequest,
+  SIGN_IN_REQUEST_TTL_MS,
+} from '../modules/sessions/sign-in.service';
+import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
-import { html, page, pageCss, PAGE_CSS_PATH } from './pages';
+import { pageCss, PAGE_CSS_PATH, sendMessage } from './pages';
 
 /** Where a person lands after signing in when the sign-in link named no returnTo. */
 export const DEFAULT_RETURN_TO = '/dashboard';
@@ -32,8 +29,17 @@ export interface AuthRoutesDeps {
   em: EntityManager;
   cache: Cache;
   client: SignInClient;
-  logger: Logger;
 }
+
+const ZLoginQuery = z.object({ returnTo: ZReturnTo.default(DEFAULT_RETURN_TO) });
+
+/** What a provider sends back; anything else in the query is ignored, anything oversized dropped. */
+const ZCallbackQuery = z.object({
+  state: z.string().max(128).optional().catch(undefined),
+  code: z.string().max(4096).optional().catch(undefined),
+  error: z.string().max(200).optional().catch(undefined),
+  error_description: z.string().max(500).optional().catch(undefined),
+});
 
 const pkce = new CryptoProvider();
 
@@ -43,45 +49,15 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const queryText = (value: unknown, max = 4096) => (typeof value === 'string' && value.length <= max ? value : undefined);
-
-/**
- * Takes the sign-in request bound to this cookie out of the database, so that whatever happens
- * next it cannot be used twice. A callback that arrives without its cookie still ends the sign-in
- * its state names: no record is left behind either way.
- */
-async function consumeSignInRequest(em: EntityManager, cookie: unknown, state: string | undefined, now: Date) {
-  let request = null;
-  if (isTokenShaped(cookie)) {
-    const found = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
-    // Only the caller that deletes the row may use it.
-    if (found && (await em.nativeDelete(SignInRequest, { id: found.id })) === 1) request = found;
-  }
-  if (state) await em.nativeDelete(SignInRequest, { state });
-  return request && request.expiresAt > now ? request : null;
-}
-
-function errorPage(res: Response, error: SignInError) {
-  res
-    .status(error.status)
-    .set('Cache-Control', 'no-store')
-    .type('html')
-    .send(
-      page(
-        'Sign-in failed',
-        html`<h1>Sign-in failed</h1>
-<p class="error">${error.userMessage}</p>
-<p><a href="/auth/login">Sign in again</a> · <a href="/">Home</a></p>
-<p class="muted">Reason: ${error.reason}</p>`,
-      ),
-    );
-}
+const SIGN_IN_AGAIN = [
+  { href: '/auth/login', label: 'Sign in again' },
+  { href: '/', label: 'Home' },
+];
 
 /** GET /auth/login, GET /auth/callback and POST /auth/logout (plain routes; tRPC only reads sessions). */
-export function authRoutes({ settings, em: rootEm, cache, client, logger }: AuthRoutesDeps): Router {
+export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDeps): Router {
   const router = Router();
   const cookies = cookiePolicy(settings.publicUrl);
-  const log = logger.child({ component: 'auth' });
 
   const limiter = (name: string) =>
     rateLimit({
@@ -90,17 +66,12 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       store: cache.rateLimitStore(`sign-in-${name}`),
-      // A rate-limit store that is down must not lock everybody out.
-      passOnStoreError: true,
       handler: (req, res, _next, options) => {
         req.log.warn({ route: name }, 'Sign-in rate limit reached');
-        res.status(options.statusCode).type('html').send(
-          page(
-            'Too many sign-in attempts',
-            html`<h1>Too many sign-in attempts</h1>
-<p class="error">There were too many sign-in requests from your address. Wait a minute, then try again.</p>`,
-          ),
-        );
+        sendMessage(res, options.statusCode, {
+          title: 'Too many sign-in attempts',
+          text: 'There were too many sign-in requests from your address. Wait a minute, then try again.',
+        });
       },
     });
 
@@ -108,33 +79,24 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
 
   router.get('/login', limiter('login'), async (req, res, next) => {
     try {
-      res.set('Cache-Control', 'no-store');
-      const raw = req.query.returnTo;
-      const returnTo = raw === undefined ? { success: true as const, data: DEFAULT_RETURN_TO } : ZReturnTo.safeParse(raw);
-      if (!returnTo.success) {
-        errorPage(res, new SignInError('bad_return_to', `returnTo ${JSON.stringify(raw).slice(0, 200)}`));
+      const query = ZLoginQuery.safeParse(req.query);
+      if (!query.success) {
+        const error = new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`);
+        sendMessage(res, error.status, { title: 'Sign-in failed', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
         return;
       }
       const { verifier, challenge } = await pkce.generatePkceCodes();
       const state = newToken();
       const nonce = newToken();
+      // The URL first: if msal cannot build it, nothing is stored.
       const url = await client.authorizationUrl({ state, nonce, codeChallenge: challenge });
-
-      const cookie = newToken();
-      const now = new Date();
-      const em = rootEm.fork();
-      // Abandoned sign-ins are removed by the next one.
-      await em.nativeDelete(SignInRequest, { expiresAt: { $lte: now } });
-      em.create(SignInRequest, {
-        cookieHash: hashToken(cookie),
+      const cookie = await createSignInRequest(rootEm.fork(), {
         state,
         nonce,
         codeVerifier: verifier,
-        returnTo: returnTo.data,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + SIGN_IN_REQUEST_TTL_MS),
+        returnTo: query.data.returnTo,
       });
-      await em.flush();
+      res.set('Cache-Control', 'no-store');
       res.cookie(cookies.signIn, cookie, cookies.options(SIGN_IN_REQUEST_TTL_MS));
       res.redirect(302, url);
     } catch (error) {
@@ -143,77 +105,63 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
   });
 
   router.get('/callback', limiter('callback'), async (req, res) => {
-    res.set('Cache-Control', 'no-store');
     if (req.cookies?.[cookies.signIn] !== undefined) res.clearCookie(cookies.signIn, cookies.options());
     const em = rootEm.fork();
     try {
       const now = new Date();
-      const state = queryText(req.query.state, 128);
-      const request = await consumeSignInRequest(em, req.cookies?.[cookies.signIn], state, now);
+      const query = ZCallbackQuery.parse(req.query);
+      const request = await consumeSignInRequest(em, req.cookies?.[cookies.signIn], query.state, now);
       if (!request) throw new SignInError('no_request', 'no live sign-in request for this browser');
-      if (!state || !sameSecret(state, request.state)) throw new SignInError('state_mismatch', 'state differs from the sign-in request');
-
-      const providerError = queryText(req.query.error, 200);
-      if (providerError !== undefined) {
-        const description = queryText(req.query.error_description, 500)?.slice(0, 300);
-        const reason = providerError === 'access_denied' ? 'access_denied' : 'provider_error';
-        throw new SignInError(reason, `${providerError}: ${description ?? ''}`, {
+      if (!query.state || !sameSecret(query.state, request.state)) {
+        throw new SignInError('state_mismatch', 'state differs from the sign-in request');
+      }
+      if (query.error !== undefined) {
+        const description = query.error_description?.slice(0, 300);
+        throw new SignInError(query.error === 'access_denied' ? 'access_denied' : 'provider_error', `${query.error}: ${description ?? ''}`, {
           userMessage: description ? `The identity provider could not sign you in: ${description}` : undefined,
         });
       }
-      const code = queryText(req.query.code);
-      if (!code) throw new SignInError('provider_error', 'no code in the callback');
+      if (!query.code) throw new SignInError('provider_error', 'no code in the callback');
 
       const { claims, accessToken } = await client.redeemCode({
-        code,
-        returnedState: state,
+        code: query.code,
+        returnedState: query.state,
         expectedState: request.state,
         nonce: request.nonce,
         codeVerifier: request.codeVerifier,
       });
-      if (settings.allowedTenants.length > 0 && !settings.allowedTenants.includes(claims.tid)) {
+      if (settings.allowedTenants.length > 0 && !settings.allowedTenants.includes(claims.tid.toLowerCase())) {
         throw new SignInError('tenant_not_allowed', `tenant ${claims.tid} is not in MREG_AZURE_ALLOWED_TENANTS`);
       }
-
-      // Never adopt a session cookie from before sign-in (fixation): a new token always, and the
-      // session an old cookie names, if live, ends here.
-      const previous = req.cookies?.[cookies.session];
-      const created = await em.transactional(async (tx) => {
-        const { userId, tenantId } = await recordSignIn(tx, claims, now);
-        const old = await findActiveSession(tx, previous, now);
-        if (old) await revokeSession(tx, old.sessionId, now);
-        return createSession(tx, {
-          userId,
-          tenantId,
-          accessToken,
-          userAgent: req.get('user-agent'),
-          ipAddress: req.ip,
-          expireHours: settings.fastmcp.sessionExpireHours,
-          now,
-        });
+      const { token, session } = await completeSignIn(em, {
+        claims,
+        accessToken,
+        previousToken: req.cookies?.[cookies.session],
+        userAgent: req.get('user-agent'),
+        ipAddress: req.ip,
+        expireHours: settings.fastmcp.sessionExpireHours,
+        now,
       });
-      res.cookie(cookies.session, created.token, cookies.options(created.session.expiresAt.getTime() - now.getTime()));
-      req.log.info({ userId: created.session.userId, tenantId: created.session.tenantId, sessionId: created.session.sessionId }, 'Signed in');
+      res.set('Cache-Control', 'no-store');
+      res.cookie(cookies.session, token, cookies.options(session.expiresAt.getTime() - now.getTime()));
+      req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');
       res.redirect(303, request.returnTo);
     } catch (error) {
       if (error instanceof SignInError) {
         req.log.warn({ reason: error.reason, detail: error.detail }, 'Sign-in failed');
-        errorPage(res, error);
+        sendMessage(res, error.status, { title: 'Sign-in failed', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
         return;
       }
       req.log.error({ err: error }, 'Sign-in failed unexpectedly');
-      res.status(500).type('html').send(
-        page(
-          'Sign-in failed',
-          html`<h1>Sign-in failed</h1>
-<p class="error">Something went wrong on our side, and nobody was signed in. Try again in a moment.</p>
-<p><a href="/auth/login">Sign in again</a></p>`,
-        ),
-      );
+      sendMessage(res, 500, {
+        title: 'Sign-in failed',
+        text: 'Something went wrong on our side, and nobody was signed in. Try again in a moment.',
+        links: SIGN_IN_AGAIN,
+      });
     }
   });
 
-  router.post('/logout', async (req: Request, res: Response, next) => {
+  router.post('/logout', async (req, res, next) => {
     try {
       const refusal = csrfRefusal(req, settings.publicUrl);
       if (refusal) {
@@ -228,6 +176,7 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
       }
       res.clearCookie(cookies.session, cookies.options());
       res.set('Cache-Control', 'no-store');
+      // The SPA asks for JSON; scripts (curl with the CSRF headers) may follow a redirect instead.
       if (req.accepts(['html', 'json']) === 'json') {
         const result: LogoutResult = { signedOut: true, endSessionUrl: client.endSessionUrl };
         res.json(result);
@@ -239,6 +188,5 @@ export function authRoutes({ settings, em: rootEm, cache, client, logger }: Auth
     }
   });
 
-  log.debug({ provider: client.kind }, 'Sign-in routes ready');
   return router;
 }

@@ -11,9 +11,6 @@ export interface CookiePolicy {
   options(maxAgeMs?: number): CookieOptions;
 }
 
-/** How long a person has to finish signing in at the provider. */
-export const SIGN_IN_REQUEST_TTL_MS = 10 * 60_000;
-
 export function cookiePolicy(publicUrl: URL): CookiePolicy {
   const secure = publicUrl.protocol === 'https:';
   const prefix = secure ? '__Host-' : '';

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 
 /**
  * The few server-rendered pages (sign-in errors, the development provider's user list). Plain
@@ -28,6 +28,31 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
     out += strings[i + 1];
   });
   return new SafeHtml(out);
+}
+
+export interface Message {
+  title: string;
+  /** What happened and what to do, in words a person understands. */
+  text: string;
+  links?: { href: string; label: string }[];
+  /** A short code for support ("Reason: state_mismatch"). */
+  reason?: string;
+}
+
+/** A page that tells a person what went wrong and where to go next. */
+export function messagePage({ title, text, links = [], reason }: Message): string {
+  return page(
+    title,
+    html`<h1>${title}</h1>
+<p class="error">${text}</p>
+${links.length > 0 ? html`<p>${links.map((l, i) => html`${i > 0 ? ' · ' : ''}<a href="${l.href}">${l.label}</a>`)}</p>` : ''}
+${reason ? html`<p class="muted">Reason: ${reason}</p>` : ''}`,
+  );
+}
+
+/** Sends a message page, never cached. */
+export function sendMessage(res: Response, status: number, message: Message): void {
+  res.status(status).set('Cache-Control', 'no-store').type('html').send(messagePage(message));
 }
 
 export const PAGE_CSS_PATH = '/auth/page.css';

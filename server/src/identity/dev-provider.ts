@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { html, page } from '../http/pages';
+import { html, messagePage, page, sendMessage } from '../http/pages';
 import { DEMO_USERS, demoTenantName, type DemoUser } from './demo-directory';
 import type { ProviderDescription } from './sign-in-client';
 
@@ -19,6 +19,7 @@ import type { ProviderDescription } from './sign-in-client';
 
 export const DEV_IDP_PATH = '/dev-idp';
 export const DEV_CLIENT_ID = 'mreg-development';
+const START_AGAIN = [{ href: '/auth/login', label: 'Start again' }];
 
 const ZKeyFile = z.object({
   signingKey: z.record(z.string(), z.unknown()),
@@ -154,12 +155,7 @@ export async function createDevProvider(options: {
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = page(
-        'Sign-in problem',
-        html`<h1>The development sign-in stopped</h1>
-<p class="error">${out.error_description ?? out.error}</p>
-<p><a href="/auth/login">Start again</a></p>`,
-      );
+      ctx.body = messagePage({ title: 'The development sign-in stopped', text: out.error_description ?? out.error, links: START_AGAIN });
     },
   };
 
@@ -199,15 +195,11 @@ Choose a demo user:</p>
       const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '';
       const user = findDemoUser((u) => u.email === email);
       if (!user) {
-        res.status(400).type('html').send(
-          page(
-            'Unknown demo user',
-            html`<h1>Unknown demo user</h1>
-<p class="error">${email ? `"${email}" is not a demo user.` : 'No email was given.'} The demo users are
-${DEMO_USERS.map((u) => u.email).join(', ')}.</p>
-<p><a href="${DEV_IDP_PATH}/interaction/${req.params.uid}">Choose again</a></p>`,
-          ),
-        );
+        sendMessage(res, 400, {
+          title: 'Unknown demo user',
+          text: `${email ? `"${email}" is not a demo user.` : 'No email was given.'} The demo users are ${DEMO_USERS.map((u) => u.email).join(', ')}.`,
+          links: [{ href: `${DEV_IDP_PATH}/interaction/${req.params.uid}`, label: 'Choose again' }],
+        });
         return;
       }
       await provider.interactionFinished(
@@ -236,15 +228,11 @@ ${DEMO_USERS.map((u) => u.email).join(', ')}.</p>
   router.use('/interaction', (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     const name = (error as { name?: string })?.name;
     if (name !== 'SessionNotFound' && name !== 'InvalidRequest') return next(error);
-    res.status(400).type('html').send(
-      page(
-        'Sign-in expired',
-        html`<h1>This sign-in has expired</h1>
-<p>The development sign-in page is no longer valid (it may have been used already, or the server
-restarted). Start again.</p>
-<p><a href="/auth/login">Sign in</a></p>`,
-      ),
-    );
+    sendMessage(res, 400, {
+      title: 'This sign-in has expired',
+      text: 'The development sign-in page is no longer valid (it may have been used already, or the server restarted). Start again.',
+      links: START_AGAIN,
+    });
   });
   router.use(provider.callback());
 

@@ -127,7 +127,8 @@ export function createSignInClient(options: {
       oid: c.oid,
       tid: c.tid,
       email: c.email ?? c.preferred_username ?? '',
-      name: c.name ?? c.preferred_username ?? c.email ?? c.oid,
+      // users.name holds 255 characters; the fallbacks may be longer.
+      name: (c.name ?? c.preferred_username ?? c.email ?? c.oid).slice(0, 255),
       roles: c.roles ?? [],
       tenantName: c.tenant_display_name,
     };

@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
-import { createApp } from '../app';
 import { createCache, type Cache } from '../cache/cache';
 import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
-import { createIdentity, type Identity } from '../identity';
-import { seedDemoDirectory } from '../identity/demo-directory';
+import type { Identity } from '../identity';
 import { loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
-import { listen, withListeningPort } from '../server';
+import { listen, serveApp } from '../server';
 import type { Transport } from './cookie-client';
 import { createScratchDatabase } from './databases';
 
@@ -135,30 +133,30 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       listener.server.closeAllConnections();
       return new Promise((resolve) => listener.server.close(resolve));
     });
-    const effective = withListeningPort(settings, listener.port);
     const listenerOrigin = `http://127.0.0.1:${listener.port}`;
     const transport = proxyTransport(options.publicOrigin, listenerOrigin);
-    // Nothing may leave this machine: msal and jose get a fetch that refuses every other host.
-    // Requests to the public origin go through the "proxy" first, as they would in production.
+    // Nothing may leave this machine: msal and jose get a fetch that refuses every other host, and
+    // requests to the public origin go through the "proxy" first, as they would in production.
     const outbound = loopbackOnlyFetch();
     const viaProxy: OutboundFetch = (url, init) => {
       const { url: target, headers } = transport(url);
       return outbound.fetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
     };
-    const identity: Identity = options.signInProvider
-      ? {
-          client: createSignInClient({
-            provider: options.signInProvider,
-            redirectUri: new URL('/auth/callback', effective.publicUrl).href,
-            outbound: viaProxy,
-            logger,
-          }),
-          devProvider: undefined,
-        }
-      : await createIdentity({ settings: effective, logger, outbound: viaProxy });
-    if (identity.devProvider) await seedDemoDirectory(db.orm.em.fork());
-    const webDir = options.webDir ?? join(tmpdir(), 'mreg-no-web');
-    listener.serve(createApp({ settings: effective, db, cache, logger, identity, webDir }));
+    const provider = options.signInProvider;
+    const { settings: effective, identity } = await serveApp(listener, {
+      settings,
+      db,
+      cache,
+      logger,
+      webDir: options.webDir ?? join(tmpdir(), 'mreg-no-web'),
+      outbound: viaProxy,
+      identity: provider
+        ? (s) => ({
+            client: createSignInClient({ provider, redirectUri: new URL('/auth/callback', s.publicUrl).href, outbound: viaProxy, logger }),
+            devProvider: undefined,
+          })
+        : undefined,
+    });
     return {
       url: listenerOrigin,
       publicOrigin: options.publicOrigin ?? listenerOrigin,

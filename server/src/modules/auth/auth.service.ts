@@ -42,11 +42,10 @@ async function loadPreferences(em: EntityManager, userId: string): Promise<Prefe
 export async function loadAuthUser(em: EntityManager, session: ActiveSession): Promise<AuthUser> {
   const user = await em.findOne(User, { id: session.userId });
   if (!user) throw new AppError('UNAUTHORIZED', 'The signed-in user no longer exists');
-  const [profile, preferences, tenantContext] = [
-    await loadOrCreateProfile(em, user.id),
-    await loadPreferences(em, user.id),
-    await loadTenantContext(em, user.id, session.tenantId),
-  ];
+  // One after the other: a request's EntityManager runs one query at a time (and PGlite has one connection).
+  const profile = await loadOrCreateProfile(em, user.id);
+  const preferences = await loadPreferences(em, user.id);
+  const tenantContext = await loadTenantContext(em, user.id, session.tenantId);
   return {
     user: { id: user.id, email: user.email, name: user.name, roles: user.roles, tenantId: user.homeTenant?.id ?? null },
     profile: {

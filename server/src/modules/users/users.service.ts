@@ -18,8 +18,10 @@ export function roleFromAppRoles(roles: readonly string[]): Role {
 
 /**
  * Records a sign-in: the tenant (named when the token names it), the user (found by oid, with the
- * token's email, name and roles), and an active home-tenant membership whose role follows the
- * token's app roles. Call inside the transaction that also creates the session.
+ * token's email, name and roles), and the home-tenant membership: created active when missing,
+ * its role re-read from the token's app roles every time. A membership a tenant admin deactivated
+ * stays deactivated: signing in again does not undo that. Call inside the transaction that also
+ * creates the session.
  */
 export async function recordSignIn(em: EntityManager, claims: IdentityClaims, now = new Date()): Promise<{ userId: string; tenantId: string }> {
   const tenants = em.createQueryBuilder(Tenant).insert({ id: claims.tid, name: claims.tenantName ?? claims.tid }).onConflict('id');
@@ -44,7 +46,7 @@ export async function recordSignIn(em: EntityManager, claims: IdentityClaims, no
   await em.upsert(
     UserTenantMembership,
     { user: user.id, tenant: claims.tid, role: roleFromAppRoles(claims.roles), isActive: true, lastActive: now },
-    { onConflictFields: ['user', 'tenant'], onConflictMergeFields: ['role', 'isActive', 'lastActive'] },
+    { onConflictFields: ['user', 'tenant'], onConflictMergeFields: ['role', 'lastActive'] },
   );
   return { userId: user.id, tenantId: claims.tid };
 }

@@ -1,0 +1,79 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { IdentityClaims } from '../../identity/sign-in-client';
+import { recordSignIn } from '../users/users.service';
+import { SignInRequest } from './sessions.entity';
+import { createSession, findActiveSession, hashToken, isTokenShaped, newToken, revokeSession } from './sessions.service';
+
+/** How long a person has to finish signing in at the provider. */
+export const SIGN_IN_REQUEST_TTL_MS = 10 * 60_000;
+
+/**
+ * Records a sign-in in progress and returns the pre-auth cookie value that binds it to this
+ * browser (only its SHA-256 is stored). Abandoned sign-ins are removed by the next one.
+ */
+export async function createSignInRequest(
+  em: EntityManager,
+  request: { state: string; nonce: string; codeVerifier: string; returnTo: string; now?: Date },
+): Promise<string> {
+  const now = request.now ?? new Date();
+  const cookie = newToken();
+  await em.nativeDelete(SignInRequest, { expiresAt: { $lte: now } });
+  em.create(SignInRequest, {
+    cookieHash: hashToken(cookie),
+    state: request.state,
+    nonce: request.nonce,
+    codeVerifier: request.codeVerifier,
+    returnTo: request.returnTo,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + SIGN_IN_REQUEST_TTL_MS),
+  });
+  await em.flush();
+  return cookie;
+}
+
+/**
+ * Takes the sign-in request bound to this cookie out of the database, so that whatever happens
+ * next it cannot be used twice; null when there is none or it expired. A callback that arrives
+ * without its cookie still ends the sign-in its state names: no record is left behind either way.
+ */
+export async function consumeSignInRequest(em: EntityManager, cookie: unknown, state: string | undefined, now = new Date()) {
+  let request = null;
+  if (isTokenShaped(cookie)) {
+    const found = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
+    // Only the caller that deletes the row may use it.
+    if (found && (await em.nativeDelete(SignInRequest, { id: found.id })) === 1) request = found;
+  }
+  if (state) await em.nativeDelete(SignInRequest, { state });
+  return request && request.expiresAt > now ? request : null;
+}
+
+export interface CompleteSignInOptions {
+  claims: IdentityClaims;
+  /** The provider's access token: only its SHA-256 is kept. */
+  accessToken: string;
+  /** The session cookie the browser sent, if any: never adopted (fixation); its session ends. */
+  previousToken: unknown;
+  userAgent: string | undefined;
+  ipAddress: string | undefined;
+  expireHours: number;
+  now?: Date;
+}
+
+/** In one transaction: the tenant, user and membership from the token, then a new session. */
+export function completeSignIn(em: EntityManager, options: CompleteSignInOptions) {
+  const now = options.now ?? new Date();
+  return em.transactional(async (tx) => {
+    const { userId, tenantId } = await recordSignIn(tx, options.claims, now);
+    const previous = await findActiveSession(tx, options.previousToken, now);
+    if (previous) await revokeSession(tx, previous.sessionId, now);
+    return createSession(tx, {
+      userId,
+      tenantId,
+      accessToken: options.accessToken,
+      userAgent: options.userAgent,
+      ipAddress: options.ipAddress,
+      expireHours: options.expireHours,
+      now,
+    });
+  });
+}
