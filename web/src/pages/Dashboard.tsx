@@ -1,3 +1,4 @@
+import { LoadError } from '../components/LoadError';
 import { signInHref, useSession } from '../auth/session';
 
 /** Where sign-in lands: who you are, in which tenant, with what rights, until when. */
@@ -19,14 +20,7 @@ export function Dashboard() {
     );
   }
   if (session.isError) {
-    return (
-      <div role="alert" className="error">
-        <p>Your account could not be loaded: {session.error.message}</p>
-        <button type="button" onClick={() => void session.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
+    return <LoadError what="Your account could not be loaded" error={session.error} retry={session.refetch} />;
   }
 
   const { user, tenantContext, permissions, sessionInfo } = session.data;

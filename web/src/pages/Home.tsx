@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Features } from '@mreg/shared';
+import { LoadError } from '../components/LoadError';
 import { useTRPC } from '../trpc';
 
 const FEATURE_LABELS: Record<Exclude<keyof Features, 'preferencesStorage' | 'signIn'>, string> = {
@@ -20,14 +21,7 @@ export function Home() {
     <section aria-labelledby="features-heading" aria-busy={features.isPending}>
       <h2 id="features-heading">Features on this server</h2>
       {features.isPending && <p className="muted">Loading…</p>}
-      {features.isError && (
-        <div role="alert" className="error">
-          <p>The server could not be reached: {features.error.message}</p>
-          <button type="button" onClick={() => void features.refetch()}>
-            Try again
-          </button>
-        </div>
-      )}
+      {features.isError && <LoadError what="The server could not be reached" error={features.error} retry={features.refetch} />}
       {features.data && (
         <>
           <ul className="features">
