@@ -14,7 +14,7 @@ let provider: ForgedProvider;
 let app: TestApp;
 beforeAll(async () => {
   provider = await startForgedProvider();
-  app = await startTestApp({ signInProvider: provider.description });
+  app = await startTestApp({ signInProvider: provider.description, env: { MREG_SIGN_IN_RATE_LIMIT: '1000' } });
 });
 afterAll(async () => {
   await app?.close();

@@ -10,7 +10,8 @@ import { expectRefusedSignIn, signInRows } from '../testing/sign-in-checks';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp();
+  // Dozens of sign-ins a minute from one address: above the default limit (tested in auth-policy).
+  app = await startTestApp({ env: { MREG_SIGN_IN_RATE_LIMIT: '1000' } });
 });
 afterAll(async () => {
   await app?.close();
@@ -149,6 +150,28 @@ describe(`sign-in with the development provider (${databaseMode})`, () => {
     await unknown.jar.setCookie('mreg_session=planted-by-someone-else-0000000000000000000; Path=/', app.url);
     const fresh = await signInAs(app.url, 'uma@contoso.test', { client: unknown });
     expect(fresh.token).not.toBe('planted-by-someone-else-0000000000000000000');
+  });
+
+  it('treats an expired session as none', async () => {
+    const { client, token } = await signInAs(app.url, 'uma@contoso.test');
+    expect((await trpcQuery(client, app.url, 'auth.user')).status).toBe(200);
+    await app.db.orm.em.fork().execute(`update enhanced_sessions set expires_at = now() - interval '1 second' where session_token = ?`, [
+      hashToken(token),
+    ]);
+    expect((await trpcQuery(client, app.url, 'auth.user')).status).toBe(401);
+  });
+
+  it('the development provider refuses an authorization request without PKCE', async () => {
+    const client = new CookieClient();
+    const login = new URL((await client.request(`${app.url}/auth/login`)).location!);
+    login.searchParams.delete('code_challenge');
+    login.searchParams.delete('code_challenge_method');
+    const refused = await client.request(login.href);
+    // oidc-provider sends the error back to the client's redirect URI.
+    const back = new URL(refused.location!);
+    expect(`${back.origin}${back.pathname}`).toBe(`${app.url}/auth/callback`);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('error_description')).toMatch(/requires PKCE/);
   });
 
   it('answers auth.user with UNAUTHORIZED without a session, or with a made-up one', async () => {
