@@ -82,7 +82,7 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
       const query = ZLoginQuery.safeParse(req.query);
       if (!query.success) {
         const error = new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`);
-        sendMessage(res, error.status, { title: 'Sign-in failed', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
+        sendMessage(res, error.status, { title: 'Sign-in could not start', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
         return;
       }
       const { verifier, challenge } = await pkce.generatePkceCodes();

@@ -11,7 +11,9 @@ export function SessionBar() {
   if (session.signedOut) {
     return (
       <p className="session">
-        <a href={signInHref()}>Sign in</a>
+        <a className="button" href={signInHref()}>
+          Sign in
+        </a>
       </p>
     );
   }
