@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase, type ScratchDatabase } from '@mreg/server/testing/databases';
+import { createScratchDatabase, deleteRedisKeys, type ScratchDatabase } from '@mreg/server/testing/databases';
 import { spawnServer } from '@mreg/server/testing/processes';
 
 const main = fileURLToPath(new URL('../server/dist/main.js', import.meta.url));
@@ -22,14 +22,17 @@ export default async function globalSetup() {
 
   // The server's working directory too, so that no .env of the developer's is read.
   const dataDir = await mkdtemp(join(tmpdir(), 'mreg-e2e-'));
+  const runId = `mreg_e2e_${Date.now().toString(36)}_${process.pid}`;
+  const redisUrl = process.env.MREG_TEST_REDIS_URL;
   let scratch: ScratchDatabase | undefined;
   const cleanUp = async () => {
     await scratch?.drop();
+    if (redisUrl) await deleteRedisKeys(redisUrl, runId);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
     const adminUrl = process.env.MREG_TEST_DATABASE_URL;
-    if (adminUrl) scratch = await createScratchDatabase(adminUrl, `mreg_e2e_${Date.now().toString(36)}_${process.pid}`);
+    if (adminUrl) scratch = await createScratchDatabase(adminUrl, runId);
     const server = spawnServer(
       [main],
       {
@@ -37,7 +40,8 @@ export default async function globalSetup() {
         MREG_PORT: '0',
         MREG_DATA_DIR: dataDir,
         MREG_DATABASE_URL: scratch?.url,
-        MREG_REDIS_URL: process.env.MREG_TEST_REDIS_URL,
+        MREG_REDIS_URL: redisUrl,
+        MREG_REDIS_NAMESPACE: runId,
       },
       dataDir,
     );

@@ -24,6 +24,7 @@ describe('parseSettings', () => {
       dataDir: '/srv/mreg/.data',
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisNamespace: 'mreg',
       logLevel: 'info',
       trustProxy: 0,
       entra: undefined,
@@ -58,6 +59,7 @@ describe('parseSettings', () => {
       MREG_DATA_DIR: '/var/lib/mreg',
       MREG_DATABASE_URL: 'postgresql://mreg:secret@db:5432/mreg',
       MREG_REDIS_URL: 'redis://cache:6379/1',
+      MREG_REDIS_NAMESPACE: 'mreg-eu',
       MREG_LOG_LEVEL: 'warn',
       MREG_TRUST_PROXY: '2',
       MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
@@ -85,6 +87,7 @@ describe('parseSettings', () => {
     expect(s.entra).toEqual({ tenantId: '11111111-2222-4333-8444-555555555555', clientId: 'client-1', clientSecret: 's3cret' });
     expect(s.allowedTenants).toEqual(['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(s.trustProxy).toBe(2);
+    expect(s.redisNamespace).toBe('mreg-eu');
     expect(s.signInRateLimit).toBe(100);
     expect(s.fastmcp).toEqual({
       enhancedAuthEnabled: false,

@@ -86,6 +86,10 @@ const ZEnv = z.object({
   MREG_TRUST_PROXY: int(0, 0, 10),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
+  MREG_REDIS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: (issue) => `${quoted(issue.input)} must be 1 to 64 letters, digits, _ or -` })
+    .default('mreg'),
 
   MREG_AZURE_TENANT_ID: tenantId,
   MREG_AZURE_CLIENT_ID: text(100),
@@ -130,6 +134,8 @@ export interface Settings {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key (`<namespace>:session:...`), so that deployments can share a Redis. */
+  redisNamespace: string;
   logLevel: Env['MREG_LOG_LEVEL'];
   /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
   trustProxy: number;
@@ -237,6 +243,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
     dataDir: resolve(cwd, e.MREG_DATA_DIR),
     databaseUrl: e.MREG_DATABASE_URL,
     redisUrl: e.MREG_REDIS_URL,
+    redisNamespace: e.MREG_REDIS_NAMESPACE,
     logLevel: e.MREG_LOG_LEVEL,
     trustProxy: e.MREG_TRUST_PROXY,
     entra:

@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { Redis } from 'ioredis';
-import { assertReachable, dropScratchDatabases } from './databases';
+import { assertReachable, deleteRedisKeys, dropScratchDatabases } from './databases';
 
 /**
  * Once per integration run: a name prefix for this run's databases and Redis keys, and at the end
@@ -22,16 +21,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     if (databaseUrl) await dropScratchDatabases(databaseUrl, runId);
-    if (redisUrl) {
-      const redis = new Redis(redisUrl, { lazyConnect: true });
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${runId}*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
-    }
+    if (redisUrl) await deleteRedisKeys(redisUrl, runId);
   };
 }
