@@ -109,6 +109,8 @@ export async function createDevProvider(options: {
       },
     ],
     pkce: { required: () => true, methods: ['S256'] },
+    // Seconds. Explicit, so that the provider does not warn about its defaults at every sign-in.
+    ttl: { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     claims: {
       openid: ['sub', 'oid', 'tid', 'roles', 'tenant_display_name'],
