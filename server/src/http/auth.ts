@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CryptoProvider } from '@azure/msal-node';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { ZReturnTo, type LogoutResult } from '@mreg/shared';
@@ -54,6 +54,11 @@ const SIGN_IN_AGAIN = [
   { href: '/', label: 'Home' },
 ];
 
+/** The page for a refused sign-in: what went wrong in words, and the reason code for support. */
+function sendSignInError(res: Response, error: SignInError, title = 'Sign-in failed'): void {
+  sendMessage(res, error.status, { title, text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
+}
+
 /** GET /auth/login, GET /auth/callback and POST /auth/logout (plain routes; tRPC only reads sessions). */
 export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDeps): Router {
   const router = Router();
@@ -81,8 +86,7 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
     try {
       const query = ZLoginQuery.safeParse(req.query);
       if (!query.success) {
-        const error = new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`);
-        sendMessage(res, error.status, { title: 'Sign-in could not start', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
+        sendSignInError(res, new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`), 'Sign-in could not start');
         return;
       }
       const { verifier, challenge } = await pkce.generatePkceCodes();
@@ -149,7 +153,7 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
     } catch (error) {
       if (error instanceof SignInError) {
         req.log.warn({ reason: error.reason, detail: error.detail }, 'Sign-in failed');
-        sendMessage(res, error.status, { title: 'Sign-in failed', text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
+        sendSignInError(res, error);
         return;
       }
       req.log.error({ err: error }, 'Sign-in failed unexpectedly');
