@@ -8,6 +8,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { Cache } from './cache/cache';
 import type { Settings } from './config';
 import type { Database } from './db/database';
+import type { Clock } from './lib/clock';
 import { authRoutes } from './http/auth';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
@@ -26,6 +27,8 @@ export interface AppDeps {
   identity: Identity;
   /** Directory of the built SPA (index.html and assets/). */
   webDir: string;
+  /** The time for session rules; tests move it. */
+  clock: Clock;
 }
 
 /** Largest tRPC request body; larger ones get 413. */
@@ -40,7 +43,7 @@ function clientMessage(error: { type?: string; message?: string }): string {
 }
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock }: AppDeps): Express {
   const app = express();
   // Client IPs (sessions, rate limits) from X-Forwarded-For only behind that many proxies.
   app.set('trust proxy', settings.trustProxy);
@@ -93,7 +96,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir }: App
 
   app.use(healthRoutes({ db, cache, logger }));
   app.use(cookieParser());
-  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, client: identity.client }));
+  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, clock, client: identity.client }));
   if (identity.devProvider) app.use(DEV_IDP_PATH, identity.devProvider);
   const cookies = cookiePolicy(settings.publicUrl);
   app.use('/trpc', (req, res, next) => {
@@ -110,7 +113,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir }: App
     express.json({ limit: TRPC_MAX_BODY_BYTES }),
     createExpressMiddleware({
       router: appRouter,
-      createContext: contextFactory({ settings, cache, em: db.orm.em }),
+      createContext: contextFactory({ settings, cache, em: db.orm.em, clock }),
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },

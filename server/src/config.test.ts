@@ -72,6 +72,8 @@ describe('parseSettings', () => {
       MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: '1',
       MREG_FASTMCP_SESSION_EXPIRE_HOURS: '8',
       MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: '1',
+      MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: '48',
+      MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: '90',
       MREG_FASTMCP_SESSION_CLEANUP_INTERVAL: '60',
       MREG_FASTMCP_PROFILE_CACHE_TTL: '120',
       MREG_FASTMCP_PREFERENCES_STORAGE: 'both',
@@ -95,6 +97,8 @@ describe('parseSettings', () => {
       sessionManagementEnhanced: true,
       sessionExpireHours: 8,
       sessionRefreshThresholdHours: 1,
+      sessionAbsoluteHours: 48,
+      sessionIdleTimeoutMinutes: 90,
       sessionCleanupIntervalSeconds: 60,
       profileCacheTtlSeconds: 120,
       preferencesStorage: 'both',
@@ -202,6 +206,15 @@ describe('parseSettings', () => {
   it('refuses a refresh threshold that is not shorter than the session', () => {
     expect(problems({ MREG_FASTMCP_SESSION_EXPIRE_HOURS: '2' })).toEqual([
       'MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: 2 must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (2)',
+    ]);
+  });
+
+  it('refuses an absolute session lifetime shorter than the session', () => {
+    expect(problems({ MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: '12' })).toEqual([
+      'MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: 12 must be at least MREG_FASTMCP_SESSION_EXPIRE_HOURS (24)',
+    ]);
+    expect(problems({ MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: '1' })).toEqual([
+      'MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: 1 is too small; the minimum is 5',
     ]);
   });
 

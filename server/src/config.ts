@@ -102,6 +102,8 @@ const ZEnv = z.object({
   MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: bool(true),
   MREG_FASTMCP_SESSION_EXPIRE_HOURS: int(24, 1, 24 * 365),
   MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: int(2, 0, 24 * 365),
+  MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: int(168, 1, 24 * 365),
+  MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: int(720, 5, 60 * 24 * 365),
   MREG_FASTMCP_SESSION_CLEANUP_INTERVAL: int(3600, 1, 7 * 24 * 3600),
   MREG_FASTMCP_PROFILE_CACHE_TTL: int(3600, 0, 7 * 24 * 3600),
   MREG_FASTMCP_PREFERENCES_STORAGE: oneOf(PREFERENCES_STORAGE_MODES, 'database'),
@@ -151,6 +153,10 @@ export interface Settings {
     sessionManagementEnhanced: boolean;
     sessionExpireHours: number;
     sessionRefreshThresholdHours: number;
+    /** No renewal takes a session beyond this many hours after sign-in. */
+    sessionAbsoluteHours: number;
+    /** A session unused this long has ended. */
+    sessionIdleTimeoutMinutes: number;
     sessionCleanupIntervalSeconds: number;
     profileCacheTtlSeconds: number;
     preferencesStorage: Env['MREG_FASTMCP_PREFERENCES_STORAGE'];
@@ -218,6 +224,12 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
       `MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: ${threshold} must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (${expire})`,
     );
   }
+  const absolute = e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS;
+  if (absolute !== undefined && expire !== undefined && absolute < expire) {
+    problems.push(
+      `MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: ${absolute} must be at least MREG_FASTMCP_SESSION_EXPIRE_HOURS (${expire})`,
+    );
+  }
   const storage = e.MREG_FASTMCP_PREFERENCES_STORAGE;
   if (storage !== undefined && storage !== 'database' && e.MREG_REDIS_URL === undefined && !('MREG_REDIS_URL' in input)) {
     problems.push(
@@ -258,6 +270,8 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       sessionManagementEnhanced: e.MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED,
       sessionExpireHours: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS,
       sessionRefreshThresholdHours: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD,
+      sessionAbsoluteHours: e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS,
+      sessionIdleTimeoutMinutes: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES,
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
@@ -268,6 +282,25 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
     },
     warnings: unknown.map((key) => `${key}: unknown variable, ignored (check the spelling against .env.example)`),
   };
+}
+
+/** The features that can be switched off, each with its words and its variable. */
+export const FEATURE_SWITCHES = {
+  enhancedAuth: ['Enhanced authentication', 'MREG_FASTMCP_ENHANCED_AUTH_ENABLED'],
+  userProfiles: ['Profiles', 'MREG_FASTMCP_USER_PROFILES_ENABLED'],
+  sessionManagement: ['Session management', 'MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED'],
+  avatarStorage: ['Avatar storage', 'MREG_FASTMCP_AVATAR_STORAGE_ENABLED'],
+  tenantSwitching: ['Tenant switching', 'MREG_FASTMCP_TENANT_SWITCHING_ENABLED'],
+  tenantContextCaching: ['Tenant context caching', 'MREG_FASTMCP_TENANT_CONTEXT_CACHING'],
+  roleBasedUi: ['Role-based UI', 'MREG_FASTMCP_ROLE_BASED_UI_ENABLED'],
+} as const satisfies Record<string, readonly [string, keyof Env]>;
+export type FeatureSwitch = keyof typeof FEATURE_SWITCHES;
+
+/** Why a procedure of a switched-off feature refuses, or null when the feature is on. */
+export function featureOff(settings: Settings, feature: FeatureSwitch): string | null {
+  if (featuresOf(settings)[feature]) return null;
+  const [label, variable] = FEATURE_SWITCHES[feature];
+  return `${label} is switched off on this server (${variable}=false)`;
 }
 
 /** Which features the server offers, as `config.features` reports them. */

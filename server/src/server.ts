@@ -9,6 +9,9 @@ import { openDatabase, redactUrl, type Database } from './db/database';
 import { createIdentity, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
 import { seedDemoDirectory } from './identity/demo-directory';
+import { systemClock, type Clock } from './lib/clock';
+import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
+import { sessionLifetime } from './modules/sessions/sessions.service';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -46,7 +49,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host);
-    const { settings: effective, identity } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const { settings: effective, identity, cleanup } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
 
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
     logger.info(
@@ -66,6 +69,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       async stop() {
         try {
           await closeServer(server);
+          await cleanup.stop();
         } finally {
           await openCache.close().finally(() => db.close());
         }
@@ -117,14 +121,24 @@ export interface ServeAppOptions {
   outbound?: OutboundFetch;
   /** Another sign-in client than the configured one (tests). */
   identity?: (settings: Settings) => Identity;
+  /** The time for session rules (tests move it). */
+  clock?: Clock;
+}
+
+export interface ServedApp {
+  /** The settings with the port taken. */
+  settings: Settings;
+  identity: Identity;
+  /** The periodic session clean-up; stop it before closing the database. */
+  cleanup: CleanupSchedule;
 }
 
 /**
  * Start-up once the port is taken: the public URL with that port, sign-in (and the development
  * provider with its demo directory), then the app behind the listener. The tests start this way too.
  */
-export async function serveApp(listener: Listener, options: ServeAppOptions): Promise<{ settings: Settings; identity: Identity }> {
-  const { db, cache, logger, webDir, outbound } = options;
+export async function serveApp(listener: Listener, options: ServeAppOptions): Promise<ServedApp> {
+  const { db, cache, logger, webDir, outbound, clock = systemClock } = options;
   const settings = withListeningPort(options.settings, listener.port);
   const identity = options.identity?.(settings) ?? (await createIdentity({ settings, logger, outbound }));
   if (identity.devProvider) {
@@ -136,8 +150,15 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
       );
     }
   }
-  listener.serve(createApp({ settings, db, cache, logger, identity, webDir }));
-  return { settings, identity };
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock }));
+  const cleanup = scheduleSessionCleanup({
+    em: db.orm.em,
+    clock,
+    lifetime: sessionLifetime(settings.fastmcp),
+    intervalSeconds: settings.fastmcp.sessionCleanupIntervalSeconds,
+    logger,
+  });
+  return { settings, identity, cleanup };
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;

@@ -53,12 +53,55 @@ export type TenantContext = z.infer<typeof ZTenantContext>;
 export const ZPreferencesByCategory = z.record(z.string(), z.record(z.string(), z.unknown()));
 export type PreferencesByCategory = z.infer<typeof ZPreferencesByCategory>;
 
+/** The current session's lifetime, as the server enforces it (DESIGN.md, security model). */
 export const ZSessionInfo = z.object({
   sessionId: z.uuid(),
+  createdAt: ZIsoDate,
+  /** Moves later (sliding) when a request comes within the refresh threshold of it. */
   expiresAt: ZIsoDate,
+  /** No renewal goes beyond this: the session ends then whatever happens. */
+  absoluteExpiresAt: ZIsoDate,
   lastActivity: ZIsoDate,
+  /** Minutes without a request after which the session ends. */
+  idleTimeoutMinutes: z.number().int().positive(),
 });
 export type SessionInfo = z.infer<typeof ZSessionInfo>;
+
+/** One of my sessions, as `auth.sessions` lists them. */
+export const ZSessionSummary = z.object({
+  sessionId: z.uuid(),
+  createdAt: ZIsoDate,
+  lastActivity: ZIsoDate,
+  expiresAt: ZIsoDate,
+  userAgent: z.string().nullable(),
+  /** Browser and operating system in words, such as "Firefox 128 on Windows 10". */
+  device: z.string(),
+  ipAddress: z.string().nullable(),
+  /** The session of the request that asked. */
+  isCurrent: z.boolean(),
+});
+export type SessionSummary = z.infer<typeof ZSessionSummary>;
+
+/** Output of `auth.sessions`: newest activity first. */
+export const ZSessionList = z.array(ZSessionSummary);
+
+export const ZRevokeSessionInput = z.object({
+  sessionId: z.uuid({ error: 'sessionId must be a session id (a UUID)' }),
+});
+export type RevokeSessionInput = z.infer<typeof ZRevokeSessionInput>;
+
+export const ZRevokeSessionResult = z.object({
+  sessionId: z.uuid(),
+  /** True when it was the session of the request itself: the cookie is cleared and sign-in follows. */
+  signedOut: z.boolean(),
+});
+export type RevokeSessionResult = z.infer<typeof ZRevokeSessionResult>;
+
+export const ZRevokeOtherSessionsResult = z.object({
+  /** How many sessions ended. */
+  revoked: z.number().int().nonnegative(),
+});
+export type RevokeOtherSessionsResult = z.infer<typeof ZRevokeOtherSessionsResult>;
 
 /** Output of `auth.user`. `tenantContext` is null when the active tenant's membership has ended. */
 export const ZAuthUser = z.object({

@@ -62,6 +62,23 @@ describe.each(backends)('cache (%s)', (_name, redisUrl) => {
     expect(nothing).toHaveBeenCalledTimes(2);
   });
 
+  it('reads several keys at once, missing ones as undefined', async () => {
+    const cache = await cacheOn(redisUrl);
+    await cache.set('m1', { a: 1 }, 60);
+    await cache.set('m3', 'three', 60);
+    expect(await cache.getMany(['m1', 'm2', 'm3'])).toEqual([{ a: 1 }, undefined, 'three']);
+    expect(await cache.getMany([])).toEqual([]);
+  });
+
+  it('add stores only where nothing is stored', async () => {
+    const cache = await cacheOn(redisUrl);
+    expect(await cache.add('once', 'first', 60)).toBe(true);
+    expect(await cache.add('once', 'second', 60)).toBe(false);
+    expect(await cache.get('once')).toBe('first');
+    expect(await cache.add('never', 'x', 0)).toBe(false);
+    expect(await cache.get('never')).toBeUndefined();
+  });
+
   it('keeps namespaces apart', async () => {
     const one = await cacheOn(redisUrl);
     const two = await cacheOn(redisUrl);
@@ -80,6 +97,8 @@ describe('cache fallback when Redis is unreachable', () => {
     expect(cache.kind).toBe('redis');
     expect(await cache.get('x')).toBeUndefined();
     await cache.set('x', 1, 60);
+    expect(await cache.add('x', 1, 60)).toBe(false);
+    expect(await cache.getMany(['x', 'y'])).toEqual([undefined, undefined]);
     expect(await cache.delete('x')).toBe(false);
     const loader = vi.fn(async () => 'from-database');
     expect(await cache.getOrSet('x', 60, loader)).toBe('from-database');

@@ -12,7 +12,11 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 export interface Cache {
   readonly kind: 'redis' | 'memory';
   get<T>(key: string): Promise<T | undefined>;
+  /** Several values in one round trip, in the order of `keys`. */
+  getMany(keys: string[]): Promise<unknown[]>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /** Stores only when the key holds nothing (SET NX); true when stored. */
+  add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
   /** False when the store could not be reached, so a caller that must not serve stale data can act. */
   delete(...keys: string[]): Promise<boolean>;
   /** The cached value, or the loader's, stored for `ttlSeconds`. `undefined` from the loader is not stored. */
@@ -52,7 +56,9 @@ abstract class BaseCache implements Cache {
   abstract readonly kind: 'redis' | 'memory';
   protected constructor(protected readonly namespace: string) {}
   abstract get<T>(key: string): Promise<T | undefined>;
+  abstract getMany(keys: string[]): Promise<unknown[]>;
   abstract set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  abstract add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
   abstract delete(...keys: string[]): Promise<boolean>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -85,10 +91,20 @@ class MemoryCache extends BaseCache {
     return entry === undefined ? undefined : (JSON.parse(entry.json) as T);
   }
 
+  async getMany(keys: string[]): Promise<unknown[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     if (ttlSeconds <= 0) return;
     // Stored as JSON so callers get a copy, exactly as from Redis.
     this.lru.set(this.key(key), { json: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+  }
+
+  async add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    if (ttlSeconds <= 0 || this.lru.has(this.key(key))) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
   }
 
   async delete(...keys: string[]): Promise<boolean> {
@@ -147,12 +163,33 @@ class RedisCache extends BaseCache {
     }
   }
 
+  async getMany(keys: string[]): Promise<unknown[]> {
+    if (keys.length === 0) return [];
+    try {
+      const values = await this.redis.mget(...keys.map((key) => this.key(key)));
+      return values.map((json) => (json === null ? undefined : JSON.parse(json)));
+    } catch (error) {
+      this.failed('get', error);
+      return keys.map(() => undefined);
+    }
+  }
+
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     if (ttlSeconds <= 0) return;
     try {
       await this.redis.set(this.key(key), JSON.stringify(value), 'EX', Math.ceil(ttlSeconds));
     } catch (error) {
       this.failed('set', error);
+    }
+  }
+
+  async add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    if (ttlSeconds <= 0) return false;
+    try {
+      return (await this.redis.set(this.key(key), JSON.stringify(value), 'EX', Math.ceil(ttlSeconds), 'NX')) === 'OK';
+    } catch (error) {
+      this.failed('set', error);
+      return false;
     }
   }
 

@@ -9,7 +9,8 @@ import type { Cache } from '../cache/cache';
 import type { Settings } from '../config';
 import { SignInError } from '../identity/errors';
 import type { SignInClient } from '../identity/sign-in-client';
-import { findActiveSession, newToken, revokeSession } from '../modules/sessions/sessions.service';
+import type { Clock } from '../lib/clock';
+import { cookieLifetimeMs, newToken, revokeSessionByToken, sessionDeps } from '../modules/sessions/sessions.service';
 import {
   completeSignIn,
   consumeSignInRequest,
@@ -28,6 +29,7 @@ export interface AuthRoutesDeps {
   /** The ORM's root EntityManager; each request forks its own. */
   em: EntityManager;
   cache: Cache;
+  clock: Clock;
   client: SignInClient;
 }
 
@@ -60,7 +62,7 @@ function sendSignInError(res: Response, error: SignInError, title = 'Sign-in fai
 }
 
 /** GET /auth/login, GET /auth/callback and POST /auth/logout (plain routes; tRPC only reads sessions). */
-export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDeps): Router {
+export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthRoutesDeps): Router {
   const router = Router();
   const cookies = cookiePolicy(settings.publicUrl);
 
@@ -110,11 +112,11 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
 
   router.get('/callback', limiter('callback'), async (req, res) => {
     if (req.cookies?.[cookies.signIn] !== undefined) res.clearCookie(cookies.signIn, cookies.options());
-    const em = rootEm.fork();
+    const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings });
     try {
-      const now = new Date();
+      const now = clock();
       const query = ZCallbackQuery.parse(req.query);
-      const request = await consumeSignInRequest(em, req.cookies?.[cookies.signIn], query.state, now);
+      const request = await consumeSignInRequest(deps.em, req.cookies?.[cookies.signIn], query.state, now);
       if (!request) throw new SignInError('no_request', 'no live sign-in request for this browser');
       if (!query.state || !sameSecret(query.state, request.state)) {
         throw new SignInError('state_mismatch', 'state differs from the sign-in request');
@@ -137,17 +139,15 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
       if (settings.allowedTenants.length > 0 && !settings.allowedTenants.includes(claims.tid.toLowerCase())) {
         throw new SignInError('tenant_not_allowed', `tenant ${claims.tid} is not in MREG_AZURE_ALLOWED_TENANTS`);
       }
-      const { token, session } = await completeSignIn(em, {
+      const session = await completeSignIn(deps, {
         claims,
         accessToken,
         previousToken: req.cookies?.[cookies.session],
         userAgent: req.get('user-agent'),
         ipAddress: req.ip,
-        expireHours: settings.fastmcp.sessionExpireHours,
-        now,
       });
       res.set('Cache-Control', 'no-store');
-      res.cookie(cookies.session, token, cookies.options(session.expiresAt.getTime() - now.getTime()));
+      res.cookie(cookies.session, session.token, cookies.options(cookieLifetimeMs(session, deps.lifetime, now)));
       req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');
       res.redirect(303, request.returnTo);
     } catch (error) {
@@ -172,12 +172,8 @@ export function authRoutes({ settings, em: rootEm, cache, client }: AuthRoutesDe
         res.status(403).json({ error: refusal });
         return;
       }
-      const em = rootEm.fork();
-      const session = await findActiveSession(em, req.cookies?.[cookies.session]);
-      if (session) {
-        await revokeSession(em, session.sessionId);
-        req.log.info({ sessionId: session.sessionId, userId: session.userId }, 'Signed out');
-      }
+      const sessionId = await revokeSessionByToken(sessionDeps({ em: rootEm.fork(), cache, clock, settings }), req.cookies?.[cookies.session]);
+      if (sessionId) req.log.info({ sessionId }, 'Signed out');
       res.clearCookie(cookies.session, cookies.options());
       res.set('Cache-Control', 'no-store');
       // The SPA asks for JSON; scripts (curl with the CSRF headers) may follow a redirect instead.

@@ -8,6 +8,8 @@ import { createCache, type Cache } from '../cache/cache';
 import { parseSettings, type Settings } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import type { Identity } from '../identity';
+import type { Clock } from '../lib/clock';
+import type { CleanupSchedule } from '../modules/sessions/sessions.cleanup';
 import { loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
@@ -82,6 +84,8 @@ export interface TestApp {
   transport: Transport;
   /** Every outbound request the app's sign-in made; anything but loopback was refused. */
   outbound: ReturnType<typeof loopbackOnlyFetch>;
+  /** The periodic session clean-up, to run at once. */
+  cleanup: CleanupSchedule;
   logs: string[];
   close(): Promise<void>;
 }
@@ -102,6 +106,10 @@ export interface TestAppOptions {
   publicOrigin?: string;
   /** Sign in against this provider instead of the development one (see forged-provider.ts). */
   signInProvider?: ProviderDescription;
+  /** The time for session rules (see lib/clock.ts manualClock). */
+  clock?: Clock;
+  /** Use this cache (another instance's Redis namespace, say) instead of a fresh one; not closed here. */
+  cache?: Cache;
 }
 
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
@@ -126,8 +134,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     });
     closers.push(() => db.close());
     await db.migrate();
-    const cache = await testCache(options.redisUrl ?? testRedisUrl, logger);
-    closers.push(() => cache.close());
+    const cache = options.cache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger));
+    if (!options.cache) closers.push(() => cache.close());
     const listener = await listen(0, '127.0.0.1');
     closers.push(() => {
       listener.server.closeAllConnections();
@@ -143,13 +151,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return outbound.fetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
     };
     const provider = options.signInProvider;
-    const { settings: effective, identity } = await serveApp(listener, {
+    const { settings: effective, identity, cleanup } = await serveApp(listener, {
       settings,
       db,
       cache,
       logger,
       webDir: options.webDir ?? join(tmpdir(), 'mreg-no-web'),
       outbound: viaProxy,
+      clock: options.clock,
       identity: provider
         ? (s) => ({
             client: createSignInClient({ provider, redirectUri: new URL('/auth/callback', s.publicUrl).href, outbound: viaProxy, logger }),
@@ -157,6 +166,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
           })
         : undefined,
     });
+    closers.push(() => cleanup.stop());
     return {
       url: listenerOrigin,
       publicOrigin: options.publicOrigin ?? listenerOrigin,
@@ -166,6 +176,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       settings: effective,
       identity,
       outbound,
+      cleanup,
       logs: lines,
       close,
     };

@@ -3,29 +3,47 @@ import type { CreateExpressContextOptions } from '@trpc/server/adapters/express'
 import type { Settings } from '../config';
 import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
-import { findActiveSession, type ActiveSession } from '../modules/sessions/sessions.service';
+import { systemClock, type Clock } from '../lib/clock';
+import { resolveSession, sessionDeps, type ActiveSession } from '../modules/sessions/sessions.service';
+
+/** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
+export interface SessionCookie {
+  set(token: string, maxAgeMs: number): void;
+  clear(): void;
+}
 
 export interface ContextInner {
   settings: Settings;
   cache: Cache;
   /** This request's own EntityManager, forked from the ORM's: never shared between requests. */
   em: EntityManager;
+  clock: Clock;
   /** The live session behind the request's cookie, or null when signed out. */
   session: ActiveSession | null;
+  sessionCookie: SessionCookie;
 }
 
+/** For callers without a browser (createCaller in tests, scripts): there is no cookie to set. */
+const noBrowser: SessionCookie = { set() {}, clear() {} };
+
 /** The context without Express: what tests build for `createCaller`. */
-export function createContextInner(inner: ContextInner): ContextInner {
-  return inner;
+export function createContextInner(
+  inner: Omit<ContextInner, 'clock' | 'sessionCookie'> & Partial<Pick<ContextInner, 'clock' | 'sessionCookie'>>,
+): ContextInner {
+  return { clock: systemClock, sessionCookie: noBrowser, ...inner };
 }
 
 /** The per-request context behind /trpc (create-t3-app's inner/outer split). */
-export function contextFactory(deps: Omit<ContextInner, 'session'>) {
+export function contextFactory(deps: Omit<ContextInner, 'session' | 'sessionCookie'>) {
   const cookies = cookiePolicy(deps.settings.publicUrl);
-  return async ({ req }: CreateExpressContextOptions) => {
+  return async ({ req, res }: CreateExpressContextOptions): Promise<ContextInner> => {
     const em = deps.em.fork();
-    const session = await findActiveSession(em, req.cookies?.[cookies.session]);
-    return createContextInner({ settings: deps.settings, cache: deps.cache, em, session });
+    const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session]);
+    const sessionCookie: SessionCookie = {
+      set: (token, maxAgeMs) => res.cookie(cookies.session, token, cookies.options(maxAgeMs)),
+      clear: () => res.clearCookie(cookies.session, cookies.options()),
+    };
+    return { ...deps, em, session, sessionCookie };
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextFactory, createContextInner } from './context';
 import { createCaller } from './router';
+import { systemClock } from '../lib/clock';
 import { captureLogger, createDatabaseTarget, testCache, testSettings, type DatabaseTarget } from '../testing/harness';
 import { openDatabase, type Database } from '../db/database';
 import type { Cache } from '../cache/cache';
@@ -43,7 +44,7 @@ describe('tRPC', () => {
   });
 
   it('gives every request its own EntityManager, never the global one', async () => {
-    const createContext = contextFactory({ settings: testSettings(), cache, em: db.orm.em });
+    const createContext = contextFactory({ settings: testSettings(), cache, em: db.orm.em, clock: systemClock });
     const request = () => ({ req: { cookies: {} }, res: {}, info: {} }) as unknown as Parameters<typeof createContext>[0];
     const one = await createContext(request());
     const two = await createContext(request());

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { featureOff, type FeatureSwitch } from '../config';
 import { APP_ERROR_CODES, AppError } from '../errors';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
@@ -44,3 +45,12 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
   return next({ ctx: { session: ctx.session } });
 });
+
+/** A feature's procedures answer PRECONDITION_FAILED, naming the variable, while it is switched off. */
+export function requireFeature(feature: FeatureSwitch) {
+  return t.middleware(({ ctx, next }) => {
+    const off = featureOff(ctx.settings, feature);
+    if (off) throw new AppError('FEATURE_DISABLED', off);
+    return next();
+  });
+}

@@ -1,10 +1,56 @@
-import { ZAuthUser, ZNoInput } from '@mreg/shared';
-import { authedProcedure, router } from '../../trpc/trpc';
+import {
+  ZAuthUser,
+  ZNoInput,
+  ZRevokeOtherSessionsResult,
+  ZRevokeSessionInput,
+  ZRevokeSessionResult,
+  ZSessionInfo,
+  ZSessionList,
+} from '@mreg/shared';
+import { authedProcedure, requireFeature, router } from '../../trpc/trpc';
 import { loadAuthUser } from './auth.service';
+import {
+  listSessions,
+  revokeOtherSessions,
+  revokeOwnSession,
+  sessionDeps,
+  sessionInfo,
+  sessionLifetime,
+} from '../sessions/sessions.service';
+
+/** Listing and revoking sessions: off with MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED=false. */
+const sessionsProcedure = authedProcedure.use(requireFeature('sessionManagement'));
 
 export const authRouter = router({
   user: authedProcedure
     .input(ZNoInput)
     .output(ZAuthUser)
-    .query(({ ctx }) => loadAuthUser(ctx.em, ctx.session)),
+    .query(({ ctx }) => loadAuthUser(ctx.em, ctx.session, sessionLifetime(ctx.settings.fastmcp))),
+
+  sessions: sessionsProcedure
+    .input(ZNoInput)
+    .output(ZSessionList)
+    .query(({ ctx }) => listSessions(sessionDeps(ctx), ctx.session)),
+
+  revokeSession: sessionsProcedure
+    .input(ZRevokeSessionInput)
+    .output(ZRevokeSessionResult)
+    .mutation(async ({ ctx, input }) => {
+      await revokeOwnSession(sessionDeps(ctx), ctx.session.userId, input.sessionId);
+      const signedOut = input.sessionId === ctx.session.sessionId;
+      if (signedOut) ctx.sessionCookie.clear();
+      return { sessionId: input.sessionId, signedOut };
+    }),
+
+  revokeOtherSessions: sessionsProcedure
+    .input(ZNoInput)
+    .output(ZRevokeOtherSessionsResult)
+    .mutation(async ({ ctx }) => ({ revoked: await revokeOtherSessions(sessionDeps(ctx), ctx.session.userId, ctx.session.sessionId) })),
+
+  // The context already applied the lifetime rules to this very request (renewal included): what is
+  // left is to report the outcome.
+  refreshSession: sessionsProcedure
+    .input(ZNoInput)
+    .output(ZSessionInfo)
+    .mutation(({ ctx }) => sessionInfo(ctx.session, sessionLifetime(ctx.settings.fastmcp))),
 });

@@ -1,6 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  effectivePermissions,
+  type Permission,
+  type Role,
+  type SessionInfo,
+  type SessionSummary,
+  type TenantContext,
+  type UserInfo,
+} from '@mreg/shared';
+import type { Cache } from '../../cache/cache';
+import type { Settings } from '../../config';
+import { AppError } from '../../errors';
+import type { Clock } from '../../lib/clock';
+import { describeDevice } from './device';
 import { EnhancedSession } from './sessions.entity';
+import {
+  buryTokens,
+  dropEntry,
+  readCached,
+  readSeen,
+  storeEntry,
+  storeSeen,
+  type ProfileSummary,
+  type Seen,
+  type SessionEntry,
+} from './session-cache';
 
 /** Session and pre-auth tokens: 32 random bytes, base64url (DESIGN.md, security model). */
 export function newToken(): string {
@@ -16,31 +41,85 @@ export function hashToken(token: string): string {
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export const isTokenShaped = (value: unknown): value is string => typeof value === 'string' && TOKEN_SHAPE.test(value);
 
+/** `last_activity` reaches the database at most this often per session; the cache has it to the second. */
+export const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
+/** The cache's `seen` time is rewritten at most this often per session. */
+const SEEN_RESOLUTION_MS = 1000;
+
+/** The lifetime rules (DESIGN.md, security model), in milliseconds. */
+export interface SessionLifetime {
+  expireMs: number;
+  /** A request this close to expiry renews the session; 0 turns renewal off. */
+  refreshThresholdMs: number;
+  absoluteMs: number;
+  idleMs: number;
+}
+
+export function sessionLifetime(fastmcp: Settings['fastmcp']): SessionLifetime {
+  return {
+    expireMs: fastmcp.sessionExpireHours * 3600_000,
+    refreshThresholdMs: fastmcp.sessionRefreshThresholdHours * 3600_000,
+    absoluteMs: fastmcp.sessionAbsoluteHours * 3600_000,
+    idleMs: fastmcp.sessionIdleTimeoutMinutes * 60_000,
+  };
+}
+
+/** What every session function needs: the request's EntityManager, the cache, the time and the rules. */
+export interface SessionDeps {
+  em: EntityManager;
+  /** Undefined when enhanced session management is off: the database alone answers. */
+  cache: Cache | undefined;
+  clock: Clock;
+  lifetime: SessionLifetime;
+}
+
+export function sessionDeps({ em, cache, clock, settings }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): SessionDeps {
+  return {
+    em,
+    cache: settings.fastmcp.sessionManagementEnhanced ? cache : undefined,
+    clock,
+    lifetime: sessionLifetime(settings.fastmcp),
+  };
+}
+
 /** The session behind a request, as the tRPC context and the HTTP routes see it. */
 export interface ActiveSession {
   sessionId: string;
   userId: string;
+  /** SHA-256 of the token that found it: what rotation and revocation of this token act on. */
+  tokenHash: string;
+  user: UserInfo;
+  profile: ProfileSummary;
   /** The active tenant. */
   tenantId: string | null;
+  /** Null when the person has no active membership of the active tenant. */
+  tenantContext: TenantContext | null;
+  permissions: Permission[];
+  createdAt: Date;
   expiresAt: Date;
+  absoluteExpiresAt: Date;
   lastActivity: Date;
 }
 
-function toActive(session: {
-  id: string;
-  user: { id: string };
-  tenantContext: Record<string, unknown>;
-  expiresAt: Date;
-  lastActivity: Date;
-}): ActiveSession {
-  const tenantId = session.tenantContext.tenantId;
+export function sessionInfo(session: ActiveSession, lifetime: SessionLifetime): SessionInfo {
   return {
-    sessionId: session.id,
-    userId: session.user.id,
-    tenantId: typeof tenantId === 'string' ? tenantId : null,
-    expiresAt: session.expiresAt,
-    lastActivity: session.lastActivity,
+    sessionId: session.sessionId,
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+    lastActivity: session.lastActivity.toISOString(),
+    idleTimeoutMinutes: Math.round(lifetime.idleMs / 60_000),
   };
+}
+
+export interface NewSession {
+  /** The cookie value: returned once, never stored. */
+  token: string;
+  sessionId: string;
+  userId: string;
+  tenantId: string;
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 export interface CreateSessionOptions {
@@ -50,14 +129,15 @@ export interface CreateSessionOptions {
   accessToken: string;
   userAgent: string | undefined;
   ipAddress: string | undefined;
-  expireHours: number;
-  now?: Date;
+  lifetime: SessionLifetime;
+  now: Date;
 }
 
-/** A new session with a new random token; the token is returned once and never stored. */
-export function createSession(em: EntityManager, options: CreateSessionOptions): { token: string; session: ActiveSession } {
-  const now = options.now ?? new Date();
+/** A new session with a new random token (flushed by the caller's transaction). */
+export function createSession(em: EntityManager, options: CreateSessionOptions): NewSession {
+  const { now, lifetime } = options;
   const token = newToken();
+  const expiresAt = new Date(now.getTime() + Math.min(lifetime.expireMs, lifetime.absoluteMs));
   const session = em.create(EnhancedSession, {
     user: options.userId,
     sessionTokenHash: hashToken(token),
@@ -66,25 +146,252 @@ export function createSession(em: EntityManager, options: CreateSessionOptions):
     ipAddress: options.ipAddress?.slice(0, 45) ?? null,
     tenantContext: { tenantId: options.tenantId },
     lastActivity: now,
-    expiresAt: new Date(now.getTime() + options.expireHours * 3600_000),
+    expiresAt,
     createdAt: now,
   });
-  return { token, session: toActive({ ...session, user: { id: options.userId } }) };
+  return { token, sessionId: session.id, userId: options.userId, tenantId: options.tenantId, createdAt: now, expiresAt };
 }
 
-/** The live session for a cookie value: none when unknown, expired or revoked. */
-export async function findActiveSession(em: EntityManager, token: unknown, now = new Date()): Promise<ActiveSession | null> {
-  if (!isTokenShaped(token)) return null;
-  const session = await em.findOne(
-    EnhancedSession,
-    { sessionTokenHash: hashToken(token), revokedAt: null, expiresAt: { $gt: now } },
-    { fields: ['id', 'user', 'tenantContext', 'expiresAt', 'lastActivity'] },
+/** Raw timestamps: MikroORM's connection hands them over as text. */
+type Timestamp = string | Date;
+const epochMs = (value: Timestamp) => new Date(value).getTime();
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  tenant_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_activity: Timestamp;
+  email: string;
+  name: string;
+  roles: string[];
+  home_tenant_id: string | null;
+  display_name: string | null;
+  avatar_url: string | null;
+  role: Role | null;
+  permissions: string[] | null;
+  tenant_name: string | null;
+}
+
+/**
+ * The session context of a live token, in one query: session, user, profile summary and the active
+ * tenant's membership (only an active one counts).
+ */
+async function loadEntry(em: EntityManager, hash: string): Promise<SessionEntry | undefined> {
+  const [row] = await em.execute<SessionRow[]>(
+    `select s.id, s.user_id, s.tenant_context ->> 'tenantId' as tenant_id, s.created_at, s.expires_at, s.last_activity,
+            u.email, u.name, u.roles, u.home_tenant_id, p.display_name, p.avatar_url,
+            m.role, m.permissions, t.name as tenant_name
+       from enhanced_sessions s
+       join users u on u.id = s.user_id
+       left join user_profiles p on p.user_id = s.user_id
+       left join user_tenant_memberships m
+         on m.user_id = s.user_id and m.tenant_id = s.tenant_context ->> 'tenantId' and m.is_active
+       left join tenants t on t.id = m.tenant_id
+      where s.session_token = ? and s.revoked_at is null`,
+    [hash],
   );
-  return session ? toActive({ ...session, user: { id: session.user.id } }) : null;
+  if (!row) return undefined;
+  const tenantContext: TenantContext | null =
+    row.tenant_id && row.role && row.tenant_name !== null
+      ? {
+          tenantId: row.tenant_id,
+          tenantName: row.tenant_name,
+          role: row.role,
+          isAdmin: row.role === 'admin',
+          permissions: effectivePermissions(row.role, row.permissions ?? []),
+        }
+      : null;
+  return {
+    sessionId: row.id,
+    userId: row.user_id,
+    user: { id: row.user_id, email: row.email, name: row.name, roles: row.roles, tenantId: row.home_tenant_id },
+    profile: { displayName: row.display_name, avatarUrl: row.avatar_url },
+    tenantId: row.tenant_id,
+    tenantContext,
+    permissions: tenantContext?.permissions ?? [],
+    createdAt: epochMs(row.created_at),
+    expiresAt: epochMs(row.expires_at),
+    lastActivity: epochMs(row.last_activity),
+  };
 }
 
-/** Ends a session at once; returns whether it was live. */
-export async function revokeSession(em: EntityManager, sessionId: string, now = new Date()): Promise<boolean> {
-  const updated = await em.nativeUpdate(EnhancedSession, { id: sessionId, revokedAt: null }, { revokedAt: now });
-  return updated > 0;
+/** Where a sliding renewal would move the expiry now, or null when none is due. */
+function renewedExpiry(entry: SessionEntry, now: number, lifetime: SessionLifetime): number | null {
+  if (lifetime.refreshThresholdMs === 0 || entry.expiresAt - now > lifetime.refreshThresholdMs) return null;
+  const next = Math.min(now + lifetime.expireMs, entry.createdAt + lifetime.absoluteMs);
+  return next > entry.expiresAt ? next : null;
+}
+
+/**
+ * Writes the last activity (and a renewed expiry) of a live session; false when the token is dead
+ * (revoked, rotated away, deleted). Activity alone is written only when the database's copy is a
+ * minute old, so instances sharing a session write it once a minute between them.
+ */
+async function recordActivity(em: EntityManager, entry: SessionEntry, hash: string, now: number, renewTo: number | null): Promise<boolean> {
+  const live = { id: entry.sessionId, sessionTokenHash: hash, revokedAt: null };
+  if (renewTo !== null) {
+    return (await em.nativeUpdate(EnhancedSession, live, { lastActivity: new Date(now), expiresAt: new Date(renewTo) })) === 1;
+  }
+  const cut = new Date(now - ACTIVITY_WRITE_INTERVAL_MS);
+  if ((await em.nativeUpdate(EnhancedSession, { ...live, lastActivity: { $lte: cut } }, { lastActivity: new Date(now) })) === 1) return true;
+  // Nothing written: another instance wrote within the minute, or the token is dead.
+  return (await em.count(EnhancedSession, live)) === 1;
+}
+
+/**
+ * The live session of a cookie value, or null when it is unknown, revoked, expired, past its
+ * absolute lifetime or idle too long. Read from the cache, rebuilt from the database on a miss; every
+ * lifetime rule is checked on every call, and a due renewal or activity write is done here.
+ */
+export async function resolveSession(deps: SessionDeps, token: unknown): Promise<ActiveSession | null> {
+  if (!isTokenShaped(token)) return null;
+  const { em, cache, lifetime } = deps;
+  const hash = hashToken(token);
+  const now = deps.clock().getTime();
+
+  const cached = cache ? await readCached(cache, hash) : undefined;
+  if (cached?.dead) return null;
+  let entry = cached?.entry;
+  const rebuilt = entry === undefined;
+  entry ??= await loadEntry(em, hash);
+  if (!entry) return null;
+
+  const seen: Seen = {
+    at: Math.max(entry.lastActivity, cached?.seen?.at ?? 0),
+    written: Math.max(entry.lastActivity, cached?.seen?.written ?? 0),
+  };
+  const absoluteExpiresAt = entry.createdAt + lifetime.absoluteMs;
+  if (now >= entry.expiresAt || now >= absoluteExpiresAt || now - seen.at >= lifetime.idleMs) return null;
+
+  const renewTo = renewedExpiry(entry, now, lifetime);
+  let store = rebuilt;
+  if (renewTo !== null || now - seen.written >= ACTIVITY_WRITE_INTERVAL_MS) {
+    if (!(await recordActivity(em, entry, hash, now, renewTo))) {
+      if (cache) await buryTokens(cache, [hash]);
+      return null;
+    }
+    seen.written = now;
+    if (renewTo !== null) {
+      entry = { ...entry, expiresAt: renewTo, lastActivity: now };
+      // The cached entry holds the old expiry: replace it (a rebuild after the drop reads the renewal).
+      if (cache && !rebuilt) await dropEntry(cache, hash);
+      store = true;
+    }
+  }
+  if (cache) {
+    if (store) await storeEntry(cache, hash, entry, now, lifetime.absoluteMs);
+    if (now - (cached?.seen?.at ?? 0) >= SEEN_RESOLUTION_MS || seen.written === now) {
+      // Not awaited: the answer does not depend on it, and it can never revive a dead token.
+      void storeSeen(cache, hash, { at: now, written: seen.written }, entry, lifetime.absoluteMs);
+    }
+  }
+  return {
+    sessionId: entry.sessionId,
+    userId: entry.userId,
+    tokenHash: hash,
+    user: entry.user,
+    profile: entry.profile,
+    tenantId: entry.tenantId,
+    tenantContext: entry.tenantContext,
+    permissions: entry.permissions,
+    createdAt: new Date(entry.createdAt),
+    expiresAt: new Date(entry.expiresAt),
+    absoluteExpiresAt: new Date(absoluteExpiresAt),
+    lastActivity: new Date(now),
+  };
+}
+
+/**
+ * How long the browser keeps the session cookie: until the absolute lifetime ends. The server decides
+ * expiry on every request, so a renewal never has to send the cookie again (and cannot race a
+ * rotation's new cookie with the old one).
+ */
+export function cookieLifetimeMs(session: { createdAt: Date }, lifetime: SessionLifetime, now: Date): number {
+  return session.createdAt.getTime() + lifetime.absoluteMs - now.getTime();
+}
+
+/**
+ * Gives a session a new token at a privilege change (tenant switch, role change): same session, same
+ * history, and the old token refused at once on every instance. Returns the new cookie value. Call
+ * it outside a transaction, or after the transaction committed, so the old token is not buried for
+ * a change that did not happen.
+ */
+export async function rotateSessionToken(deps: SessionDeps, session: Pick<ActiveSession, 'sessionId' | 'tokenHash'>): Promise<string> {
+  const token = newToken();
+  const rotated = await deps.em.nativeUpdate(
+    EnhancedSession,
+    { id: session.sessionId, sessionTokenHash: session.tokenHash, revokedAt: null },
+    { sessionTokenHash: hashToken(token) },
+  );
+  if (rotated !== 1) throw new AppError('UNAUTHORIZED', 'This session has ended; sign in again');
+  if (deps.cache) await buryTokens(deps.cache, [session.tokenHash]);
+  return token;
+}
+
+/** A live session in SQL, for listing and revoking; its parameters come from `liveParams`. */
+const LIVE = `revoked_at is null and expires_at > ? and created_at > ? and last_activity > ?`;
+const liveParams = (now: number, lifetime: SessionLifetime) => [
+  new Date(now),
+  new Date(now - lifetime.absoluteMs),
+  new Date(now - lifetime.idleMs),
+];
+
+/** Ends sessions matching `where` (with `params`) that are live; returns the ids ended. */
+async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]): Promise<string[]> {
+  const now = deps.clock().getTime();
+  const rows = await deps.em.execute<{ id: string; session_token: string }[]>(
+    `update enhanced_sessions set revoked_at = ? where ${where} and ${LIVE} returning id, session_token`,
+    [new Date(now), ...params, ...liveParams(now, deps.lifetime)],
+  );
+  if (deps.cache && rows.length > 0) await buryTokens(deps.cache, rows.map((row) => row.session_token));
+  return rows.map((row) => row.id);
+}
+
+/** Logout: ends the session of this cookie value, if live. Returns its id. */
+export async function revokeSessionByToken(deps: SessionDeps, token: unknown): Promise<string | null> {
+  if (!isTokenShaped(token)) return null;
+  const [id] = await revokeWhere(deps, 'session_token = ?', [hashToken(token)]);
+  return id ?? null;
+}
+
+/** Ends one of the user's own sessions; another user's id, or an ended session, is NOT_FOUND. */
+export async function revokeOwnSession(deps: SessionDeps, userId: string, sessionId: string): Promise<void> {
+  const ended = await revokeWhere(deps, 'id = ? and user_id = ?', [sessionId, userId]);
+  if (ended.length === 0) throw new AppError('NOT_FOUND', `You have no active session ${sessionId}`);
+}
+
+/** Ends every session of the user but `keepSessionId`; returns how many ended. */
+export async function revokeOtherSessions(deps: SessionDeps, userId: string, keepSessionId: string): Promise<number> {
+  return (await revokeWhere(deps, 'user_id = ? and id <> ?', [userId, keepSessionId])).length;
+}
+
+/** Most sessions a listing returns. */
+export const SESSION_LIST_LIMIT = 200;
+
+/** The user's live sessions, newest activity first (activity from the cache where it is newer). */
+export async function listSessions(deps: SessionDeps, current: Pick<ActiveSession, 'userId' | 'sessionId'>): Promise<SessionSummary[]> {
+  const now = deps.clock().getTime();
+  const rows = await deps.em.execute<
+    { id: string; session_token: string; created_at: Timestamp; last_activity: Timestamp; expires_at: Timestamp; user_agent: string | null; ip_address: string | null }[]
+  >(
+    `select id, session_token, created_at, last_activity, expires_at, user_agent, ip_address
+       from enhanced_sessions where user_id = ? and ${LIVE}
+      order by last_activity desc limit ${SESSION_LIST_LIMIT}`,
+    [current.userId, ...liveParams(now, deps.lifetime)],
+  );
+  const seen = deps.cache ? await readSeen(deps.cache, rows.map((row) => row.session_token)) : [];
+  return rows
+    .map((row, i) => ({
+      sessionId: row.id,
+      createdAt: new Date(row.created_at).toISOString(),
+      lastActivity: new Date(Math.max(epochMs(row.last_activity), seen[i]?.at ?? 0)).toISOString(),
+      expiresAt: new Date(row.expires_at).toISOString(),
+      userAgent: row.user_agent,
+      device: describeDevice(row.user_agent),
+      ipAddress: row.ip_address,
+      isCurrent: row.id === current.sessionId,
+    }))
+    .sort((a, b) => b.lastActivity.localeCompare(a.lastActivity));
 }

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdentityClaims } from '../../identity/sign-in-client';
 import { recordSignIn } from '../users/users.service';
-import { SignInRequest } from './sessions.entity';
-import { createSession, findActiveSession, hashToken, isTokenShaped, newToken, revokeSession } from './sessions.service';
+import { buryTokens } from './session-cache';
+import { EnhancedSession, SignInRequest } from './sessions.entity';
+import { createSession, hashToken, isTokenShaped, newToken, type NewSession, type SessionDeps } from './sessions.service';
 
 /** How long a person has to finish signing in at the provider. */
 export const SIGN_IN_REQUEST_TTL_MS = 10 * 60_000;
@@ -55,25 +56,25 @@ export interface CompleteSignInOptions {
   previousToken: unknown;
   userAgent: string | undefined;
   ipAddress: string | undefined;
-  expireHours: number;
-  now?: Date;
 }
 
 /** In one transaction: the tenant, user and membership from the token, then a new session. */
-export function completeSignIn(em: EntityManager, options: CompleteSignInOptions) {
-  const now = options.now ?? new Date();
-  return em.transactional(async (tx) => {
+export async function completeSignIn(deps: SessionDeps, options: CompleteSignInOptions): Promise<NewSession> {
+  const now = deps.clock();
+  const previousHash = isTokenShaped(options.previousToken) ? hashToken(options.previousToken) : null;
+  const created = await deps.em.transactional(async (tx) => {
     const { userId, tenantId } = await recordSignIn(tx, options.claims, now);
-    const previous = await findActiveSession(tx, options.previousToken, now);
-    if (previous) await revokeSession(tx, previous.sessionId, now);
+    if (previousHash) await tx.nativeUpdate(EnhancedSession, { sessionTokenHash: previousHash, revokedAt: null }, { revokedAt: now });
     return createSession(tx, {
       userId,
       tenantId,
       accessToken: options.accessToken,
       userAgent: options.userAgent,
       ipAddress: options.ipAddress,
-      expireHours: options.expireHours,
+      lifetime: deps.lifetime,
       now,
     });
   });
+  if (previousHash && deps.cache) await buryTokens(deps.cache, [previousHash]);
+  return created;
 }
