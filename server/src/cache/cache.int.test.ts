@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Cache } from './cache';
-import { captureLogger, testCache, testRedisUrl } from '../testing/harness';
+import { captureLogger, testCache, testRedisUrl, uniqueName } from '../testing/harness';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
 import { freePort } from '../testing/processes';
 
@@ -14,8 +14,8 @@ afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
 });
 
-async function cacheOn(redisUrl: string | undefined, logger = captureLogger().logger) {
-  const cache = await testCache(redisUrl, logger);
+async function cacheOn(redisUrl: string | undefined, logger = captureLogger().logger, namespace = uniqueName()) {
+  const cache = await testCache(redisUrl, logger, namespace);
   open.push(cache);
   return cache;
 }
@@ -98,6 +98,8 @@ describe('cache fallback when Redis is unreachable', () => {
     expect(await cache.get('x')).toBeUndefined();
     await cache.set('x', 1, 60);
     expect(await cache.add('x', 1, 60)).toBe(false);
+    await cache.setEventually('dead', { revoked: true }, 60);
+    expect(await cache.get('dead')).toEqual({ revoked: true });
     expect(await cache.getMany(['x', 'y'])).toEqual([undefined, undefined]);
     expect(await cache.delete('x')).toBe(false);
     const loader = vi.fn(async () => 'from-database');
@@ -130,5 +132,25 @@ describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing 
     proxy.restore();
     await vi.waitFor(async () => expect(await cache.get('k')).toBe('v'), { timeout: 5000, interval: 100 });
     await cache.ping();
+  });
+
+  it('keeps a setEventually write while Redis is gone, answers it, and writes it once Redis is back', async () => {
+    const real = new URL(redisUrl!);
+    const proxy = await startTcpProxy(real.hostname, Number(real.port || 6379));
+    proxies.push(proxy);
+    const namespace = uniqueName();
+    const cache = await cacheOn(`redis://127.0.0.1:${proxy.port}`, undefined, namespace);
+    await cache.set('gone', 'alive', 60);
+
+    proxy.cut();
+    await cache.setEventually('gone', { revoked: true }, 60);
+    expect(await cache.get('gone')).toEqual({ revoked: true });
+    expect(await cache.getMany(['gone', 'other'])).toEqual([{ revoked: true }, undefined]);
+    expect(await cache.add('gone', 'rebuilt', 60)).toBe(false);
+
+    proxy.restore();
+    // Another client of the same Redis sees it once this one has reconnected and written it.
+    const direct = await cacheOn(redisUrl, undefined, namespace);
+    await vi.waitFor(async () => expect(await direct.get('gone')).toEqual({ revoked: true }), { timeout: 5000, interval: 100 });
   });
 });

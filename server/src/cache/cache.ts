@@ -17,6 +17,11 @@ export interface Cache {
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /** Stores only when the key holds nothing (SET NX); true when stored. */
   add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  /**
+   * A write that must not be lost (a dead session's tombstone): when Redis cannot take it, it is
+   * kept in this process, answered from there, and written as soon as Redis is back.
+   */
+  setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /** False when the store could not be reached, so a caller that must not serve stale data can act. */
   delete(...keys: string[]): Promise<boolean>;
   /** The cached value, or the loader's, stored for `ttlSeconds`. `undefined` from the loader is not stored. */
@@ -59,6 +64,7 @@ abstract class BaseCache implements Cache {
   abstract getMany(keys: string[]): Promise<unknown[]>;
   abstract set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   abstract add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  abstract setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   abstract delete(...keys: string[]): Promise<boolean>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -107,6 +113,10 @@ class MemoryCache extends BaseCache {
     return true;
   }
 
+  setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    return this.set(key, value, ttlSeconds);
+  }
+
   async delete(...keys: string[]): Promise<boolean> {
     for (const key of keys) this.lru.delete(this.key(key));
     return true;
@@ -127,6 +137,8 @@ class RedisCache extends BaseCache {
   readonly kind = 'redis';
   private lastLogged = 0;
   private suppressed = 0;
+  /** setEventually writes Redis has not taken yet: JSON and expiry (epoch ms), by full key. */
+  private readonly pending = new Map<string, { json: string; expiresAt: number }>();
 
   constructor(
     namespace: string,
@@ -136,6 +148,26 @@ class RedisCache extends BaseCache {
   ) {
     super(namespace);
     redis.on('error', (error) => this.failed('connection', error));
+    redis.on('ready', () => void this.flushPending());
+  }
+
+  private pendingValue(fullKey: string): string | undefined {
+    const entry = this.pending.get(fullKey);
+    if (entry && entry.expiresAt <= Date.now()) this.pending.delete(fullKey);
+    return entry && entry.expiresAt > Date.now() ? entry.json : undefined;
+  }
+
+  private async flushPending(): Promise<void> {
+    for (const [fullKey, { json, expiresAt }] of this.pending) {
+      const ttlMs = expiresAt - Date.now();
+      try {
+        if (ttlMs > 0) await this.redis.set(fullKey, json, 'PX', ttlMs);
+        this.pending.delete(fullKey);
+      } catch (error) {
+        this.failed('set', error);
+        return;
+      }
+    }
   }
 
   /** Logs at most one line per interval, with the count of failures left unlogged. */
@@ -154,6 +186,8 @@ class RedisCache extends BaseCache {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
+    const pending = this.pending.size > 0 ? this.pendingValue(this.key(key)) : undefined;
+    if (pending !== undefined) return JSON.parse(pending) as T;
     try {
       const json = await this.redis.get(this.key(key));
       return json === null ? undefined : (JSON.parse(json) as T);
@@ -165,13 +199,16 @@ class RedisCache extends BaseCache {
 
   async getMany(keys: string[]): Promise<unknown[]> {
     if (keys.length === 0) return [];
+    const fullKeys = keys.map((key) => this.key(key));
+    let values: (string | null | undefined)[];
     try {
-      const values = await this.redis.mget(...keys.map((key) => this.key(key)));
-      return values.map((json) => (json === null ? undefined : JSON.parse(json)));
+      values = await this.redis.mget(...fullKeys);
     } catch (error) {
       this.failed('get', error);
-      return keys.map(() => undefined);
+      values = keys.map(() => undefined);
     }
+    if (this.pending.size > 0) values = values.map((json, i) => this.pendingValue(fullKeys[i]!) ?? json);
+    return values.map((json) => (json === null || json === undefined ? undefined : JSON.parse(json)));
   }
 
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
@@ -184,12 +221,24 @@ class RedisCache extends BaseCache {
   }
 
   async add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
-    if (ttlSeconds <= 0) return false;
+    if (ttlSeconds <= 0 || (this.pending.size > 0 && this.pendingValue(this.key(key)) !== undefined)) return false;
     try {
       return (await this.redis.set(this.key(key), JSON.stringify(value), 'EX', Math.ceil(ttlSeconds), 'NX')) === 'OK';
     } catch (error) {
       this.failed('set', error);
       return false;
+    }
+  }
+
+  async setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (ttlSeconds <= 0) return;
+    const fullKey = this.key(key);
+    const json = JSON.stringify(value);
+    try {
+      await this.redis.set(fullKey, json, 'EX', Math.ceil(ttlSeconds));
+    } catch (error) {
+      this.failed('set', error);
+      this.pending.set(fullKey, { json, expiresAt: Date.now() + ttlSeconds * 1000 });
     }
   }
 

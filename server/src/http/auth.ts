@@ -101,6 +101,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthR
         nonce,
         codeVerifier: verifier,
         returnTo: query.data.returnTo,
+        now: clock(),
       });
       res.set('Cache-Control', 'no-store');
       res.cookie(cookies.signIn, cookie, cookies.options(SIGN_IN_REQUEST_TTL_MS));

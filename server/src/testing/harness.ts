@@ -68,14 +68,18 @@ export function captureLogger(level = 'debug') {
   return { logger: createLogger(level, stream), lines };
 }
 
-export function testCache(redisUrl = testRedisUrl, logger = captureLogger().logger): Promise<Cache> {
-  return createCache({ redisUrl, logger, namespace: uniqueName() });
+export function testCache(redisUrl = testRedisUrl, logger = captureLogger().logger, namespace = uniqueName()): Promise<Cache> {
+  return createCache({ redisUrl, logger, namespace });
 }
 
 export interface TestApp {
   url: string;
   db: Database;
+  /** The PostgreSQL database the app uses; undefined for embedded PGlite. */
+  databaseUrl: string | undefined;
   cache: Cache;
+  /** The cache's key namespace: another instance given it shares this one's Redis keys. */
+  cacheNamespace: string;
   settings: Settings;
   identity: Identity;
   /** The origin people use: `url`, or `publicOrigin` when given. */
@@ -108,13 +112,21 @@ export interface TestAppOptions {
   signInProvider?: ProviderDescription;
   /** The time for session rules (see lib/clock.ts manualClock). */
   clock?: Clock;
-  /** Use this cache (another instance's Redis namespace, say) instead of a fresh one; not closed here. */
-  cache?: Cache;
+  /**
+   * Another instance of an app already running: share its database and cache. On PostgreSQL and
+   * Redis this instance has a pool and a Redis connection of its own; embedded PGlite and the
+   * in-process cache live in one process, so there it shares the very objects.
+   */
+  sameStoresAs?: TestApp;
 }
 
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const target = options.databaseUrl ? undefined : await createDatabaseTarget();
+  const other = options.sameStoresAs;
+  const sharedDb = other && !other.databaseUrl ? other.db : undefined;
+  const sharedCache = other && other.cache.kind === 'memory' ? other.cache : undefined;
+  const databaseUrl = options.databaseUrl ?? other?.databaseUrl;
+  const target = databaseUrl || sharedDb ? undefined : await createDatabaseTarget();
   const dataDir = target?.dataDir ?? (await mkdtemp(join(tmpdir(), 'mreg-test-')));
   const { logger, lines } = captureLogger();
   const closers: (() => Promise<unknown>)[] = [];
@@ -126,16 +138,21 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Embedded data and the development provider's keys stay in this test's own directory.
     const proxied = options.publicOrigin ? { MREG_PUBLIC_URL: options.publicOrigin, MREG_TRUST_PROXY: '1' } : {};
     const settings = testSettings({ MREG_DATA_DIR: dataDir, ...proxied, ...options.env });
-    const db = await openDatabase({
-      databaseUrl: options.databaseUrl ?? target!.databaseUrl,
-      dataDir,
-      poolMax: options.poolMax,
-      logger,
-    });
-    closers.push(() => db.close());
-    await db.migrate();
-    const cache = options.cache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger));
-    if (!options.cache) closers.push(() => cache.close());
+    const db =
+      sharedDb ??
+      (await openDatabase({
+        databaseUrl: databaseUrl ?? target!.databaseUrl,
+        dataDir,
+        poolMax: options.poolMax,
+        logger,
+      }));
+    if (!sharedDb) {
+      closers.push(() => db.close());
+      await db.migrate();
+    }
+    const cacheNamespace = other?.cacheNamespace ?? uniqueName();
+    const cache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
+    if (!sharedCache) closers.push(() => cache.close());
     const listener = await listen(0, '127.0.0.1');
     closers.push(() => {
       listener.server.closeAllConnections();
@@ -169,6 +186,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     closers.push(() => cleanup.stop());
     return {
       url: listenerOrigin,
+      databaseUrl: databaseUrl ?? target?.databaseUrl,
+      cacheNamespace,
       publicOrigin: options.publicOrigin ?? listenerOrigin,
       transport,
       db,

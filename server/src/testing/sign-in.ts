@@ -55,8 +55,43 @@ export async function signInAs(baseUrl: string, email: string, options: { client
   return { client: visit.client, callback, token: cookie.value };
 }
 
+export interface TrpcAnswer {
+  status: number;
+  body: { result?: { data: unknown }; error?: { message: string; data: { code: string; fieldErrors?: Record<string, string[]> } } };
+  hop: Hop;
+}
+
+async function answer(hop: Hop): Promise<TrpcAnswer> {
+  return { status: hop.status, body: JSON.parse(hop.body) as TrpcAnswer['body'], hop };
+}
+
 /** GET a tRPC query over plain HTTP, as any client would. */
-export async function trpcQuery(client: CookieClient, baseUrl: string, path: string) {
-  const hop = await client.request(`${baseUrl}/trpc/${path}`);
-  return { status: hop.status, body: JSON.parse(hop.body) as { result?: { data: unknown }; error?: { message: string; data: { code: string } } } };
+export async function trpcQuery(client: CookieClient, baseUrl: string, path: string, input?: unknown): Promise<TrpcAnswer> {
+  const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+  return answer(await client.request(`${baseUrl}/trpc/${path}${query}`));
+}
+
+/**
+ * POST a tRPC mutation as the app's own pages do: Origin of the app and `x-mreg-csrf: 1`;
+ * `headers` replace those (undefined drops one) to act as another site would.
+ */
+export async function trpcMutation(
+  client: CookieClient,
+  baseUrl: string,
+  path: string,
+  input?: unknown,
+  headers: Record<string, string | undefined> = {},
+): Promise<TrpcAnswer> {
+  const sent = Object.fromEntries(
+    Object.entries({ origin: new URL(baseUrl).origin, 'x-mreg-csrf': '1', 'content-type': 'application/json', ...headers }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  return answer(
+    await client.request(`${baseUrl}/trpc/${path}`, {
+      method: 'POST',
+      headers: sent,
+      body: input === undefined ? undefined : JSON.stringify(input),
+    }),
+  );
 }

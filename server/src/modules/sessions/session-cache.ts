@@ -41,8 +41,8 @@ export interface Seen {
 
 /** An entry lives at most this long, so that a change made outside the app shows within minutes. */
 export const ENTRY_MAX_TTL_SECONDS = 15 * 60;
-/** Long enough to outlast any rebuild that read the database before the token died. */
-const TOMBSTONE_TTL_SECONDS = 5 * 60;
+/** As long as any entry written before the token died can live: no stale entry outlasts its tombstone. */
+const TOMBSTONE_TTL_SECONDS = ENTRY_MAX_TTL_SECONDS;
 
 const entryKey = (hash: string) => `session:${hash}`;
 const seenKey = (hash: string) => `session:${hash}:seen`;
@@ -83,7 +83,7 @@ export async function dropEntry(cache: Cache, hash: string): Promise<void> {
 export async function buryTokens(cache: Cache, hashes: readonly string[]): Promise<void> {
   await Promise.all(
     hashes.map(async (hash) => {
-      await cache.set(entryKey(hash), { revoked: true } satisfies Tombstone, TOMBSTONE_TTL_SECONDS);
+      await cache.setEventually(entryKey(hash), { revoked: true } satisfies Tombstone, TOMBSTONE_TTL_SECONDS);
       await cache.delete(seenKey(hash));
     }),
   );
