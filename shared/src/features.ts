@@ -22,5 +22,5 @@ export const ZFeatures = z.object({
 });
 export type Features = z.infer<typeof ZFeatures>;
 
-/** The input of a procedure that takes none. */
-export const ZNoInput = z.void();
+/** The input of a procedure that takes none: nothing, or the null or {} that plain HTTP clients send. */
+export const ZNoInput = z.union([z.void(), z.null(), z.strictObject({})]).transform(() => undefined);

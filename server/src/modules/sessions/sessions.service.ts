@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   effectivePermissions,
@@ -139,6 +139,8 @@ export function createSession(em: EntityManager, options: CreateSessionOptions):
   const token = newToken();
   const expiresAt = new Date(now.getTime() + Math.min(lifetime.expireMs, lifetime.absoluteMs));
   const session = em.create(EnhancedSession, {
+    // Known now, not at flush: the caller reports it.
+    id: randomUUID(),
     user: options.userId,
     sessionTokenHash: hashToken(token),
     oauthTokenHash: hashToken(options.accessToken),

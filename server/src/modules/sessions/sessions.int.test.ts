@@ -1,0 +1,508 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AuthUser, SessionInfo, SessionSummary } from '@mreg/shared';
+import { manualClock } from '../../lib/clock';
+import { CookieClient } from '../../testing/cookie-client';
+import { databaseMode, startTestApp, testRedisUrl, type TestApp } from '../../testing/harness';
+import { signInAs, trpcMutation, trpcQuery } from '../../testing/sign-in';
+import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
+import { createSignInRequest } from './sign-in.service';
+import { CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
+import {
+  createSession,
+  hashToken,
+  resolveSession,
+  rotateSessionToken,
+  sessionDeps,
+  sessionLifetime,
+} from './sessions.service';
+
+/**
+ * Sessions as DESIGN.md's security model has them, through the real app over HTTP: the cache in
+ * front of the database, the lifetime rules driven by a clock the tests move, revocation on every
+ * instance, clean-up, rotation, and the session procedures.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** 24 h sessions, renewed in their last 2 h, never beyond 48 h, ended after 12 h unused. */
+const LIFETIME = {
+  MREG_FASTMCP_SESSION_EXPIRE_HOURS: '24',
+  MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: '2',
+  MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: '48',
+  MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: '720',
+  MREG_SIGN_IN_RATE_LIMIT: '1000',
+};
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+const clock = manualClock();
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ clock, env: LIFETIME });
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const browser = (userAgent = FIREFOX) => new CookieClient({ 'user-agent': userAgent });
+const holding = (token: string) => new CookieClient({ cookie: `mreg_session=${token}` });
+const signIn = (email: string, client = browser(), on = app) => signInAs(on.url, email, { client });
+
+async function me(client: CookieClient, on = app): Promise<AuthUser> {
+  const answer = await trpcQuery(client, on.url, 'auth.user');
+  if (answer.status !== 200) throw new Error(`auth.user answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.result!.data as AuthUser;
+}
+const status = async (client: CookieClient, on = app) => (await trpcQuery(client, on.url, 'auth.user')).status;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function row(token: string, on = app) {
+  const [found] = await on.db.orm.em
+    .fork()
+    .execute(`select id, created_at, last_activity, expires_at, revoked_at from enhanced_sessions where session_token = ?`, [hashToken(token)]);
+  return found && {
+    id: found.id as string,
+    lastActivity: new Date(found.last_activity).getTime(),
+    expiresAt: new Date(found.expires_at).getTime(),
+    revoked: found.revoked_at !== null,
+  };
+}
+
+describe(`the session cache (${databaseMode}, ${testRedisUrl ? 'Redis' : 'in-process cache'})`, () => {
+  it('caches the session context at first use, answers from it, and rebuilds it from the database after a miss', async () => {
+    const { client, token } = await signIn('uma@contoso.test');
+    const key = `session:${hashToken(token)}`;
+    expect(await app.cache.get(key)).toBeUndefined();
+
+    const first = await me(client);
+    expect(await app.cache.get(key)).toMatchObject({
+      sessionId: first.sessionInfo.sessionId,
+      userId: first.user.id,
+      user: { email: 'uma@contoso.test', name: 'Uma Umarova' },
+      profile: { displayName: null, avatarUrl: null },
+      tenantContext: { tenantName: 'Contoso', role: 'member' },
+      permissions: first.permissions,
+      expiresAt: Date.parse(first.sessionInfo.expiresAt),
+    });
+
+    // Changed behind the app's back: a hit does not read the database...
+    const em = app.db.orm.em.fork();
+    await em.execute(`update users set name = 'Uma Renamed' where id = ?`, [first.user.id]);
+    try {
+      expect((await me(client)).user.name).toBe('Uma Umarova');
+      // ...a miss does, and caches again.
+      await app.cache.delete(key);
+      expect((await me(client)).user.name).toBe('Uma Renamed');
+      expect(await app.cache.get(key)).toMatchObject({ user: { name: 'Uma Renamed' } });
+    } finally {
+      await em.execute(`update users set name = 'Uma Umarova' where id = ?`, [first.user.id]);
+    }
+  });
+
+  it('never caches a session for longer than it has left, nor for more than 15 minutes', async () => {
+    const { client, token } = await signIn('vic@fabrikam.test');
+    await me(client);
+    const entry = await app.cache.get<{ expiresAt: number }>(`session:${hashToken(token)}`);
+    expect(entry?.expiresAt).toBe(clock().getTime() + 24 * HOUR);
+    if (app.cache.kind !== 'redis') return;
+    const redis = new Redis(testRedisUrl!);
+    try {
+      const ttl = await redis.ttl(`${app.cacheNamespace}:session:${hashToken(token)}`);
+      expect(ttl).toBeGreaterThan(14 * 60);
+      expect(ttl).toBeLessThanOrEqual(15 * 60);
+      // A session 30 s before its absolute end (no renewal can help) is cached for at most 30 s.
+      const soon = await signIn('vic@fabrikam.test');
+      const now = clock().getTime();
+      await app.db.orm.em
+        .fork()
+        .execute(`update enhanced_sessions set created_at = ?, expires_at = ? where session_token = ?`, [
+          new Date(now - 48 * HOUR + 30_000),
+          new Date(now + 30_000),
+          hashToken(soon.token),
+        ]);
+      await me(soon.client);
+      const short = await redis.ttl(`${app.cacheNamespace}:session:${hashToken(soon.token)}`);
+      expect(short).toBeGreaterThan(0);
+      expect(short).toBeLessThanOrEqual(30);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('lifetime: expiry, sliding renewal, absolute cap and idle timeout, on the server at every request', () => {
+  it('expires 24 h after sign-in when no request came within the last 2 h', async () => {
+    const { client, token } = await signIn('uma@contoso.test');
+    const t0 = clock().getTime();
+    for (const at of [10 * HOUR, 20 * HOUR]) {
+      clock.set(new Date(t0 + at));
+      expect((await me(client)).sessionInfo.expiresAt).toBe(iso(t0 + 24 * HOUR));
+    }
+    clock.set(new Date(t0 + 24 * HOUR));
+    expect(await status(client)).toBe(401);
+    // The database alone says the same.
+    await app.cache.delete(`session:${hashToken(token)}`);
+    expect(await status(client)).toBe(401);
+  });
+
+  it('slides within the last 2 h, in the cache and the database, but never beyond the absolute 48 h', async () => {
+    const { client, token } = await signIn('uma@contoso.test');
+    const t0 = clock().getTime();
+    const expiryAt = async (at: number) => {
+      clock.set(new Date(t0 + at));
+      return (await me(client)).sessionInfo;
+    };
+    expect((await expiryAt(10 * HOUR)).expiresAt).toBe(iso(t0 + 24 * HOUR));
+    expect((await expiryAt(20 * HOUR)).expiresAt).toBe(iso(t0 + 24 * HOUR));
+    const renewed = await expiryAt(22.5 * HOUR);
+    expect(renewed.expiresAt).toBe(iso(t0 + 46.5 * HOUR));
+    expect(renewed.absoluteExpiresAt).toBe(iso(t0 + 48 * HOUR));
+    expect((await row(token))!.expiresAt).toBe(t0 + 46.5 * HOUR);
+    expect((await expiryAt(34 * HOUR)).expiresAt).toBe(iso(t0 + 46.5 * HOUR));
+    // A renewal now would reach 68.6 h: the absolute lifetime stops it at 48 h.
+    expect((await expiryAt(44.6 * HOUR)).expiresAt).toBe(iso(t0 + 48 * HOUR));
+    expect((await expiryAt(47.9 * HOUR)).expiresAt).toBe(iso(t0 + 48 * HOUR));
+    clock.set(new Date(t0 + 48 * HOUR));
+    expect(await status(client)).toBe(401);
+  });
+
+  it('ends a session unused for 12 h, however long it had left', async () => {
+    const { client, token } = await signIn('vic@fabrikam.test');
+    const t0 = clock().getTime();
+    clock.set(new Date(t0 + 11 * HOUR + 59 * MINUTE));
+    expect((await me(client)).sessionInfo.idleTimeoutMinutes).toBe(720);
+    clock.set(new Date(t0 + 23 * HOUR + 59 * MINUTE));
+    expect(await status(client)).toBe(401);
+    await app.cache.delete(`session:${hashToken(token)}`);
+    expect(await status(client)).toBe(401);
+  });
+
+  it('auth.refreshSession applies the renewal rule and reports the session', async () => {
+    const { client } = await signIn('ada@contoso.test');
+    const t0 = clock().getTime();
+    clock.set(new Date(t0 + HOUR));
+    const early = await trpcMutation(client, app.url, 'auth.refreshSession');
+    expect(early.status).toBe(200);
+    expect(early.body.result!.data).toMatchObject({ expiresAt: iso(t0 + 24 * HOUR), lastActivity: iso(t0 + HOUR) });
+    clock.set(new Date(t0 + 12 * HOUR));
+    await me(client);
+    clock.set(new Date(t0 + 23 * HOUR));
+    const late = (await trpcMutation(client, app.url, 'auth.refreshSession')).body.result!.data as SessionInfo;
+    expect(late).toMatchObject({ expiresAt: iso(t0 + 47 * HOUR), absoluteExpiresAt: iso(t0 + 48 * HOUR), lastActivity: iso(t0 + 23 * HOUR) });
+    expect((await me(client)).sessionInfo.expiresAt).toBe(late.expiresAt);
+  });
+
+  it('keeps last activity current in the cache and writes it to the database at most once a minute', async () => {
+    const { client, token } = await signIn('uma@contoso.test');
+    const t0 = clock().getTime();
+    const currentActivity = async () => {
+      const list = (await trpcQuery(client, app.url, 'auth.sessions')).body.result!.data as SessionSummary[];
+      return list.find((s) => s.isCurrent)!.lastActivity;
+    };
+    clock.set(new Date(t0 + 10_000));
+    await me(client);
+    expect((await row(token))!.lastActivity).toBe(t0);
+    clock.set(new Date(t0 + 50_000));
+    expect(await currentActivity()).toBe(iso(t0 + 50_000));
+    expect((await row(token))!.lastActivity).toBe(t0);
+    clock.set(new Date(t0 + 61_000));
+    await me(client);
+    expect((await row(token))!.lastActivity).toBe(t0 + 61_000);
+    clock.set(new Date(t0 + 90_000));
+    await me(client);
+    expect((await row(token))!.lastActivity).toBe(t0 + 61_000);
+  });
+});
+
+describe('revocation and rotation', () => {
+  it('rotation gives the same session a new token and kills the old one at once', async () => {
+    const { client, token } = await signIn('ada@contoso.test');
+    const before = await me(client);
+    const deps = sessionDeps({ em: app.db.orm.em.fork(), cache: app.cache, clock, settings: app.settings });
+    const session = await resolveSession(deps, token);
+    const fresh = await rotateSessionToken(deps, session!);
+
+    expect(fresh).not.toBe(token);
+    expect(await status(client)).toBe(401);
+    const after = await me(holding(fresh));
+    expect(after.sessionInfo.sessionId).toBe(before.sessionInfo.sessionId);
+    expect(after.sessionInfo.createdAt).toBe(before.sessionInfo.createdAt);
+    expect((await row(fresh))!.id).toBe(before.sessionInfo.sessionId);
+    expect(await row(token)).toBeUndefined();
+    // The old token cannot be rotated again.
+    await expect(rotateSessionToken(deps, session!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('lists only my live sessions, newest activity first, with device, address and the current one marked', async () => {
+    const older = await signIn('vic@fabrikam.test', browser(CHROME));
+    clock.advance(1000);
+    const newer = await signIn('vic@fabrikam.test', browser(FIREFOX));
+    await signIn('uma@contoso.test');
+    clock.advance(1000);
+    const list = (await trpcQuery(newer.client, app.url, 'auth.sessions')).body.result!.data as SessionSummary[];
+    const mine = [await row(newer.token), await row(older.token)].map((r) => r!.id);
+    expect(list.slice(0, 2)).toMatchObject([
+      { sessionId: mine[0], device: 'Firefox 128 on Linux', userAgent: FIREFOX, isCurrent: true, lastActivity: iso(clock().getTime()) },
+      { sessionId: mine[1], device: 'Chrome 131 on Windows 10', userAgent: CHROME, isCurrent: false },
+    ]);
+    expect(list[0]!.ipAddress).toMatch(/127\.0\.0\.1/);
+    expect(list.filter((s) => s.isCurrent)).toHaveLength(1);
+    const times = list.map((s) => s.lastActivity);
+    expect([...times].sort().reverse()).toEqual(times);
+    // Nobody else's session is listed.
+    const ids = await app.db.orm.em
+      .fork()
+      .execute(`select s.id from enhanced_sessions s join users u on u.id = s.user_id where u.email = 'vic@fabrikam.test'`);
+    expect(list.map((s) => s.sessionId).every((id) => ids.some((r) => r.id === id))).toBe(true);
+  });
+
+  it("another user's session id cannot be revoked: NOT_FOUND, and nothing changes", async () => {
+    const ada = await signIn('ada@contoso.test');
+    const uma = await signIn('uma@contoso.test');
+    const adaId = (await me(ada.client)).sessionInfo.sessionId;
+    for (const sessionId of [adaId, randomUUID()]) {
+      const refused = await trpcMutation(uma.client, app.url, 'auth.revokeSession', { sessionId });
+      expect(refused.status).toBe(404);
+      expect(refused.body.error).toMatchObject({ data: { code: 'NOT_FOUND' }, message: `You have no active session ${sessionId}` });
+    }
+    expect((await row(ada.token))!.revoked).toBe(false);
+    expect(await status(ada.client)).toBe(200);
+    const umaList = (await trpcQuery(uma.client, app.url, 'auth.sessions')).body.result!.data as SessionSummary[];
+    expect(umaList.map((s) => s.sessionId)).not.toContain(adaId);
+
+    const bad = await trpcMutation(uma.client, app.url, 'auth.revokeSession', { sessionId: 'not-a-uuid' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error!.data.fieldErrors).toEqual({ sessionId: ['sessionId must be a session id (a UUID)'] });
+  });
+
+  it('revokes one of my sessions, then all the others, each refused on its very next request', async () => {
+    const here = await signIn('ada@contoso.test');
+    const [a, b, c] = [await signIn('ada@contoso.test'), await signIn('ada@contoso.test'), await signIn('ada@contoso.test')];
+    for (const other of [a, b, c]) expect(await status(other.client)).toBe(200);
+
+    const one = await trpcMutation(here.client, app.url, 'auth.revokeSession', { sessionId: (await row(a.token))!.id });
+    expect(one.body.result!.data).toEqual({ sessionId: (await row(a.token))!.id, signedOut: false });
+    expect(await status(a.client)).toBe(401);
+    expect(await status(b.client)).toBe(200);
+
+    const rest = await trpcMutation(here.client, app.url, 'auth.revokeOtherSessions');
+    expect((rest.body.result!.data as { revoked: number }).revoked).toBeGreaterThanOrEqual(2);
+    expect([await status(b.client), await status(c.client), await status(here.client)]).toEqual([401, 401, 200]);
+    expect((await trpcMutation(here.client, app.url, 'auth.revokeOtherSessions')).body.result!.data).toEqual({ revoked: 0 });
+
+    // Revoking the current session signs out: the cookie is cleared.
+    const self = await trpcMutation(here.client, app.url, 'auth.revokeSession', { sessionId: (await row(here.token))!.id });
+    expect(self.body.result!.data).toMatchObject({ signedOut: true });
+    expect(self.hop.setCookies.find((cookie) => cookie.key === 'mreg_session')?.value).toBe('');
+    expect(await status(holding(here.token))).toBe(401);
+  });
+
+  it('refuses cookie-authenticated mutations from another origin or without the header, and changes nothing', async () => {
+    const here = await signIn('uma@contoso.test');
+    const other = await signIn('uma@contoso.test');
+    const refusals = [
+      [{ origin: 'http://evil.example' }, 'http://evil.example'],
+      [{ 'x-mreg-csrf': undefined }, 'x-mreg-csrf: 1 is missing'],
+      [{ origin: undefined, 'sec-fetch-site': 'cross-site' }, 'Sec-Fetch-Site is cross-site'],
+      [{ origin: undefined }, 'no Origin header'],
+    ] as const;
+    for (const [headers, says] of refusals) {
+      const refused = await trpcMutation(here.client, app.url, 'auth.revokeOtherSessions', undefined, headers);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({ message: expect.stringContaining(says), data: { code: 'FORBIDDEN' } });
+    }
+    expect(await status(other.client)).toBe(200);
+
+    // From the app's own pages: by Origin, or by Sec-Fetch-Site where a browser sends no Origin.
+    const sameSite = await trpcMutation(here.client, app.url, 'auth.revokeOtherSessions', undefined, { origin: undefined, 'sec-fetch-site': 'same-origin' });
+    expect(sameSite.status).toBe(200);
+    expect(await status(other.client)).toBe(401);
+    expect((await trpcMutation(here.client, app.url, 'auth.refreshSession')).status).toBe(200);
+  });
+});
+
+describe('two instances on one database and one cache', () => {
+  let peer: TestApp;
+  beforeAll(async () => {
+    peer = await startTestApp({ clock, env: LIFETIME, sameStoresAs: app });
+  });
+  afterAll(async () => {
+    await peer?.close();
+  });
+
+  it('a session revoked or signed out through one is refused by the other on its next request', async () => {
+    const keeper = await signIn('ada@contoso.test');
+    const revoked = await signIn('ada@contoso.test');
+    const leaving = await signIn('ada@contoso.test');
+    // Both instances have the sessions in use (and cached).
+    for (const { token } of [keeper, revoked, leaving]) {
+      expect(await status(holding(token), peer)).toBe(200);
+      expect(await status(holding(token), app)).toBe(200);
+    }
+
+    const id = (await row(revoked.token))!.id;
+    expect((await trpcMutation(holding(keeper.token), app.url, 'auth.revokeSession', { sessionId: id })).status).toBe(200);
+    expect(await status(holding(revoked.token), peer)).toBe(401);
+
+    const out = await holding(leaving.token).request(`${peer.url}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: peer.url, 'x-mreg-csrf': '1', accept: 'application/json' },
+    });
+    expect(out.status).toBe(200);
+    expect(await status(holding(leaving.token), app)).toBe(401);
+    expect([await status(holding(keeper.token), app), await status(holding(keeper.token), peer)]).toEqual([200, 200]);
+  });
+
+  it('a rotated token is dead on the other instance too', async () => {
+    const { token } = await signIn('uma@contoso.test');
+    expect(await status(holding(token), peer)).toBe(200);
+    const deps = sessionDeps({ em: app.db.orm.em.fork(), cache: app.cache, clock, settings: app.settings });
+    const fresh = await rotateSessionToken(deps, (await resolveSession(deps, token))!);
+    expect(await status(holding(token), peer)).toBe(401);
+    expect(await status(holding(fresh), peer)).toBe(200);
+  });
+});
+
+describe('clean-up', () => {
+  async function seedSessions() {
+    const { client } = await signIn('vic@fabrikam.test');
+    const userId = (await me(client)).user.id;
+    const now = clock().getTime();
+    const em = app.db.orm.em.fork();
+    const lifetime = sessionLifetime(app.settings.fastmcp);
+    const make = (createdAgo: number) =>
+      createSession(em, { userId, tenantId: 'unused', accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime, now: new Date(now - createdAgo) });
+    const sessions = {
+      live: make(0),
+      usedEleventHoursAgo: make(11 * HOUR),
+      expired: make(25 * HOUR),
+      idle: make(13 * HOUR),
+      revoked: [make(0), make(0), make(0)],
+    };
+    await em.flush();
+    await em.execute(`update enhanced_sessions set revoked_at = ? where id in (?, ?, ?)`, [new Date(now), ...sessions.revoked.map((s) => s.sessionId)]);
+    await createSignInRequest(em.fork(), { state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '/', now: new Date(now - 11 * MINUTE) });
+    return sessions;
+  }
+
+  const remaining = async (ids: string[]) =>
+    (await app.db.orm.em.fork().execute(`select id from enhanced_sessions where id in (${ids.map(() => '?').join(', ')})`, ids)).map((r) => r.id).sort();
+
+  it('deletes revoked, expired and idle sessions in batches, keeps live ones, and drops abandoned sign-ins', async () => {
+    const s = await seedSessions();
+    const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp), batchSize: 2 });
+    expect(result.skipped).toBe(false);
+    expect(result.sessions).toBeGreaterThanOrEqual(5);
+    expect(result.signInRequests).toBeGreaterThanOrEqual(1);
+    const all = [s.live, s.usedEleventHoursAgo, s.expired, s.idle, ...s.revoked].map((x) => x.sessionId);
+    expect(await remaining(all)).toEqual([s.live.sessionId, s.usedEleventHoursAgo.sessionId].sort());
+    const [left] = await app.db.orm.em.fork().execute(`select count(*)::int as n from sign_in_requests where expires_at <= ?`, [clock()]);
+    expect(left!.n).toBe(0);
+  });
+
+  it('runs on its schedule in the app, one run at a time in a process', async () => {
+    const s = await seedSessions();
+    const [one, two] = [app.cleanup.runNow(), app.cleanup.runNow()];
+    expect(one).toBe(two);
+    expect((await one)?.sessions).toBeGreaterThanOrEqual(5);
+    expect(await remaining([s.expired.sessionId, s.live.sessionId])).toEqual([s.live.sessionId]);
+  });
+
+  // Several instances need several connections: embedded PGlite has one, and one process.
+  it.each(databaseMode === 'postgresql' ? ['postgresql'] : [])('waits its turn while another instance holds the lock (%s)', async () => {
+    const s = await seedSessions();
+    const other = new pg.Client({ connectionString: app.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('select pg_advisory_lock($1, $2)', [...CLEANUP_LOCK]);
+      const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp) });
+      expect(result).toEqual({ sessions: 0, signInRequests: 0, skipped: true });
+      expect(await remaining([s.expired.sessionId])).toEqual([s.expired.sessionId]);
+      await other.query('select pg_advisory_unlock($1, $2)', [...CLEANUP_LOCK]);
+      expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp) })).skipped).toBe(false);
+      expect(await remaining([s.expired.sessionId])).toEqual([]);
+    } finally {
+      await other.end();
+    }
+  });
+});
+
+describe('with enhanced session management switched off', () => {
+  let off: TestApp;
+  beforeAll(async () => {
+    off = await startTestApp({ clock, env: { ...LIFETIME, MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: 'false' } });
+  });
+  afterAll(async () => {
+    await off?.close();
+  });
+
+  it('sessions work from the database alone, and the session procedures say the feature is off', async () => {
+    const { client, token } = await signIn('ada@contoso.test', browser(), off);
+    expect((await me(client, off)).user.email).toBe('ada@contoso.test');
+    expect(await off.cache.get(`session:${hashToken(token)}`)).toBeUndefined();
+    const message = 'Session management is switched off on this server (MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED=false)';
+    for (const answer of [
+      await trpcQuery(client, off.url, 'auth.sessions'),
+      await trpcMutation(client, off.url, 'auth.revokeSession', { sessionId: randomUUID() }),
+      await trpcMutation(client, off.url, 'auth.revokeOtherSessions'),
+      await trpcMutation(client, off.url, 'auth.refreshSession'),
+    ]) {
+      expect(answer.status).toBe(412);
+      expect(answer.body.error).toMatchObject({ message, data: { code: 'PRECONDITION_FAILED' } });
+    }
+    // Lifetime rules and logout still hold.
+    const out = await client.request(`${off.url}/auth/logout`, { method: 'POST', headers: { origin: off.url, 'x-mreg-csrf': '1', accept: 'application/json' } });
+    expect(out.status).toBe(200);
+    expect(await status(holding(token), off)).toBe(401);
+  });
+});
+
+describe.each(testRedisUrl ? [testRedisUrl] : [])('with Redis stopped in the middle (%s)', (redisUrl) => {
+  let proxy: TcpProxy;
+  let flaky: TestApp;
+  beforeAll(async () => {
+    const real = new URL(redisUrl);
+    proxy = await startTcpProxy(real.hostname, Number(real.port || 6379));
+    flaky = await startTestApp({ clock, env: LIFETIME, redisUrl: `redis://127.0.0.1:${proxy.port}` });
+  });
+  afterAll(async () => {
+    await flaky?.close();
+    await proxy?.close();
+  });
+
+  it('every request works from the database, revocations made meanwhile hold after Redis returns, and the cache serves again', async () => {
+    const keeper = await signIn('ada@contoso.test', browser(), flaky);
+    const victim = await signIn('ada@contoso.test', browser(), flaky);
+    for (const { client } of [keeper, victim]) await me(client, flaky);
+    const victimKey = `session:${hashToken(victim.token)}`;
+    expect(await flaky.cache.get(victimKey)).toMatchObject({ user: { email: 'ada@contoso.test' } });
+
+    proxy.cut();
+    expect(await status(keeper.client, flaky)).toBe(200);
+    const during = await signIn('uma@contoso.test', browser(), flaky);
+    expect((await me(during.client, flaky)).user.email).toBe('uma@contoso.test');
+    const revoked = await trpcMutation(keeper.client, flaky.url, 'auth.revokeSession', { sessionId: (await row(victim.token, flaky))!.id });
+    expect(revoked.status).toBe(200);
+    expect(await status(victim.client, flaky)).toBe(401);
+
+    proxy.restore();
+    // Redis still holds the victim's entry from before the cut: the tombstone kept meanwhile replaces it.
+    const direct = new Redis(redisUrl);
+    try {
+      await vi.waitFor(async () => expect(JSON.parse((await direct.get(`${flaky.cacheNamespace}:${victimKey}`)) ?? 'null')).toEqual({ revoked: true }), {
+        timeout: 5000,
+        interval: 100,
+      });
+    } finally {
+      direct.disconnect();
+    }
+    expect(await status(victim.client, flaky)).toBe(401);
+    await vi.waitFor(async () => {
+      expect(await status(during.client, flaky)).toBe(200);
+      expect(await flaky.cache.get(`session:${hashToken(during.token)}`)).toMatchObject({ user: { email: 'uma@contoso.test' } });
+    }, { timeout: 5000, interval: 100 });
+  });
+});
