@@ -79,6 +79,17 @@ describe.each(backends)('cache (%s)', (_name, redisUrl) => {
     expect(await cache.get('never')).toBeUndefined();
   });
 
+  it('replace stores only over the value expected', async () => {
+    const cache = await cacheOn(redisUrl);
+    await cache.set('cas', { stale: 'a' }, 60);
+    expect(await cache.replace('cas', { stale: 'b' }, 'wrong', 60)).toBe(false);
+    expect(await cache.get('cas')).toEqual({ stale: 'a' });
+    expect(await cache.replace('cas', { stale: 'a' }, 'right', 60)).toBe(true);
+    expect(await cache.get('cas')).toBe('right');
+    expect(await cache.replace('absent', 'something', 'x', 60)).toBe(false);
+    expect(await cache.get('absent')).toBeUndefined();
+  });
+
   it('keeps namespaces apart', async () => {
     const one = await cacheOn(redisUrl);
     const two = await cacheOn(redisUrl);
@@ -147,6 +158,7 @@ describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing 
     expect(await cache.get('gone')).toEqual({ revoked: true });
     expect(await cache.getMany(['gone', 'other'])).toEqual([{ revoked: true }, undefined]);
     expect(await cache.add('gone', 'rebuilt', 60)).toBe(false);
+    expect(await cache.replace('gone', { revoked: true }, 'rebuilt', 60)).toBe(false);
 
     proxy.restore();
     // Another client of the same Redis sees it once this one has reconnected and written it.

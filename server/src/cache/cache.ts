@@ -17,6 +17,8 @@ export interface Cache {
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /** Stores only when the key holds nothing (SET NX); true when stored. */
   add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  /** Stores only when the key still holds `expected` (compare and set); true when stored. */
+  replace(key: string, expected: unknown, value: unknown, ttlSeconds: number): Promise<boolean>;
   /**
    * A write that must not be lost (a dead session's tombstone): when Redis cannot take it, it is
    * kept in this process, answered from there, and written as soon as Redis is back.
@@ -64,6 +66,7 @@ abstract class BaseCache implements Cache {
   abstract getMany(keys: string[]): Promise<unknown[]>;
   abstract set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   abstract add(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  abstract replace(key: string, expected: unknown, value: unknown, ttlSeconds: number): Promise<boolean>;
   abstract setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   abstract delete(...keys: string[]): Promise<boolean>;
   abstract ping(): Promise<void>;
@@ -113,6 +116,12 @@ class MemoryCache extends BaseCache {
     return true;
   }
 
+  async replace(key: string, expected: unknown, value: unknown, ttlSeconds: number): Promise<boolean> {
+    if (ttlSeconds <= 0 || this.lru.get(this.key(key))?.json !== JSON.stringify(expected)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+
   setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     return this.set(key, value, ttlSeconds);
   }
@@ -132,6 +141,14 @@ class MemoryCache extends BaseCache {
     this.lru.clear();
   }
 }
+
+/** SET key value EX ttl, only while key holds `expected`: 1 when stored, 0 otherwise. */
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
 
 class RedisCache extends BaseCache {
   readonly kind = 'redis';
@@ -224,6 +241,17 @@ class RedisCache extends BaseCache {
     if (ttlSeconds <= 0 || (this.pending.size > 0 && this.pendingValue(this.key(key)) !== undefined)) return false;
     try {
       return (await this.redis.set(this.key(key), JSON.stringify(value), 'EX', Math.ceil(ttlSeconds), 'NX')) === 'OK';
+    } catch (error) {
+      this.failed('set', error);
+      return false;
+    }
+  }
+
+  async replace(key: string, expected: unknown, value: unknown, ttlSeconds: number): Promise<boolean> {
+    if (ttlSeconds <= 0 || (this.pending.size > 0 && this.pendingValue(this.key(key)) !== undefined)) return false;
+    try {
+      const stored = await this.redis.eval(COMPARE_AND_SET, 1, this.key(key), JSON.stringify(expected), JSON.stringify(value), Math.ceil(ttlSeconds));
+      return stored === 1;
     } catch (error) {
       this.failed('set', error);
       return false;

@@ -36,10 +36,9 @@ export const authRouter = router({
     .input(ZRevokeSessionInput)
     .output(ZRevokeSessionResult)
     .mutation(async ({ ctx, input }) => {
-      await revokeOwnSession(sessionDeps(ctx), ctx.session.userId, input.sessionId);
-      const signedOut = input.sessionId === ctx.session.sessionId;
-      if (signedOut) ctx.sessionCookie.clear();
-      return { sessionId: input.sessionId, signedOut };
+      const result = await revokeOwnSession(sessionDeps(ctx), ctx.session, input.sessionId);
+      if (result.signedOut) ctx.sessionCookie.clear();
+      return result;
     }),
 
   revokeOtherSessions: sessionsProcedure

@@ -45,8 +45,10 @@ export async function cleanupSessions(
   const jobs = [
     {
       table: 'enhanced_sessions',
-      // Past the absolute lifetime implies expired: expiry never moves beyond it. The database's
-      // last_activity may lag the cache's by up to a write interval: idle means idle beyond that too.
+      // Expiry never moves past the absolute lifetime, so that needs no test of its own (after
+      // MREG_FASTMCP_SESSION_ABSOLUTE_HOURS is lowered, such sessions are refused at once and
+      // deleted at their expiry). The database's last_activity may lag the cache's by up to a write
+      // interval: idle means idle beyond that too.
       where: 'revoked_at is not null or expires_at <= ? or last_activity <= ?',
       params: [now, new Date(now.getTime() - lifetime.idleMs - ACTIVITY_WRITE_INTERVAL_MS)],
       count: (n: number) => (result.sessions += n),

@@ -13,11 +13,11 @@ import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
-import { describeDevice } from './device';
+import { describeDevice } from './sessions.device';
 import { EnhancedSession } from './sessions.entity';
 import {
   buryTokens,
-  dropEntry,
+  markStale,
   readCached,
   readSeen,
   storeEntry,
@@ -25,7 +25,7 @@ import {
   type ProfileSummary,
   type Seen,
   type SessionEntry,
-} from './session-cache';
+} from './sessions.cache';
 
 /** Session and pre-auth tokens: 32 random bytes, base64url (DESIGN.md, security model). */
 export function newToken(): string {
@@ -220,10 +220,10 @@ async function loadEntry(em: EntityManager, hash: string): Promise<SessionEntry 
 }
 
 /** Where a sliding renewal would move the expiry now, or null when none is due. */
-function renewedExpiry(entry: SessionEntry, now: number, lifetime: SessionLifetime): number | null {
-  if (lifetime.refreshThresholdMs === 0 || entry.expiresAt - now > lifetime.refreshThresholdMs) return null;
-  const next = Math.min(now + lifetime.expireMs, entry.createdAt + lifetime.absoluteMs);
-  return next > entry.expiresAt ? next : null;
+function renewedExpiry(createdAt: number, expiresAt: number, now: number, lifetime: SessionLifetime): number | null {
+  if (lifetime.refreshThresholdMs === 0 || expiresAt - now > lifetime.refreshThresholdMs) return null;
+  const next = Math.min(now + lifetime.expireMs, createdAt + lifetime.absoluteMs);
+  return next > expiresAt ? next : null;
 }
 
 /**
@@ -231,8 +231,8 @@ function renewedExpiry(entry: SessionEntry, now: number, lifetime: SessionLifeti
  * (revoked, rotated away, deleted). Activity alone is written only when the database's copy is a
  * minute old, so instances sharing a session write it once a minute between them.
  */
-async function recordActivity(em: EntityManager, entry: SessionEntry, hash: string, now: number, renewTo: number | null): Promise<boolean> {
-  const live = { id: entry.sessionId, sessionTokenHash: hash, revokedAt: null };
+async function recordActivity(em: EntityManager, sessionId: string, hash: string, now: number, renewTo: number | null): Promise<boolean> {
+  const live = { id: sessionId, sessionTokenHash: hash, revokedAt: null };
   if (renewTo !== null) {
     return (await em.nativeUpdate(EnhancedSession, live, { lastActivity: new Date(now), expiresAt: new Date(renewTo) })) === 1;
   }
@@ -240,6 +240,52 @@ async function recordActivity(em: EntityManager, entry: SessionEntry, hash: stri
   if ((await em.nativeUpdate(EnhancedSession, { ...live, lastActivity: { $lte: cut } }, { lastActivity: new Date(now) })) === 1) return true;
   // Nothing written: another instance wrote within the minute, or the token is dead.
   return (await em.count(EnhancedSession, live)) === 1;
+}
+
+/** When the session ends at the latest if nobody uses it: expiry, absolute lifetime or idle timeout. */
+function endOf(createdAt: number, expiresAt: number, lastActivity: number, lifetime: SessionLifetime): number {
+  return Math.min(expiresAt, createdAt + lifetime.absoluteMs, lastActivity + lifetime.idleMs);
+}
+
+/**
+ * The session if `entry` (with what `seen` adds) is live at `now`, after a due renewal or activity
+ * write; null when it has ended or the database no longer knows the token.
+ */
+async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen: Seen | undefined, now: number): Promise<ActiveSession | null> {
+  const { em, cache, lifetime } = deps;
+  let expiresAt = Math.max(entry.expiresAt, seen?.expiresAt ?? 0);
+  const lastActivity = Math.max(entry.lastActivity, seen?.at ?? 0);
+  let written = Math.max(entry.lastActivity, seen?.written ?? 0);
+  if (now >= endOf(entry.createdAt, expiresAt, lastActivity, lifetime)) return null;
+
+  const renewTo = renewedExpiry(entry.createdAt, expiresAt, now, lifetime);
+  if (renewTo !== null || now - written >= ACTIVITY_WRITE_INTERVAL_MS) {
+    if (!(await recordActivity(em, entry.sessionId, hash, now, renewTo))) {
+      if (cache) await buryTokens(cache, [hash]);
+      return null;
+    }
+    written = now;
+    expiresAt = renewTo ?? expiresAt;
+  }
+  if (cache && (now - (seen?.at ?? 0) >= SEEN_RESOLUTION_MS || written === now)) {
+    const record: Seen = { at: now, written, ...(expiresAt > entry.expiresAt ? { expiresAt } : {}) };
+    // Not awaited: the answer does not depend on it, and it can never revive a dead token.
+    void storeSeen(cache, hash, record, (endOf(entry.createdAt, expiresAt, now, lifetime) - now) / 1000);
+  }
+  return {
+    sessionId: entry.sessionId,
+    userId: entry.userId,
+    tokenHash: hash,
+    user: entry.user,
+    profile: entry.profile,
+    tenantId: entry.tenantId,
+    tenantContext: entry.tenantContext,
+    permissions: entry.permissions,
+    createdAt: new Date(entry.createdAt),
+    expiresAt: new Date(expiresAt),
+    absoluteExpiresAt: new Date(entry.createdAt + lifetime.absoluteMs),
+    lastActivity: new Date(now),
+  };
 }
 
 /**
@@ -255,54 +301,19 @@ export async function resolveSession(deps: SessionDeps, token: unknown): Promise
 
   const cached = cache ? await readCached(cache, hash) : undefined;
   if (cached?.dead) return null;
-  let entry = cached?.entry;
-  const rebuilt = entry === undefined;
-  entry ??= await loadEntry(em, hash);
+  if (cached?.entry) {
+    const session = await accept(deps, hash, cached.entry, cached.seen, now);
+    if (session) return session;
+    // Ended by the cache's account, which may lack a lost `seen` record: the database decides.
+  }
+  const entry = await loadEntry(em, hash);
   if (!entry) return null;
-
-  const seen: Seen = {
-    at: Math.max(entry.lastActivity, cached?.seen?.at ?? 0),
-    written: Math.max(entry.lastActivity, cached?.seen?.written ?? 0),
-  };
-  const absoluteExpiresAt = entry.createdAt + lifetime.absoluteMs;
-  if (now >= entry.expiresAt || now >= absoluteExpiresAt || now - seen.at >= lifetime.idleMs) return null;
-
-  const renewTo = renewedExpiry(entry, now, lifetime);
-  let store = rebuilt;
-  if (renewTo !== null || now - seen.written >= ACTIVITY_WRITE_INTERVAL_MS) {
-    if (!(await recordActivity(em, entry, hash, now, renewTo))) {
-      if (cache) await buryTokens(cache, [hash]);
-      return null;
-    }
-    seen.written = now;
-    if (renewTo !== null) {
-      entry = { ...entry, expiresAt: renewTo, lastActivity: now };
-      // The cached entry holds the old expiry: replace it (a rebuild after the drop reads the renewal).
-      if (cache && !rebuilt) await dropEntry(cache, hash);
-      store = true;
-    }
+  const session = await accept(deps, hash, entry, cached?.seen, now);
+  if (session && cache && !cached?.entry) {
+    const ttl = (endOf(entry.createdAt, session.expiresAt.getTime(), now, lifetime) - now) / 1000;
+    await storeEntry(cache, hash, entry, cached?.stale, ttl);
   }
-  if (cache) {
-    if (store) await storeEntry(cache, hash, entry, now, lifetime.absoluteMs);
-    if (now - (cached?.seen?.at ?? 0) >= SEEN_RESOLUTION_MS || seen.written === now) {
-      // Not awaited: the answer does not depend on it, and it can never revive a dead token.
-      void storeSeen(cache, hash, { at: now, written: seen.written }, entry, lifetime.absoluteMs);
-    }
-  }
-  return {
-    sessionId: entry.sessionId,
-    userId: entry.userId,
-    tokenHash: hash,
-    user: entry.user,
-    profile: entry.profile,
-    tenantId: entry.tenantId,
-    tenantContext: entry.tenantContext,
-    permissions: entry.permissions,
-    createdAt: new Date(entry.createdAt),
-    expiresAt: new Date(entry.expiresAt),
-    absoluteExpiresAt: new Date(absoluteExpiresAt),
-    lastActivity: new Date(now),
-  };
+  return session;
 }
 
 /**
@@ -332,41 +343,62 @@ export async function rotateSessionToken(deps: SessionDeps, session: Pick<Active
   return token;
 }
 
-/** A live session in SQL, for listing and revoking; its parameters come from `liveParams`. */
-const LIVE = `revoked_at is null and expires_at > ? and created_at > ? and last_activity > ?`;
-const liveParams = (now: number, lifetime: SessionLifetime) => [
-  new Date(now),
-  new Date(now - lifetime.absoluteMs),
-  new Date(now - lifetime.idleMs),
-];
+/**
+ * Sessions that may still be in use: not revoked and not expired (expiry in the database is exact,
+ * renewals are written at once, and it never passes the absolute lifetime). Idleness is left to
+ * the caller: the database's last_activity may lag the cache's by a write interval.
+ */
+const UNENDED = `revoked_at is null and expires_at > ?`;
 
-/** Ends sessions matching `where` (with `params`) that are live; returns the ids ended. */
+/** Ends unended sessions matching `where` (with `params`); returns the ids ended. */
 async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]): Promise<string[]> {
-  const now = deps.clock().getTime();
+  const now = new Date(deps.clock().getTime());
   const rows = await deps.em.execute<{ id: string; session_token: string }[]>(
-    `update enhanced_sessions set revoked_at = ? where ${where} and ${LIVE} returning id, session_token`,
-    [new Date(now), ...params, ...liveParams(now, deps.lifetime)],
+    `update enhanced_sessions set revoked_at = ? where ${where} and ${UNENDED} returning id, session_token`,
+    [now, ...params, now],
   );
   if (deps.cache && rows.length > 0) await buryTokens(deps.cache, rows.map((row) => row.session_token));
   return rows.map((row) => row.id);
 }
 
-/** Logout: ends the session of this cookie value, if live. Returns its id. */
+/** Logout: ends the session of this cookie value, if it has not ended. Returns its id. */
 export async function revokeSessionByToken(deps: SessionDeps, token: unknown): Promise<string | null> {
   if (!isTokenShaped(token)) return null;
   const [id] = await revokeWhere(deps, 'session_token = ?', [hashToken(token)]);
   return id ?? null;
 }
 
-/** Ends one of the user's own sessions; another user's id, or an ended session, is NOT_FOUND. */
-export async function revokeOwnSession(deps: SessionDeps, userId: string, sessionId: string): Promise<void> {
-  const ended = await revokeWhere(deps, 'id = ? and user_id = ?', [sessionId, userId]);
+/**
+ * Ends one of the user's own sessions; another user's id, or an ended session, is NOT_FOUND.
+ * `signedOut` says it was the session asking.
+ */
+export async function revokeOwnSession(
+  deps: SessionDeps,
+  current: Pick<ActiveSession, 'userId' | 'sessionId'>,
+  sessionId: string,
+): Promise<{ sessionId: string; signedOut: boolean }> {
+  const ended = await revokeWhere(deps, 'id = ? and user_id = ?', [sessionId, current.userId]);
   if (ended.length === 0) throw new AppError('NOT_FOUND', `You have no active session ${sessionId}`);
+  return { sessionId, signedOut: sessionId === current.sessionId };
 }
 
 /** Ends every session of the user but `keepSessionId`; returns how many ended. */
 export async function revokeOtherSessions(deps: SessionDeps, userId: string, keepSessionId: string): Promise<number> {
   return (await revokeWhere(deps, 'user_id = ? and id <> ?', [userId, keepSessionId])).length;
+}
+
+/**
+ * The user's data that sessions carry changed (name, roles, profile, memberships): each of their
+ * sessions rebuilds its context from the database at its next request, on every instance.
+ */
+export async function refreshUserSessions(deps: SessionDeps, userId: string, exceptSessionId?: string): Promise<void> {
+  if (!deps.cache) return;
+  const except = exceptSessionId === undefined ? [] : [exceptSessionId];
+  const rows = await deps.em.execute<{ session_token: string }[]>(
+    `select session_token from enhanced_sessions where user_id = ?${except.length ? ' and id <> ?' : ''} and ${UNENDED}`,
+    [userId, ...except, new Date(deps.clock().getTime())],
+  );
+  await markStale(deps.cache, rows.map((row) => row.session_token));
 }
 
 /** Most sessions a listing returns. */
@@ -375,21 +407,29 @@ export const SESSION_LIST_LIMIT = 200;
 /** The user's live sessions, newest activity first (activity from the cache where it is newer). */
 export async function listSessions(deps: SessionDeps, current: Pick<ActiveSession, 'userId' | 'sessionId'>): Promise<SessionSummary[]> {
   const now = deps.clock().getTime();
+  const { idleMs } = deps.lifetime;
   const rows = await deps.em.execute<
     { id: string; session_token: string; created_at: Timestamp; last_activity: Timestamp; expires_at: Timestamp; user_agent: string | null; ip_address: string | null }[]
   >(
     `select id, session_token, created_at, last_activity, expires_at, user_agent, ip_address
-       from enhanced_sessions where user_id = ? and ${LIVE}
+       from enhanced_sessions where user_id = ? and ${UNENDED} and last_activity > ?
       order by last_activity desc limit ${SESSION_LIST_LIMIT}`,
-    [current.userId, ...liveParams(now, deps.lifetime)],
+    [current.userId, new Date(now), new Date(now - idleMs - ACTIVITY_WRITE_INTERVAL_MS)],
   );
   const seen = deps.cache ? await readSeen(deps.cache, rows.map((row) => row.session_token)) : [];
   return rows
     .map((row, i) => ({
+      row,
+      lastActivity: Math.max(epochMs(row.last_activity), seen[i]?.at ?? 0),
+      expiresAt: Math.max(epochMs(row.expires_at), seen[i]?.expiresAt ?? 0),
+    }))
+    // Where the cache knows the last request, idleness is exact; else the database's lag is allowed.
+    .filter(({ row, lastActivity }) => now - lastActivity < idleMs || (lastActivity === epochMs(row.last_activity) && now - lastActivity < idleMs + ACTIVITY_WRITE_INTERVAL_MS))
+    .map(({ row, lastActivity, expiresAt }) => ({
       sessionId: row.id,
       createdAt: new Date(row.created_at).toISOString(),
-      lastActivity: new Date(Math.max(epochMs(row.last_activity), seen[i]?.at ?? 0)).toISOString(),
-      expiresAt: new Date(row.expires_at).toISOString(),
+      lastActivity: new Date(lastActivity).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
       userAgent: row.user_agent,
       device: describeDevice(row.user_agent),
       ipAddress: row.ip_address,

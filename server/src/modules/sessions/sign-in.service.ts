@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdentityClaims } from '../../identity/sign-in-client';
 import { recordSignIn } from '../users/users.service';
-import { buryTokens } from './session-cache';
+import { buryTokens } from './sessions.cache';
 import { EnhancedSession, SignInRequest } from './sessions.entity';
-import { createSession, hashToken, isTokenShaped, newToken, type NewSession, type SessionDeps } from './sessions.service';
+import { createSession, hashToken, isTokenShaped, newToken, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.service';
 
 /** How long a person has to finish signing in at the provider. */
 export const SIGN_IN_REQUEST_TTL_MS = 10 * 60_000;
@@ -76,5 +76,7 @@ export async function completeSignIn(deps: SessionDeps, options: CompleteSignInO
     });
   });
   if (previousHash && deps.cache) await buryTokens(deps.cache, [previousHash]);
+  // The token's name, email and roles may have changed: the person's other sessions show them next.
+  await refreshUserSessions(deps, created.userId, created.sessionId);
   return created;
 }

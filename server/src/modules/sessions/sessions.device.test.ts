@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDevice } from './device';
+import { describeDevice } from './sessions.device';
 
 describe('describeDevice', () => {
   it.each([
