@@ -57,6 +57,9 @@ describe(`id_token verification (${databaseMode})`, () => {
     const admin = await callbackWith((nonce) => provider.sign(provider.claims(nonce, { roles: ['admin'] })));
     const again = await trpcQuery(admin.client, app.url, 'auth.user');
     expect((again.body.result!.data as any).tenantContext).toMatchObject({ role: 'admin', isAdmin: true });
+    // The session signed in before, and cached as a member, shows the new role at its next request.
+    const earlier = await trpcQuery(client, app.url, 'auth.user');
+    expect((earlier.body.result!.data as any).tenantContext).toMatchObject({ role: 'admin', isAdmin: true });
   });
 
   it.each([

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextFactory, createContextInner } from './context';
 import { createCaller } from './router';
 import { systemClock } from '../lib/clock';
+import { seedDemoDirectory } from '../identity/demo-directory';
+import { createSession, resolveSession, sessionDeps } from '../modules/sessions/sessions.service';
+import { User } from '../modules/users/users.entity';
 import { captureLogger, createDatabaseTarget, testCache, testSettings, type DatabaseTarget } from '../testing/harness';
 import { openDatabase, type Database } from '../db/database';
 import type { Cache } from '../cache/cache';
@@ -51,5 +54,33 @@ describe('tRPC', () => {
     expect(one.em).not.toBe(two.em);
     expect(one.em).not.toBe(db.orm.em);
     expect(one.em.id).not.toBe(two.em.id);
+  });
+
+  it('runs the session procedures with their middleware and validation through createCaller', async () => {
+    const settings = testSettings();
+    const em = db.orm.em.fork();
+    await db.migrate();
+    await seedDemoDirectory(em);
+    const deps = sessionDeps({ em, cache, clock: systemClock, settings });
+    const sessionOf = async (email: string) => {
+      const user = await em.findOneOrFail(User, { email });
+      const { token } = createSession(em, { userId: user.id, tenantId: user.homeTenant!.id, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: deps.lifetime, now: new Date() });
+      await em.flush();
+      return (await resolveSession(deps, token))!;
+    };
+    const ada = await sessionOf('ada@contoso.test');
+    const uma = await sessionOf('uma@contoso.test');
+    const cleared: string[] = [];
+    const callerFor = (session: typeof ada, s = settings) =>
+      createCaller(createContextInner({ settings: s, cache, em: db.orm.em.fork(), session, sessionCookie: { set() {}, clear: () => cleared.push(session.sessionId) } }));
+
+    expect((await callerFor(uma).auth.sessions()).map((s) => s.sessionId)).toEqual([uma.sessionId]);
+    await expect(callerFor(uma).auth.revokeSession({ sessionId: ada.sessionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(callerFor(uma).auth.revokeSession({ sessionId: 'nope' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const off = testSettings({ MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: 'false' });
+    await expect(callerFor(uma, off).auth.revokeOtherSessions()).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect(await callerFor(ada).auth.revokeSession({ sessionId: ada.sessionId })).toEqual({ sessionId: ada.sessionId, signedOut: true });
+    expect(cleared).toEqual([ada.sessionId]);
+    expect(await resolveSession(deps, 'x'.repeat(43))).toBeNull();
   });
 });
