@@ -86,7 +86,7 @@ export type SessionSummary = z.infer<typeof ZSessionSummary>;
 export const ZSessionList = z.array(ZSessionSummary);
 
 export const ZRevokeSessionInput = z.object({
-  sessionId: z.uuid({ error: 'sessionId must be a session id (a UUID)' }),
+  sessionId: z.uuid({ error: 'must be a session id (a UUID)' }),
 });
 export type RevokeSessionInput = z.infer<typeof ZRevokeSessionInput>;
 

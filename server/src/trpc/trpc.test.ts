@@ -71,6 +71,7 @@ describe('error answers over HTTP', () => {
     expect(status).toBe(400);
     expect(body.error.data.code).toBe('BAD_REQUEST');
     expect(Object.keys(body.error.data.fieldErrors as object).sort()).toEqual(['age', 'email']);
+    expect(body.error.message).toBe('email: Invalid email address; age: Invalid input: expected int, received number');
     expect(body.error.data.stack).toBeUndefined();
   });
 

@@ -9,13 +9,18 @@ import type { Context } from './context';
  * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`;
  * an AppError thrown by a service becomes the tRPC error of its code.
  */
+/** Bad input in words, field by field ("sessionId: must be a UUID; age: ..."), instead of zod's JSON. */
+function describeIssues(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`).join('; ');
+}
+
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {
       ...shape,
       // An unexpected error's message may name internals; the log has it, the answer does not.
-      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : shape.message,
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : cause instanceof ZodError ? describeIssues(cause) : shape.message,
       data: {
         ...shape.data,
         // Stack traces stay in the server's log, never in answers.

@@ -317,7 +317,7 @@ describe('revocation and rotation', () => {
 
     const bad = await trpcMutation(uma.client, app.url, 'auth.revokeSession', { sessionId: 'not-a-uuid' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error!.data.fieldErrors).toEqual({ sessionId: ['sessionId must be a session id (a UUID)'] });
+    expect(bad.body.error).toMatchObject({ message: 'sessionId: must be a session id (a UUID)', data: { fieldErrors: { sessionId: ['must be a session id (a UUID)'] } } });
   });
 
   it('revokes one of my sessions, then all the others, each refused on its very next request', async () => {
