@@ -71,6 +71,14 @@ export async function trpcQuery(client: CookieClient, baseUrl: string, path: str
   return answer(await client.request(`${baseUrl}/trpc/${path}${query}`));
 }
 
+/** POST /auth/logout as the app's own pages do (Origin of the app, `x-mreg-csrf: 1`), asking for JSON. */
+export function signOut(client: CookieClient, baseUrl: string): Promise<Hop> {
+  return client.request(`${baseUrl}/auth/logout`, {
+    method: 'POST',
+    headers: { origin: new URL(baseUrl).origin, 'x-mreg-csrf': '1', accept: 'application/json' },
+  });
+}
+
 /**
  * POST a tRPC mutation as the app's own pages do: Origin of the app and `x-mreg-csrf: 1`;
  * `headers` replace those (undefined drops one) to act as another site would.

@@ -50,7 +50,7 @@ export interface Seen {
 }
 
 /** An entry lives at most this long, so that a change made outside the app shows within minutes. */
-export const ENTRY_MAX_TTL_SECONDS = 15 * 60;
+const ENTRY_MAX_TTL_SECONDS = 15 * 60;
 /** Tombstones and markers live as long as any entry written before them could. */
 const MARK_TTL_SECONDS = ENTRY_MAX_TTL_SECONDS;
 

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock';
 import { ACTIVITY_WRITE_INTERVAL_MS, type SessionLifetime } from './sessions.service';
 
 /** Rows deleted per transaction: each batch holds its row locks only for a moment. */
-export const CLEANUP_BATCH_SIZE = 1000;
+const CLEANUP_BATCH_SIZE = 1000;
 /**
  * The advisory lock (two-key form) that instances sharing a database take around each batch, so
  * that one cleans at a time: 'mreg' as a 32-bit integer, and 1 for the session clean-up.

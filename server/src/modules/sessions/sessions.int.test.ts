@@ -6,7 +6,7 @@ import type { AuthUser, SessionInfo, SessionSummary } from '@mreg/shared';
 import { manualClock } from '../../lib/clock';
 import { CookieClient } from '../../testing/cookie-client';
 import { databaseMode, startTestApp, testRedisUrl, type TestApp } from '../../testing/harness';
-import { signInAs, trpcMutation, trpcQuery } from '../../testing/sign-in';
+import { signInAs, signOut, trpcMutation, trpcQuery } from '../../testing/sign-in';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { createSignInRequest } from './sign-in.service';
 import { CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
@@ -208,7 +208,7 @@ describe('lifetime: expiry, sliding renewal, absolute cap and idle timeout, on t
       const copy = holding(token);
       expect(await status(copy)).toBe(200);
       if (end === 'logout') {
-        const out = await client.request(`${app.url}/auth/logout`, { method: 'POST', headers: { origin: app.url, 'x-mreg-csrf': '1', accept: 'application/json' } });
+        const out = await signOut(client, app.url);
         expect(out.status).toBe(200);
       } else {
         const other = await signIn('vic@fabrikam.test');
@@ -433,10 +433,7 @@ describe('two instances on one database and one cache', () => {
     expect((await trpcMutation(holding(keeper.token), app.url, 'auth.revokeSession', { sessionId: id })).status).toBe(200);
     expect(await status(holding(revoked.token), peer)).toBe(401);
 
-    const out = await holding(leaving.token).request(`${peer.url}/auth/logout`, {
-      method: 'POST',
-      headers: { origin: peer.url, 'x-mreg-csrf': '1', accept: 'application/json' },
-    });
+    const out = await signOut(holding(leaving.token), peer.url);
     expect(out.status).toBe(200);
     expect(await status(holding(leaving.token), app)).toBe(401);
     expect([await status(holding(keeper.token), app), await status(holding(keeper.token), peer)]).toEqual([200, 200]);
@@ -554,7 +551,7 @@ describe('with enhanced session management switched off', () => {
     }
     // Logout and the lifetime rules still hold.
     const again = await signIn('ada@contoso.test', browser(), off);
-    const out = await client.request(`${off.url}/auth/logout`, { method: 'POST', headers: { origin: off.url, 'x-mreg-csrf': '1', accept: 'application/json' } });
+    const out = await signOut(client, off.url);
     expect(out.status).toBe(200);
     expect(await status(holding(token), off)).toBe(401);
     clock.advance(11 * HOUR);

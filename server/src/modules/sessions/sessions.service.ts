@@ -402,7 +402,7 @@ export async function refreshUserSessions(deps: SessionDeps, userId: string, exc
 }
 
 /** Most sessions a listing returns. */
-export const SESSION_LIST_LIMIT = 200;
+const SESSION_LIST_LIMIT = 200;
 
 /** The user's live sessions, newest activity first (activity from the cache where it is newer). */
 export async function listSessions(deps: SessionDeps, current: Pick<ActiveSession, 'userId' | 'sessionId'>): Promise<SessionSummary[]> {
@@ -418,13 +418,13 @@ export async function listSessions(deps: SessionDeps, current: Pick<ActiveSessio
   );
   const seen = deps.cache ? await readSeen(deps.cache, rows.map((row) => row.session_token)) : [];
   return rows
-    .map((row, i) => ({
-      row,
-      lastActivity: Math.max(epochMs(row.last_activity), seen[i]?.at ?? 0),
-      expiresAt: Math.max(epochMs(row.expires_at), seen[i]?.expiresAt ?? 0),
-    }))
+    .map((row, i) => {
+      const written = epochMs(row.last_activity);
+      const lastActivity = Math.max(written, seen[i]?.at ?? 0);
+      return { row, lastActivity, expiresAt: Math.max(epochMs(row.expires_at), seen[i]?.expiresAt ?? 0), lagging: lastActivity === written };
+    })
     // Where the cache knows the last request, idleness is exact; else the database's lag is allowed.
-    .filter(({ row, lastActivity }) => now - lastActivity < idleMs || (lastActivity === epochMs(row.last_activity) && now - lastActivity < idleMs + ACTIVITY_WRITE_INTERVAL_MS))
+    .filter(({ lastActivity, lagging }) => now - lastActivity < idleMs + (lagging ? ACTIVITY_WRITE_INTERVAL_MS : 0))
     .map(({ row, lastActivity, expiresAt }) => ({
       sessionId: row.id,
       createdAt: new Date(row.created_at).toISOString(),
