@@ -99,7 +99,8 @@ async function measure(target: Target): Promise<Map<Kind, number[]>> {
   const clock = manualClock();
   const token = await seedSession(target.db, clock());
   const key = `session:${hashToken(token)}`;
-  const deps = (cache: Cache | undefined): SessionDeps => ({ em: target.db.orm.em.fork(), cache, clock, lifetime });
+  // The tenant context is cached with the session (MREG_FASTMCP_TENANT_CONTEXT_CACHING) or read with it.
+  const deps = (cache: Cache | undefined): SessionDeps => ({ em: target.db.orm.em.fork(), cache, tenantCache: cache, clock, lifetime });
   const lookup: Record<Kind, () => Promise<number>> = {
     'cache hit': async () => time(() => resolveSession(deps(target.cache), token)),
     'cache miss': async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, featuresOf, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './config';
+import { ConfigError, featureOff, featuresOf, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -108,6 +108,28 @@ describe('parseSettings', () => {
       roleBasedUiEnabled: false,
     });
     expect(featuresOf(s)).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
+  });
+
+  it('switches every feature off with enhanced authentication, and names the variable that did it', () => {
+    const off = parseSettings({ MREG_FASTMCP_ENHANCED_AUTH_ENABLED: 'false' });
+    expect(featuresOf(off)).toMatchObject({
+      enhancedAuth: false,
+      userProfiles: false,
+      sessionManagement: false,
+      avatarStorage: false,
+      tenantSwitching: false,
+      tenantContextCaching: false,
+      roleBasedUi: false,
+    });
+    expect(featureOff(off, 'tenantSwitching')).toBe('Tenant switching is switched off on this server (MREG_FASTMCP_ENHANCED_AUTH_ENABLED=false)');
+
+    const noProfiles = parseSettings({ MREG_FASTMCP_USER_PROFILES_ENABLED: '0' });
+    expect(featuresOf(noProfiles)).toMatchObject({ enhancedAuth: true, userProfiles: false, avatarStorage: false, tenantSwitching: true });
+    expect(featureOff(noProfiles, 'avatarStorage')).toBe('Avatar storage is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)');
+
+    const noRoles = parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: 'false' });
+    expect(featureOff(noRoles, 'roleBasedUi')).toBe('Role-based UI is switched off on this server (MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false)');
+    expect(featureOff(noRoles, 'tenantSwitching')).toBeNull();
   });
 
   it('names the variable, the bad value and what is allowed', () => {

@@ -296,15 +296,19 @@ export const FEATURE_SWITCHES = {
 } as const satisfies Record<string, readonly [string, keyof Env]>;
 export type FeatureSwitch = keyof typeof FEATURE_SWITCHES;
 
-/** Why a procedure of a switched-off feature refuses, or null when the feature is on. */
-export function featureOff(settings: Settings, feature: FeatureSwitch): string | null {
-  if (featuresOf(settings)[feature]) return null;
-  const [label, variable] = FEATURE_SWITCHES[feature];
-  return `${label} is switched off on this server (${variable}=false)`;
-}
+/** Switches a feature needs on besides its own: enhanced authentication carries them all. */
+const PREREQUISITES: Record<FeatureSwitch, readonly FeatureSwitch[]> = {
+  enhancedAuth: [],
+  userProfiles: ['enhancedAuth'],
+  sessionManagement: ['enhancedAuth'],
+  avatarStorage: ['enhancedAuth', 'userProfiles'],
+  tenantSwitching: ['enhancedAuth'],
+  tenantContextCaching: ['enhancedAuth'],
+  roleBasedUi: ['enhancedAuth'],
+};
 
-/** Which features the server offers, as `config.features` reports them. */
-export function featuresOf(settings: Settings): Features {
+/** Each switch as set, before prerequisites apply. */
+function ownSwitches(settings: Settings): Record<FeatureSwitch, boolean> {
   const f = settings.fastmcp;
   return {
     enhancedAuth: f.enhancedAuthEnabled,
@@ -314,7 +318,35 @@ export function featuresOf(settings: Settings): Features {
     tenantSwitching: f.tenantSwitchingEnabled,
     tenantContextCaching: f.tenantContextCaching,
     roleBasedUi: f.roleBasedUiEnabled,
-    preferencesStorage: f.preferencesStorage,
+  };
+}
+
+/**
+ * Why a procedure of a switched-off feature refuses, or null when the feature is on. The message
+ * names the variable that switched it off: its own, or a prerequisite's.
+ */
+export function featureOff(settings: Settings, feature: FeatureSwitch): string | null {
+  const own = ownSwitches(settings);
+  const cause = [...PREREQUISITES[feature], feature].find((name) => !own[name]);
+  if (!cause) return null;
+  return `${FEATURE_SWITCHES[feature][0]} is switched off on this server (${FEATURE_SWITCHES[cause][1]}=false)`;
+}
+
+/**
+ * Which features the server offers, as `config.features` reports them. Enhanced authentication is
+ * the switch above the others: off, it leaves sign-in, sign-out and `auth.user` only.
+ */
+export function featuresOf(settings: Settings): Features {
+  const on = (feature: FeatureSwitch) => featureOff(settings, feature) === null;
+  return {
+    enhancedAuth: on('enhancedAuth'),
+    userProfiles: on('userProfiles'),
+    sessionManagement: on('sessionManagement'),
+    avatarStorage: on('avatarStorage'),
+    tenantSwitching: on('tenantSwitching'),
+    tenantContextCaching: on('tenantContextCaching'),
+    roleBasedUi: on('roleBasedUi'),
+    preferencesStorage: settings.fastmcp.preferencesStorage,
     signIn: settings.entra ? 'entra-id' : 'development',
   };
 }

@@ -2,3 +2,4 @@ export * from './auth';
 export * from './features';
 export * from './permissions';
 export * from './roles';
+export * from './tenants';

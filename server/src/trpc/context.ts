@@ -4,7 +4,7 @@ import type { Settings } from '../config';
 import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
-import { resolveSession, sessionDeps, type ActiveSession } from '../modules/sessions/sessions.service';
+import { cookieLifetimeMs, resolveSession, sessionDeps, sessionLifetime, type ActiveSession } from '../modules/sessions/sessions.service';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
 export interface SessionCookie {
@@ -38,11 +38,14 @@ export function contextFactory(deps: Omit<ContextInner, 'session' | 'sessionCook
   const cookies = cookiePolicy(deps.settings.publicUrl);
   return async ({ req, res }: CreateExpressContextOptions): Promise<ContextInner> => {
     const em = deps.em.fork();
-    const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session]);
     const sessionCookie: SessionCookie = {
       set: (token, maxAgeMs) => res.cookie(cookies.session, token, cookies.options(maxAgeMs)),
       clear: () => res.clearCookie(cookies.session, cookies.options()),
     };
+    const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session], {
+      // A role change since the token was issued: this response carries the new one.
+      rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, sessionLifetime(deps.settings.fastmcp), deps.clock())),
+    });
     return { ...deps, em, session, sessionCookie };
   };
 }

@@ -1,10 +1,12 @@
 import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
+import { tenantsRouter } from '../modules/tenants/tenants.router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   auth: authRouter,
   config: configRouter,
+  tenants: tenantsRouter,
 });
 
 export type AppRouter = typeof appRouter;

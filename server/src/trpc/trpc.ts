@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { Permission } from '@mreg/shared';
 import { featureOff, type FeatureSwitch } from '../config';
 import { APP_ERROR_CODES, AppError } from '../errors';
 import { ZodError, z } from 'zod';
@@ -57,5 +58,40 @@ export function requireFeature(feature: FeatureSwitch) {
     const off = featureOff(ctx.settings, feature);
     if (off) throw new AppError('FEATURE_DISABLED', off);
     return next();
+  });
+}
+
+/** The active tenant's context, or FORBIDDEN: the membership is checked on every request (resolveSession). */
+function activeTenantOf(session: Context['session']) {
+  const tenant = session?.tenantContext;
+  if (!tenant) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'You have no active membership of the active tenant; switch to a tenant you belong to',
+    });
+  }
+  return tenant;
+}
+
+/**
+ * An active membership of the session's active tenant: FORBIDDEN otherwise. `ctx.tenant` (the
+ * tenant context, with the effective permissions) is not nullable after it.
+ */
+export const tenantProcedure = authedProcedure.use(({ ctx, next }) => next({ ctx: { tenant: activeTenantOf(ctx.session) } }));
+
+/**
+ * The active tenant grants `permission`: FORBIDDEN, naming it, otherwise. Checks the membership too,
+ * so it can follow a feature check on `authedProcedure` as well as `tenantProcedure`.
+ */
+export function requirePermission(permission: Permission) {
+  return t.middleware(({ ctx, next }) => {
+    const tenant = activeTenantOf(ctx.session);
+    if (!tenant.permissions.includes(permission)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This needs the permission ${permission} in ${tenant.tenantName}, which your role there (${tenant.role}) does not give`,
+      });
+    }
+    return next({ ctx: { tenant } });
   });
 }

@@ -1,55 +1,17 @@
-import {
-  ZAuthUser,
-  ZNoInput,
-  ZRevokeOtherSessionsResult,
-  ZRevokeSessionInput,
-  ZRevokeSessionResult,
-  ZSessionInfo,
-  ZSessionList,
-} from '@mreg/shared';
-import { authedProcedure, requireFeature, router } from '../../trpc/trpc';
+import { ZAuthUser, ZNoInput } from '@mreg/shared';
+import { authedProcedure, router } from '../../trpc/trpc';
+import { sessionProcedures } from '../sessions/sessions.procedures';
+import { sessionLifetime } from '../sessions/sessions.service';
+import { myTenantProcedures } from '../tenants/my-tenants.procedures';
 import { loadAuthUser } from './auth.service';
-import {
-  listSessions,
-  revokeOtherSessions,
-  revokeOwnSession,
-  sessionDeps,
-  sessionInfo,
-  sessionLifetime,
-} from '../sessions/sessions.service';
 
-/** Listing and revoking sessions: off with MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED=false. */
-const sessionsProcedure = authedProcedure.use(requireFeature('sessionManagement'));
-
+/** `auth.*`: who I am, and the procedures of each domain that act on my own account. */
 export const authRouter = router({
   user: authedProcedure
     .input(ZNoInput)
     .output(ZAuthUser)
     .query(({ ctx }) => loadAuthUser(ctx.em, ctx.session, sessionLifetime(ctx.settings.fastmcp))),
 
-  sessions: sessionsProcedure
-    .input(ZNoInput)
-    .output(ZSessionList)
-    .query(({ ctx }) => listSessions(sessionDeps(ctx), ctx.session)),
-
-  revokeSession: sessionsProcedure
-    .input(ZRevokeSessionInput)
-    .output(ZRevokeSessionResult)
-    .mutation(async ({ ctx, input }) => {
-      const result = await revokeOwnSession(sessionDeps(ctx), ctx.session, input.sessionId);
-      if (result.signedOut) ctx.sessionCookie.clear();
-      return result;
-    }),
-
-  revokeOtherSessions: sessionsProcedure
-    .input(ZNoInput)
-    .output(ZRevokeOtherSessionsResult)
-    .mutation(async ({ ctx }) => ({ revoked: await revokeOtherSessions(sessionDeps(ctx), ctx.session.userId, ctx.session.sessionId) })),
-
-  // The context already applied the lifetime rules to this very request (renewal included): what is
-  // left is to report the outcome.
-  refreshSession: sessionsProcedure
-    .input(ZNoInput)
-    .output(ZSessionInfo)
-    .mutation(({ ctx }) => sessionInfo(ctx.session, sessionLifetime(ctx.settings.fastmcp))),
+  ...sessionProcedures,
+  ...myTenantProcedures,
 });

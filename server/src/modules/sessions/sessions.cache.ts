@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Permission, TenantContext, UserInfo } from '@mreg/shared';
+import type { UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 
 /**
@@ -18,9 +18,10 @@ export interface SessionEntry {
   userId: string;
   user: UserInfo;
   profile: ProfileSummary;
+  /** The active tenant; the person's standing in it is resolved per request (tenant-context.ts). */
   tenantId: string | null;
-  tenantContext: TenantContext | null;
-  permissions: Permission[];
+  /** The holder's role changed since the token was issued: the next request that can set a cookie rotates it. */
+  rotationDue: boolean;
   /** Epoch milliseconds, as stored in the database when the entry was built. */
   createdAt: number;
   expiresAt: number;

@@ -20,6 +20,8 @@ export const EnhancedSession = defineEntity({
     expiresAt: p.datetime().index(),
     /** Set by logout and revocation; a revoked session is refused at once and deleted by the clean-up. */
     revokedAt: p.datetime().nullable().index(),
+    /** Set when the holder's role in the active tenant changed: the next request gets a new token. */
+    rotationDueAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   }),
 });

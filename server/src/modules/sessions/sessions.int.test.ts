@@ -85,10 +85,12 @@ describe(`the session cache (${databaseMode}, ${testRedisUrl ? 'Redis' : 'in-pro
       userId: first.user.id,
       user: { email: 'uma@contoso.test', name: 'Uma Umarova' },
       profile: { displayName: null, avatarUrl: null },
-      tenantContext: { tenantName: 'Contoso', role: 'member' },
-      permissions: first.permissions,
+      tenantId: first.tenantContext!.tenantId,
+      rotationDue: false,
       expiresAt: Date.parse(first.sessionInfo.expiresAt),
     });
+    // The standing in the tenant is cached on its own, per user and tenant.
+    expect(await app.cache.get(`tenant-context:${first.tenantContext!.tenantId}:${first.user.id}`)).toEqual({ context: first.tenantContext });
 
     // Changed behind the app's back: a hit does not read the database...
     const em = app.db.orm.em.fork();
@@ -383,7 +385,8 @@ describe('changes to what a session carries', () => {
       // ...until the sessions are told to rebuild: then every one shows the change, and caches it again.
       for (const { client, token } of [first, second]) {
         expect((await me(client)).tenantContext).toMatchObject({ role: 'viewer', permissions: ['registry:read', 'members:read'] });
-        expect(await app.cache.get(`session:${hashToken(token)}`)).toMatchObject({ tenantContext: { role: 'viewer' } });
+        const { tenantId } = (await app.cache.get<{ tenantId: string }>(`session:${hashToken(token)}`))!;
+        expect(await app.cache.get(`tenant-context:${tenantId}:${userId}`)).toMatchObject({ context: { role: 'viewer' } });
       }
     } finally {
       await em.execute(`update user_tenant_memberships set role = 'member' where user_id = ?`, [userId]);

@@ -1,18 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  effectivePermissions,
-  type Permission,
-  type Role,
-  type SessionInfo,
-  type SessionSummary,
-  type TenantContext,
-  type UserInfo,
-} from '@mreg/shared';
+import type { Permission, SessionInfo, SessionSummary, TenantContext, UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import type { Settings } from '../../config';
+import { featuresOf, type Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
+import { dropTenantContexts, resolveTenantContext } from '../tenants/tenant-context';
 import { describeDevice } from './sessions.device';
 import { EnhancedSession } from './sessions.entity';
 import {
@@ -69,14 +62,18 @@ export interface SessionDeps {
   em: EntityManager;
   /** Undefined when enhanced session management is off: the database alone answers. */
   cache: Cache | undefined;
+  /** Where tenant contexts are cached; undefined when MREG_FASTMCP_TENANT_CONTEXT_CACHING is off. */
+  tenantCache: Cache | undefined;
   clock: Clock;
   lifetime: SessionLifetime;
 }
 
 export function sessionDeps({ em, cache, clock, settings }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): SessionDeps {
+  const features = featuresOf(settings);
   return {
     em,
-    cache: settings.fastmcp.sessionManagementEnhanced ? cache : undefined,
+    cache: features.sessionManagement ? cache : undefined,
+    tenantCache: features.tenantContextCaching ? cache : undefined,
     clock,
     lifetime: sessionLifetime(settings.fastmcp),
   };
@@ -171,48 +168,29 @@ interface SessionRow {
   home_tenant_id: string | null;
   display_name: string | null;
   avatar_url: string | null;
-  role: Role | null;
-  permissions: string[] | null;
-  tenant_name: string | null;
+  rotation_due: boolean;
 }
 
-/**
- * The session context of a live token, in one query: session, user, profile summary and the active
- * tenant's membership (only an active one counts).
- */
+/** The session context of a live token, in one query: session, user and profile summary. */
 async function loadEntry(em: EntityManager, hash: string): Promise<SessionEntry | undefined> {
   const [row] = await em.execute<SessionRow[]>(
     `select s.id, s.user_id, s.tenant_context ->> 'tenantId' as tenant_id, s.created_at, s.expires_at, s.last_activity,
-            u.email, u.name, u.roles, u.home_tenant_id, p.display_name, p.avatar_url,
-            m.role, m.permissions, t.name as tenant_name
+            s.rotation_due_at is not null as rotation_due,
+            u.email, u.name, u.roles, u.home_tenant_id, p.display_name, p.avatar_url
        from enhanced_sessions s
        join users u on u.id = s.user_id
        left join user_profiles p on p.user_id = s.user_id
-       left join user_tenant_memberships m
-         on m.user_id = s.user_id and m.tenant_id = s.tenant_context ->> 'tenantId' and m.is_active
-       left join tenants t on t.id = m.tenant_id
       where s.session_token = ? and s.revoked_at is null`,
     [hash],
   );
   if (!row) return undefined;
-  const tenantContext: TenantContext | null =
-    row.tenant_id && row.role && row.tenant_name !== null
-      ? {
-          tenantId: row.tenant_id,
-          tenantName: row.tenant_name,
-          role: row.role,
-          isAdmin: row.role === 'admin',
-          permissions: effectivePermissions(row.role, row.permissions ?? []),
-        }
-      : null;
   return {
     sessionId: row.id,
     userId: row.user_id,
     user: { id: row.user_id, email: row.email, name: row.name, roles: row.roles, tenantId: row.home_tenant_id },
     profile: { displayName: row.display_name, avatarUrl: row.avatar_url },
     tenantId: row.tenant_id,
-    tenantContext,
-    permissions: tenantContext?.permissions ?? [],
+    rotationDue: row.rotation_due,
     createdAt: epochMs(row.created_at),
     expiresAt: epochMs(row.expires_at),
     lastActivity: epochMs(row.last_activity),
@@ -251,7 +229,7 @@ function endOf(createdAt: number, expiresAt: number, lastActivity: number, lifet
  * The session if `entry` (with what `seen` adds) is live at `now`, after a due renewal or activity
  * write; null when it has ended or the database no longer knows the token.
  */
-async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen: Seen | undefined, now: number): Promise<ActiveSession | null> {
+async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen: Seen | undefined, now: number): Promise<LiveSession | null> {
   const { em, cache, lifetime } = deps;
   let expiresAt = Math.max(entry.expiresAt, seen?.expiresAt ?? 0);
   const lastActivity = Math.max(entry.lastActivity, seen?.at ?? 0);
@@ -279,8 +257,6 @@ async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen
     user: entry.user,
     profile: entry.profile,
     tenantId: entry.tenantId,
-    tenantContext: entry.tenantContext,
-    permissions: entry.permissions,
     createdAt: new Date(entry.createdAt),
     expiresAt: new Date(expiresAt),
     absoluteExpiresAt: new Date(entry.createdAt + lifetime.absoluteMs),
@@ -288,12 +264,24 @@ async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen
   };
 }
 
+/** A session that passed the lifetime rules, before its tenant context is resolved. */
+type LiveSession = Omit<ActiveSession, 'tenantContext' | 'permissions'>;
+
+export interface ResolveOptions {
+  /**
+   * Hands a rotated token to the browser. Given, a session whose holder's role changed gets its new
+   * token on this request; without it (no response to set a cookie on) the rotation waits.
+   */
+  rotate?: (token: string, session: ActiveSession) => void;
+}
+
 /**
  * The live session of a cookie value, or null when it is unknown, revoked, expired, past its
  * absolute lifetime or idle too long. Read from the cache, rebuilt from the database on a miss; every
- * lifetime rule is checked on every call, and a due renewal or activity write is done here.
+ * lifetime rule is checked on every call, and a due renewal or activity write is done here. The
+ * active tenant's membership is checked on every call too (through its own cache).
  */
-export async function resolveSession(deps: SessionDeps, token: unknown): Promise<ActiveSession | null> {
+export async function resolveSession(deps: SessionDeps, token: unknown, options: ResolveOptions = {}): Promise<ActiveSession | null> {
   if (!isTokenShaped(token)) return null;
   const { em, cache, lifetime } = deps;
   const hash = hashToken(token);
@@ -301,17 +289,34 @@ export async function resolveSession(deps: SessionDeps, token: unknown): Promise
 
   const cached = cache ? await readCached(cache, hash) : undefined;
   if (cached?.dead) return null;
+  let found: { entry: SessionEntry; live: LiveSession } | null = null;
   if (cached?.entry) {
-    const session = await accept(deps, hash, cached.entry, cached.seen, now);
-    if (session) return session;
-    // Ended by the cache's account, which may lack a lost `seen` record: the database decides.
+    const live = await accept(deps, hash, cached.entry, cached.seen, now);
+    if (live) found = { entry: cached.entry, live };
+    // Else ended by the cache's account, which may lack a lost `seen` record: the database decides.
   }
-  const entry = await loadEntry(em, hash);
-  if (!entry) return null;
-  const session = await accept(deps, hash, entry, cached?.seen, now);
-  if (session && cache && !cached?.entry) {
-    const ttl = (endOf(entry.createdAt, session.expiresAt.getTime(), now, lifetime) - now) / 1000;
-    await storeEntry(cache, hash, entry, cached?.stale, ttl);
+  if (!found) {
+    const entry = await loadEntry(em, hash);
+    if (!entry) return null;
+    const live = await accept(deps, hash, entry, cached?.seen, now);
+    if (!live) return null;
+    if (cache && !cached?.entry) {
+      const ttl = (endOf(entry.createdAt, live.expiresAt.getTime(), now, lifetime) - now) / 1000;
+      await storeEntry(cache, hash, entry, cached?.stale, ttl);
+    }
+    found = { entry, live };
+  }
+
+  const tenantContext = found.live.tenantId
+    ? await resolveTenantContext({ em, cache: deps.tenantCache }, found.live.userId, found.live.tenantId)
+    : null;
+  const session: ActiveSession = { ...found.live, tenantContext, permissions: tenantContext?.permissions ?? [] };
+  if (found.entry.rotationDue && options.rotate) {
+    const rotated = await rotateToken(deps, session);
+    // Another request of the same browser rotated it first: this token is dead.
+    if (rotated === null) return null;
+    session.tokenHash = hashToken(rotated);
+    options.rotate(rotated, session);
   }
   return session;
 }
@@ -332,13 +337,20 @@ export function cookieLifetimeMs(session: { createdAt: Date }, lifetime: Session
  * a change that did not happen.
  */
 export async function rotateSessionToken(deps: SessionDeps, session: Pick<ActiveSession, 'sessionId' | 'tokenHash'>): Promise<string> {
+  const token = await rotateToken(deps, session);
+  if (token === null) throw new AppError('UNAUTHORIZED', 'This session has ended; sign in again');
+  return token;
+}
+
+/** The new token, or null when this token is no longer the session's (revoked, or rotated already). */
+async function rotateToken(deps: SessionDeps, session: Pick<ActiveSession, 'sessionId' | 'tokenHash'>): Promise<string | null> {
   const token = newToken();
   const rotated = await deps.em.nativeUpdate(
     EnhancedSession,
     { id: session.sessionId, sessionTokenHash: session.tokenHash, revokedAt: null },
-    { sessionTokenHash: hashToken(token) },
+    { sessionTokenHash: hashToken(token), rotationDueAt: null },
   );
-  if (rotated !== 1) throw new AppError('UNAUTHORIZED', 'This session has ended; sign in again');
+  if (rotated !== 1) return null;
   if (deps.cache) await buryTokens(deps.cache, [session.tokenHash]);
   return token;
 }
@@ -350,15 +362,58 @@ export async function rotateSessionToken(deps: SessionDeps, session: Pick<Active
  */
 const UNENDED = `revoked_at is null and expires_at > ?`;
 
-/** Ends unended sessions matching `where` (with `params`); returns the ids ended. */
-async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]): Promise<string[]> {
-  const now = new Date(deps.clock().getTime());
-  const rows = await deps.em.execute<{ id: string; session_token: string }[]>(
+/** The sessions of a user (first parameter) whose active tenant is the second parameter. */
+const OF_USER_IN_TENANT = `user_id = ? and tenant_context ->> 'tenantId' = ?`;
+
+/** Ends unended sessions matching `where` (with `params`) in the database; returns their ids and token hashes. */
+async function endWhere(em: EntityManager, now: Date, where: string, params: unknown[]): Promise<{ id: string; session_token: string }[]> {
+  return em.execute<{ id: string; session_token: string }[]>(
     `update enhanced_sessions set revoked_at = ? where ${where} and ${UNENDED} returning id, session_token`,
     [now, ...params, now],
   );
+}
+
+/** Ends unended sessions matching `where` (with `params`); returns the ids ended. */
+async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]): Promise<string[]> {
+  const rows = await endWhere(deps.em, new Date(deps.clock().getTime()), where, params);
   if (deps.cache && rows.length > 0) await buryTokens(deps.cache, rows.map((row) => row.session_token));
   return rows.map((row) => row.id);
+}
+
+/**
+ * What a membership change did to sessions in the database, for the cache to learn once the
+ * change has committed (`publishSessionChanges`).
+ */
+export interface SessionChanges {
+  /** Sessions ended: their tokens are buried. */
+  ended: { id: string; tokenHash: string }[];
+  /** Sessions whose context changed: rebuilt, and given a new token if rotation is due. */
+  changed: string[];
+}
+
+/** A membership ended (deactivated, removed): the person's sessions in that tenant end. Database only. */
+export async function endTenantSessions(em: EntityManager, now: Date, userId: string, tenantId: string): Promise<SessionChanges> {
+  const rows = await endWhere(em, now, OF_USER_IN_TENANT, [userId, tenantId]);
+  return { ended: rows.map((row) => ({ id: row.id, tokenHash: row.session_token })), changed: [] };
+}
+
+/**
+ * A role or its permissions changed: each of the person's sessions in that tenant gets a new token
+ * at its next request (DESIGN.md: a new token at every privilege change). Database only.
+ */
+export async function flagTokenRotation(em: EntityManager, now: Date, userId: string, tenantId: string): Promise<SessionChanges> {
+  const rows = await em.execute<{ session_token: string }[]>(
+    `update enhanced_sessions set rotation_due_at = ? where ${OF_USER_IN_TENANT} and ${UNENDED} returning session_token`,
+    [now, userId, tenantId, now],
+  );
+  return { ended: [], changed: rows.map((row) => row.session_token) };
+}
+
+/** Tells every instance what `endTenantSessions` and `flagTokenRotation` changed. */
+export async function publishSessionChanges(cache: Cache | undefined, changes: SessionChanges): Promise<void> {
+  if (!cache) return;
+  await buryTokens(cache, changes.ended.map((session) => session.tokenHash));
+  await markStale(cache, changes.changed);
 }
 
 /** Logout: ends the session of this cookie value, if it has not ended. Returns its id. */
@@ -387,11 +442,21 @@ export async function revokeOtherSessions(deps: SessionDeps, userId: string, kee
   return (await revokeWhere(deps, 'user_id = ? and id <> ?', [userId, keepSessionId])).length;
 }
 
+/** Ends every session of the user whose active tenant is `tenantId`; returns the ids ended. */
+export async function revokeTenantSessions(deps: SessionDeps, userId: string, tenantId: string): Promise<string[]> {
+  return revokeWhere(deps, OF_USER_IN_TENANT, [userId, tenantId]);
+}
+
 /**
  * The user's data that sessions carry changed (name, roles, profile, memberships): each of their
- * sessions rebuilds its context from the database at its next request, on every instance.
+ * sessions rebuilds its context, and their standing in each tenant, from the database at its next
+ * request, on every instance.
  */
 export async function refreshUserSessions(deps: SessionDeps, userId: string, exceptSessionId?: string): Promise<void> {
+  if (deps.tenantCache) {
+    const tenants = await deps.em.execute<{ tenant_id: string }[]>(`select tenant_id from user_tenant_memberships where user_id = ?`, [userId]);
+    await Promise.all(tenants.map((row) => dropTenantContexts(deps.tenantCache, row.tenant_id, [userId])));
+  }
   if (!deps.cache) return;
   const except = exceptSessionId === undefined ? [] : [exceptSessionId];
   const rows = await deps.em.execute<{ session_token: string }[]>(
@@ -404,17 +469,25 @@ export async function refreshUserSessions(deps: SessionDeps, userId: string, exc
 /** Most sessions a listing returns. */
 const SESSION_LIST_LIMIT = 200;
 
-/** The user's live sessions, newest activity first (activity from the cache where it is newer). */
-export async function listSessions(deps: SessionDeps, current: Pick<ActiveSession, 'userId' | 'sessionId'>): Promise<SessionSummary[]> {
+/**
+ * The user's live sessions (only those in `tenantId` when given), newest activity first (activity
+ * from the cache where it is newer). `isCurrent` marks `current.sessionId`.
+ */
+export async function listSessions(
+  deps: SessionDeps,
+  current: Pick<ActiveSession, 'userId' | 'sessionId'>,
+  tenantId?: string,
+): Promise<SessionSummary[]> {
   const now = deps.clock().getTime();
   const { idleMs } = deps.lifetime;
+  const [whose, whoseParams] = tenantId === undefined ? ['user_id = ?', [current.userId]] : [OF_USER_IN_TENANT, [current.userId, tenantId]];
   const rows = await deps.em.execute<
     { id: string; session_token: string; created_at: Timestamp; last_activity: Timestamp; expires_at: Timestamp; user_agent: string | null; ip_address: string | null }[]
   >(
     `select id, session_token, created_at, last_activity, expires_at, user_agent, ip_address
-       from enhanced_sessions where user_id = ? and ${UNENDED} and last_activity > ?
+       from enhanced_sessions where ${whose} and ${UNENDED} and last_activity > ?
       order by last_activity desc limit ${SESSION_LIST_LIMIT}`,
-    [current.userId, new Date(now), new Date(now - idleMs - ACTIVITY_WRITE_INTERVAL_MS)],
+    [...whoseParams, new Date(now), new Date(now - idleMs - ACTIVITY_WRITE_INTERVAL_MS)],
   );
   const seen = deps.cache ? await readSeen(deps.cache, rows.map((row) => row.session_token)) : [];
   return rows

@@ -1,0 +1,65 @@
+import {
+  ZAddMemberInput,
+  ZMemberInput,
+  ZNoInput,
+  ZRemoveMemberResult,
+  ZRevokeOtherSessionsResult,
+  ZSessionList,
+  ZTenantMember,
+  ZTenantMemberList,
+  ZUpdateMemberInput,
+} from '@mreg/shared';
+import { requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
+import { sessionDeps } from '../sessions/sessions.service';
+import { addMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
+
+/**
+ * Tenant administration: the active tenant only, with members:manage there; off with
+ * MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false.
+ */
+const adminProcedure = tenantProcedure.use(requireFeature('roleBasedUi')).use(requirePermission('members:manage'));
+
+export const tenantsRouter = router({
+  members: adminProcedure
+    .input(ZNoInput)
+    .output(ZTenantMemberList)
+    .query(({ ctx }) => listMembers(ctx.em, ctx.tenant)),
+
+  addMember: adminProcedure
+    .input(ZAddMemberInput)
+    .output(ZTenantMember)
+    .mutation(({ ctx, input }) => addMember(sessionDeps(ctx), ctx.tenant, input)),
+
+  updateMember: adminProcedure
+    .input(ZUpdateMemberInput)
+    .output(ZTenantMember)
+    .mutation(async ({ ctx, input }) => {
+      const member = await updateMember(sessionDeps(ctx), ctx.tenant, input);
+      // Deactivating oneself ends one's own session here too.
+      if (member.userId === ctx.session.userId && !member.isActive) ctx.sessionCookie.clear();
+      return member;
+    }),
+
+  removeMember: adminProcedure
+    .input(ZMemberInput)
+    .output(ZRemoveMemberResult)
+    .mutation(async ({ ctx, input }) => {
+      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, input.userId);
+      if (endedSessionIds.includes(ctx.session.sessionId)) ctx.sessionCookie.clear();
+      return { userId, sessionsEnded };
+    }),
+
+  memberSessions: adminProcedure
+    .input(ZMemberInput)
+    .output(ZSessionList)
+    .query(({ ctx, input }) => memberSessions(sessionDeps(ctx), ctx.tenant, ctx.session, input.userId)),
+
+  revokeMemberSessions: adminProcedure
+    .input(ZMemberInput)
+    .output(ZRevokeOtherSessionsResult)
+    .mutation(async ({ ctx, input }) => {
+      const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, input.userId);
+      if (ended.includes(ctx.session.sessionId)) ctx.sessionCookie.clear();
+      return { revoked: ended.length };
+    }),
+});

@@ -1,0 +1,264 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  effectivePermissions,
+  PERMISSIONS,
+  type AddMemberInput,
+  type Membership,
+  type Permission,
+  type RemoveMemberResult,
+  type Role,
+  type SessionSummary,
+  type TenantContext,
+  type TenantMember,
+  type UpdateMemberInput,
+} from '@mreg/shared';
+import { AppError } from '../../errors';
+import { buryTokens } from '../sessions/sessions.cache';
+import { EnhancedSession } from '../sessions/sessions.entity';
+import {
+  endTenantSessions,
+  flagTokenRotation,
+  hashToken,
+  listSessions,
+  newToken,
+  publishSessionChanges,
+  revokeTenantSessions,
+  type ActiveSession,
+  type SessionChanges,
+  type SessionDeps,
+} from '../sessions/sessions.service';
+import { UserTenantMembership } from './memberships.entity';
+import { dropTenantContexts, loadTenantContext } from './tenant-context';
+
+/**
+ * Memberships: mine (list, switch the active tenant) and, for tenant administrators, everyone's in
+ * the active tenant. Every change reaches the person's next request on every instance: their cached
+ * tenant context is dropped, and their sessions in the tenant get a new token (role change) or end
+ * (deactivation, removal).
+ */
+
+type Timestamp = string | Date;
+const iso = (value: Timestamp) => new Date(value).toISOString();
+const isoOrNull = (value: Timestamp | null) => (value === null ? null : iso(value));
+
+/** My active memberships, by tenant name. */
+export async function listMyTenants(em: EntityManager, session: Pick<ActiveSession, 'userId' | 'tenantId'>): Promise<Membership[]> {
+  const rows = await em.execute<{ tenant_id: string; name: string; role: Role; joined_at: Timestamp; last_active: Timestamp | null }[]>(
+    `select m.tenant_id, t.name, m.role, m.joined_at, m.last_active
+       from user_tenant_memberships m join tenants t on t.id = m.tenant_id
+      where m.user_id = ? and m.is_active
+      order by t.name, m.tenant_id`,
+    [session.userId],
+  );
+  return rows.map((row) => ({
+    tenantId: row.tenant_id,
+    tenantName: row.name,
+    role: row.role,
+    joinedAt: iso(row.joined_at),
+    lastActive: isoOrNull(row.last_active),
+    isActiveTenant: row.tenant_id === session.tenantId,
+  }));
+}
+
+/**
+ * Makes `tenantId` the session's active tenant, under a new token (DESIGN.md: a new token at every
+ * privilege change). Only to a tenant where the person has an active membership, read from the
+ * database: FORBIDDEN otherwise, and nothing changes.
+ */
+export async function switchTenant(
+  deps: SessionDeps,
+  session: Pick<ActiveSession, 'sessionId' | 'userId' | 'tokenHash'>,
+  tenantId: string,
+): Promise<{ token: string; tenantContext: TenantContext }> {
+  const now = deps.clock();
+  const tenantContext = await loadTenantContext(deps.em, session.userId, tenantId);
+  if (!tenantContext) throw new AppError('FORBIDDEN', `You have no active membership of the tenant ${tenantId}`);
+  const token = newToken();
+  await deps.em.transactional(async (tx) => {
+    const switched = await tx.nativeUpdate(
+      EnhancedSession,
+      { id: session.sessionId, sessionTokenHash: session.tokenHash, revokedAt: null },
+      { sessionTokenHash: hashToken(token), tenantContext: { tenantId }, rotationDueAt: null },
+    );
+    // Two switches (or a switch and a sign-out) of one session at once: only the first applies.
+    if (switched !== 1) throw new AppError('CONFLICT', 'This session changed while switching tenant (another switch or a sign-out); nothing was switched');
+    await tx.nativeUpdate(UserTenantMembership, { user: session.userId, tenant: tenantId }, { lastActive: now });
+  });
+  if (deps.cache) await buryTokens(deps.cache, [session.tokenHash]);
+  return { token, tenantContext };
+}
+
+interface MemberRow {
+  user_id: string;
+  email: string;
+  name: string;
+  display_name: string | null;
+  role: Role;
+  permissions: string[];
+  is_active: boolean;
+  joined_at: Timestamp;
+  last_active: Timestamp | null;
+}
+
+const MEMBER_COLUMNS = `m.user_id, u.email, u.name, p.display_name, m.role, m.permissions, m.is_active, m.joined_at, m.last_active`;
+const MEMBER_FROM = `user_tenant_memberships m join users u on u.id = m.user_id left join user_profiles p on p.user_id = m.user_id`;
+/** Most members a listing returns. */
+const MEMBER_LIST_LIMIT = 1000;
+
+const catalogued = (names: readonly string[]): Permission[] => PERMISSIONS.filter((permission) => names.includes(permission));
+
+function toMember(row: MemberRow): TenantMember {
+  return {
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    displayName: row.display_name,
+    role: row.role,
+    permissions: catalogued(row.permissions),
+    effectivePermissions: effectivePermissions(row.role, row.permissions),
+    isActive: row.is_active,
+    joinedAt: iso(row.joined_at),
+    lastActive: isoOrNull(row.last_active),
+  };
+}
+
+async function findMember(em: EntityManager, tenantId: string, userId: string): Promise<MemberRow | undefined> {
+  const [row] = await em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where m.tenant_id = ? and m.user_id = ?`, [tenantId, userId]);
+  return row;
+}
+
+async function memberOrNotFound(em: EntityManager, tenant: TenantContext, userId: string): Promise<MemberRow> {
+  const row = await findMember(em, tenant.tenantId, userId);
+  if (!row) throw new AppError('NOT_FOUND', `${userId} is not a member of ${tenant.tenantName}`);
+  return row;
+}
+
+/** The tenant's members, active and deactivated, admins first, then by name. */
+export async function listMembers(em: EntityManager, tenant: TenantContext): Promise<TenantMember[]> {
+  const rows = await em.execute<MemberRow[]>(
+    `select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where m.tenant_id = ?
+      order by m.is_active desc, case m.role when 'admin' then 0 when 'member' then 1 else 2 end, u.name, m.user_id
+      limit ${MEMBER_LIST_LIMIT}`,
+    [tenant.tenantId],
+  );
+  return rows.map(toMember);
+}
+
+/**
+ * Serialises membership changes of one tenant (its row is locked until the transaction ends), so
+ * that two admins demoting each other at once cannot leave the tenant without one.
+ */
+async function lockTenant(tx: EntityManager, tenantId: string): Promise<void> {
+  await tx.execute(`select id from tenants where id = ? for update`, [tenantId]);
+}
+
+/** Refuses a change that would leave the tenant without an active admin. */
+async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: MemberRow, change: string): Promise<void> {
+  if (!(member.is_active && member.role === 'admin')) return;
+  const [row] = await tx.execute<{ others: string | number }[]>(
+    `select count(*) as others from user_tenant_memberships where tenant_id = ? and role = 'admin' and is_active and user_id <> ?`,
+    [tenant.tenantId, member.user_id],
+  );
+  if (Number(row?.others ?? 0) === 0) {
+    throw new AppError(
+      'CONFLICT',
+      `${member.email} is the last active admin of ${tenant.tenantName} and cannot be ${change}; make another member an admin first`,
+    );
+  }
+}
+
+/**
+ * Adds a person MREG knows (who has signed in, or is in the development directory); a deactivated
+ * member is reactivated with the role given.
+ */
+export async function addMember(deps: SessionDeps, tenant: TenantContext, input: AddMemberInput): Promise<TenantMember> {
+  const users = await deps.em.execute<{ id: string }[]>(`select id from users where lower(email) = lower(?) order by created_at limit 2`, [input.email]);
+  if (users.length === 0) {
+    throw new AppError('NOT_FOUND', `No one with the email ${input.email} is known to MREG yet; they must sign in once before they can be added`);
+  }
+  if (users.length > 1) {
+    throw new AppError('CONFLICT', `More than one person has the email ${input.email}; this cannot tell which one to add`);
+  }
+  const userId = users[0]!.id;
+  await deps.em.transactional(async (tx) => {
+    await lockTenant(tx, tenant.tenantId);
+    const existing = await findMember(tx, tenant.tenantId, userId);
+    if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`);
+    if (existing) {
+      await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, { role: input.role, permissions: [], isActive: true });
+    } else {
+      await tx.insert(UserTenantMembership, {
+        user: userId,
+        tenant: tenant.tenantId,
+        role: input.role,
+        permissions: [],
+        isActive: true,
+        joinedAt: deps.clock(),
+      });
+    }
+  });
+  await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
+  return toMember((await findMember(deps.em, tenant.tenantId, userId))!);
+}
+
+/**
+ * Changes a member's role, extra permissions or active state. A role or permission change gives
+ * their sessions in this tenant a new token at their next request; a deactivation ends them.
+ */
+export async function updateMember(deps: SessionDeps, tenant: TenantContext, input: UpdateMemberInput): Promise<TenantMember> {
+  const now = deps.clock();
+  const changes = await deps.em.transactional(async (tx): Promise<SessionChanges | null> => {
+    await lockTenant(tx, tenant.tenantId);
+    const member = await memberOrNotFound(tx, tenant, input.userId);
+    const role = input.role ?? member.role;
+    const isActive = input.isActive ?? member.is_active;
+    const permissions = input.permissions ?? catalogued(member.permissions);
+    if (role !== 'admin') await keepAnAdmin(tx, tenant, member, 'made a non-admin');
+    if (!isActive) await keepAnAdmin(tx, tenant, member, 'deactivated');
+    await tx.nativeUpdate(UserTenantMembership, { user: input.userId, tenant: tenant.tenantId }, { role, permissions, isActive });
+
+    if (member.is_active && !isActive) return endTenantSessions(tx, now, input.userId, tenant.tenantId);
+    const privilegeChanged = role !== member.role || permissions.join() !== catalogued(member.permissions).join();
+    if (isActive && privilegeChanged) return flagTokenRotation(tx, now, input.userId, tenant.tenantId);
+    return null;
+  });
+  if (changes) await publishSessionChanges(deps.cache, changes);
+  await dropTenantContexts(deps.tenantCache, tenant.tenantId, [input.userId]);
+  return toMember((await findMember(deps.em, tenant.tenantId, input.userId))!);
+}
+
+/** Removes a member; their sessions in this tenant end with the membership. */
+export async function removeMember(
+  deps: SessionDeps,
+  tenant: TenantContext,
+  userId: string,
+): Promise<RemoveMemberResult & { endedSessionIds: string[] }> {
+  const now = deps.clock();
+  const changes = await deps.em.transactional(async (tx) => {
+    await lockTenant(tx, tenant.tenantId);
+    const member = await memberOrNotFound(tx, tenant, userId);
+    await keepAnAdmin(tx, tenant, member, 'removed');
+    await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });
+    return endTenantSessions(tx, now, userId, tenant.tenantId);
+  });
+  await publishSessionChanges(deps.cache, changes);
+  await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
+  return { userId, sessionsEnded: changes.ended.length, endedSessionIds: changes.ended.map((session) => session.id) };
+}
+
+/** A member's live sessions in this tenant (not their sessions in other tenants). */
+export async function memberSessions(
+  deps: SessionDeps,
+  tenant: TenantContext,
+  current: Pick<ActiveSession, 'sessionId'>,
+  userId: string,
+): Promise<SessionSummary[]> {
+  await memberOrNotFound(deps.em, tenant, userId);
+  return listSessions(deps, { userId, sessionId: current.sessionId }, tenant.tenantId);
+}
+
+/** Ends a member's sessions in this tenant; returns the ids ended. */
+export async function revokeMemberSessions(deps: SessionDeps, tenant: TenantContext, userId: string): Promise<string[]> {
+  await memberOrNotFound(deps.em, tenant, userId);
+  return revokeTenantSessions(deps, userId, tenant.tenantId);
+}

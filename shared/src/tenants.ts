@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { PERMISSIONS, ZPermission } from './permissions';
+import { ZRole } from './roles';
+
+const ZIsoDate = z.iso.datetime({ offset: true });
+
+/** Longest tenant id accepted (Entra ID tenant ids are GUIDs; the column holds 100 characters). */
+export const TENANT_ID_MAX_LENGTH = 100;
+/** Longest email address (RFC 5321). */
+export const EMAIL_MAX_LENGTH = 320;
+
+export const ZTenantId = z
+  .string({ error: 'must be a tenant id' })
+  .min(1, { error: 'must not be empty' })
+  .max(TENANT_ID_MAX_LENGTH, { error: `is longer than ${TENANT_ID_MAX_LENGTH} characters` });
+
+/** One of my memberships, as `auth.tenants` lists them. */
+export const ZMembership = z.object({
+  tenantId: z.string(),
+  tenantName: z.string(),
+  role: ZRole,
+  joinedAt: ZIsoDate,
+  /** When I last switched to or signed in to this tenant. */
+  lastActive: ZIsoDate.nullable(),
+  /** The session's active tenant. */
+  isActiveTenant: z.boolean(),
+});
+export type Membership = z.infer<typeof ZMembership>;
+export const ZMembershipList = z.array(ZMembership);
+
+export const ZSwitchTenantInput = z.object({ tenantId: ZTenantId });
+export type SwitchTenantInput = z.infer<typeof ZSwitchTenantInput>;
+
+/** A member of the active tenant, as tenant administrators see them. */
+export const ZTenantMember = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  displayName: z.string().nullable(),
+  role: ZRole,
+  /** Permissions granted to this membership beyond its role's. */
+  permissions: z.array(ZPermission),
+  /** What the member may do: the role's permissions and the extra ones. */
+  effectivePermissions: z.array(ZPermission),
+  isActive: z.boolean(),
+  joinedAt: ZIsoDate,
+  lastActive: ZIsoDate.nullable(),
+});
+export type TenantMember = z.infer<typeof ZTenantMember>;
+export const ZTenantMemberList = z.array(ZTenantMember);
+
+const ZUserId = z.uuid({ error: 'must be a user id (a UUID)' });
+
+export const ZMemberInput = z.object({ userId: ZUserId });
+export type MemberInput = z.infer<typeof ZMemberInput>;
+
+export const ZAddMemberInput = z.object({
+  email: z
+    .string({ error: 'must be an email address' })
+    .trim()
+    .max(EMAIL_MAX_LENGTH, { error: `is longer than ${EMAIL_MAX_LENGTH} characters` })
+    .pipe(z.email({ error: 'must be an email address' })),
+  role: ZRole,
+});
+export type AddMemberInput = z.infer<typeof ZAddMemberInput>;
+
+export const ZUpdateMemberInput = z
+  .object({
+    userId: ZUserId,
+    role: ZRole.optional(),
+    /** Replaces the membership's extra permissions (the role's own always apply). */
+    permissions: z
+      .array(ZPermission)
+      .max(PERMISSIONS.length, { error: `lists more than the ${PERMISSIONS.length} permissions there are` })
+      .refine((list) => new Set(list).size === list.length, { error: 'lists a permission twice' })
+      .optional(),
+    isActive: z.boolean().optional(),
+  })
+  .refine((input) => input.role !== undefined || input.permissions !== undefined || input.isActive !== undefined, {
+    error: 'give at least one of role, permissions or isActive',
+  });
+export type UpdateMemberInput = z.infer<typeof ZUpdateMemberInput>;
+
+export const ZRemoveMemberResult = z.object({
+  userId: z.uuid(),
+  /** The member's sessions in this tenant that ended with the membership. */
+  sessionsEnded: z.number().int().nonnegative(),
+});
+export type RemoveMemberResult = z.infer<typeof ZRemoveMemberResult>;
