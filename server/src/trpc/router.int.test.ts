@@ -83,4 +83,34 @@ describe('tRPC', () => {
     expect(cleared).toEqual([ada.sessionId]);
     expect(await resolveSession(deps, 'x'.repeat(43))).toBeNull();
   });
+
+  it('runs tenantProcedure and requirePermission through createCaller: FORBIDDEN names what is missing', async () => {
+    const settings = testSettings();
+    const em = db.orm.em.fork();
+    await db.migrate();
+    await seedDemoDirectory(em);
+    const deps = sessionDeps({ em, cache, clock: systemClock, settings });
+    const sessionOf = async (email: string) => {
+      const user = await em.findOneOrFail(User, { email });
+      const { token } = createSession(em, { userId: user.id, tenantId: user.homeTenant!.id, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: deps.lifetime, now: new Date() });
+      await em.flush();
+      return (await resolveSession(deps, token))!;
+    };
+    const callerFor = (session: Awaited<ReturnType<typeof sessionOf>>) =>
+      createCaller(createContextInner({ settings, cache, em: db.orm.em.fork(), session }));
+
+    const ada = await sessionOf('ada@contoso.test');
+    expect((await callerFor(ada).tenants.members()).map((m) => m.email)).toContain('uma@contoso.test');
+    const vic = await sessionOf('vic@fabrikam.test');
+    await expect(callerFor(vic).tenants.members()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'This needs the permission members:manage in Fabrikam, which your role there (viewer) does not give',
+    });
+    // A session whose active tenant no longer has the person: no tenant procedure runs.
+    await expect(callerFor({ ...ada, tenantContext: null, permissions: [] }).tenants.members()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'You have no active membership of the active tenant; switch to a tenant you belong to',
+    });
+    await expect(callerFor(ada).tenants.updateMember({ userId: ada.userId })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
 });
