@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthUser, Membership, TenantContext, TenantMember } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
@@ -350,6 +351,24 @@ describe('tenant administration', () => {
       expect(refused.status, path).toBe(400);
       expect(refused.body.error?.message).toContain(message);
     }
+  });
+});
+
+describe('random and hostile input over HTTP', () => {
+  it('is answered with a 4xx or success, never a 500', async () => {
+    const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.uuid(), fc.constantFrom(...['admin', 'viewer', 'audit:read']));
+    const input = fc.oneof(value, fc.record({ userId: value, role: value, permissions: value, isActive: value, email: value, tenantId: value }, { requiredKeys: [] }));
+    const paths = ['auth.switchTenant', 'tenants.addMember', 'tenants.updateMember', 'tenants.removeMember', 'tenants.revokeMemberSessions'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), input, async (path, sent) => {
+        const answer = await mutate(ada, path, sent);
+        expect([200, 400, 403, 404, 409], `${path} ${JSON.stringify(sent)}: ${JSON.stringify(answer.body)}`).toContain(answer.status);
+      }),
+      { numRuns: 60 },
+    );
+    // Nothing random reached a real member: Contoso still has its admin.
+    expect(data<TenantMember[]>(await query(ada, 'tenants.members')).find((m) => m.email === 'ada@contoso.test')?.role).toBe('admin');
   });
 });
 
