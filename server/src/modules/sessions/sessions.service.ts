@@ -313,10 +313,13 @@ export async function resolveSession(deps: SessionDeps, token: unknown, options:
   const session: ActiveSession = { ...found.live, tenantContext, permissions: tenantContext?.permissions ?? [] };
   if (found.entry.rotationDue && options.rotate) {
     const rotated = await rotateToken(deps, session);
-    // Another request of the same browser rotated it first: this token is dead.
-    if (rotated === null) return null;
-    session.tokenHash = hashToken(rotated);
-    options.rotate(rotated, session);
+    // Null: a request of the same browser sent at the same moment rotated it first, and its answer
+    // carries the new cookie. This one was live when it arrived, so it is answered; the old token
+    // is refused from now on.
+    if (rotated !== null) {
+      session.tokenHash = hashToken(rotated);
+      options.rotate(rotated, session);
+    }
   }
   return session;
 }

@@ -226,6 +226,25 @@ describe('tenant administration', () => {
     await setMembership('uma@contoso.test', CONTOSO.id, 'member');
   });
 
+  it('requests in flight together at a role change: one carries the new token, and none fails otherwise', async () => {
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+    const { token } = await sessionIn('uma@contoso.test', CONTOSO.id);
+    const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
+    data(await mutate(ada, 'tenants.updateMember', { userId: ids['uma@contoso.test'], role: 'viewer' }));
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => query(holding(token), 'auth.user')));
+    // Those that arrived before the rotation are answered (here, usually all); a later one finds the old token dead.
+    for (const answer of answers) {
+      expect([200, 401]).toContain(answer.status);
+      if (answer.status === 200) expect(data<AuthUser>(answer).tenantContext?.role).toBe('viewer');
+    }
+    const rotated = answers.map(newCookie).filter((cookie) => cookie !== undefined);
+    expect(rotated).toHaveLength(1);
+    expect((await query(holding(token), 'auth.user')).status).toBe(401);
+    expect((await me(holding(rotated[0]!))).tenantContext?.role).toBe('viewer');
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+  });
+
   it("a deactivation ends the member's sessions in that tenant only; reactivation lets them back", async () => {
     await setMembership('vic@fabrikam.test', CONTOSO.id, 'member');
     const inContoso = await sessionIn('vic@fabrikam.test', CONTOSO.id);
