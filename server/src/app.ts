@@ -10,6 +10,7 @@ import type { Settings } from './config';
 import type { Database } from './db/database';
 import type { Clock } from './lib/clock';
 import { authRoutes } from './http/auth';
+import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
 import { healthRoutes } from './http/health';
@@ -97,6 +98,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   app.use(healthRoutes({ db, cache, logger }));
   app.use(cookieParser());
   app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, clock, client: identity.client }));
+  app.use('/avatars', avatarRoutes({ settings, em: db.orm.em, cache, clock }));
   if (identity.devProvider) app.use(DEV_IDP_PATH, identity.devProvider);
   const cookies = cookiePolicy(settings.publicUrl);
   app.use('/trpc', (req, res, next) => {

@@ -6,9 +6,10 @@ import { UserTenantMembership } from '../modules/tenants/memberships.entity';
 import { User, UserProfile } from '../modules/users/users.entity';
 import { EnhancedSession, SignInRequest } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
+import { UserAvatar } from '../modules/profiles/avatars.entity';
 import { migrationsList } from './migrations';
 
-const entities = [Tenant, User, UserProfile, EnhancedSession, SignInRequest, UserPreference, UserTenantMembership];
+const entities = [Tenant, User, UserProfile, EnhancedSession, SignInRequest, UserPreference, UserTenantMembership, UserAvatar];
 
 export interface OrmOptions {
   clientUrl: string;
