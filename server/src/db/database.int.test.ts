@@ -18,7 +18,15 @@ import { User, UserProfile } from '../modules/users/users.entity';
 import { EnhancedSession } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 
-const TABLES = ['enhanced_sessions', 'sign_in_requests', 'tenants', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
+const TABLES = ['enhanced_sessions', 'sign_in_requests', 'tenants', 'user_avatars', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
+
+async function columns(em: EntityManager, table: string): Promise<string[]> {
+  const rows = await em.execute<{ column_name: string }[]>(
+    `select column_name from information_schema.columns where table_schema = 'public' and table_name = ? order by 1`,
+    [table],
+  );
+  return rows.map((row) => row.column_name);
+}
 
 let target: DatabaseTarget;
 let db: Database;
@@ -60,20 +68,27 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261127000001_base',
       'Migration20261127000002_enhanced_auth',
       'Migration20261127000003_sign_in',
+      'Migration20261127000004_tenants',
+      'Migration20261127000005_avatars',
     ]);
     expect(await tables(em)).toEqual(TABLES);
+    expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
     const migrator = db.orm.getMigrator();
     await migrator.down();
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests'));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'user_avatars'));
+    await migrator.down();
+    expect(await columns(em, 'enhanced_sessions')).not.toContain('rotation_due_at');
+    await migrator.down();
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests' && t !== 'user_avatars'));
     await migrator.down();
     expect(await tables(em)).toEqual(['tenants', 'users']);
     await migrator.down();
     expect(await tables(em)).toEqual([]);
     expect(await migrator.getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(3);
+    expect(await db.migrate()).toHaveLength(5);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });
@@ -89,6 +104,7 @@ describe(`database (${databaseMode})`, () => {
        order by 1, 2`);
     expect(rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
       'enhanced_sessions.user_id',
+      'user_avatars.user_id',
       'user_preferences.user_id',
       'user_profiles.user_id',
       'user_tenant_memberships.tenant_id',
