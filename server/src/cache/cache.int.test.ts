@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Cache } from './cache';
-import { captureLogger, testCache, testRedisUrl, uniqueName } from '../testing/harness';
+import { CacheUnavailableError, createCache, type Cache } from './cache';
+import { captureLogger, testRedisUrl, uniqueName } from '../testing/harness';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
 import { freePort } from '../testing/processes';
 
@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function cacheOn(redisUrl: string | undefined, logger = captureLogger().logger, namespace = uniqueName()) {
-  const cache = await testCache(redisUrl, logger, namespace);
+  // Not testCache: its default would turn the in-process backend's undefined into the test Redis.
+  const cache = await createCache({ redisUrl, logger, namespace });
   open.push(cache);
   return cache;
 }
@@ -164,5 +165,106 @@ describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing 
     // Another client of the same Redis sees it once this one has reconnected and written it.
     const direct = await cacheOn(redisUrl, undefined, namespace);
     await vi.waitFor(async () => expect(await direct.get('gone')).toEqual({ revoked: true }), { timeout: 5000, interval: 100 });
+  });
+});
+
+describe.each(backends)('cache (%s): kept hashes', (_name, redisUrl) => {
+  const limits = { limits: { maxFields: 3, maxMembers: 2 } };
+
+  it('writes fields into a member hash, lists the member, and answers the hash after the write', async () => {
+    const cache = await cacheOn(redisUrl);
+    expect(await cache.readHash('g', 'ui')).toEqual({ fields: {}, complete: false });
+    expect(await cache.writeHash('g', 'ui', { theme: 'dark', size: { n: 12 } })).toEqual({ written: true, fields: { theme: 'dark', size: { n: 12 } }, complete: false });
+    expect(await cache.writeHash('g', 'ui', { theme: null })).toEqual({ written: true, fields: { theme: null, size: { n: 12 } }, complete: false });
+    const read = await cache.readHash('g', 'ui');
+    expect(read).toEqual({ fields: { theme: null, size: { n: 12 } }, complete: false });
+    (read.fields.size as { n: number }).n = 99;
+    expect((await cache.readHash('g', 'ui')).fields.size).toEqual({ n: 12 });
+    expect(await cache.readHashGroup('g')).toEqual({ members: { ui: { fields: { theme: null, size: { n: 12 } }, complete: false } }, complete: false });
+    expect(await cache.readHashGroup('other')).toEqual({ members: {}, complete: false });
+    // Nothing to write lists nothing.
+    expect(await cache.writeHash('g', 'empty', {})).toEqual({ written: true, fields: {}, complete: false });
+    expect(Object.keys((await cache.readHashGroup('g')).members)).toEqual(['ui']);
+    await expect(cache.writeHash('g', 'ui', { '': 1 })).rejects.toThrow(/must not be empty/);
+    // A writer that wrote everything marks the hash complete; later writes keep it so.
+    expect(await cache.writeHash('g', 'ui', { theme: 'light', size: 1 }, { complete: true })).toEqual({ written: true, fields: { theme: 'light', size: 1 }, complete: true });
+    expect(await cache.writeHash('g', 'ui', { size: 2 })).toEqual({ written: true, fields: { theme: 'light', size: 2 }, complete: true });
+  });
+
+  it('refuses a write past the field or member limit and writes none of it', async () => {
+    const cache = await cacheOn(redisUrl);
+    expect(await cache.writeHash('g', 'a', { x: 1, y: 2 }, limits)).toMatchObject({ written: true });
+    expect(await cache.writeHash('g', 'a', { y: 20, z: 3, w: 4 }, limits)).toEqual({ written: false, limit: 'fields', count: 2, adding: 2 });
+    expect((await cache.readHash('g', 'a')).fields).toEqual({ x: 1, y: 2 });
+    // Keys already there are not added: rewriting all three at the limit is fine.
+    expect(await cache.writeHash('g', 'a', { x: 10, y: 20, z: 30 }, limits)).toEqual({ written: true, fields: { x: 10, y: 20, z: 30 }, complete: false });
+    expect(await cache.writeHash('g', 'b', { x: 1 }, limits)).toMatchObject({ written: true });
+    expect(await cache.writeHash('g', 'c', { x: 1 }, limits)).toEqual({ written: false, limit: 'members', count: 2 });
+    expect(await cache.readHash('g', 'c')).toEqual({ fields: {}, complete: false });
+    // The completeness markers count as neither field nor member.
+    await cache.fillHashes('g', { a: { x: 0 } }, true);
+    expect(await cache.writeHash('g', 'a', { x: 11 }, limits)).toEqual({ written: true, fields: { x: 11, y: 20, z: 30 }, complete: true });
+    expect(await cache.writeHash('g', 'b', { y: 2, z: 3 }, limits)).toMatchObject({ written: true });
+    expect(await cache.writeHash('g', 'c', { x: 1 }, limits)).toEqual({ written: false, limit: 'members', count: 2 });
+  });
+
+  it('fills only the fields a hash lacks, then marks hash and index complete', async () => {
+    const cache = await cacheOn(redisUrl);
+    await cache.writeHash('g', 'ui', { theme: 'newer' });
+    await cache.fillHashes('g', { ui: { theme: 'older', size: 12 }, editor: { tabs: 2 }, none: {} }, false);
+    expect(await cache.readHashGroup('g')).toEqual({
+      members: { ui: { fields: { theme: 'newer', size: 12 }, complete: true }, editor: { fields: { tabs: 2 }, complete: true } },
+      complete: false,
+    });
+    await cache.fillHashes('g', {}, true);
+    expect((await cache.readHashGroup('g')).complete).toBe(true);
+    // A deleted hash is gone whole, and its index entry says so.
+    await cache.delete('g:ui');
+    expect(await cache.readHash('g', 'ui')).toEqual({ fields: {}, complete: false });
+    expect((await cache.readHashGroup('g')).members.ui).toEqual({ fields: {}, complete: false });
+  });
+
+  it('never goes past the limits under concurrent writers', async () => {
+    const cache = await cacheOn(redisUrl);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => cache.writeHash('g', `m${i % 4}`, { [`f${i}`]: i }, { limits: { maxFields: 5, maxMembers: 3 } })),
+    );
+    const group = await cache.readHashGroup('g');
+    expect(Object.keys(group.members)).toHaveLength(3);
+    for (const hash of Object.values(group.members)) expect(Object.keys(hash.fields)).toHaveLength(5);
+    expect(results.filter((r) => r.written)).toHaveLength(15);
+  });
+
+  it('keeps hashes in its own namespace', async () => {
+    const one = await cacheOn(redisUrl);
+    const two = await cacheOn(redisUrl);
+    await one.writeHash('g', 'ui', { a: 1 });
+    expect(await two.readHashGroup('g')).toEqual({ members: {}, complete: false });
+  });
+});
+
+describe('in-process cache', () => {
+  it('never evicts kept hashes, however many other entries come', async () => {
+    const cache = await createCache({ redisUrl: undefined, logger: captureLogger().logger, namespace: uniqueName(), maxEntries: 10 });
+    open.push(cache);
+    await cache.writeHash('g', 'ui', { theme: 'dark' });
+    for (let i = 0; i < 100; i++) await cache.set(`filler:${i}`, i, 60);
+    expect(await cache.get('filler:0')).toBeUndefined();
+    expect((await cache.readHash('g', 'ui')).fields).toEqual({ theme: 'dark' });
+    expect(Object.keys((await cache.readHashGroup('g')).members)).toEqual(['ui']);
+  });
+});
+
+describe('kept hashes when Redis is unreachable', () => {
+  it('throw CacheUnavailableError quickly instead of answering a miss', async () => {
+    const port = await freePort();
+    const cache = await cacheOn(`redis://127.0.0.1:${port}`);
+    const started = performance.now();
+    await expect(cache.writeHash('g', 'ui', { a: 1 })).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(cache.writeHash('g', 'ui', { a: 1 }, { limits: { maxFields: 1, maxMembers: 1 } })).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(cache.fillHashes('g', { ui: { a: 1 } }, true)).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(cache.readHash('g', 'ui')).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(cache.readHashGroup('g')).rejects.toBeInstanceOf(CacheUnavailableError);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });

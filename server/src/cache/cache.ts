@@ -36,6 +36,73 @@ export interface Cache {
   /** Throws when the backing store does not answer (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  /*
+   * Kept data (preferences): hashes without expiry, `<group>:<member>` (field -> JSON), and the
+   * group's index, the set `<group>` of its members. Never evicted. Unlike the methods above, these
+   * throw CacheUnavailableError rather than answer a failure as a miss, since the cache may be the
+   * only place the data lives. Fields and members are non-empty: "" is the field (in a hash) and the
+   * member (in an index) that mark them complete, i.e. holding everything their source holds.
+   */
+  /**
+   * Sets `fields` in the member's hash and lists the member in the group, atomically; with `limits`,
+   * only when the hash then holds at most `maxFields` fields and the group at most `maxMembers`
+   * members, else nothing is written. `complete` marks the hash complete (the caller wrote all its
+   * source holds). Answers the hash after the write.
+   */
+  writeHash(group: string, member: string, fields: Record<string, unknown>, options?: HashWriteOptions): Promise<HashWriteResult>;
+  /**
+   * Refills from a source of record: adds only the fields a hash lacks (HSETNX), so that a newer value
+   * a writer put there stays, then marks each hash complete; `groupComplete` marks the index complete
+   * too (after the members). Members without fields are skipped.
+   */
+  fillHashes(group: string, members: Record<string, Record<string, unknown>>, groupComplete: boolean): Promise<void>;
+  /** A member's hash: no fields and not complete when there is none. */
+  readHash(group: string, member: string): Promise<StoredHash>;
+  /** Every member's hash, and whether the index is complete. */
+  readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }>;
+}
+
+export interface HashWriteOptions {
+  limits?: { maxFields: number; maxMembers: number };
+  complete?: boolean;
+}
+
+export interface StoredHash {
+  fields: Record<string, unknown>;
+  complete: boolean;
+}
+
+export type HashWriteResult =
+  | ({ written: true } & StoredHash)
+  | { written: false; limit: 'fields'; count: number; adding: number }
+  | { written: false; limit: 'members'; count: number };
+
+/** The cache could not be reached for an operation that must not answer a miss in place of data. */
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CacheUnavailableError';
+  }
+}
+
+/** Field of a complete hash and member of a complete index. */
+const COMPLETE = '';
+
+function assertNames(names: Iterable<string>, what: string): void {
+  for (const name of names) if (name === COMPLETE) throw new Error(`${what} names must not be empty`);
+}
+
+/** A hash's stored fields (JSON) as StoredHash; the completeness marker is no field. */
+function storedHash(entries: Iterable<[string, string]>): StoredHash {
+  let complete = false;
+  const fields: [string, unknown][] = [];
+  for (const [field, json] of entries) {
+    if (field === COMPLETE) complete = true;
+    else fields.push([field, JSON.parse(json)]);
+  }
+  // fromEntries defines properties, so even a "__proto__" field is a field.
+  return { fields: Object.fromEntries(fields), complete };
 }
 
 export interface CacheOptions {
@@ -72,6 +139,10 @@ abstract class BaseCache implements Cache {
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
   abstract rateLimitStore(name: string): Store | undefined;
+  abstract writeHash(group: string, member: string, fields: Record<string, unknown>, options?: HashWriteOptions): Promise<HashWriteResult>;
+  abstract fillHashes(group: string, members: Record<string, Record<string, unknown>>, groupComplete: boolean): Promise<void>;
+  abstract readHash(group: string, member: string): Promise<StoredHash>;
+  abstract readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }>;
 
   protected key(key: string): string {
     return `${this.namespace}:${key}`;
@@ -89,6 +160,9 @@ abstract class BaseCache implements Cache {
 class MemoryCache extends BaseCache {
   readonly kind = 'memory';
   private readonly lru: LRUCache<string, { json: string }>;
+  // Kept data lives beside the LRU, never in it: evicting it would lose it.
+  private readonly hashes = new Map<string, Map<string, string>>();
+  private readonly indexes = new Map<string, Set<string>>();
 
   constructor(namespace: string, maxEntries: number) {
     super(namespace);
@@ -127,8 +201,69 @@ class MemoryCache extends BaseCache {
   }
 
   async delete(...keys: string[]): Promise<boolean> {
-    for (const key of keys) this.lru.delete(this.key(key));
+    // As Redis's DEL, whatever the key holds.
+    for (const key of keys) {
+      this.lru.delete(this.key(key));
+      this.hashes.delete(this.key(key));
+      this.indexes.delete(this.key(key));
+    }
     return true;
+  }
+
+  // Each of these runs without an await in between, so each is atomic as Redis's scripts are.
+  async writeHash(group: string, member: string, fields: Record<string, unknown>, { limits, complete }: HashWriteOptions = {}): Promise<HashWriteResult> {
+    const names = Object.keys(fields);
+    assertNames([member, ...names], 'Member and field');
+    const hashKey = this.key(`${group}:${member}`);
+    const hash = this.hashes.get(hashKey);
+    const index = this.indexes.get(this.key(group));
+    if (limits) {
+      const count = (hash?.size ?? 0) - (hash?.has(COMPLETE) ? 1 : 0);
+      const adding = names.filter((name) => !hash?.has(name)).length;
+      if (count + adding > limits.maxFields) return { written: false, limit: 'fields', count, adding };
+      if (adding > 0 && !index?.has(member)) {
+        const members = (index?.size ?? 0) - (index?.has(COMPLETE) ? 1 : 0);
+        if (members >= limits.maxMembers) return { written: false, limit: 'members', count: members };
+      }
+    }
+    if (names.length > 0) {
+      const target = hash ?? new Map<string, string>();
+      for (const name of names) target.set(name, JSON.stringify(fields[name]));
+      if (complete) target.set(COMPLETE, '1');
+      this.hashes.set(hashKey, target);
+      this.indexes.set(this.key(group), (index ?? new Set<string>()).add(member));
+    }
+    return { written: true, ...storedHash(this.hashes.get(hashKey) ?? []) };
+  }
+
+  async fillHashes(group: string, members: Record<string, Record<string, unknown>>, groupComplete: boolean): Promise<void> {
+    const index = this.indexes.get(this.key(group)) ?? new Set<string>();
+    for (const [member, fields] of Object.entries(members)) {
+      const names = Object.keys(fields);
+      if (names.length === 0) continue;
+      assertNames([member, ...names], 'Member and field');
+      const hashKey = this.key(`${group}:${member}`);
+      const hash = this.hashes.get(hashKey) ?? new Map<string, string>();
+      for (const name of names) if (!hash.has(name)) hash.set(name, JSON.stringify(fields[name]));
+      hash.set(COMPLETE, '1');
+      this.hashes.set(hashKey, hash);
+      index.add(member);
+    }
+    if (groupComplete) index.add(COMPLETE);
+    if (index.size > 0) this.indexes.set(this.key(group), index);
+  }
+
+  async readHash(group: string, member: string): Promise<StoredHash> {
+    return storedHash(this.hashes.get(this.key(`${group}:${member}`)) ?? []);
+  }
+
+  async readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }> {
+    const index = this.indexes.get(this.key(group)) ?? new Set<string>();
+    const members = [...index].filter((member) => member !== COMPLETE);
+    return {
+      members: Object.fromEntries(await Promise.all(members.map(async (member) => [member, await this.readHash(group, member)] as const))),
+      complete: index.has(COMPLETE),
+    };
   }
 
   async ping(): Promise<void> {}
@@ -139,6 +274,8 @@ class MemoryCache extends BaseCache {
 
   async close(): Promise<void> {
     this.lru.clear();
+    this.hashes.clear();
+    this.indexes.clear();
   }
 }
 
@@ -149,6 +286,46 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+
+/**
+ * writeHash. KEYS: the hash, the group's index. ARGV: member, maxFields (-1: no limits), maxMembers,
+ * '1' to mark the hash complete, then field, JSON pairs. Answers {'ok', HGETALL} or {'fields', count, adding} / {'members', count}.
+ * The "" field and member mark completeness and are not counted.
+ */
+const WRITE_HASH = `
+local maxFields = tonumber(ARGV[2])
+if maxFields >= 0 then
+  local count = redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], '')
+  local adding = 0
+  for i = 5, #ARGV, 2 do
+    if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then adding = adding + 1 end
+  end
+  if count + adding > maxFields then return {'fields', count, adding} end
+  if adding > 0 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
+    local members = redis.call('SCARD', KEYS[2]) - redis.call('SISMEMBER', KEYS[2], '')
+    if members >= tonumber(ARGV[3]) then return {'members', members} end
+  end
+end
+if #ARGV >= 6 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+  if ARGV[4] == '1' then redis.call('HSET', KEYS[1], '', '1') end
+  redis.call('SADD', KEYS[2], ARGV[1])
+end
+return {'ok', redis.call('HGETALL', KEYS[1])}`;
+
+/** fillHashes, one member. KEYS: the hash, the group's index. ARGV: member, then field, JSON pairs. */
+const FILL_HASH = `
+for i = 2, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], '', '1')
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`;
+
+/** HGETALL's flat [field, value, field, value, ...] as pairs. */
+function pairs(flat: string[]): [string, string][] {
+  const result: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i]!, flat[i + 1]!]);
+  return result;
+}
 
 class RedisCache extends BaseCache {
   readonly kind = 'redis';
@@ -279,6 +456,84 @@ class RedisCache extends BaseCache {
       this.failed('delete', error);
       return false;
     }
+  }
+
+  /** Runs a kept-data operation: a failure is logged (rate-limited) and thrown, never a miss. */
+  private async kept<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.failed(operation, error);
+      throw new CacheUnavailableError(error);
+    }
+  }
+
+  async writeHash(group: string, member: string, fields: Record<string, unknown>, { limits, complete }: HashWriteOptions = {}): Promise<HashWriteResult> {
+    const entries = Object.entries(fields);
+    assertNames([member, ...entries.map(([name]) => name)], 'Member and field');
+    const reply = (await this.kept('write', () =>
+      this.redis.eval(
+        WRITE_HASH,
+        2,
+        this.key(`${group}:${member}`),
+        this.key(group),
+        member,
+        limits ? limits.maxFields : -1,
+        limits ? limits.maxMembers : -1,
+        complete ? '1' : '0',
+        ...entries.flatMap(([name, value]) => [name, JSON.stringify(value)]),
+      ),
+    )) as [string, ...unknown[]];
+    if (reply[0] === 'fields') return { written: false, limit: 'fields', count: Number(reply[1]), adding: Number(reply[2]) };
+    if (reply[0] === 'members') return { written: false, limit: 'members', count: Number(reply[1]) };
+    return { written: true, ...storedHash(pairs(reply[1] as string[])) };
+  }
+
+  async fillHashes(group: string, members: Record<string, Record<string, unknown>>, groupComplete: boolean): Promise<void> {
+    const filled = Object.entries(members).filter(([, fields]) => Object.keys(fields).length > 0);
+    for (const [member, fields] of filled) assertNames([member, ...Object.keys(fields)], 'Member and field');
+    if (filled.length === 0 && !groupComplete) return;
+    // One MULTI, so that the index is marked complete only after (and with) every member.
+    const multi = this.redis.multi();
+    for (const [member, fields] of filled) {
+      multi.eval(
+        FILL_HASH,
+        2,
+        this.key(`${group}:${member}`),
+        this.key(group),
+        member,
+        ...Object.entries(fields).flatMap(([name, value]) => [name, JSON.stringify(value)]),
+      );
+    }
+    if (groupComplete) multi.sadd(this.key(group), COMPLETE);
+    const results = await this.kept('fill', () => multi.exec());
+    const failure = results?.find(([error]) => error)?.[0];
+    if (!results || failure) {
+      this.failed('fill', failure ?? new Error('transaction aborted'));
+      throw new CacheUnavailableError(failure ?? new Error('transaction aborted'));
+    }
+  }
+
+  async readHash(group: string, member: string): Promise<StoredHash> {
+    const hash = await this.kept('read', () => this.redis.hgetall(this.key(`${group}:${member}`)));
+    return storedHash(Object.entries(hash));
+  }
+
+  async readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }> {
+    const index = await this.kept('read', () => this.redis.smembers(this.key(group)));
+    const members = index.filter((member) => member !== COMPLETE);
+    const pipeline = this.redis.pipeline();
+    for (const member of members) pipeline.hgetall(this.key(`${group}:${member}`));
+    const results = members.length > 0 ? await this.kept('read', () => pipeline.exec()) : [];
+    const failure = results?.find(([error]) => error)?.[0];
+    if (!results || failure) {
+      this.failed('read', failure ?? new Error('pipeline aborted'));
+      throw new CacheUnavailableError(failure ?? new Error('pipeline aborted'));
+    }
+    return {
+      members: Object.fromEntries(members.map((member, i) => [member, storedHash(Object.entries(results[i]![1] as Record<string, string>))])),
+      complete: index.includes(COMPLETE),
+    };
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,249 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  PREFERENCE_CATEGORIES_MAX,
+  PREFERENCE_KEYS_PER_CATEGORY_MAX,
+  type CategoryPreferences,
+  type PreferencesByCategory,
+  type PreferencesStorage,
+} from '@mreg/shared';
+import { CacheUnavailableError, type Cache, type HashWriteResult } from '../../cache/cache';
+import type { Settings } from '../../config';
+import { AppError } from '../../errors';
+
+/**
+ * Where preferences live (MREG_FASTMCP_PREFERENCES_STORAGE): the database, Redis, or both (written
+ * to both, read from Redis first). Every mode enforces the same limits, atomically: concurrent
+ * writers never exceed them, never fail on each other, and the last write of a key wins.
+ */
+export interface PreferencesStore {
+  readCategory(userId: string, category: string): Promise<CategoryPreferences>;
+  readAll(userId: string): Promise<PreferencesByCategory>;
+  /** Sets the given keys (others keep their values); answers the category after the write. */
+  write(userId: string, category: string, preferences: CategoryPreferences): Promise<CategoryPreferences>;
+}
+
+export interface PreferencesStoreDeps {
+  em: EntityManager;
+  cache: Cache;
+  storage: PreferencesStorage;
+}
+
+/** The store of the configured mode, for a request (its EntityManager) or a script. */
+export function preferencesStore({ em, cache, storage }: PreferencesStoreDeps): PreferencesStore {
+  if (storage === 'database') return databaseStore(em);
+  if (storage === 'redis') return redisStore(cache);
+  return bothStore(em, cache);
+}
+
+/** The store for a tRPC context. */
+export function preferencesStoreFor(ctx: { em: EntityManager; cache: Cache; settings: Settings }): PreferencesStore {
+  return preferencesStore({ em: ctx.em, cache: ctx.cache, storage: ctx.settings.fastmcp.preferencesStorage });
+}
+
+/**
+ * Per-person advisory lock (two-key form: 'pref' as a 32-bit integer, and the user id's hash), held
+ * by a write from its count to its commit, so that concurrent writes of one person cannot both pass
+ * the limits. A hash collision between two people only makes them wait for each other.
+ */
+const PREFERENCES_LOCK = 0x70726566;
+
+function keysFull(category: string, count: number, adding: number): AppError {
+  return new AppError(
+    'BAD_REQUEST',
+    `preferences: a category holds at most ${PREFERENCE_KEYS_PER_CATEGORY_MAX} keys; "${category}" has ${count} and this update adds ${adding}; nothing was written`,
+  );
+}
+
+function categoriesFull(category: string, count: number): AppError {
+  return new AppError(
+    'BAD_REQUEST',
+    `category: a person keeps at most ${PREFERENCE_CATEGORIES_MAX} categories; you have ${count} and "${category}" would be another; nothing was written`,
+  );
+}
+
+const unavailable = () =>
+  new AppError('UNAVAILABLE', 'Preferences are kept in Redis (MREG_FASTMCP_PREFERENCES_STORAGE), which does not answer; try again shortly');
+
+// ---------------------------------------------------------------- database
+
+type Row = { category: string; key: string; value: unknown };
+
+async function dbReadCategory(em: EntityManager, userId: string, category: string): Promise<CategoryPreferences> {
+  const rows = await em.execute<Row[]>('select key, value from user_preferences where user_id = ? and category = ? order by key', [userId, category]);
+  return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+}
+
+async function dbReadAll(em: EntityManager, userId: string): Promise<PreferencesByCategory> {
+  const rows = await em.execute<Row[]>('select category, key, value from user_preferences where user_id = ? order by category, key', [userId]);
+  const byCategory = new Map<string, [string, unknown][]>();
+  for (const row of rows) {
+    const entries = byCategory.get(row.category) ?? [];
+    entries.push([row.key, row.value]);
+    byCategory.set(row.category, entries);
+  }
+  return Object.fromEntries([...byCategory].map(([category, entries]) => [category, Object.fromEntries(entries)]));
+}
+
+/**
+ * The write in one transaction: lock the person, count, refuse or upsert, then `alsoWrite` (the
+ * Redis copy in `both` mode) while the lock is still held, so that copies are written in the same
+ * order as the rows, given the update and the whole category after it. Answers the category as
+ * committed.
+ */
+async function dbWrite(
+  em: EntityManager,
+  userId: string,
+  category: string,
+  preferences: CategoryPreferences,
+  alsoWrite?: (update: CategoryPreferences, after: CategoryPreferences) => Promise<void>,
+): Promise<CategoryPreferences> {
+  const names = Object.keys(preferences);
+  if (names.length === 0) return dbReadCategory(em, userId, category);
+  // One JSON parameter carries the keys and values: jsonb stores "null" as JSON null, where a
+  // per-row parameter of null would be SQL NULL.
+  const json = JSON.stringify(preferences);
+  return em.transactional(async (tx) => {
+    await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [PREFERENCES_LOCK, userId]);
+    const [counts] = await tx.execute<{ inCategory: number; categories: number; existing: number }[]>(
+      `select count(*) filter (where category = ?)::int as "inCategory",
+              count(distinct category)::int as "categories",
+              count(*) filter (where category = ? and key in (select jsonb_object_keys(?::jsonb)))::int as "existing"
+         from user_preferences where user_id = ?`,
+      [category, category, json, userId],
+    );
+    const { inCategory = 0, categories = 0, existing = 0 } = counts ?? {};
+    const adding = names.length - existing;
+    if (inCategory + adding > PREFERENCE_KEYS_PER_CATEGORY_MAX) throw keysFull(category, inCategory, adding);
+    if (inCategory === 0 && adding > 0 && categories >= PREFERENCE_CATEGORIES_MAX) throw categoriesFull(category, categories);
+    await tx.execute(
+      `insert into user_preferences (user_id, category, key, value)
+       select ?, ?, entry.key, entry.value from jsonb_each(?::jsonb) as entry
+       on conflict (user_id, category, key) do update set value = excluded.value, updated_at = now()`,
+      [userId, category, json],
+    );
+    const after = await dbReadCategory(tx, userId, category);
+    await alsoWrite?.(preferences, after);
+    return after;
+  });
+}
+
+function databaseStore(em: EntityManager): PreferencesStore {
+  return {
+    readCategory: (userId, category) => dbReadCategory(em, userId, category),
+    readAll: (userId) => dbReadAll(em, userId),
+    write: (userId, category, preferences) => dbWrite(em, userId, category, preferences),
+  };
+}
+
+// ---------------------------------------------------------------- Redis
+
+/** `prefs:<userId>` (the set of categories) and `prefs:<userId>:<category>` (key -> JSON). */
+const groupOf = (userId: string) => `prefs:${userId}`;
+
+function byCategory(members: Record<string, { fields: Record<string, unknown> }>): PreferencesByCategory {
+  return Object.fromEntries(
+    Object.entries(members)
+      .filter(([, hash]) => Object.keys(hash.fields).length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([category, hash]) => [category, hash.fields]),
+  );
+}
+
+async function orUnavailable<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CacheUnavailableError) throw unavailable();
+    throw error;
+  }
+}
+
+function written(category: string, result: HashWriteResult): CategoryPreferences {
+  if (result.written) return result.fields;
+  if (result.limit === 'fields') throw keysFull(category, result.count, result.adding);
+  throw categoriesFull(category, result.count);
+}
+
+function redisStore(cache: Cache): PreferencesStore {
+  return {
+    readCategory: (userId, category) => orUnavailable(async () => (await cache.readHash(groupOf(userId), category)).fields),
+    readAll: (userId) => orUnavailable(async () => byCategory((await cache.readHashGroup(groupOf(userId))).members)),
+    write: (userId, category, preferences) =>
+      orUnavailable(async () =>
+        written(
+          category,
+          await cache.writeHash(groupOf(userId), category, preferences, {
+            limits: { maxFields: PREFERENCE_KEYS_PER_CATEGORY_MAX, maxMembers: PREFERENCE_CATEGORIES_MAX },
+          }),
+        ),
+      ),
+  };
+}
+
+// ---------------------------------------------------------------- both
+
+/**
+ * The database is the record and enforces the limits; Redis holds a copy, read first. A copy counts
+ * only once marked complete: a refill (cache.fillHashes) marks what it filled from the database, and
+ * a writer, holding the person's lock, makes its category complete when it was not (it knows the
+ * whole category). A refill never overwrites a value a writer put there (HSETNX), so a reader
+ * holding rows older than a write cannot undo it. When Redis fails, reads come from the database
+ * and a write drops Redis's copy of its category, so that the next read refills it.
+ */
+function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
+  const refill = async (userId: string, members: PreferencesByCategory, groupComplete: boolean) => {
+    try {
+      await cache.fillHashes(groupOf(userId), members, groupComplete);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailableError)) throw error;
+    }
+  };
+  return {
+    async readCategory(userId, category) {
+      try {
+        const hash = await cache.readHash(groupOf(userId), category);
+        if (hash.complete) return hash.fields;
+      } catch (error) {
+        if (!(error instanceof CacheUnavailableError)) throw error;
+      }
+      const preferences = await dbReadCategory(em, userId, category);
+      await refill(userId, { [category]: preferences }, false);
+      return preferences;
+    },
+
+    async readAll(userId) {
+      try {
+        const group = await cache.readHashGroup(groupOf(userId));
+        if (group.complete && Object.values(group.members).every((hash) => hash.complete)) return byCategory(group.members);
+      } catch (error) {
+        if (!(error instanceof CacheUnavailableError)) throw error;
+      }
+      const all = await dbReadAll(em, userId);
+      await refill(userId, all, true);
+      return all;
+    },
+
+    async write(userId, category, preferences) {
+      const drop = () => cache.delete(`${groupOf(userId)}:${category}`);
+      let copied = false;
+      try {
+        return await dbWrite(em, userId, category, preferences, async (update, after) => {
+          copied = true;
+          try {
+            const copy = await cache.writeHash(groupOf(userId), category, update);
+            if (copy.written && !copy.complete) await cache.writeHash(groupOf(userId), category, after, { complete: true });
+          } catch (error) {
+            if (!(error instanceof CacheUnavailableError)) throw error;
+            // A copy that missed this write must not be read as complete: drop it, and the next
+            // read refills it (should Redis be gone for this too, the cache has logged it).
+            await drop();
+          }
+        });
+      } catch (error) {
+        // Copied, then not committed: the copy would hold values the database never took.
+        if (copied) await drop();
+        throw error;
+      }
+    },
+  };
+}
