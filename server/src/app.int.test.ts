@@ -79,6 +79,31 @@ describe(`host (${databaseMode})`, () => {
     expect(await json(broken)).toMatchObject({ error: 'Request body is not valid JSON' });
   });
 
+  it('refuses JSON nested deeper than the limit with 400, for a POST body and a GET input alike', async () => {
+    const { url } = await app();
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    for (const depth of [65, 10_000, 100_000]) {
+      const deep = await fetch(`${url}/trpc/auth.updatePreferences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"category":"ui","preferences":{"a":${nested(depth)}}}`,
+      });
+      expect(deep.status, `depth ${depth}`).toBe(400);
+      expect((await json(deep)).error).toMatchObject({ message: 'Request body nests deeper than 64 levels', data: { code: 'BAD_REQUEST' } });
+    }
+    // At the limit it reaches the procedure (which asks for a session first).
+    const atLimit = await fetch(`${url}/trpc/auth.updatePreferences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"category":"ui","preferences":{"a":${nested(62)}}}`,
+    });
+    expect(atLimit.status).toBe(401);
+    // A query's input travels in the URL, which Node bounds (16 KiB of headers): as deep as that
+    // allows, it is answered like any other input (here: sign in first), not with a crash.
+    const query = await fetch(`${url}/trpc/auth.preferences?input=${encodeURIComponent(`{"category":${nested(1500)}}`)}`);
+    expect(query.status).toBe(401);
+  });
+
   describe('SPA', () => {
     it('serves index.html for HTML navigations, uncached', async () => {
       const { url } = await app();

@@ -35,6 +35,24 @@ export interface AppDeps {
 /** Largest tRPC request body; larger ones get 413. */
 export const TRPC_MAX_BODY_BYTES = 256 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/**
+ * Deepest JSON a tRPC request body may nest. tRPC's Express adapter serialises the parsed body
+ * again, recursively, before any schema sees it: thousands of levels would exhaust the stack (a 500).
+ * The schemas allow far less (preference values: 32 levels).
+ */
+export const TRPC_MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests deeper than `limit`, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (next === null || typeof next !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** What a 4xx error from a middleware (body-parser, static files) may tell the client. */
 function clientMessage(error: { type?: string; message?: string }): string {
@@ -113,6 +131,11 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     '/trpc',
     // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.
     express.json({ limit: TRPC_MAX_BODY_BYTES }),
+    (req, res, next) => {
+      if (!nestsDeeperThan(req.body, TRPC_MAX_JSON_DEPTH)) return next();
+      const message = `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`;
+      res.status(400).json({ error: { message, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } } });
+    },
     createExpressMiddleware({
       router: appRouter,
       createContext: contextFactory({ settings, cache, em: db.orm.em, clock }),

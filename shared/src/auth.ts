@@ -35,6 +35,8 @@ export const ZProfile = z.object({
   displayName: z.string().nullable(),
   avatarUrl: z.string().nullable(),
   bio: z.string().nullable(),
+  /** The profile's own settings, which `auth.updateProfile` merges into; per-category ones are `auth.preferences`. */
+  preferences: z.record(z.string(), z.unknown()),
   createdAt: ZIsoDate,
   updatedAt: ZIsoDate,
 });

@@ -3,3 +3,5 @@ export * from './features';
 export * from './permissions';
 export * from './roles';
 export * from './tenants';
+export * from './profile';
+export * from './preferences';

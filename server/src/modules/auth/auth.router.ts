@@ -1,5 +1,9 @@
 import { ZAuthUser, ZNoInput } from '@mreg/shared';
 import { authedProcedure, router } from '../../trpc/trpc';
+import { preferenceProcedures } from '../preferences/preferences.procedures';
+import { preferencesStoreFor } from '../preferences/preferences.store';
+import { profileProcedures } from '../profiles/profiles.procedures';
+import { profileDeps } from '../profiles/profiles.service';
 import { sessionProcedures } from '../sessions/sessions.procedures';
 import { sessionLifetime } from '../sessions/sessions.service';
 import { myTenantProcedures } from '../tenants/my-tenants.procedures';
@@ -10,8 +14,10 @@ export const authRouter = router({
   user: authedProcedure
     .input(ZNoInput)
     .output(ZAuthUser)
-    .query(({ ctx }) => loadAuthUser(ctx.em, ctx.session, sessionLifetime(ctx.settings.fastmcp))),
+    .query(({ ctx }) => loadAuthUser(ctx.session, sessionLifetime(ctx.settings.fastmcp), profileDeps(ctx), preferencesStoreFor(ctx))),
 
+  ...profileProcedures,
+  ...preferenceProcedures,
   ...sessionProcedures,
   ...myTenantProcedures,
 });

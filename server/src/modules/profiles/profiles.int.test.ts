@@ -117,7 +117,8 @@ describe(`auth.updateProfile (${databaseMode}, ${testRedisUrl ? 'Redis' : 'in-pr
     const userId = (await me(client)).user.id;
     await behindTheAppsBack(`update user_profiles set preferences = '{}' where user_id = ?`, [userId]);
     await updated(client, { preferences: { theme: { mode: 'dark', accent: 'teal' }, language: 'en' } });
-    await updated(client, { preferences: { theme: { mode: 'light' }, language: null, timezone: 'Europe/Paris' } });
+    const merged = await updated(client, { preferences: { theme: { mode: 'light' }, language: null, timezone: 'Europe/Paris' } });
+    expect(merged.preferences).toEqual({ theme: { mode: 'light' }, timezone: 'Europe/Paris' });
     expect((await profileRow(userId)).preferences).toEqual({ theme: { mode: 'light' }, timezone: 'Europe/Paris' });
 
     const half = 'x'.repeat(PROFILE_PREFERENCES_MAX_BYTES / 2);

@@ -46,6 +46,7 @@ export function toProfile(row: IUserProfile): Profile {
     displayName: row.displayName ?? null,
     avatarUrl: row.avatarUrl ?? null,
     bio: row.bio ?? null,
+    preferences: row.preferences ?? {},
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
