@@ -166,6 +166,27 @@ describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing 
     const direct = await cacheOn(redisUrl, undefined, namespace);
     await vi.waitFor(async () => expect(await direct.get('gone')).toEqual({ revoked: true }), { timeout: 5000, interval: 100 });
   });
+
+  it('a hash dropped while Redis is gone reads as absent here, and is deleted once Redis is back', async () => {
+    const real = new URL(redisUrl!);
+    const proxy = await startTcpProxy(real.hostname, Number(real.port || 6379));
+    proxies.push(proxy);
+    const namespace = uniqueName();
+    const cache = await cacheOn(`redis://127.0.0.1:${proxy.port}`, undefined, namespace);
+    await cache.writeHash('prefs:u', 'ui', { theme: 'dark' }, { complete: true });
+
+    proxy.cut();
+    await expect(cache.dropHash('prefs:u', 'ui')).resolves.toBeUndefined();
+    proxy.restore();
+    const direct = await cacheOn(redisUrl, undefined, namespace);
+    // Until this client has deleted it, it does not read the stale copy it could not delete.
+    expect(await cache.readHash('prefs:u', 'ui')).toEqual({ fields: {}, complete: false });
+    await vi.waitFor(async () => expect(await direct.readHash('prefs:u', 'ui')).toEqual({ fields: {}, complete: false }), { timeout: 5000, interval: 100 });
+    expect((await cache.readHashGroup('prefs:u')).members.ui).toEqual({ fields: {}, complete: false });
+    // Written again after the outage: the new copy is read, not dropped.
+    await cache.writeHash('prefs:u', 'ui', { theme: 'light' }, { complete: true });
+    expect(await direct.readHash('prefs:u', 'ui')).toEqual({ fields: { theme: 'light' }, complete: true });
+  });
 });
 
 describe.each(backends)('cache (%s): kept hashes', (_name, redisUrl) => {
@@ -184,6 +205,9 @@ describe.each(backends)('cache (%s): kept hashes', (_name, redisUrl) => {
     expect(await cache.readHashGroup('other')).toEqual({ members: {}, complete: false });
     // Nothing to write lists nothing.
     expect(await cache.writeHash('g', 'empty', {})).toEqual({ written: true, fields: {}, complete: false });
+    await cache.writeHash('h', 'dropped', { a: 1 }, { complete: true });
+    await cache.dropHash('h', 'dropped');
+    expect(await cache.readHash('h', 'dropped')).toEqual({ fields: {}, complete: false });
     expect(Object.keys((await cache.readHashGroup('g')).members)).toEqual(['ui']);
     await expect(cache.writeHash('g', 'ui', { '': 1 })).rejects.toThrow(/must not be empty/);
     // A writer that wrote everything marks the hash complete; later writes keep it so.

@@ -61,6 +61,12 @@ export interface Cache {
   readHash(group: string, member: string): Promise<StoredHash>;
   /** Every member's hash, and whether the index is complete. */
   readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }>;
+  /**
+   * A member's hash that must go (its copy missed a write). When Redis cannot take the delete, this
+   * process reads the hash as absent and deletes it before anything else as soon as Redis is back,
+   * so a stale copy is never read as complete. Never throws.
+   */
+  dropHash(group: string, member: string): Promise<void>;
 }
 
 export interface HashWriteOptions {
@@ -143,6 +149,7 @@ abstract class BaseCache implements Cache {
   abstract fillHashes(group: string, members: Record<string, Record<string, unknown>>, groupComplete: boolean): Promise<void>;
   abstract readHash(group: string, member: string): Promise<StoredHash>;
   abstract readHashGroup(group: string): Promise<{ members: Record<string, StoredHash>; complete: boolean }>;
+  abstract dropHash(group: string, member: string): Promise<void>;
 
   protected key(key: string): string {
     return `${this.namespace}:${key}`;
@@ -266,6 +273,10 @@ class MemoryCache extends BaseCache {
     };
   }
 
+  async dropHash(group: string, member: string): Promise<void> {
+    this.hashes.delete(this.key(`${group}:${member}`));
+  }
+
   async ping(): Promise<void> {}
 
   rateLimitStore(): undefined {
@@ -333,6 +344,8 @@ class RedisCache extends BaseCache {
   private suppressed = 0;
   /** setEventually writes Redis has not taken yet: JSON and expiry (epoch ms), by full key. */
   private readonly pending = new Map<string, { json: string; expiresAt: number }>();
+  /** dropHash deletes Redis has not taken yet, by full key: read as absent until done. */
+  private readonly pendingDrops = new Set<string>();
 
   constructor(
     namespace: string,
@@ -352,6 +365,13 @@ class RedisCache extends BaseCache {
   }
 
   private async flushPending(): Promise<void> {
+    for (const fullKey of this.pendingDrops) {
+      try {
+        await this.settleDrop(fullKey);
+      } catch {
+        return;
+      }
+    }
     for (const [fullKey, { json, expiresAt }] of this.pending) {
       const ttlMs = expiresAt - Date.now();
       try {
@@ -458,6 +478,24 @@ class RedisCache extends BaseCache {
     }
   }
 
+  /** Deletes a hash dropHash could not, before it is written or read again; throws while Redis is gone. */
+  private async settleDrop(fullKey: string): Promise<void> {
+    if (!this.pendingDrops.has(fullKey)) return;
+    await this.kept('delete', () => this.redis.del(fullKey));
+    this.pendingDrops.delete(fullKey);
+  }
+
+  async dropHash(group: string, member: string): Promise<void> {
+    const fullKey = this.key(`${group}:${member}`);
+    try {
+      await this.redis.del(fullKey);
+      this.pendingDrops.delete(fullKey);
+    } catch (error) {
+      this.failed('delete', error);
+      this.pendingDrops.add(fullKey);
+    }
+  }
+
   /** Runs a kept-data operation: a failure is logged (rate-limited) and thrown, never a miss. */
   private async kept<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -471,6 +509,7 @@ class RedisCache extends BaseCache {
   async writeHash(group: string, member: string, fields: Record<string, unknown>, { limits, complete }: HashWriteOptions = {}): Promise<HashWriteResult> {
     const entries = Object.entries(fields);
     assertNames([member, ...entries.map(([name]) => name)], 'Member and field');
+    await this.settleDrop(this.key(`${group}:${member}`));
     const reply = (await this.kept('write', () =>
       this.redis.eval(
         WRITE_HASH,
@@ -493,6 +532,7 @@ class RedisCache extends BaseCache {
     const filled = Object.entries(members).filter(([, fields]) => Object.keys(fields).length > 0);
     for (const [member, fields] of filled) assertNames([member, ...Object.keys(fields)], 'Member and field');
     if (filled.length === 0 && !groupComplete) return;
+    for (const [member] of filled) await this.settleDrop(this.key(`${group}:${member}`));
     // One MULTI, so that the index is marked complete only after (and with) every member.
     const multi = this.redis.multi();
     for (const [member, fields] of filled) {
@@ -515,7 +555,9 @@ class RedisCache extends BaseCache {
   }
 
   async readHash(group: string, member: string): Promise<StoredHash> {
-    const hash = await this.kept('read', () => this.redis.hgetall(this.key(`${group}:${member}`)));
+    const fullKey = this.key(`${group}:${member}`);
+    if (this.pendingDrops.has(fullKey)) return storedHash([]);
+    const hash = await this.kept('read', () => this.redis.hgetall(fullKey));
     return storedHash(Object.entries(hash));
   }
 
@@ -531,7 +573,12 @@ class RedisCache extends BaseCache {
       throw new CacheUnavailableError(failure ?? new Error('pipeline aborted'));
     }
     return {
-      members: Object.fromEntries(members.map((member, i) => [member, storedHash(Object.entries(results[i]![1] as Record<string, string>))])),
+      members: Object.fromEntries(
+        members.map((member, i) => [
+          member,
+          storedHash(this.pendingDrops.has(this.key(`${group}:${member}`)) ? [] : Object.entries(results[i]![1] as Record<string, string>)),
+        ]),
+      ),
       complete: index.includes(COMPLETE),
     };
   }

@@ -224,7 +224,7 @@ function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
     },
 
     async write(userId, category, preferences) {
-      const drop = () => cache.delete(`${groupOf(userId)}:${category}`);
+      const drop = () => cache.dropHash(groupOf(userId), category);
       let copied = false;
       try {
         return await dbWrite(em, userId, category, preferences, async (update, after) => {
@@ -234,8 +234,8 @@ function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
             if (copy.written && !copy.complete) await cache.writeHash(groupOf(userId), category, after, { complete: true });
           } catch (error) {
             if (!(error instanceof CacheUnavailableError)) throw error;
-            // A copy that missed this write must not be read as complete: drop it, and the next
-            // read refills it (should Redis be gone for this too, the cache has logged it).
+            // A copy that missed this write must not be read as complete: drop it (at once, or as
+            // soon as Redis is back), and the next read refills it.
             await drop();
           }
         });
