@@ -8,7 +8,7 @@ import {
   PREFERENCE_VALUE_MAX_BYTES,
   PREFERENCE_VALUE_MAX_DEPTH,
   ZPreferenceCategory,
-  ZPreferencesInput,
+  ZGetPreferencesInput,
   ZPreferenceValue,
   ZUpdatePreferencesInput,
 } from './preferences';
@@ -98,7 +98,7 @@ describe('category and key names', () => {
       'category: "__proto__" is reserved',
       'preferences.__proto__: "__proto__" is reserved',
     ]);
-    expect(ZPreferencesInput.safeParse({ category: 'ui.editor-2_x' }).success).toBe(true);
+    expect(ZGetPreferencesInput.safeParse({ category: 'ui.editor-2_x' }).success).toBe(true);
   });
 });
 
@@ -222,7 +222,7 @@ describe('preference values', () => {
         safely(ZUpdatePreferencesInput, { category: name, preferences: value });
         safely(ZUpdatePreferencesInput, { category: name, preferences: { [name]: value } });
         safely(ZUpdatePreferencesInput, value);
-        safely(ZPreferencesInput, value);
+        safely(ZGetPreferencesInput, value);
       }),
       { numRuns: 1000 },
     );

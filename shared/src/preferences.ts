@@ -190,8 +190,8 @@ export const ZPreferenceMap = z
   .pipe(ZPreferenceRecord);
 
 /** Input of `auth.preferences`. */
-export const ZPreferencesInput = z.object({ category: ZPreferenceCategory });
-export type PreferencesInput = z.infer<typeof ZPreferencesInput>;
+export const ZGetPreferencesInput = z.object({ category: ZPreferenceCategory });
+export type GetPreferencesInput = z.infer<typeof ZGetPreferencesInput>;
 
 /** Input of `auth.updatePreferences`: keys not named keep their values. */
 export const ZUpdatePreferencesInput = z.object({

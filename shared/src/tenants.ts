@@ -12,7 +12,9 @@ export const EMAIL_MAX_LENGTH = 320;
 export const ZTenantId = z
   .string({ error: 'must be a tenant id' })
   .min(1, { error: 'must not be empty' })
-  .max(TENANT_ID_MAX_LENGTH, { error: `is longer than ${TENANT_ID_MAX_LENGTH} characters` });
+  .max(TENANT_ID_MAX_LENGTH, { error: `is longer than ${TENANT_ID_MAX_LENGTH} characters` })
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused (PostgreSQL cannot even store U+0000)
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' });
 
 /** One of my memberships, as `auth.tenants` lists them. */
 export const ZMembership = z.object({
@@ -51,8 +53,12 @@ export const ZTenantMemberList = z.array(ZTenantMember);
 
 const ZUserId = z.uuid({ error: 'must be a user id (a UUID)' });
 
-export const ZMemberInput = z.object({ userId: ZUserId });
-export type MemberInput = z.infer<typeof ZMemberInput>;
+export const ZRemoveMemberInput = z.object({ userId: ZUserId });
+export type RemoveMemberInput = z.infer<typeof ZRemoveMemberInput>;
+export const ZListMemberSessionsInput = z.object({ userId: ZUserId });
+export type ListMemberSessionsInput = z.infer<typeof ZListMemberSessionsInput>;
+export const ZRevokeMemberSessionsInput = z.object({ userId: ZUserId });
+export type RevokeMemberSessionsInput = z.infer<typeof ZRevokeMemberSessionsInput>;
 
 export const ZAddMemberInput = z.object({
   email: z

@@ -50,6 +50,8 @@ describe(`id_token verification (${databaseMode})`, () => {
   });
 
   it('re-evaluates the home-tenant role at every sign-in from the admin app role', async () => {
+    // Another admin of the tenant, so that a demotion would not take its last one away.
+    await callbackWith((nonce) => provider.sign(provider.claims(nonce, { oid: 'second-admin-oid', roles: ['admin'] })));
     await callbackWith((nonce) => provider.sign(provider.claims(nonce, { roles: ['admin'] })));
     const { client } = await callbackWith((nonce) => provider.sign(provider.claims(nonce)));
     const me = await trpcQuery(client, app.url, 'auth.user');

@@ -1,4 +1,4 @@
-import { ZCategoryPreferences, ZPreferencesInput, ZUpdatePreferencesInput } from '@mreg/shared';
+import { ZCategoryPreferences, ZGetPreferencesInput, ZUpdatePreferencesInput } from '@mreg/shared';
 import { authedProcedure, requireFeature } from '../../trpc/trpc';
 import { preferencesStoreFor } from './preferences.store';
 
@@ -8,7 +8,7 @@ const preferencesProcedure = authedProcedure.use(requireFeature('userProfiles'))
 /** `auth.preferences` and `auth.updatePreferences`, spread into the auth router. */
 export const preferenceProcedures = {
   preferences: preferencesProcedure
-    .input(ZPreferencesInput)
+    .input(ZGetPreferencesInput)
     .output(ZCategoryPreferences)
     .query(({ ctx, input }) => preferencesStoreFor(ctx).readCategory(ctx.session.userId, input.category)),
 

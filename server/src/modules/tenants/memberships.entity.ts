@@ -13,6 +13,8 @@ export const UserTenantMembership = defineEntity({
     role: p.enum([...ROLES]).default('member'),
     permissions: p.json<string[]>().onCreate(() => []),
     isActive: p.boolean().default(true).index(),
+    /** `directory`: the role follows the token's app roles at each sign-in; `tenant`: a tenant admin set it. */
+    roleManagedBy: p.enum(['directory', 'tenant']).default('directory'),
     joinedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     lastActive: p.datetime().nullable(),
   }),

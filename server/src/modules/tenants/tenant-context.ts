@@ -23,12 +23,20 @@ interface StaleMarker {
 
 const contextKey = (tenantId: string, userId: string) => `tenant-context:${tenantId}:${userId}`;
 
-/** The active membership's context from the database, or null when there is none. */
-export async function loadTenantContext(em: EntityManager, userId: string, tenantId: string): Promise<TenantContext | null> {
+/**
+ * The active membership's context from the database, or null when there is none. With `lock`, the
+ * membership row is locked for update until the caller's transaction ends (the caller writes it).
+ */
+export async function loadTenantContext(
+  em: EntityManager,
+  userId: string,
+  tenantId: string,
+  { lock = false } = {},
+): Promise<TenantContext | null> {
   const [row] = await em.execute<{ role: Role; permissions: string[]; name: string }[]>(
     `select m.role, m.permissions, t.name
        from user_tenant_memberships m join tenants t on t.id = m.tenant_id
-      where m.user_id = ? and m.tenant_id = ? and m.is_active`,
+      where m.user_id = ? and m.tenant_id = ? and m.is_active${lock ? ' for update of m' : ''}`,
     [userId, tenantId],
   );
   if (!row) return null;

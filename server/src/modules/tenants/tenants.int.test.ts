@@ -16,15 +16,18 @@ import { dropTenantContexts } from './tenant-context';
 
 const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 const OTHER = { [CONTOSO.id]: FABRIKAM, [FABRIKAM.id]: CONTOSO };
-/** Someone MREG knows who is in neither demo tenant: the one tenant admins add. */
+/** People MREG knows who are in neither demo tenant (no home tenant): whom the tests add and remove. */
 const ZOE = { email: 'zoe@example.test', externalId: 'zoe-oid' };
+const YAN = { email: 'yan@example.test', externalId: 'yan-oid' };
 
 let app: TestApp;
 const ids: Record<string, string> = {};
 beforeAll(async () => {
   app = await startTestApp({ env: { MREG_SIGN_IN_RATE_LIMIT: '1000' } });
   const em = app.db.orm.em.fork();
-  await em.execute(`insert into users (external_id, email, name, roles) values (?, ?, 'Zoe Zed', '[]')`, [ZOE.externalId, ZOE.email]);
+  for (const person of [ZOE, YAN]) {
+    await em.execute(`insert into users (external_id, email, name, roles) values (?, ?, ?, '[]')`, [person.externalId, person.email, person.email]);
+  }
   for (const row of await em.execute<{ id: string; email: string }[]>(`select id, email from users`)) ids[row.email] = row.id;
 });
 afterAll(async () => {
@@ -356,6 +359,72 @@ describe('tenant administration', () => {
     expect((await me(vicSession.client)).tenantContext?.role).toBe('viewer');
   });
 
+  it("sign-in keeps what a tenant admin set: the token's app roles no longer override it", async () => {
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+    const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
+    data(await mutate(ada, 'tenants.updateMember', { userId: ids['uma@contoso.test'], role: 'admin' }));
+    data(await mutate(ada, 'tenants.updateMember', { userId: ids['ada@contoso.test'], role: 'member' }));
+    // uma's token carries no admin app role, ada's does: each keeps the role the admin set.
+    expect((await me((await signInAs(app.url, 'uma@contoso.test')).client)).tenantContext?.role).toBe('admin');
+    expect((await me((await signInAs(app.url, 'ada@contoso.test')).client)).tenantContext?.role).toBe('member');
+    await setMembership('ada@contoso.test', CONTOSO.id, 'admin');
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+  });
+
+  it("sign-in does not take a tenant's last active admin away, even when the token's roles say so", async () => {
+    // vic's token says viewer; here the directory made vic the only admin of Fabrikam.
+    await setMembership('ada@contoso.test', FABRIKAM.id, 'member');
+    await setMembership('vic@fabrikam.test', FABRIKAM.id, 'admin');
+    expect((await me((await signInAs(app.url, 'vic@fabrikam.test')).client)).tenantContext?.role).toBe('admin');
+    // With another admin there, the token's role applies.
+    await setMembership('ada@contoso.test', FABRIKAM.id, 'admin');
+    expect((await me((await signInAs(app.url, 'vic@fabrikam.test')).client)).tenantContext?.role).toBe('viewer');
+    await setMembership('ada@contoso.test', FABRIKAM.id, 'member');
+  });
+
+  it('does not remove anyone from their home tenant (their sign-in would bring them back): deactivation keeps them out', async () => {
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+    const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
+    const before = await snapshot();
+    const refused = await mutate(ada, 'tenants.removeMember', { userId: ids['uma@contoso.test'] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.message).toBe(
+      'Contoso is the home tenant of uma@contoso.test: their next sign-in would bring the membership back; deactivate it instead',
+    );
+    expect(await snapshot()).toEqual(before);
+    data(await mutate(ada, 'tenants.updateMember', { userId: ids['uma@contoso.test'], isActive: false }));
+    const again = await signInAs(app.url, 'uma@contoso.test');
+    expect((await me(again.client)).tenantContext).toBeNull();
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+  });
+
+  it('members:manage is no way to more rights: nobody grants what they do not hold', async () => {
+    // uma manages members of Contoso as a member with that one extra permission.
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+    await em().execute(`update user_tenant_memberships set permissions = '["members:manage"]' where user_id = ? and tenant_id = ?`, [
+      ids['uma@contoso.test'],
+      CONTOSO.id,
+    ]);
+    await setMembership(ZOE.email, CONTOSO.id, 'viewer');
+    const { client: uma } = await sessionIn('uma@contoso.test', CONTOSO.id);
+    const before = await snapshot();
+    for (const input of [
+      { userId: ids[ZOE.email], role: 'admin' },
+      { userId: ids[ZOE.email], permissions: ['audit:read'] },
+      { userId: ids['uma@contoso.test'], permissions: ['members:manage', 'sessions:manage'] },
+    ]) {
+      const refused = await mutate(uma, 'tenants.updateMember', input);
+      expect(refused.status, JSON.stringify(input)).toBe(403);
+      expect(refused.body.error?.message).toMatch(/^You cannot grant permissions you do not hold yourself: /);
+    }
+    expect((await mutate(uma, 'tenants.addMember', { email: YAN.email, role: 'admin' })).status).toBe(403);
+    expect(await snapshot()).toEqual(before);
+    // What uma holds, uma may grant.
+    expect(data<TenantMember>(await mutate(uma, 'tenants.updateMember', { userId: ids[ZOE.email], role: 'member' })).role).toBe('member');
+    await setMembership('uma@contoso.test', CONTOSO.id, 'member');
+    await setMembership(ZOE.email, CONTOSO.id, 'none');
+  });
+
   it('refuses bad input with the field named', async () => {
     const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
     const cases: [string, unknown, string][] = [
@@ -364,6 +433,7 @@ describe('tenant administration', () => {
       ['tenants.updateMember', { userId: ids['uma@contoso.test'], permissions: ['root:all'] }, 'permissions.0:'],
       ['tenants.updateMember', { userId: ids['uma@contoso.test'], permissions: ['audit:read', 'audit:read'] }, 'permissions: lists a permission twice'],
       ['tenants.removeMember', {}, 'userId:'],
+      ['auth.switchTenant', { tenantId: 'contoso\u0000' }, 'tenantId: must not contain control characters'],
     ];
     for (const [path, input, message] of cases) {
       const refused = await mutate(ada, path, input);
@@ -376,7 +446,12 @@ describe('tenant administration', () => {
 describe('random and hostile input over HTTP', () => {
   it('is answered with a 4xx or success, never a 500', async () => {
     const { client: ada } = await sessionIn('ada@contoso.test', CONTOSO.id);
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.uuid(), fc.constantFrom(...['admin', 'viewer', 'audit:read']));
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.uuid(),
+      fc.constantFrom('admin', 'viewer', 'audit:read', '\u0000', 'a\u0000b', '\ud800', CONTOSO.id),
+    );
     const input = fc.oneof(value, fc.record({ userId: value, role: value, permissions: value, isActive: value, email: value, tenantId: value }, { requiredKeys: [] }));
     const paths = ['auth.switchTenant', 'tenants.addMember', 'tenants.updateMember', 'tenants.removeMember', 'tenants.revokeMemberSessions'];
     await fc.assert(
@@ -394,11 +469,11 @@ describe('random and hostile input over HTTP', () => {
 /** Every tenant-scoped procedure, as called in the matrix, and what it needs to have something to act on. */
 const PROCEDURES = [
   { name: 'tenants.members', kind: 'query', input: () => undefined },
-  { name: 'tenants.addMember', kind: 'mutation', input: () => ({ email: ZOE.email, role: 'viewer' }) },
-  { name: 'tenants.updateMember', kind: 'mutation', input: () => ({ userId: ids['vic@fabrikam.test'], role: 'viewer' }) },
-  { name: 'tenants.removeMember', kind: 'mutation', input: () => ({ userId: ids['vic@fabrikam.test'] }) },
-  { name: 'tenants.memberSessions', kind: 'query', input: () => ({ userId: ids['vic@fabrikam.test'] }) },
-  { name: 'tenants.revokeMemberSessions', kind: 'mutation', input: () => ({ userId: ids['vic@fabrikam.test'] }) },
+  { name: 'tenants.addMember', kind: 'mutation', input: () => ({ email: YAN.email, role: 'viewer' }) },
+  { name: 'tenants.updateMember', kind: 'mutation', input: () => ({ userId: ids[ZOE.email], role: 'viewer' }) },
+  { name: 'tenants.removeMember', kind: 'mutation', input: () => ({ userId: ids[ZOE.email] }) },
+  { name: 'tenants.memberSessions', kind: 'query', input: () => ({ userId: ids[ZOE.email] }) },
+  { name: 'tenants.revokeMemberSessions', kind: 'mutation', input: () => ({ userId: ids[ZOE.email] }) },
   { name: 'auth.switchTenant', kind: 'mutation', input: (tenantId: string) => ({ tenantId }) },
 ] as const;
 const STATES = ['admin', 'member', 'viewer', 'non-member', 'deactivated'] as const;
@@ -421,13 +496,15 @@ describe('the isolation matrix', () => {
     for (const state of STATES) {
       it(`${tenant.name}, as ${state}: administration ${state === 'admin' ? 'allowed' : 'FORBIDDEN'}, switching ${ALLOWED[state]('auth.switchTenant') ? 'allowed' : 'FORBIDDEN'}`, async () => {
         const row: Record<string, string> = { tenant: tenant.name, actor: `uma as ${state}` };
+        if (table.length === 0) table.push({ tenant: 'tenant', actor: 'actor', ...Object.fromEntries(PROCEDURES.map((p) => [p.name, p.name])) });
         for (const procedure of PROCEDURES) {
-          // The same starting point for every call: ada admin, vic member with a session there, Zoe outside, uma as the row says.
+          // The same starting point for every call: ada admin, Zoe member with a session there, Yan
+          // outside, uma as the row says.
           await setMembership('ada@contoso.test', tenant.id, 'admin');
-          await setMembership('vic@fabrikam.test', tenant.id, 'member');
-          await setMembership(ZOE.email, tenant.id, 'none');
+          await setMembership(ZOE.email, tenant.id, 'member');
+          await setMembership(YAN.email, tenant.id, 'none');
           await setMembership('uma@contoso.test', tenant.id, state === 'non-member' ? 'none' : state);
-          await sessionIn('vic@fabrikam.test', tenant.id);
+          await sessionIn(ZOE.email, tenant.id);
           // To switch, uma starts in the other tenant; everything else acts on the active tenant.
           const switching = procedure.name === 'auth.switchTenant';
           const { client } = await sessionIn('uma@contoso.test', switching ? OTHER[tenant.id]!.id : tenant.id);

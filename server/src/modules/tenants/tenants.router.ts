@@ -1,8 +1,10 @@
 import {
   ZAddMemberInput,
-  ZMemberInput,
+  ZListMemberSessionsInput,
   ZNoInput,
+  ZRemoveMemberInput,
   ZRemoveMemberResult,
+  ZRevokeMemberSessionsInput,
   ZRevokeOtherSessionsResult,
   ZSessionList,
   ZTenantMember,
@@ -28,34 +30,34 @@ export const tenantsRouter = router({
   addMember: adminProcedure
     .input(ZAddMemberInput)
     .output(ZTenantMember)
-    .mutation(({ ctx, input }) => addMember(sessionDeps(ctx), ctx.tenant, input)),
+    .mutation(({ ctx, input }) => addMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input)),
 
   updateMember: adminProcedure
     .input(ZUpdateMemberInput)
     .output(ZTenantMember)
     .mutation(async ({ ctx, input }) => {
-      const member = await updateMember(sessionDeps(ctx), ctx.tenant, input);
+      const member = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input);
       // Deactivating oneself ends one's own session here too.
       if (member.userId === ctx.session.userId && !member.isActive) ctx.sessionCookie.clear();
       return member;
     }),
 
   removeMember: adminProcedure
-    .input(ZMemberInput)
+    .input(ZRemoveMemberInput)
     .output(ZRemoveMemberResult)
     .mutation(async ({ ctx, input }) => {
-      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, input.userId);
+      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input.userId);
       if (endedSessionIds.includes(ctx.session.sessionId)) ctx.sessionCookie.clear();
       return { userId, sessionsEnded };
     }),
 
   memberSessions: adminProcedure
-    .input(ZMemberInput)
+    .input(ZListMemberSessionsInput)
     .output(ZSessionList)
     .query(({ ctx, input }) => memberSessions(sessionDeps(ctx), ctx.tenant, ctx.session, input.userId)),
 
   revokeMemberSessions: adminProcedure
-    .input(ZMemberInput)
+    .input(ZRevokeMemberSessionsInput)
     .output(ZRevokeOtherSessionsResult)
     .mutation(async ({ ctx, input }) => {
       const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, input.userId);

@@ -71,10 +71,12 @@ export async function switchTenant(
   tenantId: string,
 ): Promise<{ token: string; tenantContext: TenantContext }> {
   const now = deps.clock();
-  const tenantContext = await loadTenantContext(deps.em, session.userId, tenantId);
-  if (!tenantContext) throw new AppError('FORBIDDEN', `You have no active membership of the tenant ${tenantId}`);
   const token = newToken();
-  await deps.em.transactional(async (tx) => {
+  const tenantContext = await deps.em.transactional(async (tx) => {
+    // Read and locked in the transaction: a deactivation committing meanwhile waits for this
+    // switch, and then ends the session it made (or this switch sees it and refuses).
+    const context = await loadTenantContext(tx, session.userId, tenantId, { lock: true });
+    if (!context) throw new AppError('FORBIDDEN', `You have no active membership of the tenant ${tenantId}`);
     const switched = await tx.nativeUpdate(
       EnhancedSession,
       { id: session.sessionId, sessionTokenHash: session.tokenHash, revokedAt: null },
@@ -83,6 +85,7 @@ export async function switchTenant(
     // Two switches (or a switch and a sign-out) of one session at once: only the first applies.
     if (switched !== 1) throw new AppError('CONFLICT', 'This session changed while switching tenant (another switch or a sign-out); nothing was switched');
     await tx.nativeUpdate(UserTenantMembership, { user: session.userId, tenant: tenantId }, { lastActive: now });
+    return context;
   });
   if (deps.cache) await buryTokens(deps.cache, [session.tokenHash]);
   return { token, tenantContext };
@@ -98,9 +101,10 @@ interface MemberRow {
   is_active: boolean;
   joined_at: Timestamp;
   last_active: Timestamp | null;
+  home_tenant_id: string | null;
 }
 
-const MEMBER_COLUMNS = `m.user_id, u.email, u.name, p.display_name, m.role, m.permissions, m.is_active, m.joined_at, m.last_active`;
+const MEMBER_COLUMNS = `m.user_id, u.email, u.name, p.display_name, m.role, m.permissions, m.is_active, m.joined_at, m.last_active, u.home_tenant_id`;
 const MEMBER_FROM = `user_tenant_memberships m join users u on u.id = m.user_id left join user_profiles p on p.user_id = m.user_id`;
 /** Most members a listing returns. */
 const MEMBER_LIST_LIMIT = 1000;
@@ -146,11 +150,27 @@ export async function listMembers(em: EntityManager, tenant: TenantContext): Pro
 
 /**
  * Serialises membership changes of one tenant (its row is locked until the transaction ends), so
- * that two admins demoting each other at once cannot leave the tenant without one.
+ * that two admins demoting each other at once cannot leave the tenant without one; then rechecks,
+ * under the lock, that the acting admin still may manage members (a request that waited on the lock
+ * may have been demoted meanwhile). Answers the actor's current context.
  */
-async function lockTenant(tx: EntityManager, tenantId: string): Promise<void> {
-  await tx.execute(`select id from tenants where id = ? for update`, [tenantId]);
+async function lockTenant(tx: EntityManager, tenant: TenantContext, actorId: string): Promise<TenantContext> {
+  await tx.execute(`select id from tenants where id = ? for update`, [tenant.tenantId]);
+  const actor = await loadTenantContext(tx, actorId, tenant.tenantId);
+  if (!actor?.permissions.includes('members:manage')) {
+    throw new AppError('FORBIDDEN', `Your membership of ${tenant.tenantName} changed meanwhile and no longer gives members:manage`);
+  }
+  return actor;
 }
+
+/** Refuses to grant what the acting admin does not hold: members:manage is not a way to more rights. */
+function grantable(actor: TenantContext, role: Role, permissions: readonly string[]): void {
+  const beyond = effectivePermissions(role, permissions).filter((permission) => !actor.permissions.includes(permission));
+  if (beyond.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${beyond.join(', ')}`);
+}
+
+/** The same permissions, whatever their order. */
+const samePermissions = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((permission) => b.includes(permission));
 
 /** Refuses a change that would leave the tenant without an active admin. */
 async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: MemberRow, change: string): Promise<void> {
@@ -171,7 +191,7 @@ async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: Mem
  * Adds a person MREG knows (who has signed in, or is in the development directory); a deactivated
  * member is reactivated with the role given.
  */
-export async function addMember(deps: SessionDeps, tenant: TenantContext, input: AddMemberInput): Promise<TenantMember> {
+export async function addMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: AddMemberInput): Promise<TenantMember> {
   const users = await deps.em.execute<{ id: string }[]>(`select id from users where lower(email) = lower(?) order by created_at limit 2`, [input.email]);
   if (users.length === 0) {
     throw new AppError('NOT_FOUND', `No one with the email ${input.email} is known to MREG yet; they must sign in once before they can be added`);
@@ -181,20 +201,14 @@ export async function addMember(deps: SessionDeps, tenant: TenantContext, input:
   }
   const userId = users[0]!.id;
   await deps.em.transactional(async (tx) => {
-    await lockTenant(tx, tenant.tenantId);
+    grantable(await lockTenant(tx, tenant, actorId), input.role, []);
     const existing = await findMember(tx, tenant.tenantId, userId);
     if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`);
+    const membership = { role: input.role, permissions: [] as string[], isActive: true, roleManagedBy: 'tenant' as const };
     if (existing) {
-      await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, { role: input.role, permissions: [], isActive: true });
+      await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, membership);
     } else {
-      await tx.insert(UserTenantMembership, {
-        user: userId,
-        tenant: tenant.tenantId,
-        role: input.role,
-        permissions: [],
-        isActive: true,
-        joinedAt: deps.clock(),
-      });
+      await tx.insert(UserTenantMembership, { user: userId, tenant: tenant.tenantId, joinedAt: deps.clock(), ...membership });
     }
   });
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
@@ -205,20 +219,25 @@ export async function addMember(deps: SessionDeps, tenant: TenantContext, input:
  * Changes a member's role, extra permissions or active state. A role or permission change gives
  * their sessions in this tenant a new token at their next request; a deactivation ends them.
  */
-export async function updateMember(deps: SessionDeps, tenant: TenantContext, input: UpdateMemberInput): Promise<TenantMember> {
+export async function updateMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: UpdateMemberInput): Promise<TenantMember> {
   const now = deps.clock();
   const changes = await deps.em.transactional(async (tx): Promise<SessionChanges | null> => {
-    await lockTenant(tx, tenant.tenantId);
+    const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, input.userId);
     const role = input.role ?? member.role;
     const isActive = input.isActive ?? member.is_active;
     const permissions = input.permissions ?? catalogued(member.permissions);
+    const privilegeChanged = role !== member.role || !samePermissions(permissions, catalogued(member.permissions));
+    if (privilegeChanged) grantable(actor, role, permissions);
     if (role !== 'admin') await keepAnAdmin(tx, tenant, member, 'made a non-admin');
     if (!isActive) await keepAnAdmin(tx, tenant, member, 'deactivated');
-    await tx.nativeUpdate(UserTenantMembership, { user: input.userId, tenant: tenant.tenantId }, { role, permissions, isActive });
+    await tx.nativeUpdate(
+      UserTenantMembership,
+      { user: input.userId, tenant: tenant.tenantId },
+      { role, permissions, isActive, ...(privilegeChanged ? { roleManagedBy: 'tenant' as const } : {}) },
+    );
 
     if (member.is_active && !isActive) return endTenantSessions(tx, now, input.userId, tenant.tenantId);
-    const privilegeChanged = role !== member.role || permissions.join() !== catalogued(member.permissions).join();
     if (isActive && privilegeChanged) return flagTokenRotation(tx, now, input.userId, tenant.tenantId);
     return null;
   });
@@ -227,17 +246,27 @@ export async function updateMember(deps: SessionDeps, tenant: TenantContext, inp
   return toMember((await findMember(deps.em, tenant.tenantId, input.userId))!);
 }
 
-/** Removes a member; their sessions in this tenant end with the membership. */
+/**
+ * Removes a member; their sessions in this tenant end with the membership. Not from their home
+ * tenant, which their directory says they belong to: deactivation keeps them out of it.
+ */
 export async function removeMember(
   deps: SessionDeps,
   tenant: TenantContext,
+  actorId: string,
   userId: string,
 ): Promise<RemoveMemberResult & { endedSessionIds: string[] }> {
   const now = deps.clock();
   const changes = await deps.em.transactional(async (tx) => {
-    await lockTenant(tx, tenant.tenantId);
+    await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, userId);
     await keepAnAdmin(tx, tenant, member, 'removed');
+    if (member.home_tenant_id === tenant.tenantId) {
+      throw new AppError(
+        'CONFLICT',
+        `${tenant.tenantName} is the home tenant of ${member.email}: their next sign-in would bring the membership back; deactivate it instead`,
+      );
+    }
     await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });
     return endTenantSessions(tx, now, userId, tenant.tenantId);
   });

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@mreg/shared';
 import type { IdentityClaims } from '../../identity/sign-in-client';
-import { UserTenantMembership } from '../tenants/memberships.entity';
 import { Tenant } from '../tenants/tenants.entity';
 import { User } from './users.entity';
 
@@ -18,10 +17,11 @@ export function roleFromAppRoles(roles: readonly string[]): Role {
 
 /**
  * Records a sign-in: the tenant (named when the token names it), the user (found by oid, with the
- * token's email, name and roles), and the home-tenant membership: created active when missing,
- * its role re-read from the token's app roles every time. A membership a tenant admin deactivated
- * stays deactivated: signing in again does not undo that. Call inside the transaction that also
- * creates the session.
+ * token's email, name and roles), and the home-tenant membership: created active when missing, its
+ * role re-read from the token's app roles every time, unless a tenant admin has set it since (then
+ * theirs stands), or it would take the tenant's last active admin away. A membership a tenant admin
+ * deactivated stays deactivated: signing in again does not undo that. Call inside the transaction
+ * that also creates the session.
  */
 export async function recordSignIn(em: EntityManager, claims: IdentityClaims, now = new Date()): Promise<{ userId: string; tenantId: string }> {
   const tenants = em.createQueryBuilder(Tenant).insert({ id: claims.tid, name: claims.tenantName ?? claims.tid }).onConflict('id');
@@ -43,10 +43,24 @@ export async function recordSignIn(em: EntityManager, claims: IdentityClaims, no
       onConflictMergeFields: ['homeTenant', 'email', 'name', 'roles', 'lastLoginAt', 'updatedAt'],
     },
   );
-  await em.upsert(
-    UserTenantMembership,
-    { user: user.id, tenant: claims.tid, role: roleFromAppRoles(claims.roles), isActive: true, lastActive: now },
-    { onConflictFields: ['user', 'tenant'], onConflictMergeFields: ['role', 'lastActive'] },
+  // Membership changes of a tenant are serialised on its row (as tenant administration does), so
+  // that the last-admin rule below holds against a concurrent demotion.
+  await em.execute(`select id from tenants where id = ? for update`, [claims.tid]);
+  await em.execute(
+    `insert into user_tenant_memberships (user_id, tenant_id, role, permissions, is_active, joined_at, last_active)
+     values (?, ?, ?, '[]', true, ?, ?)
+     on conflict (user_id, tenant_id) do update set
+       last_active = excluded.last_active,
+       role = case
+         when user_tenant_memberships.role_managed_by <> 'directory' then user_tenant_memberships.role
+         when user_tenant_memberships.role = 'admin' and excluded.role <> 'admin' and user_tenant_memberships.is_active
+              and not exists (select 1 from user_tenant_memberships other
+                               where other.tenant_id = excluded.tenant_id and other.user_id <> excluded.user_id
+                                 and other.role = 'admin' and other.is_active)
+           then user_tenant_memberships.role
+         else excluded.role
+       end`,
+    [user.id, claims.tid, roleFromAppRoles(claims.roles), now, now],
   );
   return { userId: user.id, tenantId: claims.tid };
 }
