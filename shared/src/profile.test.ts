@@ -235,4 +235,9 @@ describe('preferences', () => {
       'preferences.theme: has a key with a NUL character or an unpaired surrogate, which cannot be stored',
     ]);
   });
+
+  it('refuses the key __proto__, which would be stored but never shown', () => {
+    expect(messages({ preferences: JSON.parse('{"__proto__": {"x": 1}}') })).toEqual(['preferences.__proto__: is a reserved name']);
+    expect(messages({ preferences: JSON.parse('{"a": {"__proto__": 1}}') })).toEqual(['preferences.a.__proto__: is a reserved name']);
+  });
 });

@@ -117,6 +117,8 @@ function jsonObjectProblem(root: unknown): Problem | null {
     for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
       if (!descriptor.enumerable) continue;
       if (unstorable(key)) return { path, message: 'has a key with a NUL character or an unpaired surrogate, which cannot be stored' };
+      // zod's records and many JSON consumers drop or misread it: stored, it would be invisible.
+      if (key === '__proto__') return { path: [...path, key], message: 'is a reserved name' };
       if (!('value' in descriptor)) return { path: [...path, key], message: 'is a getter, not a JSON value' };
       stack.push({ value: descriptor.value, path: [...path, key], depth: depth + 1 });
     }

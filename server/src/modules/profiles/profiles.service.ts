@@ -1,21 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import { jsonBytes, PROFILE_PREFERENCES_MAX_BYTES, type JsonObject, type Profile, type ProfileChanges } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
+import { invalidate, readThrough } from '../../cache/read-through';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import { refreshUserSessions, sessionDeps, type SessionDeps } from '../sessions/sessions.service';
 import { UserProfile, type IUserProfile } from '../users/users.entity';
 
-/**
- * Profiles, read through the cache under `profile:<userId>`. The key holds the profile, or a stale
- * marker written by every profile or avatar write. A reader that found the key empty stores what it
- * read from the database only if the key is still empty (SET NX); one that found a marker, only if
- * the key still holds that very marker (compare and set). A write that commits after a reader's
- * database read always leaves a new marker, so that reader's store fails and an old profile never
- * lands in the cache after a write (the sessions cache works the same way, sessions.cache.ts).
- */
+// Profiles, read through the cache under `profile:<userId>` with stale markers
+// (cache/read-through.ts): every profile or avatar write invalidates the key, and a reader that
+// loaded before a write cannot put the old profile back.
+
 export interface ProfileDeps {
   em: EntityManager;
   cache: Cache;
@@ -27,10 +23,6 @@ export interface ProfileDeps {
 
 export function profileDeps(ctx: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): ProfileDeps {
   return { em: ctx.em, cache: ctx.cache, ttlSeconds: ctx.settings.fastmcp.profileCacheTtlSeconds, sessions: sessionDeps(ctx) };
-}
-
-interface StaleMarker {
-  stale: string;
 }
 
 const profileKey = (userId: string) => `profile:${userId}`;
@@ -65,24 +57,16 @@ async function loadProfile(em: EntityManager, userId: string): Promise<Profile> 
 /** The person's profile (created empty on first read), from the cache when it has it. */
 export async function readProfile(deps: ProfileDeps, userId: string): Promise<Profile> {
   if (deps.ttlSeconds <= 0) return loadProfile(deps.em, userId);
-  const key = profileKey(userId);
-  const cached = await deps.cache.get<Profile | StaleMarker>(key);
-  if (cached && !('stale' in cached)) return cached;
-  const profile = await loadProfile(deps.em, userId);
-  if (cached) await deps.cache.replace(key, cached, profile, deps.ttlSeconds);
-  else await deps.cache.add(key, profile, deps.ttlSeconds);
-  return profile;
+  return readThrough(deps.cache, profileKey(userId), deps.ttlSeconds, () => loadProfile(deps.em, userId));
 }
 
 /**
  * After a committed profile or avatar write: every instance's next read goes to the database, and
  * every session of the person rebuilds its summary (displayName, avatarUrl). The marker is written
- * even when this instance does not cache profiles, since others may; `setEventually` keeps it if
- * Redis is down and writes it when Redis is back.
+ * even when this instance does not cache profiles, since others may.
  */
 export async function profileChanged(deps: ProfileDeps, userId: string): Promise<void> {
-  const marker: StaleMarker = { stale: randomBytes(8).toString('hex') };
-  await deps.cache.setEventually(profileKey(userId), marker, markerTtl(deps.ttlSeconds));
+  await invalidate(deps.cache, [profileKey(userId)], markerTtl(deps.ttlSeconds));
   await refreshUserSessions(deps.sessions, userId);
 }
 

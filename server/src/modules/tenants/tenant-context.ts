@@ -1,25 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { effectivePermissions, type Role, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
+import { invalidate, readThrough } from '../../cache/read-through';
 
-/**
- * A person's standing in a tenant (role, permissions), resolved on every request. With
- * MREG_FASTMCP_TENANT_CONTEXT_CACHING it is cached per user and tenant under
- * `tenant-context:<tenant id>:<user id>`; every membership change puts a stale marker there, and a
- * rebuild stores its result only where the key is empty or still holds the marker it saw, so a
- * rebuild that read the database before a change can never overwrite what the change wrote.
- */
+// A person's standing in a tenant (role, permissions), resolved on every request. With
+// MREG_FASTMCP_TENANT_CONTEXT_CACHING it is cached per user and tenant under
+// `tenant-context:<tenant id>:<user id>`, read through with stale markers (cache/read-through.ts):
+// every membership change invalidates it, and a rebuild never undoes that.
 
 /** A cached context lives at most this long, so that a change made outside the app shows within minutes. */
 const CONTEXT_TTL_SECONDS = 15 * 60;
-
-interface CachedContext {
-  context: TenantContext | null;
-}
-interface StaleMarker {
-  stale: string;
-}
 
 const contextKey = (tenantId: string, userId: string) => `tenant-context:${tenantId}:${userId}`;
 
@@ -57,22 +47,14 @@ export async function resolveTenantContext(
 ): Promise<TenantContext | null> {
   const { em, cache } = deps;
   if (!cache) return loadTenantContext(em, userId, tenantId);
-  const key = contextKey(tenantId, userId);
-  const cached = await cache.get<CachedContext | StaleMarker>(key);
-  if (cached && 'context' in cached) return cached.context;
-  const context = await loadTenantContext(em, userId, tenantId);
-  const value: CachedContext = { context };
-  if (cached) await cache.replace(key, cached, value, CONTEXT_TTL_SECONDS);
-  else await cache.add(key, value, CONTEXT_TTL_SECONDS);
-  return context;
+  // Wrapped, so that "no membership" (null) is cached too.
+  const cached = await readThrough(cache, contextKey(tenantId, userId), CONTEXT_TTL_SECONDS, async () => ({
+    context: await loadTenantContext(em, userId, tenantId),
+  }));
+  return cached.context;
 }
 
 /** These people's standing in the tenant changed: every instance rebuilds it at their next request. */
 export async function dropTenantContexts(cache: Cache | undefined, tenantId: string, userIds: readonly string[]): Promise<void> {
-  if (!cache) return;
-  await Promise.all(
-    userIds.map((userId) =>
-      cache.setEventually(contextKey(tenantId, userId), { stale: randomBytes(8).toString('hex') } satisfies StaleMarker, CONTEXT_TTL_SECONDS),
-    ),
-  );
+  if (cache) await invalidate(cache, userIds.map((userId) => contextKey(tenantId, userId)), CONTEXT_TTL_SECONDS);
 }

@@ -30,12 +30,10 @@ import {
 import { UserTenantMembership } from './memberships.entity';
 import { dropTenantContexts, loadTenantContext } from './tenant-context';
 
-/**
- * Memberships: mine (list, switch the active tenant) and, for tenant administrators, everyone's in
- * the active tenant. Every change reaches the person's next request on every instance: their cached
- * tenant context is dropped, and their sessions in the tenant get a new token (role change) or end
- * (deactivation, removal).
- */
+// Memberships: mine (list, switch the active tenant) and, for tenant administrators, everyone's in
+// the active tenant. Every change reaches the person's next request on every instance: their cached
+// tenant context is dropped, and their sessions in the tenant get a new token (role change) or end
+// (deactivation, removal).
 
 type Timestamp = string | Date;
 const iso = (value: Timestamp) => new Date(value).toISOString();
