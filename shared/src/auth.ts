@@ -17,7 +17,8 @@ export const ZReturnTo = z
     error: 'returnTo must be a path on this site, starting with a single "/"',
   });
 
-const ZIsoDate = z.iso.datetime({ offset: true });
+/** Times in the API: ISO 8601 with an offset (there is no data transformer, DESIGN.md). */
+export const ZIsoDate = z.iso.datetime({ offset: true });
 
 export const ZUserInfo = z.object({
   id: z.uuid(),

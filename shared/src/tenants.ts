@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { ZIsoDate } from './auth';
 import { PERMISSIONS, ZPermission } from './permissions';
 import { ZRole } from './roles';
-
-const ZIsoDate = z.iso.datetime({ offset: true });
 
 /** Longest tenant id accepted (Entra ID tenant ids are GUIDs; the column holds 100 characters). */
 export const TENANT_ID_MAX_LENGTH = 100;

@@ -24,6 +24,21 @@ afterAll(async () => {
   await target.drop();
 });
 
+/** The demo directory in the database, and live sessions of its people in their home tenants. */
+async function demoSessions(settings: ReturnType<typeof testSettings>) {
+  const em = db.orm.em.fork();
+  await db.migrate();
+  await seedDemoDirectory(em);
+  const deps = sessionDeps({ em, cache, clock: systemClock, settings });
+  const sessionOf = async (email: string) => {
+    const user = await em.findOneOrFail(User, { email });
+    const { token } = createSession(em, { userId: user.id, tenantId: user.homeTenant!.id, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: deps.lifetime, now: new Date() });
+    await em.flush();
+    return (await resolveSession(deps, token))!;
+  };
+  return { deps, sessionOf };
+}
+
 describe('tRPC', () => {
   it('config.features reports the settings, through createCaller', async () => {
     const settings = testSettings({ MREG_FASTMCP_TENANT_SWITCHING_ENABLED: '0', MREG_FASTMCP_PREFERENCES_STORAGE: 'both', MREG_REDIS_URL: 'redis://127.0.0.1:1' });
@@ -58,16 +73,7 @@ describe('tRPC', () => {
 
   it('runs the session procedures with their middleware and validation through createCaller', async () => {
     const settings = testSettings();
-    const em = db.orm.em.fork();
-    await db.migrate();
-    await seedDemoDirectory(em);
-    const deps = sessionDeps({ em, cache, clock: systemClock, settings });
-    const sessionOf = async (email: string) => {
-      const user = await em.findOneOrFail(User, { email });
-      const { token } = createSession(em, { userId: user.id, tenantId: user.homeTenant!.id, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: deps.lifetime, now: new Date() });
-      await em.flush();
-      return (await resolveSession(deps, token))!;
-    };
+    const { deps, sessionOf } = await demoSessions(settings);
     const ada = await sessionOf('ada@contoso.test');
     const uma = await sessionOf('uma@contoso.test');
     const cleared: string[] = [];
@@ -86,16 +92,7 @@ describe('tRPC', () => {
 
   it('runs tenantProcedure and requirePermission through createCaller: FORBIDDEN names what is missing', async () => {
     const settings = testSettings();
-    const em = db.orm.em.fork();
-    await db.migrate();
-    await seedDemoDirectory(em);
-    const deps = sessionDeps({ em, cache, clock: systemClock, settings });
-    const sessionOf = async (email: string) => {
-      const user = await em.findOneOrFail(User, { email });
-      const { token } = createSession(em, { userId: user.id, tenantId: user.homeTenant!.id, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: deps.lifetime, now: new Date() });
-      await em.flush();
-      return (await resolveSession(deps, token))!;
-    };
+    const { sessionOf } = await demoSessions(settings);
     const callerFor = (session: Awaited<ReturnType<typeof sessionOf>>) =>
       createCaller(createContextInner({ settings, cache, em: db.orm.em.fork(), session }));
 
