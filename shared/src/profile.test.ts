@@ -170,7 +170,7 @@ function storable(value: unknown, depth = 1): boolean {
   if (value === null || typeof value === 'boolean') return true;
   if (depth > PROFILE_PREFERENCES_MAX_DEPTH) return false;
   if (Array.isArray(value)) return value.every((item) => storable(item, depth + 1));
-  return Object.entries(value as object).every(([key, item]) => storable(key) && storable(item, depth + 1));
+  return Object.entries(value as object).every(([key, item]) => key !== '__proto__' && storable(key) && storable(item, depth + 1));
 }
 
 const nested = (depth: number): Record<string, unknown> => {
