@@ -287,7 +287,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
 /** The features that can be switched off, each with its words and its variable. */
 export const FEATURE_SWITCHES = {
   enhancedAuth: ['Enhanced authentication', 'MREG_FASTMCP_ENHANCED_AUTH_ENABLED'],
-  userProfiles: ['Profiles', 'MREG_FASTMCP_USER_PROFILES_ENABLED'],
+  userProfiles: ['Profile and preference editing', 'MREG_FASTMCP_USER_PROFILES_ENABLED'],
   sessionManagement: ['Session management', 'MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED'],
   avatarStorage: ['Avatar storage', 'MREG_FASTMCP_AVATAR_STORAGE_ENABLED'],
   tenantSwitching: ['Tenant switching', 'MREG_FASTMCP_TENANT_SWITCHING_ENABLED'],

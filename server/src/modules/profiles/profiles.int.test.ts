@@ -407,7 +407,7 @@ describe('with profiles or avatar storage switched off', () => {
 
   it('auth.updateProfile is PRECONDITION_FAILED and every avatar route 404, naming the variable', async () => {
     const client = await signIn('ada@contoso.test', noProfiles);
-    const message = 'Profiles is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)';
+    const message = 'Profile and preference editing is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)';
     const answer = await updateOverHttp(client, { displayName: 'Ada' }, noProfiles);
     expect(answer.status).toBe(412);
     expect(answer.body.error).toMatchObject({ message, data: { code: 'PRECONDITION_FAILED' } });

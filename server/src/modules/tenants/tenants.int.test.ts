@@ -418,6 +418,19 @@ describe('tenant administration', () => {
       expect(refused.body.error?.message).toMatch(/^You cannot grant permissions you do not hold yourself: /);
     }
     expect((await mutate(uma, 'tenants.addMember', { email: YAN.email, role: 'admin' })).status).toBe(403);
+    // Nor can uma act on ada, who holds more: demote, deactivate, remove, or see and end her sessions.
+    const ada = { userId: ids['ada@contoso.test'] };
+    for (const [path, input, message] of [
+      ['tenants.updateMember', { ...ada, role: 'viewer' }, /^You cannot act on ada@contoso.test, who holds permissions you do not: /],
+      ['tenants.updateMember', { ...ada, isActive: false }, /^You cannot act on ada@contoso.test, who holds permissions you do not: /],
+      ['tenants.removeMember', ada, /^You cannot act on ada@contoso.test, who holds permissions you do not: /],
+      ['tenants.revokeMemberSessions', ada, /^This needs the permission sessions:manage in Contoso/],
+    ] as const) {
+      const refused = await mutate(uma, path, input);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body.error?.message).toMatch(message);
+    }
+    expect((await query(uma, 'tenants.memberSessions', ada)).status).toBe(403);
     expect(await snapshot()).toEqual(before);
     // What uma holds, uma may grant.
     expect(data<TenantMember>(await mutate(uma, 'tenants.updateMember', { userId: ids[ZOE.email], role: 'member' })).role).toBe('member');

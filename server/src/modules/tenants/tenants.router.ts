@@ -16,10 +16,12 @@ import { sessionDeps } from '../sessions/sessions.service';
 import { addMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
 
 /**
- * Tenant administration: the active tenant only, with members:manage there; off with
- * MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false.
+ * Tenant administration: the active tenant only, with members:manage there (and sessions:manage
+ * for members' sessions); off with MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false.
  */
 const adminProcedure = tenantProcedure.use(requireFeature('roleBasedUi')).use(requirePermission('members:manage'));
+/** Seeing and ending other people's sessions needs sessions:manage as well. */
+const sessionAdminProcedure = adminProcedure.use(requirePermission('sessions:manage'));
 
 export const tenantsRouter = router({
   members: adminProcedure
@@ -51,12 +53,12 @@ export const tenantsRouter = router({
       return { userId, sessionsEnded };
     }),
 
-  memberSessions: adminProcedure
+  memberSessions: sessionAdminProcedure
     .input(ZListMemberSessionsInput)
     .output(ZSessionList)
     .query(({ ctx, input }) => memberSessions(sessionDeps(ctx), ctx.tenant, ctx.session, input.userId)),
 
-  revokeMemberSessions: adminProcedure
+  revokeMemberSessions: sessionAdminProcedure
     .input(ZRevokeMemberSessionsInput)
     .output(ZRevokeOtherSessionsResult)
     .mutation(async ({ ctx, input }) => {

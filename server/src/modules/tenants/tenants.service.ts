@@ -167,6 +167,17 @@ function grantable(actor: TenantContext, role: Role, permissions: readonly strin
   if (beyond.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${beyond.join(', ')}`);
 }
 
+/**
+ * Refuses to act on someone who holds what the acting admin does not: managing members is no way to
+ * demote, remove or sign out those above oneself.
+ */
+function outranks(actor: TenantContext, member: MemberRow): void {
+  const above = effectivePermissions(member.role, member.permissions).filter((permission) => !actor.permissions.includes(permission));
+  if (above.length > 0) {
+    throw new AppError('FORBIDDEN', `You cannot act on ${member.email}, who holds permissions you do not: ${above.join(', ')}`);
+  }
+}
+
 /** The same permissions, whatever their order. */
 const samePermissions = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((permission) => b.includes(permission));
 
@@ -222,6 +233,7 @@ export async function updateMember(deps: SessionDeps, tenant: TenantContext, act
   const changes = await deps.em.transactional(async (tx): Promise<SessionChanges | null> => {
     const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, input.userId);
+    outranks(actor, member);
     const role = input.role ?? member.role;
     const isActive = input.isActive ?? member.is_active;
     const permissions = input.permissions ?? catalogued(member.permissions);
@@ -256,8 +268,9 @@ export async function removeMember(
 ): Promise<RemoveMemberResult & { endedSessionIds: string[] }> {
   const now = deps.clock();
   const changes = await deps.em.transactional(async (tx) => {
-    await lockTenant(tx, tenant, actorId);
+    const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, userId);
+    outranks(actor, member);
     await keepAnAdmin(tx, tenant, member, 'removed');
     if (member.home_tenant_id === tenant.tenantId) {
       throw new AppError(
@@ -273,19 +286,19 @@ export async function removeMember(
   return { userId, sessionsEnded: changes.ended.length, endedSessionIds: changes.ended.map((session) => session.id) };
 }
 
-/** A member's live sessions in this tenant (not their sessions in other tenants). */
+/** A member's live sessions in this tenant (not their sessions in other tenants). `tenant` is the actor's context. */
 export async function memberSessions(
   deps: SessionDeps,
   tenant: TenantContext,
   current: Pick<ActiveSession, 'sessionId'>,
   userId: string,
 ): Promise<SessionSummary[]> {
-  await memberOrNotFound(deps.em, tenant, userId);
+  outranks(tenant, await memberOrNotFound(deps.em, tenant, userId));
   return listSessions(deps, { userId, sessionId: current.sessionId }, tenant.tenantId);
 }
 
 /** Ends a member's sessions in this tenant; returns the ids ended. */
 export async function revokeMemberSessions(deps: SessionDeps, tenant: TenantContext, userId: string): Promise<string[]> {
-  await memberOrNotFound(deps.em, tenant, userId);
+  outranks(tenant, await memberOrNotFound(deps.em, tenant, userId));
   return revokeTenantSessions(deps, userId, tenant.tenantId);
 }
