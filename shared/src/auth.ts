@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { orRequired } from './messages';
 import { ZPermission } from './permissions';
 import { ZRole } from './roles';
 
@@ -88,8 +89,8 @@ export type SessionSummary = z.infer<typeof ZSessionSummary>;
 /** Output of `auth.sessions`: newest activity first. */
 export const ZSessionList = z.array(ZSessionSummary);
 
-export const ZRevokeSessionInput = z.object({
-  sessionId: z.uuid({ error: 'must be a session id (a UUID)' }),
+export const ZRevokeSessionInput = z.strictObject({
+  sessionId: z.uuid({ error: orRequired('must be a session id (a UUID)') }),
 });
 export type RevokeSessionInput = z.infer<typeof ZRevokeSessionInput>;
 

@@ -1,3 +1,5 @@
+// First: the messages every schema below uses.
+export * from './messages';
 export * from './auth';
 export * from './features';
 export * from './permissions';

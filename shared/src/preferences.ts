@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { orRequired } from './messages';
 
 /** Longest category or key. */
 export const PREFERENCE_NAME_MAX_LENGTH = 100;
@@ -24,7 +25,7 @@ const NAME_RULE = `must be 1-${PREFERENCE_NAME_MAX_LENGTH} characters of a-z, 0-
 const RESERVED = '"__proto__" is reserved';
 
 const ZPreferenceName = z
-  .string({ error: NAME_RULE })
+  .string({ error: orRequired(NAME_RULE) })
   .max(PREFERENCE_NAME_MAX_LENGTH, { error: NAME_RULE, abort: true })
   .regex(NAME, { error: NAME_RULE, abort: true })
   .refine((name) => name !== '__proto__', { error: RESERVED });
@@ -190,11 +191,11 @@ export const ZPreferenceMap = z
   .pipe(ZPreferenceRecord);
 
 /** Input of `auth.preferences`. */
-export const ZGetPreferencesInput = z.object({ category: ZPreferenceCategory });
+export const ZGetPreferencesInput = z.strictObject({ category: ZPreferenceCategory });
 export type GetPreferencesInput = z.infer<typeof ZGetPreferencesInput>;
 
 /** Input of `auth.updatePreferences`: keys not named keep their values. */
-export const ZUpdatePreferencesInput = z.object({
+export const ZUpdatePreferencesInput = z.strictObject({
   category: ZPreferenceCategory,
   preferences: ZPreferenceMap,
 });

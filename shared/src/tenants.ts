@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZIsoDate } from './auth';
+import { orRequired } from './messages';
 import { PERMISSIONS, ZPermission } from './permissions';
 import { ZRole } from './roles';
 
@@ -9,7 +10,7 @@ export const TENANT_ID_MAX_LENGTH = 100;
 export const EMAIL_MAX_LENGTH = 320;
 
 export const ZTenantId = z
-  .string({ error: 'must be a tenant id' })
+  .string({ error: orRequired('must be a tenant id') })
   .min(1, { error: 'must not be empty' })
   .max(TENANT_ID_MAX_LENGTH, { error: `is longer than ${TENANT_ID_MAX_LENGTH} characters` })
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused (PostgreSQL cannot even store U+0000)
@@ -29,7 +30,7 @@ export const ZMembership = z.object({
 export type Membership = z.infer<typeof ZMembership>;
 export const ZMembershipList = z.array(ZMembership);
 
-export const ZSwitchTenantInput = z.object({ tenantId: ZTenantId });
+export const ZSwitchTenantInput = z.strictObject({ tenantId: ZTenantId });
 export type SwitchTenantInput = z.infer<typeof ZSwitchTenantInput>;
 
 /** A member of the active tenant, as tenant administrators see them. */
@@ -50,18 +51,18 @@ export const ZTenantMember = z.object({
 export type TenantMember = z.infer<typeof ZTenantMember>;
 export const ZTenantMemberList = z.array(ZTenantMember);
 
-const ZUserId = z.uuid({ error: 'must be a user id (a UUID)' });
+const ZUserId = z.uuid({ error: orRequired('must be a user id (a UUID)') });
 
-export const ZRemoveMemberInput = z.object({ userId: ZUserId });
+export const ZRemoveMemberInput = z.strictObject({ userId: ZUserId });
 export type RemoveMemberInput = z.infer<typeof ZRemoveMemberInput>;
-export const ZListMemberSessionsInput = z.object({ userId: ZUserId });
+export const ZListMemberSessionsInput = z.strictObject({ userId: ZUserId });
 export type ListMemberSessionsInput = z.infer<typeof ZListMemberSessionsInput>;
-export const ZRevokeMemberSessionsInput = z.object({ userId: ZUserId });
+export const ZRevokeMemberSessionsInput = z.strictObject({ userId: ZUserId });
 export type RevokeMemberSessionsInput = z.infer<typeof ZRevokeMemberSessionsInput>;
 
-export const ZAddMemberInput = z.object({
+export const ZAddMemberInput = z.strictObject({
   email: z
-    .string({ error: 'must be an email address' })
+    .string({ error: orRequired('must be an email address') })
     .trim()
     .max(EMAIL_MAX_LENGTH, { error: `is longer than ${EMAIL_MAX_LENGTH} characters` })
     .pipe(z.email({ error: 'must be an email address' })),
@@ -70,7 +71,7 @@ export const ZAddMemberInput = z.object({
 export type AddMemberInput = z.infer<typeof ZAddMemberInput>;
 
 export const ZUpdateMemberInput = z
-  .object({
+  .strictObject({
     userId: ZUserId,
     role: ZRole.optional(),
     /** Replaces the membership's extra permissions (the role's own always apply). */

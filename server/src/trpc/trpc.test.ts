@@ -14,7 +14,7 @@ const testRouter = router({
   crash: publicProcedure.query(() => {
     throw new Error('database password is hunter2');
   }),
-  named: publicProcedure.input(z.object({ email: z.email(), age: z.number().int() })).query(() => 'ok'),
+  named: publicProcedure.input(z.strictObject({ email: z.email(), age: z.number().int() })).query(() => 'ok'),
 });
 const caller = createCallerFactory(testRouter)({} as Context);
 
@@ -71,7 +71,11 @@ describe('error answers over HTTP', () => {
     expect(status).toBe(400);
     expect(body.error.data.code).toBe('BAD_REQUEST');
     expect(Object.keys(body.error.data.fieldErrors as object).sort()).toEqual(['age', 'email']);
-    expect(body.error.message).toBe('email: Invalid email address; age: Invalid input: expected int, received number');
+    expect(body.error.message).toBe('email: Invalid email address; age: must be a whole number');
+    const missing = await get('named', {});
+    expect(missing.body.error.message).toBe('email: is required; age: is required');
+    const extra = await get('named', { email: 'a@b.test', age: 1, admin: true });
+    expect(extra.body.error.message).toBe('input: "admin" is not a field here');
     expect(body.error.data.stack).toBeUndefined();
   });
 

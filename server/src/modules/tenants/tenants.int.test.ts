@@ -447,6 +447,10 @@ describe('tenant administration', () => {
       ['tenants.updateMember', { userId: ids['uma@contoso.test'], permissions: ['audit:read', 'audit:read'] }, 'permissions: lists a permission twice'],
       ['tenants.removeMember', {}, 'userId:'],
       ['auth.switchTenant', { tenantId: 'contoso\u0000' }, 'tenantId: must not contain control characters'],
+      ['auth.switchTenant', {}, 'tenantId: is required'],
+      ['tenants.addMember', { email: 'a@b.test' }, 'role: is required'],
+      ['tenants.addMember', { email: 'a@b.test', role: 'owner' }, 'role: must be one of admin, member, viewer'],
+      ['tenants.addMember', { email: 'a@b.test', role: 'viewer', isAdmin: true }, 'input: "isAdmin" is not a field here'],
     ];
     for (const [path, input, message] of cases) {
       const refused = await mutate(ada, path, input);
