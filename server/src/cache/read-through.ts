@@ -15,9 +15,18 @@ interface StaleMarker {
 
 const isMarker = (value: unknown): value is StaleMarker => typeof value === 'object' && value !== null && 'stale' in value;
 
-/** The cached value at `key`, or `load()`'s, stored for `ttlSeconds` unless a change came in between. */
-export async function readThrough<T extends object>(cache: Cache, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
-  const cached = await cache.get<T | StaleMarker>(key);
+/**
+ * The cached value at `key`, or `load()`'s, stored for `ttlSeconds` unless a change came in between.
+ * `prefetched` is what the key held, read by the caller in a round trip of its own.
+ */
+export async function readThrough<T extends object>(
+  cache: Cache,
+  key: string,
+  ttlSeconds: number,
+  load: () => Promise<T>,
+  prefetched?: { value: unknown },
+): Promise<T> {
+  const cached = prefetched ? (prefetched.value as T | StaleMarker | undefined) : await cache.get<T | StaleMarker>(key);
   if (cached !== undefined && !isMarker(cached)) return cached;
   const value = await load();
   if (cached) await cache.replace(key, cached, value, ttlSeconds);

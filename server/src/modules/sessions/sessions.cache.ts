@@ -66,15 +66,19 @@ export interface Cached {
   seen: Seen | undefined;
 }
 
-/** Both keys of a token in one round trip. */
-export async function readCached(cache: Cache, hash: string): Promise<Cached> {
-  const [value, seen] = (await cache.getMany([entryKey(hash), seenKey(hash)])) as [
+/**
+ * Both keys of a token in one round trip, and `alongside` keys in the same one (the tenant context
+ * the token is known to need), answered in order as `extra`.
+ */
+export async function readCached(cache: Cache, hash: string, alongside: readonly string[] = []): Promise<Cached & { extra: unknown[] }> {
+  const [value, seen, ...extra] = (await cache.getMany([entryKey(hash), seenKey(hash), ...alongside])) as [
     SessionEntry | Tombstone | StaleMarker | undefined,
     Seen | undefined,
+    ...unknown[],
   ];
-  if (value && 'revoked' in value) return { entry: undefined, dead: true, stale: undefined, seen: undefined };
-  if (value && 'stale' in value) return { entry: undefined, dead: false, stale: value, seen };
-  return { entry: value, dead: false, stale: undefined, seen };
+  if (value && 'revoked' in value) return { entry: undefined, dead: true, stale: undefined, seen: undefined, extra };
+  if (value && 'stale' in value) return { entry: undefined, dead: false, stale: value, seen, extra };
+  return { entry: value, dead: false, stale: undefined, seen, extra };
 }
 
 /** Stores a rebuilt entry where the key is empty, or where it still holds the marker the rebuild saw. */

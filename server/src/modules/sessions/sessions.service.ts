@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LRUCache } from 'lru-cache';
 import type { Permission, SessionInfo, SessionSummary, TenantContext, UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 import { featuresOf, type Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
-import { dropTenantContexts, resolveTenantContext } from '../tenants/tenant-context';
+import { dropTenantContexts, resolveTenantContext, tenantContextKey } from '../tenants/tenant-context';
 import { describeDevice } from './sessions.device';
 import { EnhancedSession } from './sessions.entity';
 import {
@@ -264,6 +265,9 @@ async function accept(deps: SessionDeps, hash: string, entry: SessionEntry, seen
   };
 }
 
+/** Whose each recently seen token is, and its active tenant: facts that never change for a token. */
+const tokenOwners = new LRUCache<string, { userId: string; tenantId: string | null }>({ max: 10_000 });
+
 /** A session that passed the lifetime rules, before its tenant context is resolved. */
 type LiveSession = Omit<ActiveSession, 'tenantContext' | 'permissions'>;
 
@@ -287,7 +291,11 @@ export async function resolveSession(deps: SessionDeps, token: unknown, options:
   const hash = hashToken(token);
   const now = deps.clock().getTime();
 
-  const cached = cache ? await readCached(cache, hash) : undefined;
+  // A token's user and tenant never change (a switch issues a new token): once this process knows
+  // them, the tenant context is read in the session's own round trip.
+  const known = tokenOwners.get(hash);
+  const alongside = cache && cache === deps.tenantCache && known?.tenantId ? [tenantContextKey(known.tenantId, known.userId)] : [];
+  const cached = cache ? await readCached(cache, hash, alongside) : undefined;
   if (cached?.dead) return null;
   let found: { entry: SessionEntry; live: LiveSession } | null = null;
   if (cached?.entry) {
@@ -307,9 +315,10 @@ export async function resolveSession(deps: SessionDeps, token: unknown, options:
     found = { entry, live };
   }
 
-  const tenantContext = found.live.tenantId
-    ? await resolveTenantContext({ em, cache: deps.tenantCache }, found.live.userId, found.live.tenantId)
-    : null;
+  const { userId, tenantId } = found.live;
+  if (!known) tokenOwners.set(hash, { userId, tenantId });
+  const prefetched = alongside.length > 0 && known?.userId === userId && known.tenantId === tenantId ? { value: cached!.extra[0] } : undefined;
+  const tenantContext = tenantId ? await resolveTenantContext({ em, cache: deps.tenantCache }, userId, tenantId, prefetched) : null;
   const session: ActiveSession = { ...found.live, tenantContext, permissions: tenantContext?.permissions ?? [] };
   if (found.entry.rotationDue && options.rotate) {
     const rotated = await rotateToken(deps, session);

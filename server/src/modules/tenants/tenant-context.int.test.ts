@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthUser, Features } from '@mreg/shared';
 import type { CookieClient } from '../../testing/cookie-client';
 import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
@@ -55,6 +55,24 @@ describe(`tenant contexts (${databaseMode})`, () => {
     expect(changed.status).toBe(200);
     expect((await me(cached, uma.client)).tenantContext).toMatchObject({ role: 'admin', isAdmin: true });
     expect(await cached.cache.get(key)).toMatchObject({ context: { role: 'admin' } });
+  });
+
+  it("is read in the session's own round trip once the process knows the token", async () => {
+    const ada = await signInAs(cached.url, 'ada@contoso.test');
+    const first = await me(cached, ada.client);
+    const key = `tenant-context:${first.tenantContext!.tenantId}:${first.user.id}`;
+    const getMany = vi.spyOn(cached.cache, 'getMany');
+    const get = vi.spyOn(cached.cache, 'get');
+    try {
+      expect((await me(cached, ada.client)).tenantContext).toEqual(first.tenantContext);
+      expect(getMany).toHaveBeenCalledTimes(1);
+      expect(getMany.mock.calls[0]![0]).toContain(key);
+      // Beyond that one call: the in-process cache builds getMany on get, Redis does not.
+      expect(get.mock.calls.filter(([k]) => k === key)).toHaveLength(cached.cache.kind === 'memory' ? 1 : 0);
+    } finally {
+      getMany.mockRestore();
+      get.mockRestore();
+    }
   });
 
   it('without caching: read from the database on every request, nothing cached', async () => {

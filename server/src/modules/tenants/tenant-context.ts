@@ -11,7 +11,9 @@ import { invalidate, readThrough } from '../../cache/read-through';
 /** A cached context lives at most this long, so that a change made outside the app shows within minutes. */
 const CONTEXT_TTL_SECONDS = 15 * 60;
 
-const contextKey = (tenantId: string, userId: string) => `tenant-context:${tenantId}:${userId}`;
+/** Where the context of `userId` in `tenantId` is cached. */
+export const tenantContextKey = (tenantId: string, userId: string) => `tenant-context:${tenantId}:${userId}`;
+const contextKey = tenantContextKey;
 
 /**
  * The active membership's context from the database, or null when there is none. With `lock`, the
@@ -39,18 +41,21 @@ export async function loadTenantContext(
   };
 }
 
-/** The context of `userId` in `tenantId`: from the cache when one is given, else the database. */
+/**
+ * The context of `userId` in `tenantId`: from the cache when one is given, else the database.
+ * `prefetched` is what its cache key held, when the caller read it already.
+ */
 export async function resolveTenantContext(
   deps: { em: EntityManager; cache: Cache | undefined },
   userId: string,
   tenantId: string,
+  prefetched?: { value: unknown },
 ): Promise<TenantContext | null> {
   const { em, cache } = deps;
   if (!cache) return loadTenantContext(em, userId, tenantId);
   // Wrapped, so that "no membership" (null) is cached too.
-  const cached = await readThrough(cache, contextKey(tenantId, userId), CONTEXT_TTL_SECONDS, async () => ({
-    context: await loadTenantContext(em, userId, tenantId),
-  }));
+  const load = async () => ({ context: await loadTenantContext(em, userId, tenantId) });
+  const cached = await readThrough(cache, contextKey(tenantId, userId), CONTEXT_TTL_SECONDS, load, prefetched);
   return cached.context;
 }
 
