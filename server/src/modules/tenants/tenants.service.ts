@@ -161,10 +161,14 @@ async function lockTenant(tx: EntityManager, tenant: TenantContext, actorId: str
   return actor;
 }
 
+/** What `role` with `permissions` holds that the acting admin does not. */
+const beyond = (actor: TenantContext, role: Role, permissions: readonly string[]) =>
+  effectivePermissions(role, permissions).filter((permission) => !actor.permissions.includes(permission));
+
 /** Refuses to grant what the acting admin does not hold: members:manage is not a way to more rights. */
 function grantable(actor: TenantContext, role: Role, permissions: readonly string[]): void {
-  const beyond = effectivePermissions(role, permissions).filter((permission) => !actor.permissions.includes(permission));
-  if (beyond.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${beyond.join(', ')}`);
+  const more = beyond(actor, role, permissions);
+  if (more.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${more.join(', ')}`);
 }
 
 /**
@@ -172,10 +176,8 @@ function grantable(actor: TenantContext, role: Role, permissions: readonly strin
  * demote, remove or sign out those above oneself.
  */
 function outranks(actor: TenantContext, member: MemberRow): void {
-  const above = effectivePermissions(member.role, member.permissions).filter((permission) => !actor.permissions.includes(permission));
-  if (above.length > 0) {
-    throw new AppError('FORBIDDEN', `You cannot act on ${member.email}, who holds permissions you do not: ${above.join(', ')}`);
-  }
+  const more = beyond(actor, member.role, member.permissions);
+  if (more.length > 0) throw new AppError('FORBIDDEN', `You cannot act on ${member.email}, who holds permissions you do not: ${more.join(', ')}`);
 }
 
 /** The same permissions, whatever their order. */
