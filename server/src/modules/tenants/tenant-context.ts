@@ -13,7 +13,6 @@ const CONTEXT_TTL_SECONDS = 15 * 60;
 
 /** Where the context of `userId` in `tenantId` is cached. */
 export const tenantContextKey = (tenantId: string, userId: string) => `tenant-context:${tenantId}:${userId}`;
-const contextKey = tenantContextKey;
 
 /**
  * The active membership's context from the database, or null when there is none. With `lock`, the
@@ -55,11 +54,11 @@ export async function resolveTenantContext(
   if (!cache) return loadTenantContext(em, userId, tenantId);
   // Wrapped, so that "no membership" (null) is cached too.
   const load = async () => ({ context: await loadTenantContext(em, userId, tenantId) });
-  const cached = await readThrough(cache, contextKey(tenantId, userId), CONTEXT_TTL_SECONDS, load, prefetched);
+  const cached = await readThrough(cache, tenantContextKey(tenantId, userId), CONTEXT_TTL_SECONDS, load, prefetched);
   return cached.context;
 }
 
 /** These people's standing in the tenant changed: every instance rebuilds it at their next request. */
 export async function dropTenantContexts(cache: Cache | undefined, tenantId: string, userIds: readonly string[]): Promise<void> {
-  if (cache) await invalidate(cache, userIds.map((userId) => contextKey(tenantId, userId)), CONTEXT_TTL_SECONDS);
+  if (cache) await invalidate(cache, userIds.map((userId) => tenantContextKey(tenantId, userId)), CONTEXT_TTL_SECONDS);
 }
