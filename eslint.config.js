@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // Tests read loosely typed JSON answers; scripts and CLIs talk to a terminal.
-    files: ['**/*.test.ts', '**/testing/**', 'e2e/**', 'bench/**', '**/scripts/**', '.ci/**', 'server/src/db/cli.ts'],
+    files: ['**/*.test.ts', '**/testing/**', 'e2e/**', 'bench/**', '**/scripts/**', '**/examples/**', '.ci/**', 'server/src/db/cli.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },
   },
 );

@@ -1,29 +1,116 @@
-import { SessionBar } from './auth/SessionBar';
+import { useEffect, useRef } from 'react';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEnhancedAuth } from './auth/EnhancedAuthProvider';
+import { RequireAuth } from './auth/guards';
+import { LoadError } from './components/LoadError';
+import { ExpiryBanner } from './layout/ExpiryBanner';
+import { navItems } from './layout/nav';
+import { TenantSwitcher } from './layout/TenantSwitcher';
+import { UserMenu } from './layout/UserMenu';
 import { Dashboard } from './pages/Dashboard';
-import { Home } from './pages/Home';
+import { Members } from './pages/Members';
+import { NotFound } from './pages/NotFound';
+import { Preferences } from './pages/Preferences';
+import { Profile } from './pages/Profile';
+import { Sessions } from './pages/Sessions';
+import { SignIn } from './pages/SignIn';
+import { useApplyTheme } from './prefs/usePreferences';
+import { useTRPC } from './trpc';
+
+/** Each move to another page asks the server again who is signed in: a revoked session shows at once. */
+function useRecheckOnNavigation(location: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    void queryClient.invalidateQueries({ queryKey: trpc.auth.user.queryKey() });
+  }, [location, queryClient, trpc]);
+}
+
+function Header() {
+  const auth = useEnhancedAuth();
+  const [location] = useLocation();
+  const items = auth.isAuthenticated ? navItems(auth) : [];
+  return (
+    <header className="header">
+      <div className="header-row">
+        <Link href={auth.isAuthenticated ? '/dashboard' : '/'} className="brand">
+          MREG
+        </Link>
+        {auth.isAuthenticated && (
+          <div className="header-end">
+            <TenantSwitcher />
+            <UserMenu items={items} />
+          </div>
+        )}
+      </div>
+      {items.length > 0 && (
+        <nav aria-label="Main" className="nav">
+          <ul>
+            {items.map((item) => (
+              <li key={item.path}>
+                <Link href={item.path} aria-current={location === item.path ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+    </header>
+  );
+}
 
 export function App() {
-  const path = window.location.pathname;
+  const auth = useEnhancedAuth();
+  const [location] = useLocation();
+  useApplyTheme();
+  useRecheckOnNavigation(location);
   return (
-    <main className="page">
-      <header className="top">
-        <div>
-          <h1>
-            <a href="/">MREG</a>
-          </h1>
-          <p className="lead">The MCP Registry Gateway: one place to sign in, pick a tenant and reach its MCP servers.</p>
-        </div>
-        <SessionBar />
-      </header>
-      <nav className="tabs" aria-label="Main">
-        <a href="/" aria-current={path === '/' ? 'page' : undefined}>
-          Home
-        </a>
-        <a href="/dashboard" aria-current={path === '/dashboard' ? 'page' : undefined}>
-          Dashboard
-        </a>
-      </nav>
-      {path === '/dashboard' ? <Dashboard /> : <Home />}
-    </main>
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <ExpiryBanner />
+      <main id="main" className="main">
+        {auth.error && auth.isAuthenticated && <LoadError what="Your account could not be refreshed" error={auth.error} retry={auth.retry} />}
+        <Switch>
+          <Route path="/">{auth.isAuthenticated ? <Redirect to="/dashboard" replace /> : <SignIn />}</Route>
+          <Route path="/sign-in" component={SignIn} />
+          <Route path="/dashboard">
+            <RequireAuth>
+              <Dashboard />
+            </RequireAuth>
+          </Route>
+          <Route path="/profile">
+            <RequireAuth feature="userProfiles">
+              <Profile />
+            </RequireAuth>
+          </Route>
+          <Route path="/preferences">
+            <RequireAuth feature="userProfiles">
+              <Preferences />
+            </RequireAuth>
+          </Route>
+          <Route path="/sessions">
+            <RequireAuth feature="sessionManagement">
+              <Sessions />
+            </RequireAuth>
+          </Route>
+          <Route path="/members">
+            <RequireAuth feature="roleBasedUi" permission="members:manage">
+              <Members />
+            </RequireAuth>
+          </Route>
+          <Route component={NotFound} />
+        </Switch>
+      </main>
+    </>
   );
 }

@@ -3,16 +3,20 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { App } from './App';
+import { EnhancedAuthProvider } from './auth/EnhancedAuthProvider';
+import { notifyUnauthorized } from './auth/unauthorized';
 import { TRPCProvider, makeQueryClient, makeTrpcClient } from './trpc';
 import './styles.css';
 
 function Root() {
   const [queryClient] = useState(makeQueryClient);
-  const [trpcClient] = useState(makeTrpcClient);
+  const [trpcClient] = useState(() => makeTrpcClient(notifyUnauthorized));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <App />
+        <EnhancedAuthProvider>
+          <App />
+        </EnhancedAuthProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );

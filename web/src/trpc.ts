@@ -1,9 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import type { AppRouter } from '@mreg/server/router';
+import { createMregClient, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+export { isUnauthorized };
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -17,15 +17,26 @@ export function makeQueryClient(): QueryClient {
   });
 }
 
-/** The app's tRPC client: same origin, cookies included, and the CSRF header the server requires. */
-export function makeTrpcClient() {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: '/trpc',
-        headers: () => ({ 'x-mreg-csrf': '1' }),
-        fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
-      }),
-    ],
-  });
+/** The app's typed client on its own origin; any 401 ends the signed-in state. */
+export function makeTrpcClient(onUnauthorized: () => void) {
+  return createMregClient('', { onUnauthorized });
+}
+
+/** The message of a failed call, for a banner: the server's words, or that it could not be reached. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    return error.data ? error.message : 'The server could not be reached. Check the connection and try again.';
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The zod field errors of a BAD_REQUEST, by field, when the server sent them. */
+export function fieldErrors(error: unknown): Record<string, string[]> {
+  if (!(error instanceof TRPCClientError)) return {};
+  return ((error.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {});
+}
+
+/** The tRPC error code of a failed call ("FORBIDDEN", "CONFLICT"...), or null. */
+export function errorCode(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as { code?: string } | undefined)?.code ?? null) : null;
 }

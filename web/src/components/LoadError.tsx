@@ -1,13 +1,17 @@
-/** A failed load: what failed, why, and a way to try again. */
-export function LoadError({ what, error, retry }: { what: string; error: { message: string }; retry: () => unknown }) {
+import { errorMessage } from '../trpc';
+
+/** A failed load or action: what failed, the server's reason, and a way to try again. */
+export function LoadError({ what, error, retry }: { what: string; error: unknown; retry?: () => unknown }) {
   return (
-    <div role="alert" className="error">
+    <div role="alert" className="banner banner-error">
       <p>
-        {what}: {error.message}
+        <strong>{what}.</strong> {errorMessage(error)}
       </p>
-      <button type="button" onClick={() => void retry()}>
-        Try again
-      </button>
+      {retry && (
+        <button type="button" onClick={() => void retry()}>
+          Try again
+        </button>
+      )}
     </div>
   );
 }

@@ -1,42 +1,69 @@
-import { LoadError } from '../components/LoadError';
-import { signInHref, useSession } from '../auth/session';
+import { Link } from 'wouter';
+import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { Avatar } from '../components/Avatar';
+import { PageTitle } from '../components/PageTitle';
+import { navItems } from '../layout/nav';
+import { useFormatters } from '../prefs/usePreferences';
 
-/** Where sign-in lands: who you are, in which tenant, with what rights, until when. */
+const LINK_TEXT: Record<string, string> = {
+  '/profile': 'Your name, picture and a few words about you.',
+  '/preferences': 'Theme, language and time zone.',
+  '/sessions': 'Where you are signed in, and ending sessions.',
+  '/members': 'Who belongs to this tenant, and their roles.',
+};
+
+/** Where sign-in lands: who you are, in which tenant, with which role, and where to go next. */
 export function Dashboard() {
-  const session = useSession();
+  const auth = useEnhancedAuth();
+  const format = useFormatters();
+  const { user, userProfile, tenantContext, permissions, sessionInfo } = auth;
+  if (!user || !sessionInfo) return null;
+  const name = userProfile?.displayName ?? user.name;
+  const links = navItems(auth).filter((item) => item.path !== '/dashboard');
 
-  if (session.isPending) return <p className="muted" aria-busy="true">Loading your account…</p>;
-  if (session.signedOut) {
-    return (
-      <section>
-        <h2>Dashboard</h2>
-        <p>You are not signed in.</p>
-        <p>
-          <a className="button" href={signInHref('/dashboard')}>
-            Sign in
-          </a>
-        </p>
-      </section>
-    );
-  }
-  if (session.isError) {
-    return <LoadError what="Your account could not be loaded" error={session.error} retry={session.refetch} />;
-  }
-
-  const { user, tenantContext, permissions, sessionInfo } = session.data;
   return (
-    <section aria-labelledby="dashboard-heading">
-      <h2 id="dashboard-heading">Welcome, {user.name}</h2>
-      <dl className="facts">
-        <dt>Email</dt>
-        <dd>{user.email}</dd>
+    <section>
+      <div className="welcome">
+        <Avatar name={name} url={userProfile?.avatarUrl ?? null} size={64} />
+        <PageTitle title={`Welcome, ${name}`}>{user.email}</PageTitle>
+      </div>
+      <dl className="facts card">
         <dt>Active tenant</dt>
-        <dd data-testid="tenant">{tenantContext ? `${tenantContext.tenantName} (${tenantContext.role})` : 'No active membership'}</dd>
+        <dd data-testid="tenant">{tenantContext ? tenantContext.tenantName : 'No active membership'}</dd>
+        <dt>Your role</dt>
+        <dd data-testid="role">{tenantContext?.role ?? '—'}</dd>
         <dt>Permissions</dt>
-        <dd>{permissions.length > 0 ? permissions.join(', ') : 'None'}</dd>
-        <dt>Session ends</dt>
-        <dd>{new Date(sessionInfo.expiresAt).toLocaleString()}</dd>
+        <dd>
+          {permissions.length > 0 ? (
+            <ul className="chips">
+              {permissions.map((p) => (
+                <li key={p}>
+                  <code>{p}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            'None in this tenant'
+          )}
+        </dd>
+        <dt>Session renews until</dt>
+        <dd>{format.dateTime(sessionInfo.absoluteExpiresAt)}</dd>
       </dl>
+      {links.length > 0 && (
+        <>
+          <h2>Quick links</h2>
+          <ul className="quick-links">
+            {links.map((item) => (
+              <li key={item.path}>
+                <Link href={item.path} className="card link-card">
+                  <strong>{item.label}</strong>
+                  <span className="muted">{LINK_TEXT[item.path]}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   );
 }

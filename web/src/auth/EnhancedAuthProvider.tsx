@@ -1,0 +1,237 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type {
+  AuthUser,
+  CategoryPreferences,
+  Features,
+  Permission,
+  PreferencesByCategory,
+  Profile,
+  SessionInfo,
+  TenantContext,
+  UpdateProfileInput,
+  UserInfo,
+} from '@mreg/shared';
+import { isUnauthorized, useTRPC } from '../trpc';
+import { removeAvatar, signOut, uploadAvatar } from './http';
+import { currentLocation, loginHref, sendToSignIn } from './navigation';
+import { planSession } from './session-timing';
+import { onUnauthorized } from './unauthorized';
+
+/** The enhanced-authentication plan's surface (Phase 4), on the typed tRPC hooks. */
+export interface EnhancedAuth {
+  isAuthenticated: boolean;
+  /** True until the server has said whether there is a session. */
+  isLoading: boolean;
+  /** A failure other than "not signed in" (the server unreachable, say), with a way to try again. */
+  error: Error | null;
+  retry: () => void;
+  user: UserInfo | null;
+  userProfile: Profile | null;
+  preferences: PreferencesByCategory | null;
+  tenantContext: TenantContext | null;
+  permissions: Permission[];
+  sessionInfo: SessionInfo | null;
+  /** What the server has switched on; null until known. */
+  features: Features | null;
+  /** Set a minute before a sign-out nothing can prevent (absolute lifetime, or idle with no use of the page). */
+  expiryWarning: { endsAt: number; absolute: boolean } | null;
+  login: (returnTo?: string) => void;
+  logout: () => Promise<void>;
+  updateProfile: (changes: UpdateProfileInput) => Promise<Profile>;
+  uploadAvatar: (file: Blob) => Promise<Profile>;
+  removeAvatar: () => Promise<Profile>;
+  updatePreferences: (category: string, preferences: Record<string, unknown>) => Promise<CategoryPreferences>;
+  switchTenant: (tenantId: string) => Promise<TenantContext>;
+  refreshSession: () => Promise<SessionInfo>;
+  can: (permission: Permission) => boolean;
+}
+
+const EnhancedAuthContext = createContext<EnhancedAuth | undefined>(undefined);
+
+export function useEnhancedAuth(): EnhancedAuth {
+  const context = useContext(EnhancedAuthContext);
+  if (context === undefined) throw new Error('useEnhancedAuth must be used within an EnhancedAuthProvider');
+  return context;
+}
+
+// setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days).
+const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * Holds who is signed in (`auth.user`) and the actions on it. The session itself is only the
+ * HttpOnly cookie: nothing here is stored in the page. A 401 from any call sends the person to the
+ * sign-in page, which brings them back afterwards; while the app is open the session is renewed
+ * before it ends, and a minute's warning comes before an end nothing can move.
+ */
+export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const userKey = trpc.auth.user.queryKey();
+  const me = useQuery(trpc.auth.user.queryOptions(undefined, { refetchOnWindowFocus: true }));
+  const features = useQuery(trpc.config.features.queryOptions(undefined, { staleTime: Infinity }));
+  const data = me.data ?? null;
+
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        sendToSignIn();
+        // Whatever was known about the person is void; the next read asks the server again.
+        void queryClient.resetQueries({ queryKey: trpc.auth.user.queryKey() });
+      }),
+    [queryClient, trpc],
+  );
+
+  const patchUser = useCallback(
+    (change: (current: AuthUser) => AuthUser) => queryClient.setQueryData(userKey, (current) => (current ? change(current) : current)),
+    [queryClient, userKey],
+  );
+
+  const profileMutation = useMutation(trpc.auth.updateProfile.mutationOptions());
+  const preferencesMutation = useMutation(trpc.auth.updatePreferences.mutationOptions());
+  const switchMutation = useMutation(trpc.auth.switchTenant.mutationOptions());
+  const refreshMutation = useMutation(trpc.auth.refreshSession.mutationOptions());
+
+  const updateProfile = useCallback(
+    async (changes: UpdateProfileInput) => {
+      const profile = await profileMutation.mutateAsync(changes);
+      patchUser((current) => ({ ...current, profile }));
+      return profile;
+    },
+    [profileMutation, patchUser],
+  );
+
+  const withProfile = useCallback(
+    async (action: () => Promise<Profile>) => {
+      const profile = await action();
+      patchUser((current) => ({ ...current, profile }));
+      return profile;
+    },
+    [patchUser],
+  );
+
+  // Applied at once (a theme must not wait for the network), put back if the server refuses.
+  const updatePreferences = useCallback(
+    async (category: string, changes: Record<string, unknown>) => {
+      const before = queryClient.getQueryData(userKey)?.preferences[category];
+      const put = (values: Record<string, unknown> | undefined) =>
+        patchUser((current) => {
+          const preferences = { ...current.preferences };
+          if (values === undefined) delete preferences[category];
+          else preferences[category] = values;
+          return { ...current, preferences };
+        });
+      put({ ...before, ...changes });
+      try {
+        const saved = await preferencesMutation.mutateAsync({ category, preferences: changes });
+        put(saved);
+        return saved;
+      } catch (error) {
+        put(before);
+        throw error;
+      }
+    },
+    [queryClient, userKey, patchUser, preferencesMutation],
+  );
+
+  const switchTenant = useCallback(
+    async (tenantId: string) => {
+      const context = await switchMutation.mutateAsync({ tenantId });
+      // Another tenant's members, roles and menus: nothing of the last tenant may stay on screen.
+      queryClient.removeQueries(trpc.tenants.pathFilter());
+      await queryClient.invalidateQueries();
+      return context;
+    },
+    [switchMutation, queryClient, trpc],
+  );
+
+  const [renewable, setRenewable] = useState(true);
+  const refreshSession = useCallback(async () => {
+    const before = queryClient.getQueryData(userKey)?.sessionInfo.expiresAt;
+    const sessionInfo = await refreshMutation.mutateAsync();
+    patchUser((current) => ({ ...current, sessionInfo }));
+    setRenewable(before === undefined || Date.parse(sessionInfo.expiresAt) > Date.parse(before));
+    return sessionInfo;
+  }, [queryClient, userKey, refreshMutation, patchUser]);
+
+  // The person's last use of the page: an idle session is only kept alive for someone present.
+  const lastInteraction = useRef(0);
+  useEffect(() => {
+    lastInteraction.current = Date.now();
+    const seen = () => (lastInteraction.current = Date.now());
+    const events = ['pointerdown', 'keydown', 'scroll'] as const;
+    for (const event of events) window.addEventListener(event, seen, { passive: true });
+    return () => {
+      for (const event of events) window.removeEventListener(event, seen);
+    };
+  }, []);
+
+  // A warning belongs to the session state it was made for: renewed, it no longer applies.
+  const [warning, setWarning] = useState<{ for: SessionInfo; endsAt: number; absolute: boolean } | null>(null);
+  const sessionInfo = data?.sessionInfo ?? null;
+  const expiryWarning = useMemo(
+    () => (warning && warning.for === sessionInfo ? { endsAt: warning.endsAt, absolute: warning.absolute } : null),
+    [warning, sessionInfo],
+  );
+  useEffect(() => {
+    if (!sessionInfo) return;
+    const plan = planSession(sessionInfo, Date.now(), lastInteraction.current, renewable);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const at = (time: number, run: () => void) => timers.push(setTimeout(run, Math.min(MAX_DELAY, Math.max(0, time - Date.now()))));
+    if (plan.kind === 'refresh') {
+      at(plan.at, () => {
+        // A failure here shows on the next call: a 401 leads to sign-in, anything else to a banner.
+        refreshSession().catch(() => undefined);
+      });
+    } else {
+      const absolute = plan.endsAt === Date.parse(sessionInfo.absoluteExpiresAt);
+      at(plan.at, () => setWarning({ for: sessionInfo, endsAt: plan.endsAt, absolute }));
+      // Past the end the server says 401, which leads to the sign-in page and back.
+      at(plan.endsAt + 1_000, () => void queryClient.invalidateQueries({ queryKey: trpc.auth.user.queryKey() }));
+    }
+    return () => timers.forEach(clearTimeout);
+  }, [sessionInfo, renewable, refreshSession, queryClient, trpc]);
+
+  const login = useCallback((returnTo = currentLocation()) => window.location.assign(loginHref(returnTo)), []);
+  const logout = useCallback(async () => {
+    const endSessionUrl = await signOut();
+    queryClient.clear();
+    window.location.assign(endSessionUrl ?? '/');
+  }, [queryClient]);
+
+  const signedOut = me.isError && isUnauthorized(me.error);
+  // At run time a TRPCClientError, which is an Error; its declared type is only the error's shape.
+  const failure = ((me.isError && !signedOut ? me.error : null) ?? (features.isError ? features.error : null)) as Error | null;
+
+  const value = useMemo<EnhancedAuth>(
+    () => ({
+      isAuthenticated: data !== null && !signedOut,
+      isLoading: me.isPending && !me.isError,
+      error: failure,
+      retry: () => {
+        void me.refetch();
+        void features.refetch();
+      },
+      user: data?.user ?? null,
+      userProfile: data?.profile ?? null,
+      preferences: data?.preferences ?? null,
+      tenantContext: data?.tenantContext ?? null,
+      permissions: data?.permissions ?? [],
+      sessionInfo,
+      features: features.data ?? null,
+      expiryWarning,
+      login,
+      logout,
+      updateProfile,
+      uploadAvatar: (file) => withProfile(() => uploadAvatar(file)),
+      removeAvatar: () => withProfile(removeAvatar),
+      updatePreferences,
+      switchTenant,
+      refreshSession,
+      can: (permission) => (data?.permissions ?? []).includes(permission),
+    }),
+    [data, signedOut, me, failure, features, sessionInfo, expiryWarning, login, logout, updateProfile, withProfile, updatePreferences, switchTenant, refreshSession],
+  );
+
+  return <EnhancedAuthContext.Provider value={value}>{children}</EnhancedAuthContext.Provider>;
+}

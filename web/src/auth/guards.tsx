@@ -1,0 +1,30 @@
+import type { ReactNode } from 'react';
+import { Redirect } from 'wouter';
+import type { Features, Permission } from '@mreg/shared';
+import { LoadError } from '../components/LoadError';
+import { Skeleton } from '../components/Skeleton';
+import { NotAllowed } from '../pages/NotAllowed';
+import { NotFound } from '../pages/NotFound';
+import { useEnhancedAuth } from './EnhancedAuthProvider';
+import { currentLocation, signInPagePath } from './navigation';
+
+type FeatureSwitch = Exclude<keyof Features, 'preferencesStorage' | 'signIn'>;
+
+interface RequireAuthProps {
+  children: ReactNode;
+  /** A feature the page belongs to: switched off on the server, the page does not exist. */
+  feature?: FeatureSwitch;
+  /** A right the page needs in the active tenant: without it, a "not allowed" page. */
+  permission?: Permission;
+}
+
+/** A page that needs a session (and maybe a feature and a right); else the sign-in page, and back. */
+export function RequireAuth({ children, feature, permission }: RequireAuthProps) {
+  const auth = useEnhancedAuth();
+  if (auth.isLoading || (feature && !auth.features && !auth.error)) return <Skeleton lines={4} />;
+  if (auth.error) return <LoadError what="Your account could not be loaded" error={auth.error} retry={auth.retry} />;
+  if (!auth.isAuthenticated) return <Redirect to={signInPagePath(currentLocation())} replace />;
+  if (feature && !auth.features?.[feature]) return <NotFound />;
+  if (permission && !auth.can(permission)) return <NotAllowed permission={permission} />;
+  return children;
+}

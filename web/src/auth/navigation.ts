@@ -1,0 +1,38 @@
+import { navigate } from 'wouter/use-browser-location';
+
+/** Pages anyone may see; everything else needs a session. */
+const PUBLIC_PATHS = new Set(['/', '/sign-in']);
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC_PATHS.has(path);
+}
+
+/** Where the person is now, to come back to after signing in. */
+export function currentLocation(): string {
+  return window.location.pathname + window.location.search;
+}
+
+/** A usable returnTo: a path on this site, never a public page (those bounce to the dashboard anyway). */
+export function safeReturnTo(value: string | null | undefined): string {
+  if (!value || !/^\/(?![/\\])/.test(value) || value.length > 2048) return '/dashboard';
+  const path = value.split(/[?#]/, 1)[0]!;
+  return isPublicPath(path) ? '/dashboard' : value;
+}
+
+/** The server's sign-in route, which comes back to `returnTo` afterwards. */
+export function loginHref(returnTo: string): string {
+  return `/auth/login?returnTo=${encodeURIComponent(safeReturnTo(returnTo))}`;
+}
+
+/** The app's sign-in page, saying why (the session ended) and where sign-in will lead back to. */
+export function signInPagePath(returnTo: string, reason?: 'ended'): string {
+  const params = new URLSearchParams({ returnTo: safeReturnTo(returnTo) });
+  if (reason) params.set('reason', reason);
+  return `/sign-in?${params}`;
+}
+
+/** After a 401 on a page that needs a session: to the sign-in page, to come back here afterwards. */
+export function sendToSignIn(): void {
+  if (isPublicPath(window.location.pathname)) return;
+  navigate(signInPagePath(currentLocation(), 'ended'), { replace: true });
+}

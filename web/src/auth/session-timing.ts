@@ -1,0 +1,34 @@
+import type { SessionInfo } from '@mreg/shared';
+
+/** How long before the absolute end the person is told they will be signed out. */
+export const WARNING_LEAD_MS = 60_000;
+/** How long before a renewable end the app asks the server to renew the session. */
+const REFRESH_LEAD_MS = 5 * 60_000;
+const MIN_LEAD_MS = 5_000;
+
+export type SessionPlan =
+  /** Ask the server to renew at `at` (a request near the end slides it; DESIGN.md). */
+  | { kind: 'refresh'; at: number; endsAt: number }
+  /** Nothing can extend it: warn at `at`, and it ends at `endsAt`. */
+  | { kind: 'warn'; at: number; endsAt: number };
+
+/**
+ * What the open app should do next about its session. It ends at the earliest of its expiry, its
+ * absolute lifetime and its idle timeout. An expiry or idle end is pushed back by a request, so the
+ * app refreshes shortly before it: the idle one only if the person has used the page since the last
+ * request (an unattended tab is allowed to time out). The absolute end moves for nothing: the person
+ * is warned a minute ahead. `renewable: false` says the last refresh did not move the end (the
+ * server renews nothing when its refresh threshold is 0), so it is treated as absolute too.
+ */
+export function planSession(info: SessionInfo, now: number, lastInteraction: number, renewable = true): SessionPlan {
+  const expiresAt = Date.parse(info.expiresAt);
+  const absolute = Date.parse(info.absoluteExpiresAt);
+  const lastActivity = Date.parse(info.lastActivity);
+  const idleEnd = lastActivity + info.idleTimeoutMinutes * 60_000;
+  const endsAt = Math.min(expiresAt, absolute, idleEnd);
+  const lead = Math.max(MIN_LEAD_MS, Math.min(REFRESH_LEAD_MS, (endsAt - now) / 2));
+  const idleDriven = idleEnd === endsAt && idleEnd < expiresAt;
+  const unavoidable = !renewable || absolute === endsAt || (idleDriven && lastInteraction <= lastActivity);
+  if (unavoidable) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt };
+  return { kind: 'refresh', at: endsAt - lead, endsAt };
+}

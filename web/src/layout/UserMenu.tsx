@@ -1,0 +1,88 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { Avatar } from '../components/Avatar';
+import { errorMessage } from '../trpc';
+import type { NavItem } from './nav';
+
+/**
+ * The signed-in person's menu: their pages and Sign out. A disclosure button: Enter or Space opens
+ * it, Escape or a click elsewhere closes it and focus goes back to the button.
+ */
+export function UserMenu({ items }: { items: NavItem[] }) {
+  const auth = useEnhancedAuth();
+  const [open, setOpen] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const menuId = useId();
+  const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: MouseEvent | KeyboardEvent) => {
+      if (event instanceof KeyboardEvent) {
+        if (event.key !== 'Escape') return;
+        setOpen(false);
+        button.current?.focus();
+      } else if (!root.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+
+  if (!auth.user) return null;
+  const name = auth.userProfile?.displayName ?? auth.user.name;
+  return (
+    <div className="user-menu" ref={root}>
+      <button ref={button} type="button" className="user-button" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
+        <Avatar name={name} url={auth.userProfile?.avatarUrl ?? null} />
+        <span className="user-name">{name}</span>
+        <span aria-hidden="true">▾</span>
+      </button>
+      <div id={menuId} className="menu" hidden={!open}>
+        <p className="menu-who">
+          <strong>{name}</strong>
+          <br />
+          <span className="muted">{auth.user.email}</span>
+        </p>
+        <ul>
+          {items
+            .filter((item) => item.path !== '/dashboard')
+            .map((item) => (
+              <li key={item.path}>
+                <Link href={item.path} onClick={() => setOpen(false)}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          <li>
+            <button
+              type="button"
+              disabled={leaving}
+              onClick={() => {
+                setLeaving(true);
+                setFailure(null);
+                auth.logout().catch((error: unknown) => {
+                  setFailure(`Sign-out failed: ${errorMessage(error)}`);
+                  setLeaving(false);
+                });
+              }}
+            >
+              {leaving ? 'Signing out…' : 'Sign out'}
+            </button>
+          </li>
+        </ul>
+        {failure && (
+          <p role="alert" className="field-error">
+            {failure}
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { Redirect, useSearchParams } from 'wouter';
+import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { loginHref, safeReturnTo } from '../auth/navigation';
+import { LoadError } from '../components/LoadError';
+import { PageTitle } from '../components/PageTitle';
+import { Skeleton } from '../components/Skeleton';
+
+/** What MREG is and one way in. Signed in already, it goes on to where the person was headed. */
+export function SignIn() {
+  const auth = useEnhancedAuth();
+  const [params] = useSearchParams();
+  const returnTo = safeReturnTo(params.get('returnTo'));
+  const ended = params.get('reason') === 'ended';
+
+  if (auth.isLoading) return <Skeleton lines={3} label="Checking whether you are signed in…" />;
+  if (auth.isAuthenticated) return <Redirect to={returnTo} replace />;
+
+  return (
+    <section className="sign-in">
+      <PageTitle title="Sign in to MREG">
+        The MCP Registry Gateway: one place for your organisation's MCP servers, with your company sign-in, your tenants and
+        what your role lets you do in each.
+      </PageTitle>
+      {ended && (
+        <div role="status" className="banner banner-info">
+          <p>Your session has ended. Sign in again to go back to where you were.</p>
+        </div>
+      )}
+      {auth.error && <LoadError what="The server could not be reached" error={auth.error} retry={auth.retry} />}
+      <div className="card sign-in-card">
+        <a className="button primary large" href={loginHref(returnTo)}>
+          {auth.features?.signIn === 'entra-id' ? 'Sign in with Microsoft' : 'Sign in'}
+        </a>
+        {auth.features?.signIn === 'development' && (
+          <p className="note" data-testid="dev-provider-note">
+            This server uses its built-in <strong>development sign-in provider</strong>, because Microsoft Entra ID is not
+            configured. You will pick one of the demo people (Ada, Uma or Vic); nothing is checked. Never use this mode for
+            real people.
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

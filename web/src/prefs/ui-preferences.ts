@@ -1,0 +1,65 @@
+import type { PreferencesByCategory } from '@mreg/shared';
+
+/** The preference category the app's own settings live in. */
+export const UI_CATEGORY = 'ui';
+/** The keys it uses there; any other category or key is the person's (or another tool's) own. */
+export const UI_KEYS = ['theme', 'language', 'timeZone'] as const;
+
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** Languages the app offers for dates; null follows the browser. */
+export const LANGUAGES: { tag: string; label: string }[] = [
+  { tag: 'en-US', label: 'English (United States)' },
+  { tag: 'en-GB', label: 'English (United Kingdom)' },
+  { tag: 'de-DE', label: 'Deutsch (Deutschland)' },
+  { tag: 'fr-FR', label: 'Français (France)' },
+  { tag: 'es-ES', label: 'Español (España)' },
+  { tag: 'nl-NL', label: 'Nederlands (Nederland)' },
+  { tag: 'ja-JP', label: '日本語 (日本)' },
+];
+
+export interface UiPreferences {
+  theme: Theme;
+  /** A BCP 47 tag, or null for the browser's. */
+  language: string | null;
+  /** An IANA time zone, or null for the browser's. */
+  timeZone: string | null;
+}
+
+function validLanguage(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  try {
+    return Intl.getCanonicalLocales(value)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function validTimeZone(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value;
+  } catch {
+    return null;
+  }
+}
+
+/** The app's settings from what the server holds; anything missing or unusable means "the browser's". */
+export function readUiPreferences(preferences: PreferencesByCategory | null): UiPreferences {
+  const ui = preferences?.[UI_CATEGORY] ?? {};
+  const theme = THEMES.includes(ui.theme as Theme) ? (ui.theme as Theme) : 'system';
+  return { theme, language: validLanguage(ui.language), timeZone: validTimeZone(ui.timeZone) };
+}
+
+/** Every time zone the browser knows, for the picker. */
+export function timeZones(): string[] {
+  return Intl.supportedValuesOf('timeZone');
+}
+
+/** The browser's own language and zone, to say what "browser default" means. */
+export function browserDefaults(): { language: string; timeZone: string } {
+  const options = new Intl.DateTimeFormat().resolvedOptions();
+  return { language: options.locale, timeZone: options.timeZone };
+}

@@ -1,0 +1,54 @@
+import { useEffect, useMemo } from 'react';
+import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { readUiPreferences, type UiPreferences } from './ui-preferences';
+
+/** The signed-in person's app settings (theme, language, time zone), or the browser's when signed out. */
+export function useUiPreferences(): UiPreferences {
+  const { preferences } = useEnhancedAuth();
+  return useMemo(() => readUiPreferences(preferences), [preferences]);
+}
+
+/** Puts the theme on <html>: the stylesheet follows `data-theme`, or the system's when it is absent. */
+export function useApplyTheme(): void {
+  const { theme } = useUiPreferences();
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'system') delete root.dataset.theme;
+    else root.dataset.theme = theme;
+  }, [theme]);
+}
+
+export interface Formatters {
+  /** "27 Nov 2026, 10:15" in the person's language and time zone. */
+  dateTime: (iso: string) => string;
+  /** "in 5 minutes", "3 hours ago". */
+  relative: (iso: string, now?: number) => string;
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** Dates as the person asked for them (Preferences: language and time zone). */
+export function useFormatters(): Formatters {
+  const { language, timeZone } = useUiPreferences();
+  return useMemo(() => {
+    const locale = language ?? undefined;
+    const absolute = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone ?? undefined });
+    const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    return {
+      dateTime: (iso) => absolute.format(new Date(iso)),
+      relative: (iso, now = Date.now()) => {
+        const diff = Date.parse(iso) - now;
+        for (const [unit, size] of UNITS) {
+          if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
+        }
+        return relative.format(0, 'minute');
+      },
+    };
+  }, [language, timeZone]);
+}
