@@ -75,9 +75,9 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       onUnauthorized(() => {
-        sendToSignIn();
-        // Whatever was known about the person is void; the next read asks the server again.
-        void queryClient.resetQueries({ queryKey: trpc.auth.user.queryKey() });
+        // Whatever was known about the person is void, and the sign-in page asks the server again
+        // (once: there, a 401 is the expected answer and leads nowhere).
+        if (sendToSignIn()) void queryClient.resetQueries({ queryKey: trpc.auth.user.queryKey() });
       }),
     [queryClient, trpc],
   );

@@ -31,8 +31,12 @@ export function signInPagePath(returnTo: string, reason?: 'ended'): string {
   return `/sign-in?${params}`;
 }
 
-/** After a 401 on a page that needs a session: to the sign-in page, to come back here afterwards. */
-export function sendToSignIn(): void {
-  if (isPublicPath(window.location.pathname)) return;
+/**
+ * After a 401 on a page that needs a session: to the sign-in page, to come back here afterwards.
+ * False on a public page, where a 401 is simply what "signed out" looks like.
+ */
+export function sendToSignIn(): boolean {
+  if (isPublicPath(window.location.pathname)) return false;
   navigate(signInPagePath(currentLocation(), 'ended'), { replace: true });
+  return true;
 }

@@ -39,7 +39,7 @@ export function UserMenu({ items }: { items: NavItem[] }) {
   const name = auth.userProfile?.displayName ?? auth.user.name;
   return (
     <div className="user-menu" ref={root}>
-      <button ref={button} type="button" className="user-button" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
+      <button ref={button} type="button" className="user-button" aria-label={`Account: ${name}`} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
         <Avatar name={name} url={auth.userProfile?.avatarUrl ?? null} />
         <span className="user-name">{name}</span>
         <span aria-hidden="true">▾</span>

@@ -46,7 +46,7 @@ export function Dashboard() {
             'None in this tenant'
           )}
         </dd>
-        <dt>Session renews until</dt>
+        <dt>Session ends at the latest</dt>
         <dd>{format.dateTime(sessionInfo.absoluteExpiresAt)}</dd>
       </dl>
       {links.length > 0 && (
