@@ -1,0 +1,145 @@
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
+import { Avatar } from '../../components/Avatar';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field } from '../../components/Field';
+import { errorMessage } from '../../trpc';
+import { PICTURE_ACCEPT, PICTURE_LIMIT_TEXT, PICTURE_TYPES_TEXT, pictureProblem, uploadFailureText } from './picture';
+
+/**
+ * The person's picture: choose a file, see it before sending, upload or cancel; or remove the
+ * current one. The file is checked here first so that a refusal needs no round trip.
+ */
+export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: string | null }) {
+  const auth = useEnhancedAuth();
+  const headingId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const upload = useMutation({ mutationFn: (file: File) => auth.uploadAvatar(file) });
+  const remove = useMutation({ mutationFn: () => auth.removeAvatar() });
+
+  // Each preview URL pins its file in memory until revoked: freed when another replaces it or the page goes.
+  useEffect(() => {
+    if (!chosen) return;
+    const { url } = chosen;
+    return () => URL.revokeObjectURL(url);
+  }, [chosen]);
+
+  const clear = () => {
+    setChosen(null);
+    setProblem(null);
+    upload.reset();
+    // Otherwise choosing the same file again fires no change event.
+    if (input.current) input.current.value = '';
+  };
+
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    setNotice(null);
+    upload.reset();
+    if (!file) {
+      setChosen(null);
+      setProblem(null);
+      return;
+    }
+    const refusal = pictureProblem(file);
+    setProblem(refusal);
+    setChosen(refusal ? null : { file, url: URL.createObjectURL(file) });
+  };
+
+  const send = () => {
+    if (!chosen) return;
+    upload.mutate(chosen.file, {
+      onSuccess: () => {
+        clear();
+        setNotice('Picture uploaded');
+      },
+    });
+  };
+
+  const confirmRemove = () =>
+    remove.mutate(undefined, {
+      onSuccess: () => {
+        setConfirming(false);
+        setNotice('Picture removed');
+      },
+    });
+
+  const error = problem ?? (upload.isError ? uploadFailureText(errorMessage(upload.error)) : undefined);
+  const caption = chosen ? 'Preview, not saved yet' : avatarUrl ? 'Your picture' : 'No picture: your initials are shown';
+
+  return (
+    <section className="card profile-section" aria-labelledby={headingId}>
+      <h2 id={headingId}>Picture</h2>
+      <div className="profile-picture">
+        <figure className="profile-picture-figure">
+          {chosen ? (
+            <img
+              className="avatar avatar-96"
+              src={chosen.url}
+              alt="Preview of your new picture"
+              width={96}
+              height={96}
+              onError={() => {
+                // The server would refuse it too: it reads the type from the same bytes.
+                setChosen(null);
+                setProblem(`The browser cannot show this file as a picture; it may be damaged, or not a ${PICTURE_TYPES_TEXT} image at all.`);
+              }}
+            />
+          ) : (
+            <Avatar name={name} url={avatarUrl} size={96} />
+          )}
+          <figcaption className="hint">{caption}</figcaption>
+        </figure>
+        <div className="profile-picture-controls">
+          <Field label="Choose a picture" error={error} hint={`${PICTURE_TYPES_TEXT}, at most ${PICTURE_LIMIT_TEXT}.`}>
+            <input ref={input} type="file" accept={PICTURE_ACCEPT} onChange={choose} disabled={upload.isPending} />
+          </Field>
+          <div className="actions">
+            {chosen && (
+              <>
+                <button type="button" className="primary" onClick={send} disabled={upload.isPending} aria-busy={upload.isPending}>
+                  {upload.isPending ? 'Uploading…' : 'Upload picture'}
+                </button>
+                <button type="button" onClick={clear} disabled={upload.isPending}>
+                  Cancel
+                </button>
+              </>
+            )}
+            {!chosen && avatarUrl && (
+              <button type="button" className="danger" onClick={() => setConfirming(true)}>
+                Remove picture
+              </button>
+            )}
+          </div>
+          <p role="status" className="profile-status">
+            {notice}
+          </p>
+        </div>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title="Remove your picture?"
+        confirmLabel="Remove picture"
+        danger
+        busy={remove.isPending}
+        onConfirm={confirmRemove}
+        onCancel={() => {
+          setConfirming(false);
+          remove.reset();
+        }}
+      >
+        <p>Others will see your initials instead. You can upload a picture again at any time.</p>
+        {remove.isError && (
+          <p className="field-error" role="alert">
+            The picture was not removed. {errorMessage(remove.error)}
+          </p>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}

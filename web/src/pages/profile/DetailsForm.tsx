@@ -1,0 +1,153 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, ZUpdateProfileInput, type Profile, type UpdateProfileInput } from '@mreg/shared';
+import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
+import { Field } from '../../components/Field';
+import { LoadError } from '../../components/LoadError';
+import { fieldErrors } from '../../trpc';
+
+type FieldName = 'displayName' | 'bio';
+type Values = Record<FieldName, string>;
+type Problems = Partial<Record<FieldName, string>>;
+
+const LABELS: Record<FieldName, string> = { displayName: 'Display name', bio: 'Bio' };
+const FIELDS = Object.keys(LABELS) as FieldName[];
+
+// The schema's messages name no field ("is longer than 255 characters"); the label comes first.
+const sentence = (field: FieldName, message: string) => `${LABELS[field]} ${message}`;
+
+/** The shared schema's verdict on the form, one message per field: the same rules the server applies. */
+function validate(values: Values): Problems {
+  const result = ZUpdateProfileInput.safeParse(values);
+  if (result.success) return {};
+  const problems: Problems = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0];
+    if ((field === 'displayName' || field === 'bio') && !problems[field]) problems[field] = sentence(field, issue.message);
+  }
+  return problems;
+}
+
+/** The server's field errors for this form's fields; anything else it says belongs in the banner. */
+function serverProblems(error: unknown): Problems {
+  const byField = fieldErrors(error);
+  const problems: Problems = {};
+  for (const field of FIELDS) {
+    const message = byField[field]?.[0];
+    if (message) problems[field] = sentence(field, message);
+  }
+  return problems;
+}
+
+/** Characters as the schema counts them: code points of the trimmed text. */
+const length = (text: string) => [...text.trim()].length;
+
+function Counter({ text, max }: { text: string; max: number }) {
+  const used = length(text);
+  return (
+    <span className={used > max ? 'profile-counter profile-counter-over' : 'profile-counter'}>
+      {used} / {max}
+    </span>
+  );
+}
+
+/**
+ * Display name and bio. What is typed is kept apart from what is saved, so a failure loses nothing
+ * and a save shows the server's version (trimmed, emptied to null) at once.
+ */
+export function DetailsForm({ profile, signInName }: { profile: Profile | null; signInName: string }) {
+  const auth = useEnhancedAuth();
+  const headingId = useId();
+  const [draft, setDraft] = useState<Partial<Values>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [fromServer, setFromServer] = useState<Problems>({});
+  const save = useMutation({ mutationFn: (input: UpdateProfileInput) => auth.updateProfile(input) });
+  const nameInput = useRef<HTMLInputElement>(null);
+  const bioInput = useRef<HTMLTextAreaElement>(null);
+  const focus = (field: FieldName | undefined) => (field === 'displayName' ? nameInput : field === 'bio' ? bioInput : null)?.current?.focus();
+
+  const values: Values = {
+    displayName: draft.displayName ?? profile?.displayName ?? '',
+    bio: draft.bio ?? profile?.bio ?? '',
+  };
+  // Silent until the first attempt to save, then kept current as the person corrects the text.
+  const local = submitted ? validate(values) : {};
+  const problems: Problems = { displayName: local.displayName ?? fromServer.displayName, bio: local.bio ?? fromServer.bio };
+  const serverSaidWhy = Object.keys(serverProblems(save.error)).length > 0;
+  const edited = Object.keys(draft).length > 0;
+
+  const change = (field: FieldName, value: string) => {
+    setDraft((current) => ({ ...current, [field]: value }));
+    setFromServer((current) => ({ ...current, [field]: undefined }));
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    const found = validate(values);
+    const first = FIELDS.find((field) => found[field]);
+    if (first) {
+      focus(first);
+      return;
+    }
+    save.mutate(values, {
+      onSuccess: () => {
+        setDraft({});
+        setFromServer({});
+      },
+      onError: (error) => {
+        const byField = serverProblems(error);
+        setFromServer(byField);
+        focus(FIELDS.find((field) => byField[field]));
+      },
+    });
+  };
+
+  return (
+    <section className="card profile-section" aria-labelledby={headingId}>
+      <h2 id={headingId}>About you</h2>
+      {save.isError && !serverSaidWhy && <LoadError what="Your profile was not saved" error={save.error} />}
+      <form className="form" noValidate onSubmit={submit}>
+        <Field
+          label="Display name"
+          error={problems.displayName}
+          hint={
+            <span className="profile-hint-row">
+              <span>Shown instead of {signInName} from your sign-in. Leave it empty to use that name.</span>
+              <Counter text={values.displayName} max={DISPLAY_NAME_MAX_LENGTH} />
+            </span>
+          }
+        >
+          <input
+            ref={nameInput}
+            type="text"
+            name="displayName"
+            autoComplete="nickname"
+            value={values.displayName}
+            onChange={(event) => change('displayName', event.target.value)}
+          />
+        </Field>
+        <Field
+          label="Bio"
+          error={problems.bio}
+          hint={
+            <span className="profile-hint-row">
+              <span>A few words about you. Line breaks are kept.</span>
+              <Counter text={values.bio} max={BIO_MAX_LENGTH} />
+            </span>
+          }
+        >
+          <textarea ref={bioInput} name="bio" rows={5} value={values.bio} onChange={(event) => change('bio', event.target.value)} />
+        </Field>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending} aria-busy={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save'}
+          </button>
+          <p role="status" className="profile-status">
+            {save.isSuccess && !edited ? 'Profile saved' : ''}
+          </p>
+        </div>
+      </form>
+    </section>
+  );
+}
