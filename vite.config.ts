@@ -48,7 +48,7 @@ export default defineConfig(({ mode }) => {
             root: repoRoot,
             // Integration runs after the unit tests, with its own worker limit.
             sequence: { groupOrder: 1 },
-            include: ['server/src/**/*.int.test.ts'],
+            include: ['{server,client}/src/**/*.int.test.ts'],
             globalSetup: ['server/src/testing/global-setup.ts'],
             pool: 'forks',
             maxWorkers: 2,

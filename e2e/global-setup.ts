@@ -42,6 +42,8 @@ export default async function globalSetup() {
         MREG_DATABASE_URL: scratch?.url,
         MREG_REDIS_URL: redisUrl,
         MREG_REDIS_NAMESPACE: runId,
+        // Every test signs in through the provider, several times a minute from one address.
+        MREG_SIGN_IN_RATE_LIMIT: '1000',
       },
       dataDir,
     );

@@ -1,36 +1,54 @@
 import { expect, test } from '@playwright/test';
+import { shot, signIn, watchProblems } from './support';
 
 test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
 
-test.beforeEach(async ({ page }) => {
-  // Record CSP violations before any script of the page runs.
-  await page.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+test('every page loads under the CSP without errors, and focus starts at its heading', async ({ page }) => {
+  const problems = await watchProblems(page);
+  await signIn(page, 'ada@contoso.test');
+  for (const [path, heading] of [
+    ['/dashboard', /^Welcome, /],
+    ['/profile', 'Profile'],
+    ['/preferences', 'Preferences'],
+    ['/sessions', 'Sessions'],
+    ['/members', 'Members'],
+  ] as const) {
+    await page.goto(path);
+    const h1 = page.getByRole('heading', { level: 1, name: heading });
+    await expect(h1).toBeVisible();
+    await expect(h1).toBeFocused();
+  }
+  expect(problems()).toEqual([]);
 });
 
-test('the SPA loads under the CSP and shows what the server offers', async ({ page }) => {
-  const problems: string[] = [];
-  page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
-  page.on('pageerror', (error) => problems.push(error.message));
-
-  await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'MREG', level: 1 })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Features on this server' })).toBeVisible();
-  await expect(page.locator('[data-feature="avatarStorage"]')).toContainText('Avatars: on');
-  await expect(page.getByText('sign-in uses the development provider')).toBeVisible();
-  await page.screenshot({ path: test.info().outputPath('home.png'), fullPage: true });
-
-  expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
-  expect(problems).toEqual([]);
-});
-
-test('a deep link is answered by the SPA, a missing asset is not', async ({ page, request }) => {
+test('an unknown address shows the not-found page; a missing asset is a plain 404', async ({ page, request }) => {
   const response = await page.goto('/some/deep/link');
   expect(response?.status()).toBe(200);
-  await expect(page.getByRole('heading', { name: 'MREG', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(page.getByText('There is no page at /some/deep/link here.')).toBeVisible();
+  await shot(page, 'not-found');
   const missing = await request.get('/assets/missing.js');
   expect(missing.status()).toBe(404);
+});
+
+test('the header and menus work from the keyboard alone', async ({ page }) => {
+  await signIn(page, 'ada@contoso.test');
+  await page.goto('/dashboard');
+  // The skip link comes first and leads to the content.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  const account = page.getByRole('button', { name: /^Account: / });
+  await account.focus();
+  await page.keyboard.press('Enter');
+  await expect(account).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(account).toHaveAttribute('aria-expanded', 'false');
+  await expect(account).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeHidden();
+  // Nav links follow each other in tab order and open their page with Enter.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sessions' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/sessions$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Sessions' })).toBeFocused();
 });

@@ -77,7 +77,9 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       onUnauthorized(() => {
         // Whatever was known about the person is void, and the sign-in page asks the server again
         // (once: there, a 401 is the expected answer and leads nowhere).
-        if (sendToSignIn()) void queryClient.resetQueries({ queryKey: trpc.auth.user.queryKey() });
+        const key = trpc.auth.user.queryKey();
+        const wasSignedIn = queryClient.getQueryData(key) !== undefined;
+        if (sendToSignIn(wasSignedIn ? 'ended' : undefined)) void queryClient.resetQueries({ queryKey: key });
       }),
     [queryClient, trpc],
   );

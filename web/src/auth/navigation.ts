@@ -35,8 +35,8 @@ export function signInPagePath(returnTo: string, reason?: 'ended'): string {
  * After a 401 on a page that needs a session: to the sign-in page, to come back here afterwards.
  * False on a public page, where a 401 is simply what "signed out" looks like.
  */
-export function sendToSignIn(): boolean {
+export function sendToSignIn(reason?: 'ended'): boolean {
   if (isPublicPath(window.location.pathname)) return false;
-  navigate(signInPagePath(currentLocation(), 'ended'), { replace: true });
+  navigate(signInPagePath(currentLocation(), reason), { replace: true });
   return true;
 }

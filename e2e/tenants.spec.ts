@@ -1,0 +1,81 @@
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO, shotBothWidths, signedInPage, signIn, watchProblems } from './support';
+
+test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
+// One server for the whole run: these tests change memberships, so they run in this order.
+test.describe.configure({ mode: 'serial' });
+
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
+const switcher = (page: Page) => page.getByRole('combobox', { name: 'Active tenant' });
+
+test('uma, with one tenant, has no switcher: the header just names it', async ({ page }) => {
+  await signIn(page, DEMO.uma);
+  await expect(page.getByTestId('active-tenant')).toHaveText('Contoso · member');
+  await expect(switcher(page)).toHaveCount(0);
+  await expect(nav(page).getByRole('link', { name: 'Members' })).toHaveCount(0);
+});
+
+test('ada switches from Contoso to Fabrikam: header, role, menus and the page she is on change', async ({ page }) => {
+  const problems = await watchProblems(page);
+  await signIn(page, DEMO.ada);
+  await expect(switcher(page)).toHaveValue(/.+/);
+  await expect(switcher(page).locator('option:checked')).toHaveText('Contoso · admin');
+  await expect(page.getByTestId('role')).toHaveText('admin');
+  await nav(page).getByRole('link', { name: 'Members' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+  await shotBothWidths(page, 'members-contoso');
+
+  await switcher(page).selectOption({ label: 'Fabrikam · member' });
+  await expect(switcher(page).locator('option:checked')).toHaveText('Fabrikam · member');
+  // Fabrikam's member has no members:manage: the link goes, and the page says why.
+  await expect(nav(page).getByRole('link', { name: 'Members' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1, name: 'Not allowed' })).toBeVisible();
+  await expect(page.getByText('your role in Fabrikam')).toBeVisible();
+  await nav(page).getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByTestId('tenant')).toHaveText('Fabrikam');
+  await expect(page.getByTestId('role')).toHaveText('member');
+  await shotBothWidths(page, 'dashboard-fabrikam');
+
+  // The switch holds across a reload: it lives in the server's session, not in the page.
+  await page.reload();
+  await expect(page.getByTestId('tenant')).toHaveText('Fabrikam');
+  expect(problems()).toEqual([]);
+});
+
+test('vic (viewer) never sees Members, and its address shows "not allowed"', async ({ page }) => {
+  await signIn(page, DEMO.vic);
+  await expect(nav(page).getByRole('link', { name: 'Members' })).toHaveCount(0);
+  await page.getByRole('button', { name: /^Account: / }).click();
+  await expect(page.getByRole('link', { name: 'Members' })).toHaveCount(0);
+  await page.goto('/members');
+  await expect(page.getByRole('heading', { level: 1, name: 'Not allowed' })).toBeVisible();
+  await expect(page.getByText('You are not allowed to see this page.')).toBeVisible();
+  await expect(page.getByText('members:manage')).toBeVisible();
+  await shotBothWidths(page, 'not-allowed');
+});
+
+// The issue asks for "ada adds uma to Fabrikam", but in the demo directory Fabrikam has no admin and
+// ada is only a member there (issue 5's tests hold her to that), so nobody can add anyone to it.
+// The same capability, the other way round: ada, Contoso's admin, adds vic to Contoso as a viewer.
+test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', async ({ page, browser }) => {
+  const vic = await signedInPage(browser, DEMO.vic);
+  await expect(switcher(vic)).toHaveCount(0);
+
+  await signIn(page, DEMO.ada);
+  await page.goto('/members');
+  await page.getByLabel('Email').fill(DEMO.vic);
+  await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await expect(page.getByRole('status')).toContainText(/added/i);
+  await expect(page.getByRole('row', { name: /vic@fabrikam\.test/ })).toBeVisible();
+
+  // vic's next look at the app has the new tenant.
+  await vic.reload();
+  await expect(switcher(vic)).toBeVisible();
+  await switcher(vic).selectOption({ label: 'Contoso · viewer' });
+  await expect(vic.getByTestId('active-tenant').or(switcher(vic).locator('option:checked'))).toHaveText('Contoso · viewer');
+  await vic.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await expect(vic.getByTestId('tenant')).toHaveText('Contoso');
+  await expect(vic.getByTestId('role')).toHaveText('viewer');
+  await vic.context().close();
+});
