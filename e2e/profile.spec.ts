@@ -1,0 +1,121 @@
+import { expect, test } from '@playwright/test';
+import { DEMO, pngSquare, shotBothWidths, signedInPage, signIn, signOut, watchProblems } from './support';
+
+test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
+
+test('ada edits her display name and bio and still sees them after a reload', async ({ page }) => {
+  const problems = await watchProblems(page);
+  await signIn(page, DEMO.ada);
+  await page.goto('/profile');
+  await page.getByLabel('Display name').fill('Countess Ada');
+  await page.getByLabel('Bio').fill('Wrote the first program.\nLikes engines.');
+  await page.getByRole('button', { name: /^Save/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Profile saved' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Account: Countess Ada' })).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByLabel('Display name')).toHaveValue('Countess Ada');
+  await expect(page.getByLabel('Bio')).toHaveValue('Wrote the first program.\nLikes engines.');
+  await shotBothWidths(page, 'profile');
+  expect(problems()).toEqual([]);
+});
+
+test('a display name too long is refused beside the field, before anything is sent', async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.goto('/profile');
+  const sent: string[] = [];
+  page.on('request', (request) => request.url().includes('updateProfile') && sent.push(request.url()));
+  await page.getByLabel('Display name').fill('x'.repeat(256));
+  await page.getByRole('button', { name: /^Save/ }).click();
+  await expect(page.getByText('is longer than 255 characters')).toBeVisible();
+  await expect(page.getByLabel('Display name')).toHaveAttribute('aria-invalid', 'true');
+  expect(sent).toEqual([]);
+  await shotBothWidths(page, 'profile-invalid');
+});
+
+test('ada uploads an avatar: previewed, then shown in the header; a file that is not a picture is refused clearly', async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.goto('/profile');
+  const picker = page.getByLabel('Choose a picture');
+
+  await picker.setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('plain text, not a PNG') });
+  await page.getByRole('button', { name: 'Upload picture' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /PNG, JPEG or WebP/ })).toBeVisible();
+
+  await picker.setInputFiles({ name: 'ada.png', mimeType: 'image/png', buffer: pngSquare([36, 81, 183]) });
+  await expect(page.getByRole('img', { name: /preview/i })).toBeVisible();
+  await page.getByRole('button', { name: 'Upload picture' }).click();
+  const headerPicture = page.getByRole('button', { name: /^Account: / }).locator('img');
+  await expect(headerPicture).toHaveAttribute('src', /^\/avatars\//);
+  // The picture really loads: the browser decoded it.
+  await expect.poll(() => headerPicture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
+  await shotBothWidths(page, 'profile-avatar');
+});
+
+test('ada sets the dark theme: applied at once, and still dark after signing out and in', async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.goto('/preferences');
+  await page.getByRole('radio', { name: 'Dark' }).check();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect.poll(() => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(18, 21, 25)');
+  await shotBothWidths(page, 'preferences-dark');
+
+  await signOut(page);
+  await expect(page.locator('html')).not.toHaveAttribute('data-theme', 'dark');
+  await signIn(page, DEMO.ada);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.goto('/preferences');
+  await expect(page.getByRole('radio', { name: 'Dark' })).toBeChecked();
+});
+
+test('language and time zone change how the app shows dates', async ({ page }) => {
+  await signIn(page, DEMO.uma);
+  await page.goto('/preferences');
+  await page.getByLabel('Language').selectOption('de-DE');
+  await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+  const save = page.getByRole('button', { name: /^Save/ });
+  if (await save.count()) await save.click();
+  await page.goto('/dashboard');
+  // "4. Dez. 2026, 19:55" in German, in Tokyo's time.
+  const ends = page.locator('dt', { hasText: 'Session ends at the latest' }).locator('xpath=following-sibling::dd[1]');
+  await expect(ends).toHaveText(/^\d{1,2}\. \S+ \d{4}, \d{2}:\d{2}$/);
+  const shown = await ends.textContent();
+  const expected = await page.evaluate(async () => {
+    const response = await fetch('/trpc/auth.user');
+    const iso = ((await response.json()) as { result: { data: { sessionInfo: { absoluteExpiresAt: string } } } }).result.data.sessionInfo.absoluteExpiresAt;
+    return new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(iso));
+  });
+  expect(shown).toBe(expected);
+});
+
+test('a display name of <img src=x onerror=alert(1)> is shown as text, everywhere it appears', async ({ page, browser }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const hostile = '<img src=x onerror=alert(1)>';
+  await signIn(page, DEMO.vic);
+  await page.goto('/profile');
+  await page.getByLabel('Display name').fill(hostile);
+  await page.getByRole('button', { name: /^Save/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Profile saved' })).toBeVisible();
+  await page.goto('/dashboard');
+  await expect(page.getByRole('heading', { level: 1, name: `Welcome, ${hostile}` })).toBeVisible();
+  await expect(page.getByRole('button', { name: `Account: ${hostile}` })).toBeVisible();
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  await shotBothWidths(page, 'dashboard-hostile-name');
+
+  // In someone else's view too: Contoso's admin lists members after vic is one of them (tenants.spec
+  // may have added vic already; this does not depend on it).
+  const ada = await signedInPage(browser, DEMO.ada);
+  ada.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await ada.goto('/members');
+  await expect(ada.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+  expect(await ada.locator('img[src="x"]').count()).toBe(0);
+  await ada.context().close();
+  expect(dialogs).toEqual([]);
+});
