@@ -1,0 +1,61 @@
+import { useId } from 'react';
+import type { PreferencesByCategory } from '@mreg/shared';
+import { EmptyState } from '../../components/EmptyState';
+import { UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
+
+type Group = { category: string; entries: [string, unknown][] };
+
+const OWN_KEYS: readonly string[] = UI_KEYS;
+
+/** Everything the server holds that this page does not edit: other categories, and unknown keys in 'ui'. */
+export function otherSettings(preferences: PreferencesByCategory | null): Group[] {
+  return Object.keys(preferences ?? {})
+    .sort()
+    .map((category) => ({
+      category,
+      entries: Object.entries(preferences?.[category] ?? {})
+        .filter(([key]) => category !== UI_CATEGORY || !OWN_KEYS.includes(key))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    }))
+    .filter((group) => group.entries.length > 0);
+}
+
+/** Read-only: these belong to the tools that wrote them, which know what the values mean. */
+export function OtherSettings({ preferences }: { preferences: PreferencesByCategory | null }) {
+  const headingId = useId();
+  const groups = otherSettings(preferences);
+  return (
+    <section className="preferences-section" aria-labelledby={headingId}>
+      <h2 id={headingId}>Other settings</h2>
+      {groups.length === 0 ? (
+        <EmptyState title="No other settings">
+          Tools and integrations can store their own settings here through <code>auth.updatePreferences</code>; they will be listed
+          here, read-only.
+        </EmptyState>
+      ) : (
+        <>
+          <p className="hint">Stored by tools and integrations, shown as they are. Change them in the tool that uses them.</p>
+          {groups.map((group) => (
+            <section key={group.category} className="card other-settings-group">
+              <h3>
+                <code>{group.category}</code>
+              </h3>
+              <dl className="other-settings-list">
+                {group.entries.map(([key, value]) => (
+                  <div key={key}>
+                    <dt>
+                      <code>{key}</code>
+                    </dt>
+                    <dd>
+                      <pre>{JSON.stringify(value, null, 2) ?? 'null'}</pre>
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            </section>
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
