@@ -1,0 +1,113 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { ROLES, ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
+import { Field } from '../../components/Field';
+import { LoadError } from '../../components/LoadError';
+import { errorCode, errorMessage, fieldErrors, useTRPC } from '../../trpc';
+import { aRole, nameOf, ROLE_LABEL } from './problems';
+
+type Errors = { email?: string; role?: string };
+const LABELS = { email: 'Email', role: 'Role' } as const;
+
+/** Sorts a failed add into the field it is about; what belongs to no field goes to the form's banner. */
+function placeError(error: unknown): { fields: Errors; general: unknown } {
+  const byField = fieldErrors(error);
+  const fields: Errors = {};
+  for (const key of ['email', 'role'] as const) {
+    const first = byField[key]?.[0];
+    if (first) fields[key] = `${LABELS[key]} ${first}`;
+  }
+  if (fields.email || fields.role) return { fields, general: null };
+  const code = errorCode(error);
+  const message = errorMessage(error);
+  // An unknown email, someone already a member, or an email two people share: all about the email.
+  if (code === 'NOT_FOUND' || (code === 'CONFLICT' && /email|already a member/i.test(message))) return { fields: { email: message }, general: null };
+  // A role above one's own; other refusals (one's own rights gone meanwhile) are not about the field.
+  if (code === 'FORBIDDEN' && /cannot grant/i.test(message)) return { fields: { role: message }, general: null };
+  return { fields: {}, general: error };
+}
+
+/** Adds someone MREG already knows (they have signed in once) to the active tenant. */
+export function AddMemberForm({ tenantName, onAdded }: { tenantName: string; onAdded: (member: TenantMember) => void }) {
+  const trpc = useTRPC();
+  const add = useMutation(trpc.tenants.addMember.mutationOptions());
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [errors, setErrors] = useState<Errors>({});
+  const [general, setGeneral] = useState<unknown>(null);
+  const [added, setAdded] = useState<string | null>(null);
+  const emailInput = useRef<HTMLInputElement>(null);
+  const roleSelect = useRef<HTMLSelectElement>(null);
+  const headingId = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setAdded(null);
+    setGeneral(null);
+    const parsed = ZAddMemberInput.safeParse({ email, role });
+    if (!parsed.success) {
+      const found: Errors = {};
+      for (const issue of parsed.error.issues) {
+        const key = issue.path[0];
+        if ((key === 'email' || key === 'role') && !found[key]) found[key] = `${LABELS[key]} ${issue.message}`;
+      }
+      setErrors(found);
+      (found.email ? emailInput : roleSelect).current?.focus();
+      return;
+    }
+    setErrors({});
+    try {
+      const member = await add.mutateAsync(parsed.data);
+      setEmail('');
+      setAdded(`Added ${nameOf(member)} (${member.email}) to ${tenantName} as ${aRole(member.role)}.`);
+      onAdded(member);
+    } catch (error) {
+      // The input stays as typed, so that a typo can be corrected rather than retyped.
+      const placed = placeError(error);
+      setErrors(placed.fields);
+      setGeneral(placed.general);
+      if (placed.fields.email) emailInput.current?.focus();
+      else if (placed.fields.role) roleSelect.current?.focus();
+    }
+  };
+
+  return (
+    <form className="card add-member" noValidate onSubmit={(event) => void submit(event)} aria-labelledby={headingId}>
+      <h2 id={headingId}>Add a member</h2>
+      <div className="add-member-fields">
+        <Field label="Email" error={errors.email} hint="They must have signed in to MREG once.">
+          <input
+            ref={emailInput}
+            type="email"
+            name="email"
+            autoComplete="off"
+            spellCheck={false}
+            value={email}
+            onChange={(event) => {
+              setEmail(event.target.value);
+              setAdded(null);
+            }}
+          />
+        </Field>
+        <Field label="Role" error={errors.role}>
+          <select ref={roleSelect} name="role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {[...ROLES].reverse().map((option) => (
+              <option key={option} value={option}>
+                {ROLE_LABEL[option]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div className="add-member-submit">
+          <button type="submit" className="primary" disabled={add.isPending} aria-busy={add.isPending}>
+            {add.isPending ? 'Adding…' : 'Add member'}
+          </button>
+        </div>
+      </div>
+      {general !== null && <LoadError what="The member could not be added" error={general} />}
+      <div role="status" className={added ? 'banner banner-success' : undefined}>
+        {added && <p>{added}</p>}
+      </div>
+    </form>
+  );
+}
