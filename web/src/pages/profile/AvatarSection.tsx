@@ -17,6 +17,8 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
   const input = useRef<HTMLInputElement>(null);
   const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  /** The preview URL the browser could not show as an image, if any. */
+  const [unreadable, setUnreadable] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const upload = useMutation({ mutationFn: (file: File) => auth.uploadAvatar(file) });
@@ -70,26 +72,33 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
     });
 
   const error = problem ?? (upload.isError ? uploadFailureText(errorMessage(upload.error)) : undefined);
-  const caption = chosen ? 'Preview, not saved yet' : avatarUrl ? 'Your picture' : 'No picture: your initials are shown';
+  const caption = !chosen
+    ? avatarUrl
+      ? 'Your picture'
+      : 'No picture: your initials are shown'
+    : chosen.url === unreadable
+      ? 'No preview: the browser cannot show this file as a picture'
+      : 'Preview, not saved yet';
 
   return (
     <section className="card profile-section" aria-labelledby={headingId}>
       <h2 id={headingId}>Picture</h2>
       <div className="profile-picture">
         <figure className="profile-picture-figure">
-          {chosen ? (
+          {chosen && chosen.url !== unreadable ? (
             <img
               className="avatar avatar-96"
               src={chosen.url}
               alt="Preview of your new picture"
               width={96}
               height={96}
-              onError={() => {
-                // The server would refuse it too: it reads the type from the same bytes.
-                setChosen(null);
-                setProblem(`The browser cannot show this file as a picture; it may be damaged, or not a ${PICTURE_TYPES_TEXT} image at all.`);
-              }}
+              // The server reads the type from the bytes too and will say why it refuses: only the preview goes.
+              onError={() => setUnreadable(chosen.url)}
             />
+          ) : chosen ? (
+            <span className="avatar avatar-96" aria-hidden="true">
+              ?
+            </span>
           ) : (
             <Avatar name={name} url={avatarUrl} size={96} />
           )}
