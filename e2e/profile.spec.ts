@@ -73,8 +73,8 @@ test('language and time zone change how the app shows dates', async ({ page }) =
   await page.goto('/preferences');
   await page.getByLabel('Language').selectOption('de-DE');
   await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
-  const save = page.getByRole('button', { name: /^Save/ });
-  if (await save.count()) await save.click();
+  await page.getByRole('button', { name: /^Save/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Language and time zone saved' })).toBeVisible();
   await page.goto('/dashboard');
   // "4. Dez. 2026, 19:55" in German, in Tokyo's time.
   const ends = page.locator('dt', { hasText: 'Session ends at the latest' }).locator('xpath=following-sibling::dd[1]');

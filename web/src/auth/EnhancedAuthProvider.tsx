@@ -112,9 +112,15 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
     [patchUser],
   );
 
-  // Applied at once (a theme must not wait for the network), put back if the server refuses.
+  // Applied at once (a theme must not wait for the network), put back if the server refuses. Of
+  // quick successive writes to one category only the latest one's answer is shown: an earlier,
+  // slower answer must not overwrite a later choice.
+  const preferenceWrites = useRef(new Map<string, number>());
   const updatePreferences = useCallback(
     async (category: string, changes: Record<string, unknown>) => {
+      const write = (preferenceWrites.current.get(category) ?? 0) + 1;
+      preferenceWrites.current.set(category, write);
+      const latest = () => preferenceWrites.current.get(category) === write;
       const before = queryClient.getQueryData(userKey)?.preferences[category];
       const put = (values: Record<string, unknown> | undefined) =>
         patchUser((current) => {
@@ -126,10 +132,12 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       put({ ...before, ...changes });
       try {
         const saved = await preferencesMutation.mutateAsync({ category, preferences: changes });
-        put(saved);
+        if (latest()) put(saved);
         return saved;
       } catch (error) {
-        put(before);
+        if (latest()) put(before);
+        // A later write may hold this one's keys as if saved: the server's state settles it.
+        else void queryClient.invalidateQueries({ queryKey: userKey });
         throw error;
       }
     },

@@ -6,13 +6,24 @@ const CSRF = { 'x-mreg-csrf': '1' };
 /** How MREG's plain routes (not tRPC) say what went wrong. */
 const ZErrorBody = z.object({ error: z.string() });
 
-/** Reads a plain route's answer: the parsed body, or an Error with the server's message. */
+/** A plain route's refusal: the server's message, and the status (a proxy's 413 may come without a message). */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Reads a plain route's answer: the parsed body, or an HttpError with the server's message. */
 async function answer<T>(response: Response, parse: (body: unknown) => T): Promise<T> {
   if (response.status === 401) notifyUnauthorized();
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const parsed = ZErrorBody.safeParse(body);
-    throw new Error(parsed.success ? parsed.data.error : `The server answered ${response.status}`);
+    throw new HttpError(parsed.success ? parsed.data.error : `The server answered ${response.status}`, response.status);
   }
   return parse(body);
 }

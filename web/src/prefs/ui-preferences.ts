@@ -2,8 +2,11 @@ import type { PreferencesByCategory } from '@mreg/shared';
 
 /** The preference category the app's own settings live in. */
 export const UI_CATEGORY = 'ui';
-/** The keys it uses there; any other category or key is the person's (or another tool's) own. */
-export const UI_KEYS = ['theme', 'language', 'timeZone'] as const;
+/**
+ * The keys it uses there (preference keys are lower case: a-z, 0-9, _, . and -); any other
+ * category or key is the person's (or another tool's) own.
+ */
+export const UI_KEYS = { theme: 'theme', language: 'language', timeZone: 'time_zone' } as const;
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -49,8 +52,8 @@ function validTimeZone(value: unknown): string | null {
 /** The app's settings from what the server holds; anything missing or unusable means "the browser's". */
 export function readUiPreferences(preferences: PreferencesByCategory | null): UiPreferences {
   const ui = preferences?.[UI_CATEGORY] ?? {};
-  const theme = THEMES.includes(ui.theme as Theme) ? (ui.theme as Theme) : 'system';
-  return { theme, language: validLanguage(ui.language), timeZone: validTimeZone(ui.timeZone) };
+  const theme = THEMES.includes(ui[UI_KEYS.theme] as Theme) ? (ui[UI_KEYS.theme] as Theme) : 'system';
+  return { theme, language: validLanguage(ui[UI_KEYS.language]), timeZone: validTimeZone(ui[UI_KEYS.timeZone]) };
 }
 
 /** Every time zone the browser knows, for the picker. */

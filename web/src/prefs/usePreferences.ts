@@ -33,22 +33,25 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 
+/** Dates in `language` and `timeZone` (null: the browser's), as the whole app shows them. */
+export function makeFormatters(language: string | null, timeZone: string | null): Formatters {
+  const locale = language ?? undefined;
+  const absolute = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone ?? undefined });
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  return {
+    dateTime: (iso) => absolute.format(new Date(iso)),
+    relative: (iso, now = Date.now()) => {
+      const diff = Date.parse(iso) - now;
+      for (const [unit, size] of UNITS) {
+        if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
+      }
+      return relative.format(0, 'minute');
+    },
+  };
+}
+
 /** Dates as the person asked for them (Preferences: language and time zone). */
 export function useFormatters(): Formatters {
   const { language, timeZone } = useUiPreferences();
-  return useMemo(() => {
-    const locale = language ?? undefined;
-    const absolute = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone ?? undefined });
-    const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
-    return {
-      dateTime: (iso) => absolute.format(new Date(iso)),
-      relative: (iso, now = Date.now()) => {
-        const diff = Date.parse(iso) - now;
-        for (const [unit, size] of UNITS) {
-          if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
-        }
-        return relative.format(0, 'minute');
-      },
-    };
-  }, [language, timeZone]);
+  return useMemo(() => makeFormatters(language, timeZone), [language, timeZone]);
 }

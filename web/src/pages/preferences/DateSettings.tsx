@@ -3,8 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
-import { browserDefaults, LANGUAGES, timeZones, UI_CATEGORY } from '../../prefs/ui-preferences';
-import { useFormatters, useUiPreferences } from '../../prefs/usePreferences';
+import { browserDefaults, LANGUAGES, timeZones, UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
+import { makeFormatters, useFormatters, useUiPreferences } from '../../prefs/usePreferences';
 
 /** What the selects hold: '' is the browser default. */
 type Choice = { language: string; timeZone: string };
@@ -38,12 +38,9 @@ export function DateSettings() {
     timeZone: draft.timeZone ?? saved.timeZone ?? '',
   };
   const changed = choice.language !== (saved.language ?? '') || choice.timeZone !== (saved.timeZone ?? '');
-  // What the unsaved choice would give, with the options useFormatters uses for every date.
+  // What the unsaved choice would give, formatted as every date in the app is.
   const example = useMemo(
-    () =>
-      changed
-        ? new Intl.DateTimeFormat(choice.language || undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: choice.timeZone || undefined }).format(new Date(now))
-        : format.dateTime(now),
+    () => (changed ? makeFormatters(choice.language || null, choice.timeZone || null) : format).dateTime(now),
     [changed, choice.language, choice.timeZone, format, now],
   );
 
@@ -52,8 +49,8 @@ export function DateSettings() {
     // Only what changed is written, so a value set meanwhile elsewhere (another tab) is not overwritten.
     // An empty choice is stored as null: "the browser's", as readUiPreferences reads it.
     const changes: Record<string, string | null> = {};
-    if (choice.language !== (saved.language ?? '')) changes.language = choice.language || null;
-    if (choice.timeZone !== (saved.timeZone ?? '')) changes.timeZone = choice.timeZone || null;
+    if (choice.language !== (saved.language ?? '')) changes[UI_KEYS.language] = choice.language || null;
+    if (choice.timeZone !== (saved.timeZone ?? '')) changes[UI_KEYS.timeZone] = choice.timeZone || null;
     if (Object.keys(changes).length === 0) {
       save.reset();
       setUnchangedNote(true);

@@ -5,7 +5,7 @@ import { UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
 
 type Group = { category: string; entries: [string, unknown][] };
 
-const OWN_KEYS: readonly string[] = UI_KEYS;
+const OWN_KEYS: readonly string[] = Object.values(UI_KEYS);
 
 /** Everything the server holds that this page does not edit: other categories, and unknown keys in 'ui'. */
 export function otherSettings(preferences: PreferencesByCategory | null): Group[] {

@@ -71,7 +71,7 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
       },
     });
 
-  const error = problem ?? (upload.isError ? uploadFailureText(errorMessage(upload.error)) : undefined);
+  const error = problem ?? (upload.isError ? uploadFailureText(upload.error) : undefined);
   const caption = !chosen
     ? avatarUrl
       ? 'Your picture'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AVATAR_MAX_BYTES } from '@mreg/shared';
+import { HttpError } from '../../auth/http';
 import { megabytes, PICTURE_ACCEPT, pictureProblem, uploadFailureText } from './picture';
 
 describe('pictureProblem', () => {
@@ -28,7 +29,7 @@ describe('the rest', () => {
   it('formats, accepts and explains a bare 413', () => {
     expect(megabytes(AVATAR_MAX_BYTES)).toBe('1 MB');
     expect(PICTURE_ACCEPT).toBe('image/png,image/jpeg,image/webp');
-    expect(uploadFailureText('The server answered 413')).toMatch(/limit is 1 MB/);
-    expect(uploadFailureText('Not an image')).toBe('Not an image');
+    expect(uploadFailureText(new HttpError('The server answered 413', 413))).toMatch(/limit is 1 MB/);
+    expect(uploadFailureText(new HttpError('Not an image', 415))).toBe('Not an image');
   });
 });

@@ -1,4 +1,6 @@
 import { AVATAR_MAX_BYTES, AVATAR_TYPES, type AvatarType } from '@mreg/shared';
+import { HttpError } from '../../auth/http';
+import { errorMessage } from '../../trpc';
 
 const MB = 1024 * 1024;
 
@@ -42,11 +44,11 @@ export function pictureProblem(file: { type: string; size: number }): string | n
 
 /**
  * The upload's failure in words. The server names its own limit in a 413's body, but a proxy in
- * front of it may answer 413 without MREG's JSON, which reaches here only as the bare status.
+ * front of it may answer 413 without MREG's JSON: then the status is all there is to go on.
  */
-export function uploadFailureText(message: string): string {
-  if (message === 'The server answered 413') {
+export function uploadFailureText(error: unknown): string {
+  if (error instanceof HttpError && error.status === 413) {
     return `The picture is larger than the server accepts; the limit is ${PICTURE_LIMIT_TEXT}. Choose a smaller one.`;
   }
-  return message;
+  return errorMessage(error);
 }
