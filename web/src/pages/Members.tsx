@@ -145,16 +145,25 @@ export function Members() {
     <section className="members-page">
       <PageTitle title="Members">People in {tenantName}</PageTitle>
 
-      <AddMemberForm tenantName={tenantName} onAdded={refresh} />
+      <AddMemberForm
+        // A message about the last action would stand beside this one's outcome as if it were it.
+        onStart={() => setNotice(null)}
+        onAdded={(member) => {
+          report(`Added ${nameOf(member)} (${member.email}) to ${tenantName} as ${aRole(member.role)}.`);
+          refresh();
+        }}
+      />
+
+      {/* The page's one live region, under the form and above the list, for what either of them did. */}
+      <div role="status" className={notice ? 'banner banner-success members-notice' : undefined}>
+        {notice && <p>{notice}</p>}
+      </div>
+      {problem && <ProblemBanner problem={problem} onDismiss={() => setProblem(null)} />}
 
       <h2 ref={listHeading} tabIndex={-1}>
         Members of {tenantName}
         {members.data && <span className="muted members-count"> ({list.length})</span>}
       </h2>
-      <div role="status" className={notice ? 'banner banner-success' : undefined}>
-        {notice && <p>{notice}</p>}
-      </div>
-      {problem && <ProblemBanner problem={problem} onDismiss={() => setProblem(null)} />}
 
       {members.isPending ? (
         <Skeleton lines={5} label="Loading the members…" />

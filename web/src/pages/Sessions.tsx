@@ -120,7 +120,7 @@ export function Sessions() {
                 const lastActive = format.relative(session.lastActivity, now);
                 return (
                   <tr key={session.sessionId} className={session.isCurrent ? 'session-current' : undefined}>
-                    <td data-label="Device">
+                    <td data-label="Device" data-session-id={session.sessionId}>
                       <span className="session-device" title={session.userAgent ?? undefined}>
                         {session.device}
                       </span>
@@ -138,7 +138,7 @@ export function Sessions() {
                     </td>
                     <td className="session-action">
                       {session.isCurrent ? (
-                        <button type="button" aria-label="Sign out on this device" onClick={() => setPending({ kind: 'here' })}>
+                        <button type="button" aria-label="Sign out here" onClick={() => setPending({ kind: 'here' })}>
                           Sign out
                         </button>
                       ) : (
@@ -208,7 +208,7 @@ export function Sessions() {
 
       <ConfirmDialog
         open={pending?.kind === 'here'}
-        title="Sign out on this device?"
+        title="Sign out here?"
         confirmLabel="Sign out"
         busy={signingOut}
         onConfirm={signOutHere}

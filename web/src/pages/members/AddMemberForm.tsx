@@ -4,7 +4,7 @@ import { ROLES, ZAddMemberInput, type Role, type TenantMember } from '@mreg/shar
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
 import { errorCode, errorMessage, fieldErrors, useTRPC } from '../../trpc';
-import { aRole, nameOf, ROLE_LABEL } from './problems';
+import { ROLE_LABEL } from './problems';
 
 type Errors = { email?: string; role?: string };
 const LABELS = { email: 'Email', role: 'Role' } as const;
@@ -28,21 +28,20 @@ function placeError(error: unknown): { fields: Errors; general: unknown } {
 }
 
 /** Adds someone MREG already knows (they have signed in once) to the active tenant. */
-export function AddMemberForm({ tenantName, onAdded }: { tenantName: string; onAdded: (member: TenantMember) => void }) {
+export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdded: (member: TenantMember) => void }) {
   const trpc = useTRPC();
   const add = useMutation(trpc.tenants.addMember.mutationOptions());
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [errors, setErrors] = useState<Errors>({});
   const [general, setGeneral] = useState<unknown>(null);
-  const [added, setAdded] = useState<string | null>(null);
   const emailInput = useRef<HTMLInputElement>(null);
   const roleSelect = useRef<HTMLSelectElement>(null);
   const headingId = useId();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setAdded(null);
+    onStart();
     setGeneral(null);
     const parsed = ZAddMemberInput.safeParse({ email, role });
     if (!parsed.success) {
@@ -59,7 +58,6 @@ export function AddMemberForm({ tenantName, onAdded }: { tenantName: string; onA
     try {
       const member = await add.mutateAsync(parsed.data);
       setEmail('');
-      setAdded(`Added ${nameOf(member)} (${member.email}) to ${tenantName} as ${aRole(member.role)}.`);
       onAdded(member);
     } catch (error) {
       // The input stays as typed, so that a typo can be corrected rather than retyped.
@@ -85,7 +83,6 @@ export function AddMemberForm({ tenantName, onAdded }: { tenantName: string; onA
             value={email}
             onChange={(event) => {
               setEmail(event.target.value);
-              setAdded(null);
             }}
           />
         </Field>
@@ -105,9 +102,6 @@ export function AddMemberForm({ tenantName, onAdded }: { tenantName: string; onA
         </div>
       </div>
       {general !== null && <LoadError what="The member could not be added" error={general} />}
-      <div role="status" className={added ? 'banner banner-success' : undefined}>
-        {added && <p>{added}</p>}
-      </div>
     </form>
   );
 }
