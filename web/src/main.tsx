@@ -1,4 +1,6 @@
 import './zod-config';
+// Before any component, so that a page's own CSS comes later in the bundle and wins ties.
+import './styles.css';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
@@ -6,7 +8,6 @@ import { App } from './App';
 import { EnhancedAuthProvider } from './auth/EnhancedAuthProvider';
 import { notifyUnauthorized } from './auth/unauthorized';
 import { TRPCProvider, makeQueryClient, makeTrpcClient } from './trpc';
-import './styles.css';
 
 function Root() {
   const [queryClient] = useState(makeQueryClient);

@@ -13,7 +13,7 @@ import { useTRPC } from '../trpc';
 import { AddMemberForm } from './members/AddMemberForm';
 import { MemberSessions } from './members/MemberSessions';
 import { aRole, nameOf, ProblemBanner, ROLE_LABEL, type Problem } from './members/problems';
-import { count, useNow } from './sessions/useNow';
+import { count, useNow } from '../components/useNow';
 import './Members.css';
 
 type Pending = { kind: 'deactivate' | 'reactivate' | 'remove'; member: TenantMember } | { kind: 'own-role'; member: TenantMember; role: Role };

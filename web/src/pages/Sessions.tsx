@@ -9,7 +9,7 @@ import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
 import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
-import { count, useNow } from './sessions/useNow';
+import { count, useNow } from '../components/useNow';
 import './Sessions.css';
 
 type Pending = { kind: 'one'; session: SessionSummary } | { kind: 'others'; count: number } | { kind: 'here' };

@@ -6,7 +6,7 @@ import { LoadError } from '../../components/LoadError';
 import { Skeleton } from '../../components/Skeleton';
 import { useFormatters } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
-import { count, useNow } from '../sessions/useNow';
+import { count, useNow } from '../../components/useNow';
 import { nameOf, type Problem } from './problems';
 
 interface MemberSessionsProps {
