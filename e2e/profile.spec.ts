@@ -76,9 +76,9 @@ test('language and time zone change how the app shows dates', async ({ page }) =
   await page.getByRole('button', { name: /^Save/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Language and time zone saved' })).toBeVisible();
   await page.goto('/dashboard');
-  // "4. Dez. 2026, 19:55" in German, in Tokyo's time.
+  // "04.12.2026, 19:55": German, in Tokyo's time.
   const ends = page.locator('dt', { hasText: 'Session ends at the latest' }).locator('xpath=following-sibling::dd[1]');
-  await expect(ends).toHaveText(/^\d{1,2}\. \S+ \d{4}, \d{2}:\d{2}$/);
+  await expect(ends).toHaveText(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
   const shown = await ends.textContent();
   const expected = await page.evaluate(async () => {
     const response = await fetch('/trpc/auth.user');

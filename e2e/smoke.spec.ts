@@ -34,9 +34,14 @@ test('an unknown address shows the not-found page; a missing asset is a plain 40
 test('the header and menus work from the keyboard alone', async ({ page }) => {
   await signIn(page, 'ada@contoso.test');
   await page.goto('/dashboard');
-  // The skip link comes first and leads to the content.
-  await page.keyboard.press('Tab');
-  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  // Focus starts at the page's heading. The skip link is the page's first stop and shows when focused.
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  expect(await page.evaluate(() => document.querySelector('a, button, input, select, textarea')?.textContent)).toBe('Skip to content');
+  await skip.focus();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#main$/);
   const account = page.getByRole('button', { name: /^Account: / });
   await account.focus();
   await page.keyboard.press('Enter');

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   AuthUser,
@@ -14,7 +15,7 @@ import type {
 } from '@mreg/shared';
 import { isUnauthorized, useTRPC } from '../trpc';
 import { removeAvatar, signOut, uploadAvatar } from './http';
-import { currentLocation, loginHref, sendToSignIn } from './navigation';
+import { currentLocation, isPublicPath, loginHref, sendToSignIn } from './navigation';
 import { planSession } from './session-timing';
 import { onUnauthorized } from './unauthorized';
 
@@ -72,14 +73,23 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   const features = useQuery(trpc.config.features.queryOptions(undefined, { staleTime: Infinity }));
   const data = me.data ?? null;
 
+  // When a 401 said the session is gone: what was known about the person before it is void.
+  const [endedAt, setEndedAt] = useState<number | null>(null);
   useEffect(
     () =>
       onUnauthorized(() => {
-        // Whatever was known about the person is void, and the sign-in page asks the server again
-        // (once: there, a 401 is the expected answer and leads nowhere).
+        // Never signed in, a 401 is simply what "signed out" looks like: a page that needs a session
+        // goes to sign-in by itself (RequireAuth), any other stays. Signed in, the session has ended.
         const key = trpc.auth.user.queryKey();
-        const wasSignedIn = queryClient.getQueryData(key) !== undefined;
-        if (sendToSignIn(wasSignedIn ? 'ended' : undefined)) void queryClient.resetQueries({ queryKey: key });
+        if (isPublicPath(window.location.pathname) || queryClient.getQueryData(key) === undefined) return;
+        // One render for both: the sign-in page must not see the person still signed in (it would
+        // send them straight back), nor the page here see them signed out (it would go to sign-in
+        // on its own, without saying why).
+        flushSync(() => {
+          setEndedAt(Date.now());
+          sendToSignIn('ended');
+        });
+        void queryClient.resetQueries({ queryKey: key });
       }),
     [queryClient, trpc],
   );
@@ -209,7 +219,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
     window.location.assign(endSessionUrl ?? '/');
   }, [queryClient]);
 
-  const signedOut = me.isError && isUnauthorized(me.error);
+  const signedOut = (me.isError && isUnauthorized(me.error)) || (endedAt !== null && me.dataUpdatedAt <= endedAt);
   // At run time a TRPCClientError, which is an Error; its declared type is only the error's shape.
   const failure = ((me.isError && !signedOut ? me.error : null) ?? (features.isError ? features.error : null)) as Error | null;
 

@@ -31,12 +31,7 @@ export function signInPagePath(returnTo: string, reason?: 'ended'): string {
   return `/sign-in?${params}`;
 }
 
-/**
- * After a 401 on a page that needs a session: to the sign-in page, to come back here afterwards.
- * False on a public page, where a 401 is simply what "signed out" looks like.
- */
-export function sendToSignIn(reason?: 'ended'): boolean {
-  if (isPublicPath(window.location.pathname)) return false;
+/** After a 401 that ended the session: to the sign-in page, saying so, to come back here afterwards. */
+export function sendToSignIn(reason: 'ended'): void {
   navigate(signInPagePath(currentLocation(), reason), { replace: true });
-  return true;
 }
