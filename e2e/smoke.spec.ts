@@ -51,8 +51,12 @@ test('the header and menus work from the keyboard alone', async ({ page }) => {
   await expect(account).toHaveAttribute('aria-expanded', 'false');
   await expect(account).toBeFocused();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeHidden();
-  // Nav links follow each other in tab order and open their page with Enter.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sessions' }).focus();
+  // From the account button, Tab goes on through the nav links in order (the closed menu is skipped).
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Dashboard', 'Profile', 'Preferences', 'Sessions']) {
+    await page.keyboard.press('Tab');
+    await expect(nav.getByRole('link', { name })).toBeFocused();
+  }
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/sessions$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Sessions' })).toBeFocused();

@@ -26,7 +26,12 @@ test('ada switches from Contoso to Fabrikam: header, role, menus and the page sh
   await shotBothWidths(page, 'members-contoso');
 
   await switcher(page).selectOption({ label: 'Fabrikam · member' });
+  // Choosing is not switching yet: a privilege change waits for the button.
+  await expect(nav(page).getByRole('link', { name: 'Members' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+  await page.getByRole('button', { name: 'Switch', exact: true }).click();
   await expect(switcher(page).locator('option:checked')).toHaveText('Fabrikam · member');
+  await expect(switcher(page)).toBeFocused();
   // Fabrikam's member has no members:manage: the link goes, and the page says why.
   await expect(nav(page).getByRole('link', { name: 'Members' })).toHaveCount(0);
   await expect(page.getByRole('heading', { level: 1, name: 'Not allowed' })).toBeVisible();
@@ -66,13 +71,14 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
   await page.getByLabel('Email').fill(DEMO.vic);
   await page.getByLabel('Role', { exact: true }).selectOption('viewer');
   await page.getByRole('button', { name: 'Add member' }).click();
-  await expect(page.getByRole('status')).toContainText(/added/i);
+  await expect(page.getByRole('status').filter({ hasText: /added/i })).toBeVisible();
   await expect(page.getByRole('row', { name: /vic@fabrikam\.test/ })).toBeVisible();
 
   // vic's next look at the app has the new tenant.
   await vic.reload();
   await expect(switcher(vic)).toBeVisible();
   await switcher(vic).selectOption({ label: 'Contoso · viewer' });
+  await vic.getByRole('button', { name: 'Switch', exact: true }).click();
   await expect(vic.getByTestId('active-tenant').or(switcher(vic).locator('option:checked'))).toHaveText('Contoso · viewer');
   await vic.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(vic.getByTestId('tenant')).toHaveText('Contoso');

@@ -1,12 +1,10 @@
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '@mreg/server/router';
+import { CSRF_HEADER } from '@mreg/shared';
 
 export type { AppRouter };
 export { TRPCClientError };
-
-/** The header MREG requires on every cookie-authenticated state change (DESIGN.md, security model). */
-export const CSRF_HEADER = 'x-mreg-csrf';
 
 export interface MregClientOptions {
   /**
@@ -44,9 +42,11 @@ function unauthorizedLink(onUnauthorized: (error: TRPCClientError<AppRouter>) =>
 
 /**
  * MREG's typed API: `await client.auth.sessions.query()`, `await client.auth.updateProfile.mutate({...})`.
- * `baseUrl` is where MREG is served ("https://mreg.example.com"; "" in the SPA, for its own origin).
- * Calls are batched, send the CSRF header, and, with `sessionToken`, the session cookie and the
- * Origin MREG checks on state changes (a browser sends both itself).
+ * `baseUrl` is MREG's public URL, MREG_PUBLIC_URL ("https://mreg.example.com"; "" in the SPA, for
+ * its own origin): the cookie's name and the Origin that state changes must show follow from it,
+ * so an internal address behind a proxy would be refused. Calls are batched and send the CSRF
+ * header; with `sessionToken`, also the session cookie and that Origin (a browser sends both
+ * itself), and a redirect is an error rather than followed, so the token goes nowhere else.
  */
 export function createMregClient(baseUrl: string, options: MregClientOptions = {}) {
   const base = baseUrl.replace(/\/+$/, '');
@@ -67,7 +67,7 @@ export function createMregClient(baseUrl: string, options: MregClientOptions = {
         url: `${base}/trpc`,
         headers: () => headers,
         // Same-origin cookies only: the SPA's session never goes to another site.
-        fetch: (input, init) => send(input, { ...init, credentials: 'same-origin' }),
+        fetch: (input, init) => send(input, { ...init, credentials: 'same-origin', ...(options.sessionToken !== undefined && { redirect: 'error' }) }),
       }),
     ],
   });

@@ -3,6 +3,13 @@ import { orRequired } from './messages';
 import { ZPermission } from './permissions';
 import { ZRole } from './roles';
 
+/**
+ * The header MREG requires on every cookie-authenticated state change, with the value `1`
+ * (DESIGN.md, security model): the app's own clients send it; a cross-site page cannot without a
+ * CORS preflight, which MREG never allows.
+ */
+export const CSRF_HEADER = 'x-mreg-csrf';
+
 /** Longest `returnTo` accepted by /auth/login. */
 export const RETURN_TO_MAX_LENGTH = 2048;
 

@@ -80,7 +80,8 @@ export function App() {
       <ExpiryBanner />
       <main id="main" className="main">
         {auth.error && auth.isAuthenticated && <LoadError what="Your account could not be refreshed" error={auth.error} retry={auth.retry} />}
-        <Switch>
+        {/* Keyed by tenant: a switch starts every page afresh, so nothing of the last tenant stays. */}
+        <Switch key={auth.tenantContext?.tenantId ?? 'none'}>
           <Route path="/">{auth.isAuthenticated ? <Redirect to="/dashboard" replace /> : <SignIn />}</Route>
           <Route path="/sign-in" component={SignIn} />
           <Route path="/dashboard">

@@ -1,7 +1,5 @@
 import type { Request } from 'express';
-
-/** The header the app's own tRPC client and fetch calls always send (DESIGN.md, security model). */
-export const CSRF_HEADER = 'x-mreg-csrf';
+import { CSRF_HEADER } from '@mreg/shared';
 
 /**
  * Why a cookie-authenticated state change must be refused, or null when it may go on: it must come

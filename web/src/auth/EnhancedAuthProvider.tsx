@@ -16,7 +16,7 @@ import type {
 import { isUnauthorized, useTRPC } from '../trpc';
 import { removeAvatar, signOut, uploadAvatar } from './http';
 import { currentLocation, isPublicPath, loginHref, sendToSignIn } from './navigation';
-import { planSession } from './session-timing';
+import { planSession, sessionEnd, WARNING_LEAD_MS } from './session-timing';
 import { onUnauthorized } from './unauthorized';
 
 /** The enhanced-authentication plan's surface (Phase 4), on the typed tRPC hooks. */
@@ -35,8 +35,11 @@ export interface EnhancedAuth {
   sessionInfo: SessionInfo | null;
   /** What the server has switched on; null until known. */
   features: Features | null;
-  /** Set a minute before a sign-out nothing can prevent (absolute lifetime, or idle with no use of the page). */
-  expiryWarning: { endsAt: number; absolute: boolean } | null;
+  /**
+   * Set a minute before a sign-out: `lifetime` when nothing can prevent it (the absolute lifetime),
+   * `idle` when a request would (nobody has used the page for a while).
+   */
+  expiryWarning: { endsAt: number; reason: 'lifetime' | 'idle' } | null;
   login: (returnTo?: string) => void;
   logout: () => Promise<void>;
   updateProfile: (changes: UpdateProfileInput) => Promise<Profile>;
@@ -68,8 +71,9 @@ const MAX_DELAY = 2 ** 31 - 1;
 export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const userKey = trpc.auth.user.queryKey();
-  const me = useQuery(trpc.auth.user.queryOptions(undefined, { refetchOnWindowFocus: true }));
+  // Stable references throughout: the session timer below must re-arm only when the session changes.
+  const userKey = useMemo(() => trpc.auth.user.queryKey(), [trpc]);
+  const me = useQuery(trpc.auth.user.queryOptions());
   const features = useQuery(trpc.config.features.queryOptions(undefined, { staleTime: Infinity }));
   const data = me.data ?? null;
 
@@ -99,19 +103,11 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
     [queryClient, userKey],
   );
 
-  const profileMutation = useMutation(trpc.auth.updateProfile.mutationOptions());
-  const preferencesMutation = useMutation(trpc.auth.updatePreferences.mutationOptions());
-  const switchMutation = useMutation(trpc.auth.switchTenant.mutationOptions());
-  const refreshMutation = useMutation(trpc.auth.refreshSession.mutationOptions());
-
-  const updateProfile = useCallback(
-    async (changes: UpdateProfileInput) => {
-      const profile = await profileMutation.mutateAsync(changes);
-      patchUser((current) => ({ ...current, profile }));
-      return profile;
-    },
-    [profileMutation, patchUser],
-  );
+  // mutateAsync is stable across renders; the object useMutation returns is not.
+  const saveProfile = useMutation(trpc.auth.updateProfile.mutationOptions()).mutateAsync;
+  const savePreferences = useMutation(trpc.auth.updatePreferences.mutationOptions()).mutateAsync;
+  const changeTenant = useMutation(trpc.auth.switchTenant.mutationOptions()).mutateAsync;
+  const renewSession = useMutation(trpc.auth.refreshSession.mutationOptions()).mutateAsync;
 
   const withProfile = useCallback(
     async (action: () => Promise<Profile>) => {
@@ -141,7 +137,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
         });
       put({ ...before, ...changes });
       try {
-        const saved = await preferencesMutation.mutateAsync({ category, preferences: changes });
+        const saved = await savePreferences({ category, preferences: changes });
         if (latest()) put(saved);
         return saved;
       } catch (error) {
@@ -151,28 +147,37 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
         throw error;
       }
     },
-    [queryClient, userKey, patchUser, preferencesMutation],
+    [queryClient, userKey, patchUser, savePreferences],
   );
 
   const switchTenant = useCallback(
     async (tenantId: string) => {
-      const context = await switchMutation.mutateAsync({ tenantId });
+      const context = await changeTenant({ tenantId });
       // Another tenant's members, roles and menus: nothing of the last tenant may stay on screen.
       queryClient.removeQueries(trpc.tenants.pathFilter());
       await queryClient.invalidateQueries();
       return context;
     },
-    [switchMutation, queryClient, trpc],
+    [changeTenant, queryClient, trpc],
   );
 
+  // One renewal at a time: the banner's button and the timer may ask together.
+  const renewal = useRef<Promise<SessionInfo> | null>(null);
   const [renewable, setRenewable] = useState(true);
-  const refreshSession = useCallback(async () => {
-    const before = queryClient.getQueryData(userKey)?.sessionInfo.expiresAt;
-    const sessionInfo = await refreshMutation.mutateAsync();
-    patchUser((current) => ({ ...current, sessionInfo }));
-    setRenewable(before === undefined || Date.parse(sessionInfo.expiresAt) > Date.parse(before));
-    return sessionInfo;
-  }, [queryClient, userKey, refreshMutation, patchUser]);
+  const refreshSession = useCallback(() => {
+    renewal.current ??= (async () => {
+      try {
+        const before = queryClient.getQueryData(userKey)?.sessionInfo;
+        const sessionInfo = await renewSession();
+        patchUser((current) => ({ ...current, sessionInfo }));
+        setRenewable(before === undefined || sessionEnd(sessionInfo) > sessionEnd(before));
+        return sessionInfo;
+      } finally {
+        renewal.current = null;
+      }
+    })();
+    return renewal.current;
+  }, [queryClient, userKey, renewSession, patchUser]);
 
   // The person's last use of the page: an idle session is only kept alive for someone present.
   const lastInteraction = useRef(0);
@@ -187,30 +192,36 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   // A warning belongs to the session state it was made for: renewed, it no longer applies.
-  const [warning, setWarning] = useState<{ for: SessionInfo; endsAt: number; absolute: boolean } | null>(null);
+  const [warning, setWarning] = useState<{ for: SessionInfo; endsAt: number; reason: 'lifetime' | 'idle' } | null>(null);
   const sessionInfo = data?.sessionInfo ?? null;
   const expiryWarning = useMemo(
-    () => (warning && warning.for === sessionInfo ? { endsAt: warning.endsAt, absolute: warning.absolute } : null),
+    () => (warning && warning.for === sessionInfo ? { endsAt: warning.endsAt, reason: warning.reason } : null),
     [warning, sessionInfo],
   );
   useEffect(() => {
     if (!sessionInfo) return;
-    const plan = planSession(sessionInfo, Date.now(), lastInteraction.current, renewable);
     const timers: ReturnType<typeof setTimeout>[] = [];
-    const at = (time: number, run: () => void) => timers.push(setTimeout(run, Math.min(MAX_DELAY, Math.max(0, time - Date.now()))));
-    if (plan.kind === 'refresh') {
-      at(plan.at, () => {
-        // A failure here shows on the next call: a 401 leads to sign-in, anything else to a banner.
+    // A time beyond setTimeout's reach is approached in steps, never acted on early.
+    const at = (time: number, run: () => void) => {
+      const delay = Math.max(0, time - Date.now());
+      timers.push(delay > MAX_DELAY ? setTimeout(() => at(time, run), MAX_DELAY) : setTimeout(run, delay));
+    };
+    // Planned now, decided when the time comes: the person may have come back to the page since.
+    at(planSession(sessionInfo, Date.now(), lastInteraction.current, renewable).at, () => {
+      const plan = planSession(sessionInfo, Date.now(), lastInteraction.current, renewable);
+      if (plan.kind === 'refresh') {
+        // A failure is not retried here: the next call shows it (a 401 leads to sign-in, anything
+        // else to a banner), and the warning below still comes a minute before the end.
         refreshSession().catch(() => undefined);
-      });
-    } else {
-      const absolute = plan.endsAt === Date.parse(sessionInfo.absoluteExpiresAt);
-      at(plan.at, () => setWarning({ for: sessionInfo, endsAt: plan.endsAt, absolute }));
+        at(plan.endsAt - WARNING_LEAD_MS, () => setWarning({ for: sessionInfo, endsAt: plan.endsAt, reason: 'idle' }));
+        return;
+      }
+      setWarning({ for: sessionInfo, endsAt: plan.endsAt, reason: plan.reason });
       // Past the end the server says 401, which leads to the sign-in page and back.
-      at(plan.endsAt + 1_000, () => void queryClient.invalidateQueries({ queryKey: trpc.auth.user.queryKey() }));
-    }
+      at(plan.endsAt + 1_000, () => void queryClient.invalidateQueries({ queryKey: userKey }));
+    });
     return () => timers.forEach(clearTimeout);
-  }, [sessionInfo, renewable, refreshSession, queryClient, trpc]);
+  }, [sessionInfo, renewable, refreshSession, queryClient, userKey]);
 
   const login = useCallback((returnTo = currentLocation()) => window.location.assign(loginHref(returnTo)), []);
   const logout = useCallback(async () => {
@@ -226,7 +237,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   const value = useMemo<EnhancedAuth>(
     () => ({
       isAuthenticated: data !== null && !signedOut,
-      isLoading: me.isPending && !me.isError,
+      isLoading: me.isPending,
       error: failure,
       retry: () => {
         void me.refetch();
@@ -242,7 +253,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       expiryWarning,
       login,
       logout,
-      updateProfile,
+      updateProfile: (changes) => withProfile(() => saveProfile(changes)),
       uploadAvatar: (file) => withProfile(() => uploadAvatar(file)),
       removeAvatar: () => withProfile(removeAvatar),
       updatePreferences,
@@ -250,7 +261,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       refreshSession,
       can: (permission) => (data?.permissions ?? []).includes(permission),
     }),
-    [data, signedOut, me, failure, features, sessionInfo, expiryWarning, login, logout, updateProfile, withProfile, updatePreferences, switchTenant, refreshSession],
+    [data, signedOut, me, failure, features, sessionInfo, expiryWarning, login, logout, saveProfile, withProfile, updatePreferences, switchTenant, refreshSession],
   );
 
   return <EnhancedAuthContext.Provider value={value}>{children}</EnhancedAuthContext.Provider>;

@@ -22,7 +22,9 @@ interface RequireAuthProps {
 export function RequireAuth({ children, feature, permission }: RequireAuthProps) {
   const auth = useEnhancedAuth();
   if (auth.isLoading || (feature && !auth.features && !auth.error)) return <Skeleton lines={4} />;
-  if (auth.error) return <LoadError what="Your account could not be loaded" error={auth.error} retry={auth.retry} />;
+  if (feature && !auth.features) return <LoadError what="The server's settings could not be loaded" error={auth.error} retry={auth.retry} />;
+  // Signed in, a failed refresh is a banner above the page (App), not a reason to drop what is on it.
+  if (auth.error && !auth.isAuthenticated) return <LoadError what="Your account could not be loaded" error={auth.error} retry={auth.retry} />;
   if (!auth.isAuthenticated) return <Redirect to={signInPagePath(currentLocation())} replace />;
   if (feature && !auth.features?.[feature]) return <NotFound />;
   if (permission && !auth.can(permission)) return <NotAllowed permission={permission} />;

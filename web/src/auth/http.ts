@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ZLogoutResult, ZProfile, type Profile } from '@mreg/shared';
+import { CSRF_HEADER, ZLogoutResult, ZProfile, type Profile } from '@mreg/shared';
 import { notifyUnauthorized } from './unauthorized';
 
-const CSRF = { 'x-mreg-csrf': '1' };
+const CSRF = { [CSRF_HEADER]: '1' };
 /** How MREG's plain routes (not tRPC) say what went wrong. */
 const ZErrorBody = z.object({ error: z.string() });
 

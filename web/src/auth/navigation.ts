@@ -1,4 +1,5 @@
 import { navigate } from 'wouter/use-browser-location';
+import { ZReturnTo } from '@mreg/shared';
 
 /** Pages anyone may see; everything else needs a session. */
 const PUBLIC_PATHS = new Set(['/', '/sign-in']);
@@ -12,11 +13,14 @@ export function currentLocation(): string {
   return window.location.pathname + window.location.search;
 }
 
-/** A usable returnTo: a path on this site, never a public page (those bounce to the dashboard anyway). */
+/**
+ * A usable returnTo: what the server's /auth/login accepts (a path on this site, no control
+ * characters), and never a public page (those bounce to the dashboard anyway).
+ */
 export function safeReturnTo(value: string | null | undefined): string {
-  if (!value || !/^\/(?![/\\])/.test(value) || value.length > 2048) return '/dashboard';
-  const path = value.split(/[?#]/, 1)[0]!;
-  return isPublicPath(path) ? '/dashboard' : value;
+  if (!ZReturnTo.safeParse(value).success) return '/dashboard';
+  const path = value!.split(/[?#]/, 1)[0]!;
+  return isPublicPath(path) ? '/dashboard' : value!;
 }
 
 /** The server's sign-in route, which comes back to `returnTo` afterwards. */

@@ -30,17 +30,17 @@ describe('planSession', () => {
 
   it('warns a minute before the absolute end, which nothing extends', () => {
     const plan = planSession(info({ expires: T0 + 60 * min, absolute: T0 + 30 * min }), T0, T0);
-    expect(plan).toEqual({ kind: 'warn', at: T0 + 30 * min - WARNING_LEAD_MS, endsAt: T0 + 30 * min });
+    expect(plan).toEqual({ kind: 'warn', at: T0 + 30 * min - WARNING_LEAD_MS, endsAt: T0 + 30 * min, reason: 'lifetime' });
   });
 
   it('keeps an idle session alive only if the person used the page since the last request', () => {
     const session = info({ expires: T0 + 600 * min, absolute: T0 + 6000 * min, lastActivity: T0, idleMinutes: 30 });
     expect(planSession(session, T0 + min, T0 + min)).toMatchObject({ kind: 'refresh', endsAt: T0 + 30 * min });
-    expect(planSession(session, T0 + min, T0 - min)).toEqual({ kind: 'warn', at: T0 + 29 * min, endsAt: T0 + 30 * min });
+    expect(planSession(session, T0 + min, T0 - min)).toEqual({ kind: 'warn', at: T0 + 29 * min, endsAt: T0 + 30 * min, reason: 'idle' });
   });
 
   it('treats an end the last refresh did not move as unavoidable', () => {
     const plan = planSession(info({ expires: T0 + 60 * min, absolute: T0 + 600 * min }), T0, T0, false);
-    expect(plan.kind).toBe('warn');
+    expect(plan).toMatchObject({ kind: 'warn', reason: 'lifetime', endsAt: T0 + 60 * min });
   });
 });

@@ -6,11 +6,20 @@ export const WARNING_LEAD_MS = 60_000;
 const REFRESH_LEAD_MS = 5 * 60_000;
 const MIN_LEAD_MS = 5_000;
 
+/** When the session ends if nothing more happens: its expiry, absolute lifetime or idle timeout, whichever is first. */
+export function sessionEnd(info: SessionInfo): number {
+  const idleEnd = Date.parse(info.lastActivity) + info.idleTimeoutMinutes * 60_000;
+  return Math.min(Date.parse(info.expiresAt), Date.parse(info.absoluteExpiresAt), idleEnd);
+}
+
 export type SessionPlan =
   /** Ask the server to renew at `at` (a request near the end slides it; DESIGN.md). */
   | { kind: 'refresh'; at: number; endsAt: number }
-  /** Nothing can extend it: warn at `at`, and it ends at `endsAt`. */
-  | { kind: 'warn'; at: number; endsAt: number };
+  /**
+   * Warn at `at`; it ends at `endsAt`. `lifetime`: nothing can extend it (the absolute lifetime, or
+   * an end the server would not renew). `idle`: a request would, but nobody has used the page.
+   */
+  | { kind: 'warn'; at: number; endsAt: number; reason: 'lifetime' | 'idle' };
 
 /**
  * What the open app should do next about its session. It ends at the earliest of its expiry, its
@@ -25,10 +34,10 @@ export function planSession(info: SessionInfo, now: number, lastInteraction: num
   const absolute = Date.parse(info.absoluteExpiresAt);
   const lastActivity = Date.parse(info.lastActivity);
   const idleEnd = lastActivity + info.idleTimeoutMinutes * 60_000;
-  const endsAt = Math.min(expiresAt, absolute, idleEnd);
+  const endsAt = sessionEnd(info);
   const lead = Math.max(MIN_LEAD_MS, Math.min(REFRESH_LEAD_MS, (endsAt - now) / 2));
   const idleDriven = idleEnd === endsAt && idleEnd < expiresAt;
-  const unavoidable = !renewable || absolute === endsAt || (idleDriven && lastInteraction <= lastActivity);
-  if (unavoidable) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt };
+  if (!renewable || absolute === endsAt) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt, reason: 'lifetime' };
+  if (idleDriven && lastInteraction <= lastActivity) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt, reason: 'idle' };
   return { kind: 'refresh', at: endsAt - lead, endsAt };
 }

@@ -14,17 +14,17 @@ export function ExpiryBanner() {
   const when = format.dateTime(new Date(warning.endsAt).toISOString());
   return (
     <div role="alert" className="banner banner-warning">
-      {warning.absolute ? (
+      {warning.reason === 'lifetime' ? (
         <p>
-          <strong>You will be signed out within a minute ({when}):</strong> a session lasts at most its absolute lifetime. Save
-          your work, then sign in again to go on.
+          <strong>You will be signed out within a minute ({when}):</strong> this session has reached the end of its lifetime.
+          Save your work, then sign in again to go on.
         </p>
       ) : (
         <p>
           <strong>You will be signed out within a minute ({when})</strong> because nothing has happened here for a while.
         </p>
       )}
-      {warning.absolute ? (
+      {warning.reason === 'lifetime' ? (
         <a className="button" href={loginHref(currentLocation())}>
           Sign in again now
         </a>

@@ -38,7 +38,14 @@ export function UserMenu({ items }: { items: NavItem[] }) {
   if (!auth.user) return null;
   const name = auth.userProfile?.displayName ?? auth.user.name;
   return (
-    <div className="user-menu" ref={root}>
+    <div
+      className="user-menu"
+      ref={root}
+      // Tabbing out of the open menu closes it, as a click elsewhere does.
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setOpen(false);
+      }}
+    >
       <button ref={button} type="button" className="user-button" aria-label={`Account: ${name}`} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
         <Avatar name={name} url={auth.userProfile?.avatarUrl ?? null} />
         <span className="user-name">{name}</span>
