@@ -16,7 +16,7 @@ import type {
 import { isUnauthorized, useTRPC } from '../trpc';
 import { removeAvatar, signOut, uploadAvatar } from './http';
 import { currentLocation, isPublicPath, loginHref, sendToSignIn } from './navigation';
-import { planSession, sessionEnd, WARNING_LEAD_MS } from './session-timing';
+import { decisionTime, planSession, sessionEnd, WARNING_LEAD_MS } from './session-timing';
 import { onUnauthorized } from './unauthorized';
 
 /** The enhanced-authentication plan's surface (Phase 4), on the typed tRPC hooks. */
@@ -206,8 +206,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       const delay = Math.max(0, time - Date.now());
       timers.push(delay > MAX_DELAY ? setTimeout(() => at(time, run), MAX_DELAY) : setTimeout(run, delay));
     };
-    // Planned now, decided when the time comes: the person may have come back to the page since.
-    at(planSession(sessionInfo, Date.now(), lastInteraction.current, renewable).at, () => {
+    at(decisionTime(sessionInfo, Date.now()), () => {
       const plan = planSession(sessionInfo, Date.now(), lastInteraction.current, renewable);
       if (plan.kind === 'refresh') {
         // A failure is not retried here: the next call shows it (a 401 leads to sign-in, anything
@@ -216,7 +215,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
         at(plan.endsAt - WARNING_LEAD_MS, () => setWarning({ for: sessionInfo, endsAt: plan.endsAt, reason: 'idle' }));
         return;
       }
-      setWarning({ for: sessionInfo, endsAt: plan.endsAt, reason: plan.reason });
+      at(plan.at, () => setWarning({ for: sessionInfo, endsAt: plan.endsAt, reason: plan.reason }));
       // Past the end the server says 401, which leads to the sign-in page and back.
       at(plan.endsAt + 1_000, () => void queryClient.invalidateQueries({ queryKey: userKey }));
     });

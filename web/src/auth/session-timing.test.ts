@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '@mreg/shared';
-import { planSession, WARNING_LEAD_MS } from './session-timing';
+import { decisionTime, planSession, WARNING_LEAD_MS } from './session-timing';
 
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 const min = 60_000;
@@ -37,6 +37,13 @@ describe('planSession', () => {
     const session = info({ expires: T0 + 600 * min, absolute: T0 + 6000 * min, lastActivity: T0, idleMinutes: 30 });
     expect(planSession(session, T0 + min, T0 + min)).toMatchObject({ kind: 'refresh', endsAt: T0 + 30 * min });
     expect(planSession(session, T0 + min, T0 - min)).toEqual({ kind: 'warn', at: T0 + 29 * min, endsAt: T0 + 30 * min, reason: 'idle' });
+  });
+
+  it('decides when a renewal would be due, so a person who comes back before then is counted', () => {
+    const session = info({ expires: T0 + 600 * min, absolute: T0 + 6000 * min, lastActivity: T0, idleMinutes: 30 });
+    expect(decisionTime(session, T0)).toBe(T0 + 25 * min);
+    expect(planSession(session, T0, T0 - min).kind).toBe('warn');
+    expect(planSession(session, T0 + 25 * min, T0 + 10 * min).kind).toBe('refresh');
   });
 
   it('treats an end the last refresh did not move as unavoidable', () => {

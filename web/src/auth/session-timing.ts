@@ -6,6 +6,19 @@ export const WARNING_LEAD_MS = 60_000;
 const REFRESH_LEAD_MS = 5 * 60_000;
 const MIN_LEAD_MS = 5_000;
 
+function refreshLead(endsAt: number, now: number): number {
+  return Math.max(MIN_LEAD_MS, Math.min(REFRESH_LEAD_MS, (endsAt - now) / 2));
+}
+
+/**
+ * When the open app next decides between renewing and warning: the time a renewal would be due.
+ * Deciding then, not when planning, counts whoever has used the page in between.
+ */
+export function decisionTime(info: SessionInfo, now: number): number {
+  const endsAt = sessionEnd(info);
+  return endsAt - refreshLead(endsAt, now);
+}
+
 /** When the session ends if nothing more happens: its expiry, absolute lifetime or idle timeout, whichever is first. */
 export function sessionEnd(info: SessionInfo): number {
   const idleEnd = Date.parse(info.lastActivity) + info.idleTimeoutMinutes * 60_000;
@@ -35,7 +48,7 @@ export function planSession(info: SessionInfo, now: number, lastInteraction: num
   const lastActivity = Date.parse(info.lastActivity);
   const idleEnd = lastActivity + info.idleTimeoutMinutes * 60_000;
   const endsAt = sessionEnd(info);
-  const lead = Math.max(MIN_LEAD_MS, Math.min(REFRESH_LEAD_MS, (endsAt - now) / 2));
+  const lead = refreshLead(endsAt, now);
   const idleDriven = idleEnd === endsAt && idleEnd < expiresAt;
   if (!renewable || absolute === endsAt) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt, reason: 'lifetime' };
   if (idleDriven && lastInteraction <= lastActivity) return { kind: 'warn', at: endsAt - WARNING_LEAD_MS, endsAt, reason: 'idle' };
