@@ -1,5 +1,7 @@
-// Prints my MREG sessions. Usage (the cookie's value from the browser's developer tools):
-//   MREG_URL=http://127.0.0.1:8000 MREG_SESSION=<mreg_session cookie> pnpm --filter @mreg/client exec tsx examples/my-sessions.ts
+// Prints my MREG sessions. From the repository's root, with the mreg_session cookie's value (the
+// browser's developer tools show it) in MREG_SESSION:
+//   read -rs MREG_SESSION && export MREG_SESSION
+//   MREG_URL=http://127.0.0.1:8000 pnpm tsx client/examples/my-sessions.ts
 import { createMregClient, isUnauthorized } from '@mreg/client';
 
 const url = process.env.MREG_URL ?? 'http://127.0.0.1:8000';
