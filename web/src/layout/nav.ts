@@ -3,14 +3,23 @@ import type { EnhancedAuth } from '../auth/EnhancedAuthProvider';
 export interface NavItem {
   path: string;
   label: string;
+  /** What the page is for, on the dashboard's quick links. */
+  description: string;
 }
 
 /** The pages this person can use here: features switched off and rights not held leave no link. */
 export function navItems(auth: EnhancedAuth): NavItem[] {
   const f = auth.features;
-  const items: NavItem[] = [{ path: '/dashboard', label: 'Dashboard' }];
-  if (f?.userProfiles) items.push({ path: '/profile', label: 'Profile' }, { path: '/preferences', label: 'Preferences' });
-  if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions' });
-  if (f?.roleBasedUi && auth.can('members:manage')) items.push({ path: '/members', label: 'Members' });
+  const items: NavItem[] = [{ path: '/dashboard', label: 'Dashboard', description: 'Who you are here, and where to go next.' }];
+  if (f?.userProfiles) {
+    items.push(
+      { path: '/profile', label: 'Profile', description: 'Your name, picture and a few words about you.' },
+      { path: '/preferences', label: 'Preferences', description: 'Theme, language and time zone.' },
+    );
+  }
+  if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions', description: 'Where you are signed in, and ending sessions.' });
+  if (f?.roleBasedUi && auth.can('members:manage')) {
+    items.push({ path: '/members', label: 'Members', description: 'Who belongs to this tenant, and their roles.' });
+  }
   return items;
 }

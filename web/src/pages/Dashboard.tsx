@@ -5,13 +5,6 @@ import { PageTitle } from '../components/PageTitle';
 import { navItems } from '../layout/nav';
 import { useFormatters } from '../prefs/usePreferences';
 
-const LINK_TEXT: Record<string, string> = {
-  '/profile': 'Your name, picture and a few words about you.',
-  '/preferences': 'Theme, language and time zone.',
-  '/sessions': 'Where you are signed in, and ending sessions.',
-  '/members': 'Who belongs to this tenant, and their roles.',
-};
-
 /** Where sign-in lands: who you are, in which tenant, with which role, and where to go next. */
 export function Dashboard() {
   const auth = useEnhancedAuth();
@@ -57,7 +50,7 @@ export function Dashboard() {
               <li key={item.path}>
                 <Link href={item.path} className="card link-card">
                   <strong>{item.label}</strong>
-                  <span className="muted">{LINK_TEXT[item.path]}</span>
+                  <span className="muted">{item.description}</span>
                 </Link>
               </li>
             ))}

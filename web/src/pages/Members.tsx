@@ -1,6 +1,6 @@
-import { Fragment, useEffect, useRef, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { effectivePermissions, ROLES, type Role, type TenantMember } from '@mreg/shared';
+import { effectivePermissions, type Role, type TenantMember } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { Avatar } from '../components/Avatar';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -12,14 +12,14 @@ import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
 import { AddMemberForm } from './members/AddMemberForm';
 import { MemberSessions } from './members/MemberSessions';
-import { aRole, nameOf, ProblemBanner, ROLE_LABEL, type Problem } from './members/problems';
+import { aRole, nameOf, ProblemBanner, ROLE_LABEL, ROLE_OPTIONS, type Problem } from './members/problems';
 import { count, useNow } from '../components/useNow';
+import { useRefocus } from '../components/useRefocus';
 import './Members.css';
 
 type Pending = { kind: 'deactivate' | 'reactivate' | 'remove'; member: TenantMember } | { kind: 'own-role'; member: TenantMember; role: Role };
 
 /** Roles in the order of what they allow, least first, as the add form offers them. */
-const ROLE_OPTIONS = [...ROLES].reverse();
 
 /** The active tenant's members, for those with members:manage: add, change role, deactivate, remove, end sessions. */
 export function Members() {
@@ -44,13 +44,7 @@ export function Members() {
   const membersKey = trpc.tenants.members.queryKey();
 
   // A removed member's row takes the focused button with it: focus goes to the list's heading.
-  const listHeading = useRef<HTMLHeadingElement>(null);
-  const refocus = useRef(false);
-  useEffect(() => {
-    if (!refocus.current) return;
-    refocus.current = false;
-    if (document.activeElement === null || document.activeElement === document.body) listHeading.current?.focus();
-  }, [members.dataUpdatedAt]);
+  const { target: listHeading, expectRefocus } = useRefocus<HTMLHeadingElement>(members.dataUpdatedAt);
 
   const report = (message: string) => {
     setProblem(null);
@@ -121,7 +115,7 @@ export function Members() {
     try {
       const { sessionsEnded } = await remove.mutateAsync({ userId: member.userId });
       if (member.userId === me) return window.location.assign('/');
-      refocus.current = true;
+      expectRefocus();
       queryClient.setQueryData(membersKey, (list) => list?.filter((other) => other.userId !== member.userId));
       report(`Removed ${name}; ${count(sessionsEnded, 'session')} ended.`);
     } catch (error) {

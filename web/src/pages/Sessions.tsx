@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { SessionSummary } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
@@ -10,6 +10,7 @@ import { Skeleton } from '../components/Skeleton';
 import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
 import { count, useNow } from '../components/useNow';
+import { useRefocus } from '../components/useRefocus';
 import './Sessions.css';
 
 type Pending = { kind: 'one'; session: SessionSummary } | { kind: 'others'; count: number } | { kind: 'here' };
@@ -27,18 +28,11 @@ export function Sessions() {
   const [signingOut, setSigningOut] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
-  // The row whose button had the focus is gone after an end: focus goes to the list instead of the
-  // page's top, unless the person has already moved it somewhere (into the next dialog, say).
-  const listHeading = useRef<HTMLHeadingElement>(null);
-  const refocus = useRef(false);
-  useEffect(() => {
-    if (!refocus.current) return;
-    refocus.current = false;
-    if (document.activeElement === null || document.activeElement === document.body) listHeading.current?.focus();
-  }, [sessions.dataUpdatedAt]);
+  // The row whose button had the focus is gone after an end: focus goes to the list's heading.
+  const { target: listHeading, expectRefocus } = useRefocus<HTMLHeadingElement>(sessions.dataUpdatedAt);
 
   const afterChange = async () => {
-    refocus.current = true;
+    expectRefocus();
     await sessions.refetch();
   };
 

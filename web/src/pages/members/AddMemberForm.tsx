@@ -1,10 +1,10 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { ROLES, ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
+import { ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
 import { errorCode, errorMessage, fieldErrors, useTRPC } from '../../trpc';
-import { ROLE_LABEL } from './problems';
+import { ROLE_LABEL, ROLE_OPTIONS } from './problems';
 
 type Errors = { email?: string; role?: string };
 const LABELS = { email: 'Email', role: 'Role' } as const;
@@ -88,7 +88,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
         </Field>
         <Field label="Role" error={errors.role}>
           <select ref={roleSelect} name="role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {[...ROLES].reverse().map((option) => (
+            {ROLE_OPTIONS.map((option) => (
               <option key={option} value={option}>
                 {ROLE_LABEL[option]}
               </option>

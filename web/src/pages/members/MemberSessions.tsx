@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { TenantMember } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -7,6 +7,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { useFormatters } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
 import { count, useNow } from '../../components/useNow';
+import { useRefocus } from '../../components/useRefocus';
 import { nameOf, type Problem } from './problems';
 
 interface MemberSessionsProps {
@@ -30,13 +31,7 @@ export function MemberSessions({ id, member, tenantName, isMe, onEnded, onProble
   const list = sessions.data ?? [];
   const includesMine = list.some((session) => session.isCurrent);
   // Once they are ended the button that had the focus is gone: it goes to this panel's heading.
-  const heading = useRef<HTMLHeadingElement>(null);
-  const refocus = useRef(false);
-  useEffect(() => {
-    if (!refocus.current) return;
-    refocus.current = false;
-    if (document.activeElement === null || document.activeElement === document.body) heading.current?.focus();
-  }, [sessions.dataUpdatedAt]);
+  const { target: heading, expectRefocus } = useRefocus<HTMLHeadingElement>(sessions.dataUpdatedAt);
 
   const endAll = async () => {
     try {
@@ -48,7 +43,7 @@ export function MemberSessions({ id, member, tenantName, isMe, onEnded, onProble
       onProblem({ title: `Could not end the sessions of ${name}`, error });
     }
     setConfirming(false);
-    refocus.current = true;
+    expectRefocus();
     await sessions.refetch();
   };
 

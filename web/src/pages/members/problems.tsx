@@ -1,8 +1,11 @@
-import type { Role, TenantMember } from '@mreg/shared';
+import { ROLES, type Role, type TenantMember } from '@mreg/shared';
 import { errorCode, errorMessage } from '../../trpc';
 
 /** A member as people know them: the name they chose, else the directory's. */
 export const nameOf = (member: Pick<TenantMember, 'displayName' | 'name'>) => member.displayName ?? member.name;
+
+/** The roles to choose from, least rights first. */
+export const ROLE_OPTIONS = [...ROLES].reverse();
 
 export const ROLE_LABEL: Record<Role, string> = { admin: 'Admin', member: 'Member', viewer: 'Viewer' };
 
