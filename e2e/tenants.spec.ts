@@ -31,10 +31,9 @@ test('ada switches from Contoso to Fabrikam: header, role, menus and the page sh
   await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
   await page.getByRole('button', { name: 'Switch', exact: true }).click();
   await expect(switcher(page).locator('option:checked')).toHaveText('Fabrikam · member');
-  await expect(switcher(page)).toBeFocused();
   // Fabrikam's member has no members:manage: the link goes, and the page says why.
   await expect(nav(page).getByRole('link', { name: 'Members' })).toHaveCount(0);
-  await expect(page.getByRole('heading', { level: 1, name: 'Not allowed' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Not allowed' })).toBeFocused();
   await expect(page.getByText('your role in Fabrikam')).toBeVisible();
   await nav(page).getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('tenant')).toHaveText('Fabrikam');

@@ -38,14 +38,16 @@ export function TenantSwitcher() {
     if (!target || chosen === active) return;
     setSwitching(true);
     setFailure(null);
+    // Switched, the page starts afresh for the new tenant and its heading takes the focus; refused,
+    // the focus comes back here, beside the reason.
     auth
       .switchTenant(chosen)
       .then(() => setChoice(null))
-      .catch((error: unknown) => setFailure(`Could not switch to ${target.tenantName}: ${errorMessage(error)}`))
-      .finally(() => {
-        setSwitching(false);
+      .catch((error: unknown) => {
+        setFailure(`Could not switch to ${target.tenantName}: ${errorMessage(error)}`);
         select.current?.focus();
-      });
+      })
+      .finally(() => setSwitching(false));
   };
 
   return (
