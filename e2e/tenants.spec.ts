@@ -71,7 +71,25 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
   await page.getByLabel('Role', { exact: true }).selectOption('viewer');
   await page.getByRole('button', { name: 'Add member' }).click();
   await expect(page.getByRole('status').filter({ hasText: /added/i })).toBeVisible();
-  await expect(page.getByRole('row', { name: /vic@fabrikam\.test/ })).toBeVisible();
+  const vicRow = page.getByRole('row', { name: /vic@fabrikam\.test/ });
+  await expect(vicRow).toBeVisible();
+
+  // Arrowing through a role changes nothing until it is applied.
+  const updates: string[] = [];
+  page.on('request', (request) => request.url().includes('tenants.updateMember') && updates.push(request.url()));
+  await vicRow.getByRole('combobox', { name: /^Role of / }).focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await vicRow.getByRole('button', { name: /^Keep the role of / }).click();
+  await expect(vicRow.getByRole('combobox', { name: /^Role of / })).toHaveValue('viewer');
+  await vicRow.getByRole('combobox', { name: /^Role of / }).selectOption('member');
+  expect(updates).toEqual([]);
+  await vicRow.getByRole('button', { name: / a member$/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'is now a member' })).toBeVisible();
+  expect(updates).toHaveLength(1);
+  await vicRow.getByRole('combobox', { name: /^Role of / }).selectOption('viewer');
+  await vicRow.getByRole('button', { name: / a viewer$/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'is now a viewer' })).toBeVisible();
 
   // vic's next look at the app has the new tenant.
   await vic.reload();

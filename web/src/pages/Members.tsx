@@ -34,6 +34,13 @@ export function Members() {
   const [pending, setPending] = useState<Pending | null>(null);
   // The role a select shows while the change is on its way; dropped, the select shows the stored role again.
   const [roleDraft, setRoleDraft] = useState<{ userId: string; role: Role } | null>(null);
+  // A role picked in a row's select, not applied yet: arrowing through a closed select changes it
+  // at every key press, and each change of rights must be meant.
+  const [roleChoices, setRoleChoices] = useState<Record<string, Role>>({});
+  const roleShown = (member: TenantMember) =>
+    roleDraft?.userId === member.userId ? roleDraft.role : (roleChoices[member.userId] ?? member.role);
+  const forgetChoice = (userId: string) =>
+    setRoleChoices((choices) => Object.fromEntries(Object.entries(choices).filter(([id]) => id !== userId)));
   const [openSessions, setOpenSessions] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -79,8 +86,9 @@ export function Members() {
     refresh();
   };
 
-  const chooseRole = (member: TenantMember, role: Role) => {
-    // Arrow keys on a closed select change it at every press: one change at a time per member.
+  const applyRole = (member: TenantMember, role: Role) => {
+    forgetChoice(member.userId);
+    // One change at a time per member.
     if (role === member.role || roleDraft?.userId === member.userId) return;
     // Taking away one's own members:manage closes this page for good: asked first.
     if (member.userId === me && !effectivePermissions(role, member.permissions).includes('members:manage')) {
@@ -205,9 +213,9 @@ export function Members() {
                       <select
                         className="member-role"
                         aria-label={`Role of ${name}`}
-                        value={roleDraft?.userId === member.userId ? roleDraft.role : member.role}
+                        value={roleShown(member)}
                         aria-busy={busy}
-                        onChange={(event) => chooseRole(member, event.target.value as Role)}
+                        onChange={(event) => setRoleChoices((choices) => ({ ...choices, [member.userId]: event.target.value as Role }))}
                       >
                         {ROLE_OPTIONS.map((role) => (
                           <option key={role} value={role}>
@@ -215,6 +223,21 @@ export function Members() {
                           </option>
                         ))}
                       </select>
+                      {roleChoices[member.userId] !== undefined && roleChoices[member.userId] !== member.role && (
+                        <span className="member-role-apply">
+                          <button
+                            type="button"
+                            className="primary"
+                            aria-label={`Make ${name} ${aRole(roleChoices[member.userId]!)}`}
+                            onClick={() => applyRole(member, roleChoices[member.userId]!)}
+                          >
+                            Apply
+                          </button>
+                          <button type="button" aria-label={`Keep the role of ${name}`} onClick={() => forgetChoice(member.userId)}>
+                            Cancel
+                          </button>
+                        </span>
+                      )}
                     </td>
                     <td data-label="Status">
                       {member.isActive ? <span className="badge badge-active">Active</span> : <span className="badge badge-muted">Deactivated</span>}
