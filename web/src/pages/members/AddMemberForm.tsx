@@ -73,7 +73,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
     <form className="card add-member" noValidate onSubmit={(event) => void submit(event)} aria-labelledby={headingId}>
       <h2 id={headingId}>Add a member</h2>
       <div className="add-member-fields">
-        <Field label="Email" error={errors.email} hint="They must have signed in to MREG once.">
+        <Field label="Email" error={errors.email} hint="They must have signed in to MREG once (the development provider's demo people are known from the start).">
           <input
             ref={emailInput}
             type="email"

@@ -68,6 +68,8 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
       onSuccess: () => {
         setConfirming(false);
         setNotice('Picture removed');
+        // The button that opened the dialog is gone with the picture: focus goes to the picker.
+        input.current?.focus();
       },
     });
 
