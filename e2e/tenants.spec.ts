@@ -91,6 +91,20 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
   await vicRow.getByRole('button', { name: / a viewer$/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'is now a viewer' })).toBeVisible();
 
+  // ada is Contoso's only admin: stepping down, or going, is explained instead of asked.
+  const adaRow = page.getByRole('row', { name: /ada@contoso\.test/ });
+  await adaRow.getByRole('combobox', { name: /^Role of / }).selectOption('member');
+  await adaRow.getByRole('button', { name: / a member$/ }).click();
+  const rule = page.getByRole('alert').filter({ hasText: 'A tenant must keep at least one active admin' });
+  await expect(rule).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(adaRow.getByRole('combobox', { name: /^Role of / })).toHaveValue('admin');
+  await shotBothWidths(page, 'members-last-admin');
+  await rule.getByRole('button', { name: 'Dismiss' }).click();
+  await adaRow.getByRole('button', { name: /^Remove / }).click();
+  await expect(rule).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+
   // vic's next look at the app has the new tenant.
   await vic.reload();
   await expect(switcher(vic)).toBeVisible();

@@ -12,7 +12,7 @@ import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
 import { AddMemberForm } from './members/AddMemberForm';
 import { MemberSessions } from './members/MemberSessions';
-import { aRole, nameOf, ProblemBanner, ROLE_LABEL, ROLE_OPTIONS, type Problem } from './members/problems';
+import { aRole, isOnlyActiveAdmin, nameOf, ProblemBanner, ROLE_LABEL, ROLE_OPTIONS, type Problem } from './members/problems';
 import { count, useNow } from '../components/useNow';
 import { useRefocus } from '../components/useRefocus';
 import './Members.css';
@@ -90,6 +90,10 @@ export function Members() {
     forgetChoice(member.userId);
     // One change at a time per member.
     if (role === member.role || roleDraft?.userId === member.userId) return;
+    // The server would refuse it (and say why); the page knows already, so nobody is asked first.
+    if (role !== 'admin' && isOnlyActiveAdmin(member, members.data ?? [])) {
+      return fail({ title: `Could not make ${nameOf(member)} ${aRole(role)}` });
+    }
     // Taking away one's own members:manage closes this page for good: asked first.
     if (member.userId === me && !effectivePermissions(role, member.permissions).includes('members:manage')) {
       setRoleDraft({ userId: member.userId, role });
@@ -270,7 +274,11 @@ export function Members() {
                           type="button"
                           aria-label={`${member.isActive ? 'Deactivate' : 'Reactivate'} ${name}`}
                           disabled={busy}
-                          onClick={() => setPending({ kind: member.isActive ? 'deactivate' : 'reactivate', member })}
+                          onClick={() =>
+                            member.isActive && isOnlyActiveAdmin(member, list)
+                              ? fail({ title: `Could not deactivate ${name}` })
+                              : setPending({ kind: member.isActive ? 'deactivate' : 'reactivate', member })
+                          }
                         >
                           {member.isActive ? 'Deactivate' : 'Reactivate'}
                         </button>
@@ -279,7 +287,7 @@ export function Members() {
                           className="danger"
                           aria-label={`Remove ${name}`}
                           disabled={busy}
-                          onClick={() => setPending({ kind: 'remove', member })}
+                          onClick={() => (isOnlyActiveAdmin(member, list) ? fail({ title: `Could not remove ${name}` }) : setPending({ kind: 'remove', member }))}
                         >
                           Remove
                         </button>

@@ -19,7 +19,16 @@ const isHomeTenant = (error: unknown) => errorCode(error) === 'CONFLICT' && /hom
 export interface Problem {
   /** What failed: "Could not remove Uma Umarova". */
   title: string;
-  error: unknown;
+  /** The server's refusal; absent when the page saw the rule would refuse it and did not ask. */
+  error?: unknown;
+}
+
+export const LAST_ADMIN_RULE = 'A tenant must keep at least one active admin. Make someone else an admin first, then change this person.';
+
+/** True when `member` is the tenant's only active admin: the change would leave it without one. */
+export function isOnlyActiveAdmin(member: TenantMember, members: readonly TenantMember[]): boolean {
+  const admins = members.filter((other) => other.role === 'admin' && other.isActive);
+  return admins.length === 1 && admins[0]!.userId === member.userId;
 }
 
 /**
@@ -29,8 +38,8 @@ export interface Problem {
 export function ProblemBanner({ problem, onDismiss }: { problem: Problem; onDismiss: () => void }) {
   const { title, error } = problem;
   let rule: string | null = null;
-  if (isLastAdmin(error)) {
-    rule = 'A tenant must keep at least one active admin. Make someone else an admin first, then change this person.';
+  if (error === undefined || isLastAdmin(error)) {
+    rule = LAST_ADMIN_RULE;
   } else if (isHomeTenant(error)) {
     rule = 'This is their home tenant: their directory puts them here, so their next sign-in would bring a removed membership back. Deactivate them instead.';
   }
@@ -40,7 +49,7 @@ export function ProblemBanner({ problem, onDismiss }: { problem: Problem; onDism
         <p>
           <strong>{title}.</strong> {rule ?? errorMessage(error)}
         </p>
-        {rule && <p className="muted">The server said: {errorMessage(error)}.</p>}
+        {rule && error !== undefined && <p className="muted">The server said: {errorMessage(error)}.</p>}
       </div>
       <button type="button" onClick={onDismiss}>
         Dismiss
