@@ -32,7 +32,8 @@ test('a person signs in with the development provider, lands on the dashboard, a
   expect(page.url()).not.toContain(session!.value);
 
   await signOut(page);
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/sign-in\?reason=signed-out$/);
+  await expect(page.getByRole('status').filter({ hasText: 'You have signed out.' })).toBeVisible();
   await page.goto('/dashboard');
   await expect(page).toHaveURL(/\/sign-in\?returnTo=%2Fdashboard$/);
 

@@ -226,7 +226,7 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   const logout = useCallback(async () => {
     const endSessionUrl = await signOut();
     queryClient.clear();
-    window.location.assign(endSessionUrl ?? '/');
+    window.location.assign(endSessionUrl ?? '/sign-in?reason=signed-out');
   }, [queryClient]);
 
   const signedOut = (me.isError && isUnauthorized(me.error)) || (endedAt !== null && me.dataUpdatedAt <= endedAt);

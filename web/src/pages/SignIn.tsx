@@ -10,7 +10,7 @@ export function SignIn() {
   const auth = useEnhancedAuth();
   const [params] = useSearchParams();
   const returnTo = safeReturnTo(params.get('returnTo'));
-  const ended = params.get('reason') === 'ended';
+  const reason = params.get('reason');
 
   if (auth.isLoading) return <Skeleton lines={3} label="Checking whether you are signed in…" />;
   if (auth.isAuthenticated) return <Redirect to={returnTo} replace />;
@@ -21,9 +21,14 @@ export function SignIn() {
         The MCP Registry Gateway: one place for your organisation's MCP servers, with your company sign-in, your tenants and
         what your role lets you do in each.
       </PageTitle>
-      {ended && (
+      {reason === 'ended' && (
         <div role="status" className="banner banner-info">
           <p>Your session has ended. Sign in again to go back to where you were.</p>
+        </div>
+      )}
+      {reason === 'signed-out' && (
+        <div role="status" className="banner banner-info">
+          <p>You have signed out.</p>
         </div>
       )}
       {auth.error && <LoadError what="The server could not be reached" error={auth.error} retry={auth.retry} />}
