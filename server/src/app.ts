@@ -9,11 +9,13 @@ import type { Cache } from './cache/cache';
 import type { Settings } from './config';
 import type { Database } from './db/database';
 import type { Clock } from './lib/clock';
+import type { Metrics } from './metrics/metrics';
 import { authRoutes } from './http/auth';
 import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
 import { healthRoutes } from './http/health';
+import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
 import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
 import { contextFactory } from './trpc/context';
@@ -30,6 +32,7 @@ export interface AppDeps {
   webDir: string;
   /** The time for session rules; tests move it. */
   clock: Clock;
+  metrics: Metrics;
 }
 
 /** Largest tRPC request body; larger ones get 413. */
@@ -62,8 +65,10 @@ function clientMessage(error: { type?: string; message?: string }): string {
 }
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir, clock }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics }: AppDeps): Express {
   const app = express();
+  // First, so that the time counted is the whole of the app's.
+  app.use(requestMetrics(metrics));
   // Client IPs (sessions, rate limits) from X-Forwarded-For only behind that many proxies.
   app.set('trust proxy', settings.trustProxy);
   const https = settings.publicUrl.protocol === 'https:';
@@ -98,8 +103,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Probes would fill the log; a failing /readyz logs its reason itself.
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Probes and scrapes would fill the log; a failing /readyz and a refused /metrics log themselves.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
       // Paths only: query strings can carry codes and states, headers carry cookies.
       serializers: {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
@@ -114,12 +119,16 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   );
 
   app.use(healthRoutes({ db, cache, logger }));
+  // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
+  if (settings.metrics.token) app.get('/metrics', protectedMetrics(metrics, settings.metrics.token));
   app.use(cookieParser());
-  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, clock, client: identity.client }));
-  app.use('/avatars', avatarRoutes({ settings, em: db.orm.em, cache, clock }));
+  app.use('/auth', authRoutes({ settings, em: db.orm.em, cache, clock, client: identity.client, metrics }));
+  app.use('/avatars', avatarRoutes({ settings, em: db.orm.em, cache, clock, metrics }));
   if (identity.devProvider) app.use(DEV_IDP_PATH, identity.devProvider);
   const cookies = cookiePolicy(settings.publicUrl);
   app.use('/trpc', (req, res, next) => {
+    // Procedures are counted by name in tRPC; here the request as a whole, whatever ends it.
+    res.locals[METRICS_ROUTE] = '/trpc';
     // Cookie-authenticated state changes come from the app's own pages only (DESIGN.md); reads
     // (GET) change nothing, and a request without the session cookie carries no one's authority.
     if (req.method === 'GET' || req.method === 'HEAD' || req.cookies?.[cookies.session] === undefined) return next();
@@ -138,7 +147,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     },
     createExpressMiddleware({
       router: appRouter,
-      createContext: contextFactory({ settings, cache, em: db.orm.em, clock }),
+      createContext: contextFactory({ settings, cache, em: db.orm.em, clock, metrics }),
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },

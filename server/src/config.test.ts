@@ -60,6 +60,8 @@ describe('parseSettings', () => {
       MREG_DATABASE_URL: 'postgresql://mreg:secret@db:5432/mreg',
       MREG_REDIS_URL: 'redis://cache:6379/1',
       MREG_REDIS_NAMESPACE: 'mreg-eu',
+      MREG_METRICS_PORT: '9100',
+      MREG_METRICS_TOKEN: 'a'.repeat(32),
       MREG_LOG_LEVEL: 'warn',
       MREG_TRUST_PROXY: '2',
       MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
@@ -91,6 +93,7 @@ describe('parseSettings', () => {
     expect(s.trustProxy).toBe(2);
     expect(s.redisNamespace).toBe('mreg-eu');
     expect(s.signInRateLimit).toBe(100);
+    expect(s.metrics).toEqual({ port: 9100, token: 'a'.repeat(32) });
     expect(s.fastmcp).toEqual({
       enhancedAuthEnabled: false,
       userProfilesEnabled: false,
@@ -150,6 +153,36 @@ describe('parseSettings', () => {
     expect(problems({ MREG_REDIS_URL: 'localhost:6379' })).toEqual([
       'MREG_REDIS_URL: "localhost:6379" is not a URL starting with redis:// or rediss://',
     ]);
+  });
+
+  it('serves metrics on loopback port 9464 by default, with no token; takes a port, 0 or off', () => {
+    expect(parseSettings({}).metrics).toEqual({ port: 9464, token: undefined });
+    expect(parseSettings({ MREG_METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(parseSettings({ MREG_METRICS_PORT: 'off' }).metrics.port).toBeNull();
+    expect(parseSettings({ MREG_METRICS_PORT: '' }).metrics.port).toBe(9464);
+    expect(parseSettings({ MREG_PORT: '0', MREG_METRICS_PORT: '0' }).metrics.port).toBe(0);
+  });
+
+  it('refuses a metrics port that is not a port or off, or is MREG_PORT', () => {
+    const allowed = 'is not a port (0 to 65535, 0 for any free port) or off';
+    expect(problems({ MREG_METRICS_PORT: 'OFF' })).toEqual([`MREG_METRICS_PORT: "OFF" ${allowed}`]);
+    expect(problems({ MREG_METRICS_PORT: 'false' })).toEqual([`MREG_METRICS_PORT: "false" ${allowed}`]);
+    expect(problems({ MREG_METRICS_PORT: '70000' })).toEqual([`MREG_METRICS_PORT: "70000" ${allowed}`]);
+    expect(problems({ MREG_METRICS_PORT: '-1' })).toEqual([`MREG_METRICS_PORT: "-1" ${allowed}`]);
+    expect(problems({ MREG_METRICS_PORT: '8000' })).toEqual([
+      'MREG_METRICS_PORT: 8000 is MREG_PORT too; pick another port, 0 for any free port, or off',
+    ]);
+  });
+
+  it('refuses a short or unprintable metrics token without repeating it', () => {
+    expect(problems({ MREG_METRICS_TOKEN: 'secret-but-short' })).toEqual([
+      'MREG_METRICS_TOKEN: is 16 characters long; use at least 32 (openssl rand -base64 32 makes one)',
+    ]);
+    expect(problems({ MREG_METRICS_TOKEN: `${'a'.repeat(32)} b` })).toEqual([
+      'MREG_METRICS_TOKEN: may hold only visible ASCII characters (no spaces)',
+    ]);
+    expect(problems({ MREG_METRICS_TOKEN: 'a'.repeat(513) })).toEqual(['MREG_METRICS_TOKEN: is longer than 512 characters']);
+    expect(parseSettings({ MREG_METRICS_TOKEN: 'Zm9v+/='.repeat(5) }).metrics.token).toBe('Zm9v+/='.repeat(5));
   });
 
   it('reports every problem at once, one line each', () => {

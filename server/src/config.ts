@@ -73,6 +73,26 @@ const tenantIds = z
   })
   .default([]);
 
+/** A port, or `off`. */
+const metricsPort = z
+  .string()
+  .refine((value) => value === 'off' || (/^\d+$/.test(value) && Number(value) <= 65535), {
+    error: (issue) => `${quoted(issue.input)} is not a port (0 to 65535, 0 for any free port) or off`,
+  })
+  .transform((value) => (value === 'off' ? null : Number(value)))
+  .default(9464);
+
+/**
+ * A bearer token for /metrics on the public port. Never echoed in messages (it is a secret); visible
+ * ASCII only, since it travels in a header.
+ */
+const metricsToken = z
+  .string()
+  .min(32, { error: (issue) => `is ${String(issue.input).length} characters long; use at least 32 (openssl rand -base64 32 makes one)` })
+  .max(512, { error: 'is longer than 512 characters' })
+  .regex(/^[\x21-\x7e]+$/, { error: 'may hold only visible ASCII characters (no spaces)' })
+  .optional();
+
 const text = (max: number) =>
   z.string().max(max, { error: `is longer than ${max} characters` }).optional();
 
@@ -90,6 +110,8 @@ const ZEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: (issue) => `${quoted(issue.input)} must be 1 to 64 letters, digits, _ or -` })
     .default('mreg'),
+  MREG_METRICS_PORT: metricsPort,
+  MREG_METRICS_TOKEN: metricsToken,
 
   MREG_AZURE_TENANT_ID: tenantId,
   MREG_AZURE_CLIENT_ID: text(100),
@@ -141,6 +163,12 @@ export interface Settings {
   logLevel: Env['MREG_LOG_LEVEL'];
   /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
   trustProxy: number;
+  metrics: {
+    /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
+    port: number | null;
+    /** When set, /metrics is also served on the public port to `Authorization: Bearer <token>`. */
+    token: string | undefined;
+  };
   /** Undefined when Entra ID is not configured: the development provider is used instead. */
   entra: EntraSettings | undefined;
   /** Tenant ids allowed to sign in; empty means any. */
@@ -236,6 +264,10 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
       `MREG_FASTMCP_PREFERENCES_STORAGE: "${storage}" needs Redis; set MREG_REDIS_URL or use database`,
     );
   }
+  const metricsPort = e.MREG_METRICS_PORT;
+  if (metricsPort && metricsPort === e.MREG_PORT) {
+    problems.push(`MREG_METRICS_PORT: ${metricsPort} is MREG_PORT too; pick another port, 0 for any free port, or off`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return toSettings(e as Env, input, cwd);
 }
@@ -258,6 +290,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
     redisNamespace: e.MREG_REDIS_NAMESPACE,
     logLevel: e.MREG_LOG_LEVEL,
     trustProxy: e.MREG_TRUST_PROXY,
+    metrics: { port: e.MREG_METRICS_PORT, token: e.MREG_METRICS_TOKEN },
     entra:
       e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
         ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }

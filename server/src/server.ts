@@ -9,7 +9,9 @@ import { openDatabase, redactUrl, type Database } from './db/database';
 import { createIdentity, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
 import { seedDemoDirectory } from './identity/demo-directory';
+import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
+import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
 import { sessionLifetime } from './modules/sessions/sessions.service';
 
@@ -21,6 +23,8 @@ const WEB_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
 export interface RunningServer {
   url: string;
+  /** The loopback metrics listener's /metrics, or undefined when MREG_METRICS_PORT=off or it could not listen. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -35,6 +39,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
   });
   let cache: Cache | undefined;
   let listener: Listener | undefined;
+  let metricsServer: Server | undefined;
   try {
     const applied = await db.migrate();
     logger.info(
@@ -49,7 +54,9 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host);
-    const { settings: effective, identity, cleanup } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const { settings: effective, identity, cleanup, metrics } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const metricsAt = await listenForMetrics(settings.metrics.port, metrics, logger);
+    metricsServer = metricsAt?.server;
 
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
     logger.info(
@@ -58,6 +65,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
         publicUrl: effective.publicUrl.href,
         cache: cache.kind,
         signIn: identity.client.kind,
+        metrics: metricsAt?.url ?? null,
         startMs: Math.round(performance.now() - started),
       },
       'MREG listening',
@@ -66,9 +74,10 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     const openCache = cache;
     return {
       url,
+      metricsUrl: metricsAt?.url,
       async stop() {
         try {
-          await closeServer(server);
+          await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
           await cleanup.stop();
         } finally {
           await openCache.close().finally(() => db.close());
@@ -77,10 +86,36 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     };
   } catch (error) {
     if (listener) await closeServer(listener.server);
+    if (metricsServer) await closeServer(metricsServer);
     await cache?.close().catch(() => {});
     await db.close();
     throw error;
   }
+}
+
+/** Loopback only: what the metrics tell (routes, counts, pool use) is for operators, not the public. */
+const METRICS_HOST = '127.0.0.1';
+
+/**
+ * The metrics listener on 127.0.0.1:MREG_METRICS_PORT, or undefined when off. A port in use is logged
+ * and MREG serves without it: metrics are for watching the service, not a reason to refuse it.
+ */
+async function listenForMetrics(port: number | null, metrics: Metrics, logger: Logger): Promise<{ server: Server; url: string } | undefined> {
+  if (port === null) return undefined;
+  let listener: Listener;
+  try {
+    listener = await listen(port, METRICS_HOST);
+  } catch (error) {
+    logger.error(
+      { err: error instanceof Error ? error.message : String(error) },
+      `MREG_METRICS_PORT: cannot listen on ${METRICS_HOST}:${port}; serving without the metrics listener (choose another port, 0 for any free one, or off)`,
+    );
+    return undefined;
+  }
+  listener.serve(metricsListener(metrics, (error) => logger.error({ err: error }, 'Metrics could not be collected')));
+  const url = `http://${METRICS_HOST}:${listener.port}/metrics`;
+  logger.info({ url }, 'Metrics listening');
+  return { server: listener.server, url };
 }
 
 export interface Listener {
@@ -131,6 +166,8 @@ export interface ServedApp {
   identity: Identity;
   /** The periodic session clean-up; stop it before closing the database. */
   cleanup: CleanupSchedule;
+  /** What /metrics reports, for the metrics listener. */
+  metrics: Metrics;
 }
 
 /**
@@ -150,7 +187,8 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
       );
     }
   }
-  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock }));
+  const metrics = createMetrics({ settings, db, cache, clock, logger });
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
@@ -158,7 +196,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     intervalSeconds: settings.fastmcp.sessionCleanupIntervalSeconds,
     logger,
   });
-  return { settings, identity, cleanup };
+  return { settings, identity, cleanup, metrics };
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;

@@ -11,6 +11,8 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
  */
 export interface Cache {
   readonly kind: 'redis' | 'memory';
+  /** Whether the backing store is connected now (for metrics): Redis ready, or always for memory. */
+  readonly available: boolean;
   get<T>(key: string): Promise<T | undefined>;
   /** Several values in one round trip, in the order of `keys`. */
   getMany(keys: string[]): Promise<unknown[]>;
@@ -134,6 +136,7 @@ export const REDIS_OPTIONS = {
 
 abstract class BaseCache implements Cache {
   abstract readonly kind: 'redis' | 'memory';
+  abstract readonly available: boolean;
   protected constructor(protected readonly namespace: string) {}
   abstract get<T>(key: string): Promise<T | undefined>;
   abstract getMany(keys: string[]): Promise<unknown[]>;
@@ -166,6 +169,7 @@ abstract class BaseCache implements Cache {
 
 class MemoryCache extends BaseCache {
   readonly kind = 'memory';
+  readonly available = true;
   private readonly lru: LRUCache<string, { json: string }>;
   // Kept data lives beside the LRU, never in it: evicting it would lose it.
   private readonly hashes = new Map<string, Map<string, string>>();
@@ -581,6 +585,10 @@ class RedisCache extends BaseCache {
       ),
       complete: index.includes(COMPLETE),
     };
+  }
+
+  get available(): boolean {
+    return this.redis.status === 'ready';
   }
 
   async ping(): Promise<void> {

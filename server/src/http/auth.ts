@@ -10,6 +10,7 @@ import type { Settings } from '../config';
 import { SignInError } from '../identity/errors';
 import type { SignInClient } from '../identity/sign-in-client';
 import type { Clock } from '../lib/clock';
+import type { Metrics } from '../metrics/metrics';
 import { cookieLifetimeMs, newToken, revokeSessionByToken, sessionDeps } from '../modules/sessions/sessions.service';
 import {
   completeSignIn,
@@ -31,6 +32,7 @@ export interface AuthRoutesDeps {
   cache: Cache;
   clock: Clock;
   client: SignInClient;
+  metrics?: Metrics;
 }
 
 const ZLoginQuery = z.object({ returnTo: ZReturnTo.default(DEFAULT_RETURN_TO) });
@@ -62,7 +64,7 @@ function sendSignInError(res: Response, error: SignInError, title = 'Sign-in fai
 }
 
 /** GET /auth/login, GET /auth/callback and POST /auth/logout (plain routes; tRPC only reads sessions). */
-export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthRoutesDeps): Router {
+export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics }: AuthRoutesDeps): Router {
   const router = Router();
   const cookies = cookiePolicy(settings.publicUrl);
 
@@ -113,7 +115,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthR
 
   router.get('/callback', limiter('callback'), async (req, res) => {
     if (req.cookies?.[cookies.signIn] !== undefined) res.clearCookie(cookies.signIn, cookies.options());
-    const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings });
+    const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings, metrics });
     try {
       const now = clock();
       const query = ZCallbackQuery.parse(req.query);
@@ -150,14 +152,17 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthR
       res.set('Cache-Control', 'no-store');
       res.cookie(cookies.session, session.token, cookies.options(cookieLifetimeMs(session, deps.lifetime, now)));
       req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');
+      metrics?.signIn();
       res.redirect(303, request.returnTo);
     } catch (error) {
       if (error instanceof SignInError) {
         req.log.warn({ reason: error.reason, detail: error.detail }, 'Sign-in failed');
+        metrics?.signInFailed(error.reason);
         sendSignInError(res, error);
         return;
       }
       req.log.error({ err: error }, 'Sign-in failed unexpectedly');
+      metrics?.signInFailed('internal_error');
       sendMessage(res, 500, {
         title: 'Sign-in failed',
         text: 'Something went wrong on our side, and nobody was signed in. Try again in a moment.',
@@ -173,7 +178,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client }: AuthR
         res.status(403).json({ error: refusal });
         return;
       }
-      const sessionId = await revokeSessionByToken(sessionDeps({ em: rootEm.fork(), cache, clock, settings }), req.cookies?.[cookies.session]);
+      const sessionId = await revokeSessionByToken(sessionDeps({ em: rootEm.fork(), cache, clock, settings, metrics }), req.cookies?.[cookies.session]);
       if (sessionId) req.log.info({ sessionId }, 'Signed out');
       res.clearCookie(cookies.session, cookies.options());
       res.set('Cache-Control', 'no-store');

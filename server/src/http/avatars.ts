@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache';
 import { featureOff, type Settings } from '../config';
 import { AppError } from '../errors';
 import type { Clock } from '../lib/clock';
+import type { SessionMetrics } from '../metrics/metrics';
 import { deleteAvatar, loadAvatar, storeAvatar } from '../modules/profiles/avatars.service';
 import { profileDeps } from '../modules/profiles/profiles.service';
 import { resolveSession, sessionDeps, type ActiveSession } from '../modules/sessions/sessions.service';
@@ -17,6 +18,7 @@ export interface AvatarRoutesDeps {
   em: EntityManager;
   cache: Cache;
   clock: Clock;
+  metrics?: SessionMetrics;
 }
 
 /** An avatar URL names one image for good (its hash), so browsers may keep it for a year. */
@@ -34,7 +36,7 @@ const refuse = (res: Response, status: number, error: string) => {
  * Upload and delete are cookie-authenticated state changes, so they pass the same CSRF rule as tRPC
  * mutations (DESIGN.md, security model) before any of the body is read.
  */
-export function avatarRoutes({ settings, em: rootEm, cache, clock }: AvatarRoutesDeps): Router {
+export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: AvatarRoutesDeps): Router {
   const router = Router();
   const cookies = cookiePolicy(settings.publicUrl);
   type Signed = Request & { session?: ActiveSession; em?: EntityManager };
@@ -59,7 +61,7 @@ export function avatarRoutes({ settings, em: rootEm, cache, clock }: AvatarRoute
   const signedIn: RequestHandler = async (req: Signed, res, next) => {
     try {
       const em = rootEm.fork();
-      const session = await resolveSession(sessionDeps({ em, cache, clock, settings }), req.cookies?.[cookies.session]);
+      const session = await resolveSession(sessionDeps({ em, cache, clock, settings, metrics }), req.cookies?.[cookies.session]);
       if (!session) return refuse(res, 401, 'Sign in first: there is no valid session');
       req.session = session;
       req.em = em;

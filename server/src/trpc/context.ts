@@ -4,6 +4,7 @@ import type { Settings } from '../config';
 import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
+import type { Metrics } from '../metrics/metrics';
 import { cookieLifetimeMs, resolveSession, sessionDeps, sessionLifetime, type ActiveSession } from '../modules/sessions/sessions.service';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
@@ -21,6 +22,8 @@ export interface ContextInner {
   /** The live session behind the request's cookie, or null when signed out. */
   session: ActiveSession | null;
   sessionCookie: SessionCookie;
+  /** Where calls are counted; absent for callers without an app (createCaller in tests). */
+  metrics?: Metrics;
 }
 
 /** For callers without a browser (createCaller in tests, scripts): there is no cookie to set. */

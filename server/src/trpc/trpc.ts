@@ -42,9 +42,21 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Counts and times every call by its procedure path (never its input). Outermost, so that the code
+ * counted is the one the client gets, after the error map.
+ */
+const timing = t.middleware(async ({ ctx, path, type, next }) => {
+  if (!ctx.metrics) return next();
+  const started = performance.now();
+  const result = await next();
+  ctx.metrics.trpcCall(path, type, result.ok ? 'OK' : result.error.code, (performance.now() - started) / 1000);
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(appErrors);
+export const publicProcedure = t.procedure.use(timing).use(appErrors);
 
 /** Signed in: UNAUTHORIZED otherwise; `ctx.session` is no longer nullable after it. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -6,6 +6,7 @@ import type { Cache } from '../../cache/cache';
 import { featuresOf, type Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
+import type { SessionMetrics } from '../../metrics/metrics';
 import { dropTenantContexts, resolveTenantContext, tenantContextKey } from '../tenants/tenant-context';
 import { describeDevice } from './sessions.device';
 import { EnhancedSession } from './sessions.entity';
@@ -67,9 +68,23 @@ export interface SessionDeps {
   tenantCache: Cache | undefined;
   clock: Clock;
   lifetime: SessionLifetime;
+  /** Counts session cache hits and misses; absent where nobody reads them (scripts, unit tests). */
+  metrics?: SessionMetrics;
 }
 
-export function sessionDeps({ em, cache, clock, settings }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): SessionDeps {
+export function sessionDeps({
+  em,
+  cache,
+  clock,
+  settings,
+  metrics,
+}: {
+  em: EntityManager;
+  cache: Cache;
+  clock: Clock;
+  settings: Settings;
+  metrics?: SessionMetrics;
+}): SessionDeps {
   const features = featuresOf(settings);
   return {
     em,
@@ -77,6 +92,7 @@ export function sessionDeps({ em, cache, clock, settings }: { em: EntityManager;
     tenantCache: features.tenantContextCaching ? cache : undefined,
     clock,
     lifetime: sessionLifetime(settings.fastmcp),
+    metrics,
   };
 }
 
@@ -296,13 +312,18 @@ export async function resolveSession(deps: SessionDeps, token: unknown, options:
   const known = tokenOwners.get(hash);
   const alongside = cache && cache === deps.tenantCache && known?.tenantId ? [tenantContextKey(known.tenantId, known.userId)] : [];
   const cached = cache ? await readCached(cache, hash, alongside) : undefined;
-  if (cached?.dead) return null;
+  if (cached?.dead) {
+    deps.metrics?.sessionCache('hit');
+    return null;
+  }
   let found: { entry: SessionEntry; live: LiveSession } | null = null;
   if (cached?.entry) {
     const live = await accept(deps, hash, cached.entry, cached.seen, now);
     if (live) found = { entry: cached.entry, live };
     // Else ended by the cache's account, which may lack a lost `seen` record: the database decides.
   }
+  // Without a cache (session management off) there is nothing to hit or miss.
+  if (cache) deps.metrics?.sessionCache(found ? 'hit' : 'miss');
   if (!found) {
     const entry = await loadEntry(em, hash);
     if (!entry) return null;

@@ -1,0 +1,213 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Cache } from '../cache/cache';
+import type { Database } from '../db/database';
+import { SIGN_IN_FAILURES, type SignInFailure } from '../identity/errors';
+import type { Clock } from '../lib/clock';
+import { withTimeout } from '../lib/timeout';
+import { sessionLifetime, type SessionLifetime } from '../modules/sessions/sessions.service';
+import type { Settings } from '../config';
+
+/**
+ * The app's Prometheus metrics (prom-client): one registry per app, so that two apps in one process
+ * (the tests) count apart; the process metrics (memory, event loop, GC) once per process, since
+ * they describe the process whichever app serves them. Every label takes values from a fixed set.
+ */
+
+/** Seconds: from half a millisecond (a cached session read) to two seconds (a slow sign-in). */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+/** A scrape never waits longer than this for the database's count of sessions. */
+export const SCRAPE_QUERY_TIMEOUT_MS = 1000;
+
+export type SessionCacheResult = 'hit' | 'miss';
+/** Sign-in failures: SIGN_IN_FAILURES' reasons, and a fault of our own. */
+export type SignInFailureReason = SignInFailure | 'internal_error';
+
+/** What the session service records: the narrow part it needs. */
+export interface SessionMetrics {
+  sessionCache(result: SessionCacheResult): void;
+}
+
+export interface Metrics extends SessionMetrics {
+  /** A finished HTTP request; `route` is the Express route pattern or a fixed name, never the URL. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** A finished tRPC procedure; `code` is OK or the tRPC error code. */
+  trpcCall(procedure: string, type: string, code: string, seconds: number): void;
+  signIn(): void;
+  signInFailed(reason: SignInFailureReason): void;
+  /** The text exposition of every metric, the process's included. */
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
+
+let processRegistry: Registry | undefined;
+
+/** The default metrics, started once: each start would add an event-loop monitor and a GC observer. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export interface MetricsDeps {
+  settings: Settings;
+  db: Database;
+  cache: Cache;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Sessions that can still be used: not revoked, not expired, and not idle beyond the timeout. */
+const LIVE_SESSIONS = `select count(*)::int as count from enhanced_sessions
+  where revoked_at is null and expires_at > ? and last_activity > ?`;
+
+async function countLiveSessions(db: Database, lifetime: SessionLifetime, now: Date): Promise<number> {
+  const rows = await db.orm.em
+    .getConnection()
+    .execute<{ count: number }[]>(LIVE_SESSIONS, [now, new Date(now.getTime() - lifetime.idleMs)]);
+  return Number(rows[0]?.count ?? 0);
+}
+
+/** knex's tarn pool behind MikroORM: the same for PostgreSQL and for embedded PGlite (max 1). */
+interface TarnPool {
+  max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+function poolOf(db: Database): TarnPool | undefined {
+  const knex = db.orm.em.getConnection().getKnex() as unknown as { client?: { pool?: TarnPool } };
+  return knex.client?.pool ?? undefined;
+}
+
+export function createMetrics({ settings, db, cache, clock, logger }: MetricsDeps): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const log = logger.child({ component: 'metrics' });
+  const lifetime = sessionLifetime(settings.fastmcp);
+
+  const httpRequests = new Counter({
+    name: 'mreg_http_requests_total',
+    help: 'HTTP requests by method, Express route pattern ("unmatched" for 404s) and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'mreg_http_request_duration_seconds',
+    help: 'HTTP request duration by method and Express route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const trpcCalls = new Counter({
+    name: 'mreg_trpc_calls_total',
+    help: 'tRPC procedure calls by procedure path, type and result code (OK or the tRPC error code)',
+    labelNames: ['procedure', 'type', 'code'] as const,
+    registers,
+  });
+  const trpcDuration = new Histogram({
+    name: 'mreg_trpc_call_duration_seconds',
+    help: 'tRPC procedure duration (middleware, input validation and resolver) by procedure path and type',
+    labelNames: ['procedure', 'type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const sessionCache = new Counter({
+    name: 'mreg_session_cache_total',
+    help: 'Session lookups answered by the cache (hit) or by the database (miss)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const signIns = new Counter({
+    name: 'mreg_sign_ins_total',
+    help: 'Completed sign-ins (a session was created)',
+    registers,
+  });
+  const signInFailures = new Counter({
+    name: 'mreg_sign_in_failures_total',
+    help: 'Refused or failed sign-ins by reason (the reason code shown on the error page)',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  // Every value from the start, so that rate() sees the first one.
+  for (const result of ['hit', 'miss'] as const) sessionCache.labels(result).inc(0);
+  for (const reason of [...(Object.keys(SIGN_IN_FAILURES) as SignInFailure[]), 'internal_error'] as const) {
+    signInFailures.labels(reason).inc(0);
+  }
+
+  new Gauge({
+    name: 'mreg_active_sessions',
+    help: `Sessions not revoked, expired or idle, counted in the database at scrape time (NaN when it did not answer within ${SCRAPE_QUERY_TIMEOUT_MS} ms)`,
+    registers,
+    async collect() {
+      try {
+        this.set(await withTimeout(countLiveSessions(db, lifetime, clock()), SCRAPE_QUERY_TIMEOUT_MS, 'The database'));
+      } catch (error) {
+        // NaN rather than 0: "unknown" must not read as "nobody signed in".
+        this.set(Number.NaN);
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Metrics: live sessions not counted');
+      }
+    },
+  });
+  new Gauge({
+    name: 'mreg_db_pool_connections',
+    help: 'Database pool connections: used, free, and pending (requests waiting for one); embedded PGlite has a pool of one',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const pool = poolOf(db);
+      if (!pool) return;
+      this.labels('used').set(pool.numUsed());
+      this.labels('free').set(pool.numFree());
+      this.labels('pending').set(pool.numPendingAcquires());
+    },
+  });
+  new Gauge({
+    name: 'mreg_db_pool_max',
+    help: 'Largest number of database connections the pool opens',
+    registers,
+    collect() {
+      const pool = poolOf(db);
+      if (pool) this.set(pool.max);
+    },
+  });
+  new Gauge({
+    name: 'mreg_cache_up',
+    help: 'Whether the cache answers: 1 or 0 for Redis (connection ready); always 1 for the in-process cache (kind="memory")',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.labels(cache.kind).set(cache.available ? 1 : 0);
+    },
+  });
+
+  const processes = processMetrics();
+  return {
+    httpRequest(method, route, status, seconds) {
+      httpRequests.labels(method, route, String(status)).inc();
+      httpDuration.labels(method, route).observe(seconds);
+    },
+    trpcCall(procedure, type, code, seconds) {
+      trpcCalls.labels(procedure, type, code).inc();
+      trpcDuration.labels(procedure, type).observe(seconds);
+    },
+    sessionCache(result) {
+      sessionCache.labels(result).inc();
+    },
+    signIn() {
+      signIns.inc();
+    },
+    signInFailed(reason) {
+      signInFailures.labels(reason).inc();
+    },
+    async scrape() {
+      // Both registries use the Prometheus text format: their texts simply follow each other.
+      const [own, process] = await Promise.all([registry.metrics(), processes.metrics()]);
+      return `${own}\n${process}`;
+    },
+    contentType: registry.contentType,
+  };
+}
