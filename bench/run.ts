@@ -1,0 +1,375 @@
+/**
+ * `pnpm bench`: MREG's `auth.user` under load against a bare Express ceiling and a better-auth peer,
+ * the session lookup on a cache miss with 10 000 and 1 000 000 sessions, start-to-ready times and
+ * memory. Every server is its own process, started one at a time on loopback; the load comes from
+ * autocannon's CLI in another process (50 connections, a discarded warm-up, then a measured
+ * window). A sample answer must be the signed-in user before a scenario counts.
+ *
+ *   pnpm bench [--quick]      (--quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M)
+ *
+ * MREG_BENCH_DATABASE_URL and MREG_BENCH_REDIS_URL name the servers (default: the local ones);
+ * scratch databases and a Redis namespace of the run are made and removed. Prints a table and
+ * writes bench/results/<YYYY-MM-DD>.json and .md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createScratchDatabase, deleteRedisKeys, type ScratchDatabase } from '@mreg/server/testing/databases';
+import { freePort, TSX_IMPORT } from '@mreg/server/testing/processes';
+import { signInAs } from '@mreg/server/testing/sign-in';
+import { measureMisses, type MissFigures } from './cache-miss';
+
+const quick = process.argv.includes('--quick');
+const WARMUP_S = quick ? 1 : 5;
+const MEASURE_S = quick ? 3 : 15;
+const CONNECTIONS = 50;
+const LARGE_TABLE = quick ? 100_000 : 1_000_000;
+const SMALL_TABLE = 10_000;
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const databaseUrl = process.env.MREG_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.MREG_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const runId = `mreg_bench_${randomBytes(4).toString('hex')}`;
+const EMAIL = 'ada@contoso.test';
+const autocannonBin = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
+
+// Everything started here, so that a failure still stops it and drops it.
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  /** Milliseconds from spawn to ready. */
+  readyMs: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+function startProcess(args: string[], env: Record<string, string | undefined>, cwd: string): { child: ChildProcess; output: () => string; startedAt: number } {
+  // The caller's MREG_ settings never reach a server: each gets only what its scenario names.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MREG_') && !key.startsWith('BETTER_AUTH')));
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, args, { cwd, env: { ...inherited, BETTER_AUTH_TELEMETRY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let text = '';
+  // Keep only the tail: a server's output is for error messages, not for the record.
+  const keep = (chunk: Buffer) => (text = (text + chunk.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, output: () => text, startedAt };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitFor<T>(what: string, child: ChildProcess, output: () => string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${output()}`);
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** A bench/servers/ script; ready when it prints `LISTENING <url>`. */
+async function startBenchServer(script: string, env: Record<string, string>): Promise<Started> {
+  const { child, output, startedAt } = startProcess(['--import', TSX_IMPORT, join(root, 'bench/servers', script)], env, root);
+  const url = await waitFor(script, child, output, async () => /LISTENING (\S+)/.exec(output())?.[1]);
+  return { child, url, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
+}
+
+/** MREG as deployed (`node server/dist/main.js`); ready when /readyz answers 200 (database and cache up). */
+async function startMreg(env: Record<string, string>, cwd: string): Promise<Started> {
+  const port = await freePort();
+  const { child, output, startedAt } = startProcess(
+    [...(process.env.MREG_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []), join(root, 'server/dist/main.js')],
+    {
+      MREG_HOST: '127.0.0.1',
+      MREG_PORT: String(port),
+      MREG_METRICS_PORT: 'off',
+      MREG_SIGN_IN_RATE_LIMIT: '100000',
+      // No access log: neither the ceiling nor the peer writes one per request.
+      MREG_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    cwd,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('MREG', child, output, async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined));
+  return { child, url, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
+}
+
+/** Resident set size of a process, in MB (Linux). */
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb ? Number(kb) / 1024 : NaN;
+}
+
+interface LoadFigures {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  rssIdleMb: number;
+  rssPeakMb: number;
+  rssAfterMb: number;
+}
+
+function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<any> {
+  const args = [autocannonBin, '-c', String(CONNECTIONS), '-d', String(seconds), '--json', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}:${v}`]), url];
+  const { child, output } = startProcess(args, {}, root);
+  let json = '';
+  child.stdout!.on('data', (chunk: Buffer) => (json += chunk.toString()));
+  return new Promise((done, fail) =>
+    child.once('exit', (code) => {
+      if (code !== 0) return fail(new Error(`autocannon exited with ${code}:\n${output()}`));
+      try {
+        done(JSON.parse(json));
+      } catch {
+        fail(new Error(`autocannon printed no JSON:\n${output()}`));
+      }
+    }),
+  );
+}
+
+/** Checks one answer is the signed-in user, then a discarded warm-up, then the measured window. */
+async function load(server: Started, path: string, headers: Record<string, string>, emailOf: (body: any) => unknown): Promise<LoadFigures> {
+  const sample = await fetch(`${server.url}${path}`, { headers });
+  const body = await sample.json().catch(() => undefined);
+  if (sample.status !== 200 || emailOf(body) !== EMAIL) {
+    throw new Error(`${path} answered ${sample.status} ${JSON.stringify(body)}, not the signed-in ${EMAIL}: the scenario would measure nothing`);
+  }
+  const pid = server.child.pid!;
+  const rssIdleMb = rssMb(pid);
+  await autocannon(`${server.url}${path}`, headers, WARMUP_S);
+  let rssPeakMb = rssMb(pid);
+  const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 250);
+  const result = await autocannon(`${server.url}${path}`, headers, MEASURE_S).finally(() => clearInterval(sampler));
+  const rssAfterMb = rssMb(pid);
+  return {
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    rssIdleMb,
+    rssPeakMb: Math.max(rssPeakMb, rssAfterMb),
+    rssAfterMb,
+  };
+}
+
+/** `pnpm build` when the server bundle is missing or older than any server or shared source (tests aside). */
+async function ensureBuilt(): Promise<void> {
+  const bundle = join(root, 'server/dist/main.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'testing' ? latest : Math.max(latest, newest(path));
+      return entry.name.endsWith('.test.ts') ? latest : Math.max(latest, statSync(path).mtimeMs);
+    }, 0);
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= Math.max(newest(join(root, 'server/src')), newest(join(root, 'shared')))) return;
+  console.log('Building (server/dist/main.js is missing or older than the sources)...');
+  const build = spawn('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+  const code = await new Promise<number | null>((done) => build.once('exit', done));
+  if (code !== 0) throw new Error(`pnpm build exited with ${code}`);
+}
+
+async function scratchDatabase(suffix: string): Promise<ScratchDatabase> {
+  const scratch = await createScratchDatabase(databaseUrl, `${runId}_${suffix}`);
+  cleanups.push(() => scratch.drop());
+  return scratch;
+}
+
+interface Row {
+  scenario: string;
+  figures: LoadFigures;
+}
+
+const rows: Row[] = [];
+const starts: { what: string; ms: number }[] = [];
+let misses: MissFigures | undefined;
+
+async function ceilingScenario() {
+  const server = await startBenchServer('ceiling.ts', { BENCH_EMAIL: EMAIL });
+  try {
+    rows.push({ scenario: '1. ceiling: bare Express 5, fixed JSON', figures: await load(server, '/user', {}, (b) => b?.email) });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function mregScenario(name: string, env: Record<string, string>, cwd: string, startLabel: string, restartLabel: string) {
+  const server = await startMreg(env, cwd);
+  starts.push({ what: startLabel, ms: server.readyMs });
+  try {
+    const { token } = await signInAs(server.url, EMAIL);
+    const figures = await load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email);
+    rows.push({ scenario: name, figures });
+  } finally {
+    await server.stop();
+  }
+  const again = await startMreg(env, cwd);
+  starts.push({ what: restartLabel, ms: again.readyMs });
+  await again.stop();
+}
+
+async function peerScenario() {
+  const scratch = await scratchDatabase('peer');
+  const server = await startBenchServer('peer.ts', { BENCH_DATABASE_URL: scratch.url, BENCH_REDIS_URL: redisUrl, BENCH_NAMESPACE: `${runId}_peer:` });
+  try {
+    const signUp = await fetch(`${server.url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+      body: JSON.stringify({ email: EMAIL, password: 'bench-password-1234', name: 'Ada' }),
+    });
+    const cookie = signUp.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('better-auth.session_token='));
+    if (signUp.status !== 200 || !cookie) throw new Error(`better-auth sign-up answered ${signUp.status}: ${await signUp.text()}`);
+    rows.push({ scenario: '4. peer: better-auth get-session, PostgreSQL + Redis', figures: await load(server, '/api/auth/get-session', { cookie }, (b) => b?.user?.email) });
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function report() {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS load MB'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    fmt(r.figures.reqPerSec),
+    fmt(r.figures.p50, 2),
+    fmt(r.figures.p99, 2),
+    String(r.figures.errors + r.figures.non2xx),
+    fmt(r.figures.rssIdleMb),
+    fmt(r.figures.rssPeakMb),
+  ]);
+  const md = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)];
+  const find = (prefix: string) => rows.find((r) => r.scenario.startsWith(prefix))?.figures;
+  const ceiling = find('1.');
+  const mreg = find('2.');
+  const embedded = find('3.');
+  const peer = find('4.');
+  const goals: string[] = [];
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : NaN);
+  const vsCeiling = ratio(mreg?.reqPerSec, ceiling?.reqPerSec);
+  const vsPeer = ratio(mreg?.reqPerSec, peer?.reqPerSec);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  goals.push(`MREG/ceiling ${fmt(vsCeiling, 2)}x (goal >= 0.6x): ${verdict(vsCeiling >= 0.6)}`);
+  goals.push(`MREG/peer ${fmt(vsPeer, 2)}x (goal >= 4x): ${verdict(vsPeer >= 4)}`);
+  goals.push(`embedded MREG/ceiling ${fmt(ratio(embedded?.reqPerSec, ceiling?.reqPerSec), 2)}x, embedded MREG/peer ${fmt(ratio(embedded?.reqPerSec, peer?.reqPerSec), 2)}x (no goal)`);
+  if (mreg) goals.push(`MREG p99 ${fmt(mreg.p99, 2)} ms (goal < 20 ms): ${verdict(mreg.p99 < 20)}`);
+  if (misses) {
+    const r = misses.large.p50 / misses.small.p50;
+    goals.push(
+      `cache-miss lookup, ${misses.smallRows} sessions: p50 ${fmt(misses.small.p50)} us, p99 ${fmt(misses.small.p99)} us; ${misses.largeRows} sessions: p50 ${fmt(misses.large.p50)} us, p99 ${fmt(misses.large.p99)} us; ` +
+        `ratio ${fmt(r, 2)}x p50, ${fmt(misses.large.p99 / misses.small.p99, 2)}x p99 (goal <= 1.2x p50): ${verdict(r <= 1.2)}${quick ? ' (quick run: not 1M rows)' : ''}`,
+    );
+  }
+  const mregRss = Math.max(...rows.filter((r) => /^[23]\./.test(r.scenario)).map((r) => r.figures.rssPeakMb));
+  goals.push(`MREG RSS under load ${fmt(mregRss)} MB at most (goal < 200 MB): ${verdict(mregRss < 200)}`);
+  for (const s of starts) goals.push(`start to ready, ${s.what}: ${fmt(s.ms)} ms`);
+  const table = md.join('\n');
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    quick,
+    settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_S, measuredSeconds: MEASURE_S },
+    scenarios: rows,
+    ratios: { mregOverCeiling: vsCeiling, mregOverPeer: vsPeer },
+    cacheMiss: misses,
+    startToReadyMs: starts,
+  };
+  return { table, goals, json };
+}
+
+async function main() {
+  await ensureBuilt();
+  const dataDir = await mkdtemp(join(tmpdir(), 'mreg-bench-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  // A working directory without .env: MREG reads .env from its working directory.
+  const cwd = await mkdtemp(join(tmpdir(), 'mreg-bench-cwd-'));
+  cleanups.push(() => rm(cwd, { recursive: true, force: true }));
+  cleanups.push(() => deleteRedisKeys(redisUrl, runId));
+
+  console.log(`MREG benchmarks (${quick ? 'quick' : 'full'}): ${CONNECTIONS} connections, ${WARMUP_S} s warm-up, ${MEASURE_S} s measured; node ${process.version}, ${cpus().length} CPUs`);
+  console.log('1. ceiling...');
+  await ceilingScenario();
+  console.log('2. MREG, PostgreSQL + Redis...');
+  const mregDb = await scratchDatabase('mreg');
+  await mregScenario(
+    '2. MREG auth.user, PostgreSQL + Redis, cache hit',
+    { MREG_DATABASE_URL: mregDb.url, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: `${runId}_mreg`, MREG_DATA_DIR: join(dataDir, 'unused') },
+    cwd,
+    'PostgreSQL, first start (migrations)',
+    'PostgreSQL, later start',
+  );
+  console.log('3. MREG, embedded PGlite + in-process cache...');
+  await mregScenario('3. MREG auth.user, PGlite + in-process cache', { MREG_DATA_DIR: join(dataDir, 'embedded') }, cwd, 'embedded, first start', 'embedded, later start');
+  console.log('4. peer: better-auth...');
+  await peerScenario();
+  console.log(`5. session lookup on a cache miss, ${SMALL_TABLE} and ${LARGE_TABLE} sessions (seeding)...`);
+  misses = await measureMisses({
+    small: await scratchDatabase('small'),
+    large: await scratchDatabase('large'),
+    smallRows: SMALL_TABLE,
+    largeRows: LARGE_TABLE,
+    redisUrl,
+    namespace: `${runId}_miss`,
+    iterations: quick ? 500 : 3000,
+  });
+
+  const { table, goals, json } = report();
+  console.log(`\n${table}\n`);
+  for (const goal of goals) console.log(`- ${goal}`);
+  const day = new Date().toISOString().slice(0, 10);
+  const dir = join(root, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${day}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  const md = [
+    `# MREG benchmarks, ${json.date}`,
+    '',
+    `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers.`,
+    '',
+    table,
+    '',
+    ...goals.map((g) => `- ${g}`),
+    '',
+  ].join('\n');
+  await writeFile(join(dir, `${day}.md`), md);
+  console.log(`\nWritten: bench/results/${day}.json and .md`);
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  for (const child of children) await stopProcess(child);
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
+}
+process.exit(failed ? 1 : 0);
