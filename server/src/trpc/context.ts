@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
+import { mappedError } from './trpc';
 import { cookieLifetimeMs, resolveSession, sessionDeps, sessionLifetime, type ActiveSession } from '../modules/sessions/sessions.service';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
@@ -48,6 +49,10 @@ export function contextFactory(deps: Omit<ContextInner, 'session' | 'sessionCook
     const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session], {
       // A role change since the token was issued: this response carries the new one.
       rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, sessionLifetime(deps.settings.fastmcp), deps.clock())),
+    }).catch((error: unknown) => {
+      // A session the cache does not know needs the database: while it is down, say so (503), as
+      // the procedures would; tRPC turns anything else thrown here into a 500.
+      throw mappedError(error) ?? error;
     });
     return { ...deps, em, session, sessionCookie };
   };

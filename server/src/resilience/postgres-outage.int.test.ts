@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, testRedisUrl, type TestApp } from '../testing/harness';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../testing/throwaway-postgres';
+import { signInAs } from '../testing/sign-in';
+
+/**
+ * Issue 7, resilience: PostgreSQL stops and comes back. The file brings its own PostgreSQL (never the
+ * shared one, which other runs use), so it runs the same way in both CI modes; the cache is the
+ * harness's (in-process, or MREG_TEST_REDIS_URL's Redis under a namespace of its own).
+ */
+
+const EMAIL = 'uma@contoso.test';
+const cacheMode = testRedisUrl ? 'Redis' : 'in-process cache';
+/** What a person waits at most for an answer while the database is down. */
+const ANSWER_WITHIN_MS = 2000;
+/** Recovery is polled for this long after PostgreSQL is back. */
+const RECOVER_WITHIN_MS = 15_000;
+/** A request that outlives this has hung: the answer is then a test failure, not a wait forever. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** The one message for every call that needs the database while it is down (db/unavailable.ts). */
+const DATABASE_DOWN = 'The database is not answering; try again shortly';
+
+interface Answer {
+  status: number;
+  ms: number;
+  body: { result?: { data: unknown }; error?: { message: string; data: { code: string } } } & Record<string, unknown>;
+}
+
+describe(`a PostgreSQL outage (own PostgreSQL, ${cacheMode})`, () => {
+  let pg: ThrowawayPostgres;
+  let app: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    pg = await startThrowawayPostgres();
+    app = await startTestApp({ databaseUrl: pg.url });
+    ({ token } = await signInAs(app.url, EMAIL));
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await pg?.cleanup();
+  });
+
+  const call = async (path: string, init: RequestInit = {}): Promise<Answer> => {
+    const started = performance.now();
+    const response = await fetch(`${app.url}${path}`, {
+      ...init,
+      headers: { cookie: `mreg_session=${token}`, origin: app.url, 'x-mreg-csrf': '1', 'content-type': 'application/json', ...init.headers },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as Answer['body'];
+    return { status: response.status, ms: performance.now() - started, body };
+  };
+  const readyz = () => call('/readyz');
+  const authUser = () => call('/trpc/auth.user');
+  const sessions = () => call('/trpc/auth.sessions');
+  const members = () => call('/trpc/tenants.members');
+  const updateProfile = (displayName: string) =>
+    call('/trpc/auth.updateProfile', { method: 'POST', body: JSON.stringify({ displayName, bio: 'Away while the database is down' }) });
+
+  /** A cookie shaped like a session token that this process has never seen: only the database knows it. */
+  const unknownToken = 'A'.repeat(43);
+
+  it('answers 503 within 2 s while PostgreSQL is stopped, serves what the cache holds, and recovers once it is back, without a restart', { timeout: 60_000 }, async () => {
+    // Warm: the session and the tenant context are in the cache, and every call works.
+    for (const warm of [authUser, authUser, sessions, members, readyz]) expect([200, 403]).toContain((await warm()).status);
+    expect((await call('/trpc/auth.user', { headers: { cookie: `mreg_session=${unknownToken}` } })).status).toBe(401);
+
+    const stoppedAt = performance.now();
+    await pg.stop();
+    const stopMs = performance.now() - stoppedAt;
+
+    // /readyz: 503, naming the database as the part that is down (the cache is still up).
+    const ready = await readyz();
+    expect(ready).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', cache: 'ok' } } });
+    expect(ready.ms).toBeLessThan(ANSWER_WITHIN_MS);
+
+    // Calls that need the database: SERVICE_UNAVAILABLE (HTTP 503) saying so, within 2 s, not a 500.
+    // auth.user is one of them: its session comes from the cache, but the preferences it answers
+    // with are read from the database (MREG_FASTMCP_PREFERENCES_STORAGE=database, the default).
+    const unavailable = { status: 503, body: { error: { message: DATABASE_DOWN, data: { code: 'SERVICE_UNAVAILABLE' } } } };
+    const down = {
+      user: await authUser(),
+      sessions: await sessions(),
+      update: await updateProfile('Uma While Down'),
+      // A session the cache does not hold cannot be checked without the database: 503, not 401.
+      unknown: await call('/trpc/auth.user', { headers: { cookie: `mreg_session=${unknownToken}` } }),
+    };
+    for (const [name, answer] of Object.entries(down)) {
+      expect(answer, name).toMatchObject(unavailable);
+      expect(answer.ms, name).toBeLessThan(ANSWER_WITHIN_MS);
+    }
+    // The cached session is still served: a check that needs only the session and its tenant context
+    // (both in the cache) answers as before, here FORBIDDEN since Uma is a member, not an admin.
+    const forbidden = await members();
+    expect(forbidden).toMatchObject({ status: 403, body: { error: { data: { code: 'FORBIDDEN' } } } });
+    expect(forbidden.body.error!.message).toContain('members:manage');
+    // Signed out needs no database at all.
+    expect((await call('/trpc/auth.user', { headers: { cookie: '' } })).status).toBe(401);
+
+    // Back: same port, same data; the app reconnects on its own (pool min 0: the next acquire connects).
+    const startedAt = performance.now();
+    await pg.start();
+    const startMs = performance.now() - startedAt;
+    let recovered: Record<string, Answer> = {};
+    let recoverMs = Infinity;
+    const backAt = performance.now();
+    while (performance.now() - backAt < RECOVER_WITHIN_MS) {
+      recovered = { readyz: await readyz(), update: await updateProfile('Uma Back'), sessions: await sessions(), user: await authUser() };
+      if (Object.values(recovered).every((answer) => answer.status === 200)) {
+        recoverMs = performance.now() - backAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(Object.fromEntries(Object.entries(recovered).map(([name, answer]) => [name, answer.status]))).toEqual({
+      readyz: 200,
+      update: 200,
+      sessions: 200,
+      user: 200,
+    });
+    expect(recovered.user!.body.result!.data).toMatchObject({ user: { email: EMAIL }, profile: { displayName: 'Uma Back' } });
+    // And an unknown token is told apart from a session again.
+    expect((await call('/trpc/auth.user', { headers: { cookie: `mreg_session=${unknownToken}` } })).status).toBe(401);
+
+    console.log(
+      `[postgres-outage] ${cacheMode}: PostgreSQL stopped in ${Math.round(stopMs)} ms; while down /readyz 503 in ${ready.ms.toFixed(1)} ms, ` +
+        Object.entries(down)
+          .map(([name, answer]) => `${name} ${answer.status} in ${answer.ms.toFixed(1)} ms`)
+          .join(', ') +
+        `, tenants.members ${forbidden.status} from the cached session; restarted in ${Math.round(startMs)} ms, all calls 200 again ${Math.round(recoverMs)} ms later`,
+    );
+  });
+});
