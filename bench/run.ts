@@ -11,7 +11,7 @@
  * scratch databases and a Redis namespace of the run are made and removed. Prints a table and
  * writes bench/results/<YYYY-MM-DD>.json and .md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,8 +19,9 @@ import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { createScratchDatabase, deleteRedisKeys, type ScratchDatabase } from '@mreg/server/testing/databases';
-import { freePort, TSX_IMPORT } from '@mreg/server/testing/processes';
+import { freePort } from '@mreg/server/testing/processes';
 import { signInAs } from '@mreg/server/testing/sign-in';
 import { measureMisses, type MissFigures } from './cache-miss';
 
@@ -86,9 +87,14 @@ async function waitFor<T>(what: string, child: ChildProcess, output: () => strin
   throw new Error(`${what} not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** A bench/servers/ script; ready when it prints `LISTENING <url>`. */
+/**
+ * A bench/servers/ script, bundled first as MREG is (its packages stay external, found from bench/),
+ * so that no TypeScript loader weighs on its memory or start; ready when it prints `LISTENING <url>`.
+ */
 async function startBenchServer(script: string, env: Record<string, string>): Promise<Started> {
-  const { child, output, startedAt } = startProcess(['--import', TSX_IMPORT, join(root, 'bench/servers', script)], env, root);
+  const outfile = join(root, 'bench/dist', script.replace(/\.ts$/, '.mjs'));
+  await build({ entryPoints: [join(root, 'bench/servers', script)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const { child, output, startedAt } = startProcess([outfile], env, root);
   const url = await waitFor(script, child, output, async () => /LISTENING (\S+)/.exec(output())?.[1]);
   return { child, url, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
 }
@@ -251,10 +257,21 @@ async function peerScenario() {
   }
 }
 
+/** The commit measured, marked when server/ or shared/ differ from it (what the bundle was built from). */
+function revision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} + uncommitted changes in server/ or shared/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 function report() {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS load MB'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS peak under load MB', 'RSS after MB'];
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.figures.reqPerSec),
@@ -263,6 +280,7 @@ function report() {
     String(r.figures.errors + r.figures.non2xx),
     fmt(r.figures.rssIdleMb),
     fmt(r.figures.rssPeakMb),
+    fmt(r.figures.rssAfterMb),
   ]);
   const md = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)];
   const find = (prefix: string) => rows.find((r) => r.scenario.startsWith(prefix))?.figures;
@@ -286,8 +304,8 @@ function report() {
         `ratio ${fmt(r, 2)}x p50, ${fmt(misses.large.p99 / misses.small.p99, 2)}x p99 (goal <= 1.2x p50): ${verdict(r <= 1.2)}${quick ? ' (quick run: not 1M rows)' : ''}`,
     );
   }
-  const mregRss = Math.max(...rows.filter((r) => /^[23]\./.test(r.scenario)).map((r) => r.figures.rssPeakMb));
-  goals.push(`MREG RSS under load ${fmt(mregRss)} MB at most (goal < 200 MB): ${verdict(mregRss < 200)}`);
+  if (mreg) goals.push(`MREG RSS under load, PostgreSQL + Redis: ${fmt(mreg.rssPeakMb)} MB (goal < 200 MB): ${verdict(mreg.rssPeakMb < 200)}`);
+  if (embedded) goals.push(`MREG RSS under load, embedded (PGlite inside the process): ${fmt(embedded.rssPeakMb)} MB (goal < 200 MB): ${verdict(embedded.rssPeakMb < 200)}`);
   for (const s of starts) goals.push(`start to ready, ${s.what}: ${fmt(s.ms)} ms`);
   const table = md.join('\n');
   const json = {
@@ -296,6 +314,7 @@ function report() {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
     quick,
+    commit: revision(),
     settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_S, measuredSeconds: MEASURE_S },
     scenarios: rows,
     ratios: { mregOverCeiling: vsCeiling, mregOverPeer: vsPeer },
@@ -351,7 +370,7 @@ async function main() {
   const md = [
     `# MREG benchmarks, ${json.date}`,
     '',
-    `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers.`,
+    `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers.`,
     '',
     table,
     '',
