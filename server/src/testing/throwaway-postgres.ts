@@ -49,7 +49,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
 
   const asPostgres = (command: string, args: string[]) => ['-u', 'postgres', '--', join(BIN, command), ...args];
 
-  async function start(): Promise<void> {
+  async function start(deadline = Date.now() + START_TIMEOUT_MS): Promise<void> {
     const child = spawn(
       'runuser',
       asPostgres('postgres', ['-D', dataDir, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']),
@@ -61,11 +61,18 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
-    const deadline = Date.now() + START_TIMEOUT_MS;
     // Ready when pg_isready says the server accepts connections, not merely when the port opens
     // (it opens during recovery, when connections are still refused).
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres exited on start:\n${output}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // After a SIGKILL, the old postmaster's backends hold its shared memory until they notice
+        // it is gone (a few ms to a few hundred): the new one refuses to start until then.
+        if (Date.now() < deadline && /pre-existing shared memory block|lock file .* already exists/.test(output)) {
+          await new Promise((r) => setTimeout(r, 200));
+          return start(deadline);
+        }
+        throw new Error(`postgres exited on start:\n${output}`);
+      }
       const ready = await run(join(BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-t', '1']).then(
         () => true,
         () => false,
@@ -120,7 +127,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     },
     stop: () => signal('SIGINT'),
     kill: () => signal('SIGKILL'),
-    start,
+    start: () => start(),
     async cleanup() {
       try {
         await signal('SIGINT');
