@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,16 @@ import { freePort } from './processes';
  * initdb and postgres run as the `postgres` OS user, on a data directory made for it.
  */
 
-const BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's server binaries, of whichever major version the machine has (the newest when several). */
+function postgresBin(): string {
+  const versions = readdirSync('/usr/lib/postgresql', { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d+$/.test(entry.name))
+    .map((entry) => Number(entry.name))
+    .sort((a, b) => b - a);
+  if (versions.length === 0) throw new Error('No PostgreSQL server in /usr/lib/postgresql: apt-get install -y postgresql');
+  return `/usr/lib/postgresql/${versions[0]}/bin`;
+}
+const BIN = postgresBin();
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
