@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { createCache, type Cache } from '../server/src/cache/cache';
 import { parseSettings } from '../server/src/config';
 import { openDatabase, type Database } from '../server/src/db/database';
-import { DEMO_USERS, seedDemoDirectory } from '../server/src/identity/demo-directory';
+import { DEMO_USERS } from '../server/src/identity/demo-directory';
 import { manualClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
-import { createSession, hashToken, resolveSession, sessionLifetime } from '../server/src/modules/sessions/sessions.service';
-import { User } from '../server/src/modules/users/users.entity';
+import { hashToken, resolveSession, sessionLifetime } from '../server/src/modules/sessions/sessions.service';
 import type { ScratchDatabase } from '../server/src/testing/databases';
+import { seedSession } from './seed-session';
 
 export interface Percentiles {
   p50: number;
@@ -43,13 +43,8 @@ interface Target {
 
 async function prepare(scratch: ScratchDatabase, rows: number, redisUrl: string, namespace: string, now: Date): Promise<Target> {
   const db = await openDatabase({ databaseUrl: scratch.url, dataDir: tmpdir(), logger });
-  await db.migrate();
-  await seedDemoDirectory(db.orm.em.fork());
-  const em = db.orm.em.fork();
+  const token = await seedSession(db, lifetime, now);
   const ada = DEMO_USERS[0]!;
-  const user = await em.findOneOrFail(User, { externalId: ada.oid });
-  const { token } = createSession(em, { userId: user.id, tenantId: ada.tid, accessToken: 'bench', userAgent: 'bench', ipAddress: '127.0.0.1', lifetime, now });
-  await em.flush();
   // The other sessions: live, with distinct token hashes, spread over the demo users and their tenants.
   const connection = db.orm.em.getConnection();
   await connection.execute(

@@ -16,13 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCache, type Cache } from '../server/src/cache/cache';
 import { openDatabase, type Database } from '../server/src/db/database';
-import { DEMO_USERS, seedDemoDirectory } from '../server/src/identity/demo-directory';
 import { manualClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
-import { createSession, hashToken, resolveSession, sessionLifetime, type SessionDeps } from '../server/src/modules/sessions/sessions.service';
-import { User } from '../server/src/modules/users/users.entity';
+import { hashToken, resolveSession, sessionLifetime, type SessionDeps } from '../server/src/modules/sessions/sessions.service';
 import { parseSettings } from '../server/src/config';
 import { createScratchDatabase, deleteRedisKeys } from '../server/src/testing/databases';
+import { seedSession } from './seed-session';
 
 const iterations = Number(process.argv[2] ?? 3000);
 const BLOCK = 100;
@@ -73,18 +72,6 @@ async function embeddedTarget(): Promise<Target> {
   };
 }
 
-/** A signed-in demo user's session, as a sign-in leaves it. */
-async function seedSession(db: Database, now: Date): Promise<string> {
-  await db.migrate();
-  await seedDemoDirectory(db.orm.em.fork());
-  const em = db.orm.em.fork();
-  const ada = DEMO_USERS[0]!;
-  const user = await em.findOneOrFail(User, { externalId: ada.oid });
-  const { token } = createSession(em, { userId: user.id, tenantId: ada.tid, accessToken: 'bench', userAgent: 'bench', ipAddress: '127.0.0.1', lifetime, now });
-  await em.flush();
-  return token;
-}
-
 type Kind = 'one cache read' | 'cache hit' | 'cache miss' | 'no cache';
 
 function stats(samples: number[]) {
@@ -98,7 +85,7 @@ async function measure(target: Target): Promise<Map<Kind, number[]>> {
   // A second after sign-in the clock stands still: after the first lookup no activity write (nor
   // a rewrite of the cache's activity record) is due, as within any second of real use.
   const clock = manualClock();
-  const token = await seedSession(target.db, clock());
+  const token = await seedSession(target.db, lifetime, clock());
   clock.advance(1000);
   const key = `session:${hashToken(token)}`;
   // The tenant context is cached with the session (MREG_FASTMCP_TENANT_CONTEXT_CACHING) or read with it.

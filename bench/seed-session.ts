@@ -1,0 +1,16 @@
+import type { Database } from '../server/src/db/database';
+import { DEMO_USERS, seedDemoDirectory } from '../server/src/identity/demo-directory';
+import { createSession, type SessionLifetime } from '../server/src/modules/sessions/sessions.service';
+import { User } from '../server/src/modules/users/users.entity';
+
+/** A migrated database with the demo directory and ada's session, as a sign-in leaves it; its token. */
+export async function seedSession(db: Database, lifetime: SessionLifetime, now: Date): Promise<string> {
+  await db.migrate();
+  await seedDemoDirectory(db.orm.em.fork());
+  const em = db.orm.em.fork();
+  const ada = DEMO_USERS[0]!;
+  const user = await em.findOneOrFail(User, { externalId: ada.oid });
+  const { token } = createSession(em, { userId: user.id, tenantId: ada.tid, accessToken: 'bench', userAgent: 'bench', ipAddress: '127.0.0.1', lifetime, now });
+  await em.flush();
+  return token;
+}
