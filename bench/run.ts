@@ -5,7 +5,9 @@
  * autocannon's CLI in another process (50 connections, a discarded warm-up, then a measured
  * window). A sample answer must be the signed-in user before a scenario counts.
  *
- *   pnpm bench [--quick]      (--quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M)
+ *   pnpm bench [--quick] [--only 1,2,...]
+ *     --quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M
+ *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup)
  *
  * MREG_BENCH_DATABASE_URL and MREG_BENCH_REDIS_URL name the servers (default: the local ones);
  * scratch databases and a Redis namespace of the run are made and removed. Prints a table and
@@ -26,6 +28,13 @@ import { signInAs } from '@mreg/server/testing/sign-in';
 import { measureMisses, type MissFigures } from './cache-miss';
 
 const quick = process.argv.includes('--quick');
+const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
+const only = process.argv.includes('--only') ? new Set((onlyArg ?? '').split(',').map(Number)) : undefined;
+if (only && (only.size === 0 || [...only].some((n) => !Number.isInteger(n) || n < 1 || n > 5))) {
+  console.error(`--only takes scenario numbers 1 to 5 separated by commas, such as --only 1,2; got ${JSON.stringify(onlyArg ?? '')}`);
+  process.exit(2);
+}
+const runs = (scenario: number) => !only || only.has(scenario);
 const WARMUP_S = quick ? 1 : 5;
 const MEASURE_S = quick ? 3 : 15;
 const CONNECTIONS = 50;
@@ -126,8 +135,17 @@ function rssMb(pid: number): number {
   return kb ? Number(kb) / 1024 : NaN;
 }
 
+/** CPU time a process has used so far (user + system), in milliseconds (Linux). */
+function cpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses, in clock ticks (100 Hz).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 interface LoadFigures {
   reqPerSec: number;
+  /** The server's own CPU time per answered request over the measured window, in microseconds. */
+  cpuUsPerReq: number;
   p50: number;
   p99: number;
   requests: number;
@@ -167,10 +185,13 @@ async function load(server: Started, path: string, headers: Record<string, strin
   await autocannon(`${server.url}${path}`, headers, WARMUP_S);
   let rssPeakMb = rssMb(pid);
   const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 250);
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon(`${server.url}${path}`, headers, MEASURE_S).finally(() => clearInterval(sampler));
+  const cpuUsed = cpuMs(pid) - cpuBefore;
   const rssAfterMb = rssMb(pid);
   return {
     reqPerSec: result.requests.average,
+    cpuUsPerReq: (cpuUsed * 1000) / result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
@@ -271,10 +292,11 @@ function revision(): string {
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 function report() {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS peak under load MB', 'RSS after MB'];
+  const header = ['scenario', 'req/s', 'CPU us/req', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS peak under load MB', 'RSS after MB'];
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.figures.reqPerSec),
+    fmt(r.figures.cpuUsPerReq),
     fmt(r.figures.p50, 2),
     fmt(r.figures.p99, 2),
     String(r.figures.errors + r.figures.non2xx),
@@ -333,44 +355,55 @@ async function main() {
   cleanups.push(() => rm(cwd, { recursive: true, force: true }));
   cleanups.push(() => deleteRedisKeys(redisUrl, runId));
 
-  console.log(`MREG benchmarks (${quick ? 'quick' : 'full'}): ${CONNECTIONS} connections, ${WARMUP_S} s warm-up, ${MEASURE_S} s measured; node ${process.version}, ${cpus().length} CPUs`);
-  console.log('1. ceiling...');
-  await ceilingScenario();
-  console.log('2. MREG, PostgreSQL + Redis...');
-  const mregDb = await scratchDatabase('mreg');
-  await mregScenario(
-    '2. MREG auth.user, PostgreSQL + Redis, cache hit',
-    { MREG_DATABASE_URL: mregDb.url, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: `${runId}_mreg`, MREG_DATA_DIR: join(dataDir, 'unused') },
-    cwd,
-    'PostgreSQL, first start (migrations)',
-    'PostgreSQL, later start',
-  );
-  console.log('3. MREG, embedded PGlite + in-process cache...');
-  await mregScenario('3. MREG auth.user, PGlite + in-process cache', { MREG_DATA_DIR: join(dataDir, 'embedded') }, cwd, 'embedded, first start', 'embedded, later start');
-  console.log('4. peer: better-auth...');
-  await peerScenario();
-  console.log(`5. session lookup on a cache miss, ${SMALL_TABLE} and ${LARGE_TABLE} sessions (seeding)...`);
-  misses = await measureMisses({
-    small: await scratchDatabase('small'),
-    large: await scratchDatabase('large'),
-    smallRows: SMALL_TABLE,
-    largeRows: LARGE_TABLE,
-    redisUrl,
-    namespace: `${runId}_miss`,
-    iterations: quick ? 500 : 3000,
-  });
+  console.log(`MREG benchmarks (${quick ? 'quick' : 'full'}${only ? `, scenarios ${[...only].join(',')} only` : ''}): ${CONNECTIONS} connections, ${WARMUP_S} s warm-up, ${MEASURE_S} s measured; node ${process.version}, ${cpus().length} CPUs`);
+  if (runs(1)) {
+    console.log('1. ceiling...');
+    await ceilingScenario();
+  }
+  if (runs(2)) {
+    console.log('2. MREG, PostgreSQL + Redis...');
+    const mregDb = await scratchDatabase('mreg');
+    await mregScenario(
+      '2. MREG auth.user, PostgreSQL + Redis, cache hit',
+      { MREG_DATABASE_URL: mregDb.url, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: `${runId}_mreg`, MREG_DATA_DIR: join(dataDir, 'unused') },
+      cwd,
+      'PostgreSQL, first start (migrations)',
+      'PostgreSQL, later start',
+    );
+  }
+  if (runs(3)) {
+    console.log('3. MREG, embedded PGlite + in-process cache...');
+    await mregScenario('3. MREG auth.user, PGlite + in-process cache', { MREG_DATA_DIR: join(dataDir, 'embedded') }, cwd, 'embedded, first start', 'embedded, later start');
+  }
+  if (runs(4)) {
+    console.log('4. peer: better-auth...');
+    await peerScenario();
+  }
+  if (runs(5)) {
+    console.log(`5. session lookup on a cache miss, ${SMALL_TABLE} and ${LARGE_TABLE} sessions (seeding)...`);
+    misses = await measureMisses({
+      small: await scratchDatabase('small'),
+      large: await scratchDatabase('large'),
+      smallRows: SMALL_TABLE,
+      largeRows: LARGE_TABLE,
+      redisUrl,
+      namespace: `${runId}_miss`,
+      iterations: quick ? 500 : 3000,
+    });
+  }
 
   const { table, goals, json } = report();
   console.log(`\n${table}\n`);
   for (const goal of goals) console.log(`- ${goal}`);
-  const day = new Date().toISOString().slice(0, 10);
+  // A quick or partial run never replaces the day's full results.
+  const day = `${new Date().toISOString().slice(0, 10)}${quick || only ? '-partial' : ''}`;
   const dir = join(root, 'bench/results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${day}.json`), `${JSON.stringify(json, null, 2)}\n`);
   const md = [
     `# MREG benchmarks, ${json.date}`,
     '',
-    `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers.`,
+    `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers. CPU us/req is the server process's own CPU time (user + system) over the measured window divided by the requests answered in it; the load generator, PostgreSQL and Redis share the same two cores.`,
     '',
     table,
     '',

@@ -35,6 +35,13 @@ export async function readThrough<T extends object>(
 }
 
 /**
+ * How long a stale marker lives for values cached `ttlSeconds`: it must outlive any read that started
+ * before it (a database read and a store, milliseconds apart); a minute at least, and no shorter than
+ * a value could live.
+ */
+export const markerTtlSeconds = (ttlSeconds: number) => Math.max(ttlSeconds, 60);
+
+/**
  * What is at `key` changed in the database: every instance loads it again. The marker must outlive
  * any value stored before it (`ttlSeconds`, at least the values' own); `setEventually` keeps it in
  * the process while Redis is down and writes it when Redis is back.

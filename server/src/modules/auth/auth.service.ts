@@ -1,6 +1,6 @@
 import type { AuthUser } from '@mreg/shared';
 import type { PreferencesStore } from '../preferences/preferences.store';
-import { readProfile, type ProfileDeps } from '../profiles/profiles.service';
+import { cachedProfileKey, readProfile, type ProfileDeps } from '../profiles/profiles.service';
 import { sessionInfo, type ActiveSession, type SessionLifetime } from '../sessions/sessions.service';
 
 /** `auth.user`: who is signed in, with profile, preferences, active tenant and session. */
@@ -10,9 +10,15 @@ export async function loadAuthUser(
   profiles: ProfileDeps,
   preferenceStore: PreferencesStore,
 ): Promise<AuthUser> {
-  // One after the other: a request's EntityManager runs one query at a time (and PGlite has one connection).
-  const profile = await readProfile(profiles, session.userId);
-  const preferences = await preferenceStore.readAll(session.userId);
+  // The cached profile and preferences in one round trip; what is not cached is read from the
+  // database one after the other (a request's EntityManager runs one query at a time, and PGlite
+  // has one connection).
+  const keys = [cachedProfileKey(profiles, session.userId), preferenceStore.cachedAllKey(session.userId)];
+  const wanted = keys.filter((key) => key !== undefined);
+  const values = wanted.length > 0 ? await profiles.cache.getMany(wanted) : [];
+  const prefetched = (key: string | undefined) => (key === undefined ? undefined : { value: values[wanted.indexOf(key)] });
+  const profile = await readProfile(profiles, session.userId, prefetched(keys[0]));
+  const preferences = await preferenceStore.readAll(session.userId, prefetched(keys[1]));
   return {
     user: session.user,
     profile,

@@ -373,6 +373,65 @@ describe('preferences stored in both: Redis first, the database behind it', () =
   });
 });
 
+describe('preferences stored in the database: auth.user reads them through the cache', () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    first = await start('database');
+    // Another instance on the same database and cache, as behind a load balancer.
+    second = await startTestApp({ env: envFor('database'), sameStoresAs: first });
+    started.push(second);
+  });
+
+  const setRow = (userId: string, value: unknown) =>
+    first.db.orm.em
+      .fork()
+      .execute(`update user_preferences set value = ?::jsonb where user_id = ? and category = 'ui' and key = 'theme'`, [JSON.stringify(value), userId]);
+
+  it('answers auth.user from the cache, and a write on one instance shows on the next auth.user of every instance', async () => {
+    const pat = await newPerson(first);
+    ok(await update(first, pat, 'ui', { theme: 'dark' }));
+    expect((await authUser(second, pat)).preferences).toEqual({ ui: { theme: 'dark' } });
+    expect(await first.cache.get(`prefs-all:${pat.userId}`)).toEqual({ ui: { theme: 'dark' } });
+    // Cached: a change behind the app's back is not seen by auth.user (auth.preferences reads the table).
+    await setRow(pat.userId, 'changed behind its back');
+    expect((await authUser(first, pat)).preferences).toEqual({ ui: { theme: 'dark' } });
+    expect(ok(await read(first, pat, 'ui'))).toEqual({ theme: 'changed behind its back' });
+
+    // A write through either instance: both answer it at once.
+    ok(await update(second, pat, 'editor', { tabs: 2 }));
+    const everything = { editor: { tabs: 2 }, ui: { theme: 'changed behind its back' } };
+    expect((await authUser(first, pat)).preferences).toEqual(everything);
+    expect((await authUser(second, pat)).preferences).toEqual(everything);
+    expect(await rows(first, pat.userId)).toEqual(everything);
+  });
+
+  it('lets no read that raced a write put the old preferences back', async () => {
+    const pat = await newPerson(first);
+    ok(await update(first, pat, 'ui', { theme: 'start' }));
+    for (let round = 0; round < 5; round++) {
+      const racing = Array.from({ length: 20 }, (_, i) =>
+        i % 3 === 0 ? update(i % 2 ? first : second, pat, 'ui', { theme: `r${round}w${i}` }) : trpcQuery(pat.client, (i % 2 ? first : second).url, 'auth.user'),
+      );
+      for (const answer of await Promise.all(racing)) expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      const inDatabase = await rows(first, pat.userId);
+      expect((await authUser(first, pat)).preferences).toEqual(inDatabase);
+      expect((await authUser(second, pat)).preferences).toEqual(inDatabase);
+    }
+  });
+
+  it('reads the table every time with MREG_FASTMCP_PROFILE_CACHE_TTL=0', async () => {
+    const uncached = await startTestApp({ env: { ...envFor('database'), MREG_FASTMCP_PROFILE_CACHE_TTL: '0' }, sameStoresAs: first });
+    started.push(uncached);
+    const pat = await newPerson(uncached);
+    ok(await update(uncached, pat, 'ui', { theme: 'dark' }));
+    expect((await authUser(uncached, pat)).preferences).toEqual({ ui: { theme: 'dark' } });
+    await setRow(pat.userId, 'light');
+    expect((await authUser(uncached, pat)).preferences).toEqual({ ui: { theme: 'light' } });
+    expect(await uncached.cache.get(`prefs-all:${pat.userId}`)).toMatchObject({ stale: expect.any(String) });
+  });
+});
+
 describe('preferences when Redis does not answer', () => {
   let port: number;
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import {
   type PreferencesStorage,
 } from '@mreg/shared';
 import { CacheUnavailableError, type Cache, type HashWriteResult } from '../../cache/cache';
+import { invalidate, markerTtlSeconds, readThrough } from '../../cache/read-through';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 
@@ -17,7 +18,13 @@ import { AppError } from '../../errors';
  */
 export interface PreferencesStore {
   readCategory(userId: string, category: string): Promise<CategoryPreferences>;
-  readAll(userId: string): Promise<PreferencesByCategory>;
+  /**
+   * All of a person's preferences (what `auth.user` answers with). `prefetched` is what
+   * `cachedAllKey(userId)` held, read by the caller in a round trip of its own.
+   */
+  readAll(userId: string, prefetched?: { value: unknown }): Promise<PreferencesByCategory>;
+  /** Where readAll's answer is cached (the database store, caching on), or undefined. */
+  cachedAllKey(userId: string): string | undefined;
   /** Sets the given keys (others keep their values); answers the category after the write. */
   write(userId: string, category: string, preferences: CategoryPreferences): Promise<CategoryPreferences>;
 }
@@ -26,19 +33,32 @@ export interface PreferencesStoreDeps {
   em: EntityManager;
   cache: Cache;
   storage: PreferencesStorage;
+  /**
+   * Under `database` storage, how long the answer of readAll stays cached (MREG_FASTMCP_PROFILE_CACHE_TTL,
+   * as the profile beside it in `auth.user`); 0 reads the table every time.
+   */
+  cacheTtlSeconds: number;
 }
 
 /** The store of the configured mode, for a request (its EntityManager) or a script. */
-export function preferencesStore({ em, cache, storage }: PreferencesStoreDeps): PreferencesStore {
-  if (storage === 'database') return databaseStore(em);
+export function preferencesStore({ em, cache, storage, cacheTtlSeconds }: PreferencesStoreDeps): PreferencesStore {
+  if (storage === 'database') return databaseStore(em, cache, cacheTtlSeconds);
   if (storage === 'redis') return redisStore(cache);
   return bothStore(em, cache);
 }
 
 /** The store for a tRPC context. */
 export function preferencesStoreFor(ctx: { em: EntityManager; cache: Cache; settings: Settings }): PreferencesStore {
-  return preferencesStore({ em: ctx.em, cache: ctx.cache, storage: ctx.settings.fastmcp.preferencesStorage });
+  const { preferencesStorage, profileCacheTtlSeconds } = ctx.settings.fastmcp;
+  return preferencesStore({ em: ctx.em, cache: ctx.cache, storage: preferencesStorage, cacheTtlSeconds: profileCacheTtlSeconds });
 }
+
+/**
+ * Where the database store caches a person's preferences, all categories in one value, read through
+ * with stale markers (cache/read-through.ts) as profiles are: every write puts a marker there after
+ * its commit, and a read that loaded before the write cannot put the old preferences back.
+ */
+const allKey = (userId: string) => `prefs-all:${userId}`;
 
 /**
  * Per-person advisory lock (two-key form: 'pref' as a 32-bit integer, and the user id's hash), held
@@ -127,11 +147,18 @@ async function dbWrite(
   });
 }
 
-function databaseStore(em: EntityManager): PreferencesStore {
+function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): PreferencesStore {
   return {
     readCategory: (userId, category) => dbReadCategory(em, userId, category),
-    readAll: (userId) => dbReadAll(em, userId),
-    write: (userId, category, preferences) => dbWrite(em, userId, category, preferences),
+    readAll: (userId, prefetched) =>
+      ttlSeconds > 0 ? readThrough(cache, allKey(userId), ttlSeconds, () => dbReadAll(em, userId), prefetched) : dbReadAll(em, userId),
+    cachedAllKey: (userId) => (ttlSeconds > 0 ? allKey(userId) : undefined),
+    async write(userId, category, preferences) {
+      const after = await dbWrite(em, userId, category, preferences);
+      // After the commit, and even with caching off here: other instances may cache.
+      await invalidate(cache, [allKey(userId)], markerTtlSeconds(ttlSeconds));
+      return after;
+    },
   };
 }
 
@@ -168,6 +195,7 @@ function redisStore(cache: Cache): PreferencesStore {
   return {
     readCategory: (userId, category) => orUnavailable(async () => (await cache.readHash(groupOf(userId), category)).fields),
     readAll: (userId) => orUnavailable(async () => byCategory((await cache.readHashGroup(groupOf(userId))).members)),
+    cachedAllKey: () => undefined,
     write: (userId, category, preferences) =>
       orUnavailable(async () =>
         written(
@@ -222,6 +250,9 @@ function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
       await refill(userId, all, true);
       return all;
     },
+
+    // Redis is where these are read from already.
+    cachedAllKey: () => undefined,
 
     async write(userId, category, preferences) {
       const drop = () => cache.dropHash(groupOf(userId), category);

@@ -1,7 +1,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import { jsonBytes, PROFILE_PREFERENCES_MAX_BYTES, type JsonObject, type Profile, type ProfileChanges } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { invalidate, readThrough } from '../../cache/read-through';
+import { invalidate, markerTtlSeconds, readThrough } from '../../cache/read-through';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
@@ -26,11 +26,10 @@ export function profileDeps(ctx: { em: EntityManager; cache: Cache; clock: Clock
 }
 
 const profileKey = (userId: string) => `profile:${userId}`;
-/**
- * A marker must outlive any read that started before it (a database read and a store, milliseconds
- * apart); a minute at least, and no shorter than an entry could live.
- */
-const markerTtl = (ttlSeconds: number) => Math.max(ttlSeconds, 60);
+
+/** Where the person's profile is cached, or undefined when profiles are not cached. */
+export const cachedProfileKey = (deps: Pick<ProfileDeps, 'ttlSeconds'>, userId: string): string | undefined =>
+  deps.ttlSeconds > 0 ? profileKey(userId) : undefined;
 
 export function toProfile(row: IUserProfile): Profile {
   return {
@@ -54,10 +53,13 @@ async function loadProfile(em: EntityManager, userId: string): Promise<Profile> 
   return toProfile(await em.findOneOrFail(UserProfile, { user: userId }));
 }
 
-/** The person's profile (created empty on first read), from the cache when it has it. */
-export async function readProfile(deps: ProfileDeps, userId: string): Promise<Profile> {
+/**
+ * The person's profile (created empty on first read), from the cache when it has it. `prefetched` is
+ * what `cachedProfileKey` held, read by the caller in a round trip of its own.
+ */
+export async function readProfile(deps: ProfileDeps, userId: string, prefetched?: { value: unknown }): Promise<Profile> {
   if (deps.ttlSeconds <= 0) return loadProfile(deps.em, userId);
-  return readThrough(deps.cache, profileKey(userId), deps.ttlSeconds, () => loadProfile(deps.em, userId));
+  return readThrough(deps.cache, profileKey(userId), deps.ttlSeconds, () => loadProfile(deps.em, userId), prefetched);
 }
 
 /**
@@ -66,7 +68,7 @@ export async function readProfile(deps: ProfileDeps, userId: string): Promise<Pr
  * even when this instance does not cache profiles, since others may.
  */
 export async function profileChanged(deps: ProfileDeps, userId: string): Promise<void> {
-  await invalidate(deps.cache, [profileKey(userId)], markerTtl(deps.ttlSeconds));
+  await invalidate(deps.cache, [profileKey(userId)], markerTtlSeconds(deps.ttlSeconds));
   await refreshUserSessions(deps.sessions, userId);
 }
 
