@@ -51,10 +51,17 @@ const autocannonBin = join(dirname(createRequire(import.meta.url).resolve('autoc
 // Everything started here, so that a failure still stops it and drops it.
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
+// Should this process die in a way the finally below never sees (an uncaught error, process.exit),
+// no server outlives it.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 interface Started {
   child: ChildProcess;
   url: string;
+  /** MREG's loopback /metrics listener. */
+  metricsUrl?: string;
   /** Milliseconds from spawn to ready. */
   readyMs: number;
   output: () => string;
@@ -111,12 +118,14 @@ async function startBenchServer(script: string, env: Record<string, string>): Pr
 /** MREG as deployed (`node server/dist/main.js`); ready when /readyz answers 200 (database and cache up). */
 async function startMreg(env: Record<string, string>, cwd: string): Promise<Started> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const { child, output, startedAt } = startProcess(
     [...(process.env.MREG_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []), join(root, 'server/dist/main.js')],
     {
       MREG_HOST: '127.0.0.1',
       MREG_PORT: String(port),
-      MREG_METRICS_PORT: 'off',
+      // Scraped before and after the measured window, to show the counters moving under the load.
+      MREG_METRICS_PORT: String(metricsPort),
       MREG_SIGN_IN_RATE_LIMIT: '100000',
       // No access log: neither the ceiling nor the peer writes one per request.
       MREG_LOG_LEVEL: 'warn',
@@ -126,7 +135,26 @@ async function startMreg(env: Record<string, string>, cwd: string): Promise<Star
   );
   const url = `http://127.0.0.1:${port}`;
   await waitFor('MREG', child, output, async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined));
-  return { child, url, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
+  return { child, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
+}
+
+/** The counters of a Prometheus text exposition, by name and labels as written (`name{a="b"}`). */
+async function scrape(metricsUrl: string): Promise<Map<string, number>> {
+  const answer = await fetch(metricsUrl);
+  if (answer.status !== 200) throw new Error(`${metricsUrl} answered ${answer.status}`);
+  const samples = new Map<string, number>();
+  for (const line of (await answer.text()).split('\n')) {
+    const match = /^(mreg_\w+_total(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) samples.set(match[1]!, Number(match[2]));
+  }
+  return samples;
+}
+
+/** What the measured window added to MREG's counters (those that moved). */
+export type CounterDeltas = Record<string, number>;
+
+function deltas(before: Map<string, number>, after: Map<string, number>): CounterDeltas {
+  return Object.fromEntries([...after].map(([key, value]) => [key, value - (before.get(key) ?? 0)]).filter(([, delta]) => delta !== 0));
 }
 
 /** Resident set size of a process, in MB (Linux). */
@@ -154,6 +182,8 @@ interface LoadFigures {
   rssIdleMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
+  /** MREG's /metrics counters over the measured window. */
+  counters?: CounterDeltas;
 }
 
 function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<any> {
@@ -185,9 +215,11 @@ async function load(server: Started, path: string, headers: Record<string, strin
   await autocannon(`${server.url}${path}`, headers, WARMUP_S);
   let rssPeakMb = rssMb(pid);
   const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 250);
+  const countersBefore = server.metricsUrl ? await scrape(server.metricsUrl) : undefined;
   const cpuBefore = cpuMs(pid);
   const result = await autocannon(`${server.url}${path}`, headers, MEASURE_S).finally(() => clearInterval(sampler));
   const cpuUsed = cpuMs(pid) - cpuBefore;
+  const counters = countersBefore && server.metricsUrl ? deltas(countersBefore, await scrape(server.metricsUrl)) : undefined;
   const rssAfterMb = rssMb(pid);
   return {
     reqPerSec: result.requests.average,
@@ -200,6 +232,7 @@ async function load(server: Started, path: string, headers: Record<string, strin
     rssIdleMb,
     rssPeakMb: Math.max(rssPeakMb, rssAfterMb),
     rssAfterMb,
+    counters,
   };
 }
 
@@ -329,6 +362,12 @@ function report() {
   if (mreg) goals.push(`MREG RSS under load, PostgreSQL + Redis: ${fmt(mreg.rssPeakMb)} MB (goal < 200 MB): ${verdict(mreg.rssPeakMb < 200)}`);
   if (embedded) goals.push(`MREG RSS under load, embedded (PGlite inside the process): ${fmt(embedded.rssPeakMb)} MB (goal < 200 MB): ${verdict(embedded.rssPeakMb < 200)}`);
   for (const s of starts) goals.push(`start to ready, ${s.what}: ${fmt(s.ms)} ms`);
+  for (const row of rows.filter((r) => r.figures.counters)) {
+    const moved = Object.entries(row.figures.counters!).map(([name, delta]) => `${name} +${delta}`);
+    goals.push(
+      `/metrics over the measured window of scenario ${row.scenario.split('.')[0]} (autocannon counted ${row.figures.requests} answers): ${moved.length ? moved.join(', ') : 'no counter moved'}`,
+    );
+  }
   const table = md.join('\n');
   const json = {
     date: new Date().toISOString(),

@@ -185,7 +185,9 @@ describe(`host (${databaseMode})`, () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     await vi.waitFor(() => expect(a.logs.some((l) => l.includes('"req-42"'))).toBe(true));
     const line = JSON.parse(a.logs.find((l) => l.includes('"req-42"'))!);
-    expect(line).toMatchObject({ req: { id: 'req-42', method: 'GET', path: '/trpc/config.features' }, res: { statusCode: 200 } });
+    expect(line).toMatchObject({ req: { id: 'req-42', method: 'GET', path: '/trpc/config.features', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 } });
+    expect(Object.keys(line.req).sort()).toEqual(['id', 'method', 'path', 'remoteAddress']);
+    expect(Object.keys(line.res)).toEqual(['statusCode']);
     expect(a.logs.join('\n')).not.toMatch(/SECRET\d/);
   });
 });

@@ -131,6 +131,8 @@ export const REDIS_OPTIONS = {
   maxRetriesPerRequest: 1,
   connectTimeout: 1000,
   commandTimeout: 300,
+  // Commands issued in the same tick (concurrent requests' lookups) leave in one socket write.
+  enableAutoPipelining: true,
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
 } as const;
 
