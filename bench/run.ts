@@ -8,6 +8,9 @@
  *   pnpm bench [--quick] [--only 1,2,...]
  *     --quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M
  *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup)
+ *   pnpm bench --baseline <checkout>
+ *     scenario 2 for another checkout's build (its server/dist/main.js, built there with pnpm build)
+ *     and for this one, alternately, three rounds each in this one run: before and after a change
  *
  * MREG_BENCH_DATABASE_URL and MREG_BENCH_REDIS_URL name the servers (default: the local ones);
  * scratch databases and a Redis namespace of the run are made and removed. Prints a table and
@@ -35,6 +38,13 @@ if (only && (only.size === 0 || [...only].some((n) => !Number.isInteger(n) || n 
   process.exit(2);
 }
 const runs = (scenario: number) => !only || only.has(scenario);
+const baselineArg = process.argv.includes('--baseline') ? (process.argv[process.argv.indexOf('--baseline') + 1] ?? '') : undefined;
+const baselineBundle = baselineArg === undefined ? undefined : join(resolve(baselineArg), 'server/dist/main.js');
+if (baselineBundle && !existsSync(baselineBundle)) {
+  console.error(`--baseline: ${baselineBundle} does not exist; give a checkout of MREG where pnpm build has run`);
+  process.exit(2);
+}
+const COMPARISON_ROUNDS = 3;
 const WARMUP_S = quick ? 1 : 5;
 const MEASURE_S = quick ? 3 : 15;
 const CONNECTIONS = 50;
@@ -116,11 +126,11 @@ async function startBenchServer(script: string, env: Record<string, string>): Pr
 }
 
 /** MREG as deployed (`node server/dist/main.js`); ready when /readyz answers 200 (database and cache up). */
-async function startMreg(env: Record<string, string>, cwd: string): Promise<Started> {
+async function startMreg(env: Record<string, string>, cwd: string, bundle = join(root, 'server/dist/main.js')): Promise<Started> {
   const port = await freePort();
   const metricsPort = await freePort();
   const { child, output, startedAt } = startProcess(
-    [...(process.env.MREG_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []), join(root, 'server/dist/main.js')],
+    [...(process.env.MREG_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []), bundle],
     {
       MREG_HOST: '127.0.0.1',
       MREG_PORT: String(port),
@@ -311,11 +321,68 @@ async function peerScenario() {
   }
 }
 
+interface Comparison {
+  baseline: { commit: string; runs: LoadFigures[] };
+  current: { commit: string; runs: LoadFigures[] };
+}
+let comparison: Comparison | undefined;
+
+/**
+ * Scenario 2 for the baseline's build and this one's, alternately (baseline first in odd rounds,
+ * this one first in even ones), each on a scratch database of its own: what the machine does
+ * meanwhile weighs on both alike.
+ */
+async function comparisonScenario(bundle: string, cwd: string) {
+  const builds = { baseline: bundle, current: join(root, 'server/dist/main.js') };
+  comparison = {
+    baseline: { commit: revision(dirname(dirname(dirname(bundle)))), runs: [] },
+    current: { commit: revision(), runs: [] },
+  };
+  for (let round = 0; round < COMPARISON_ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
+    for (const which of order) {
+      console.log(`   round ${round + 1} of ${COMPARISON_ROUNDS}: ${which} (${comparison[which].commit})`);
+      const db = await scratchDatabase(`cmp${round}_${which}`);
+      const server = await startMreg(
+        { MREG_DATABASE_URL: db.url, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: `${runId}_cmp${round}_${which}`, MREG_DATA_DIR: join(cwd, 'unused') },
+        cwd,
+        builds[which],
+      );
+      try {
+        const { token } = await signInAs(server.url, EMAIL);
+        comparison[which].runs.push(await load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email));
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The comparison's lines: each run, then medians and the ratios current/baseline. */
+function comparisonLines(c: Comparison): string[] {
+  const each = (runs: LoadFigures[]) => runs.map((r) => `${fmt(r.reqPerSec)} req/s, ${fmt(r.cpuUsPerReq)} us/req, p99 ${fmt(r.p99)} ms`).join('; ');
+  const m = (which: 'baseline' | 'current', key: 'reqPerSec' | 'cpuUsPerReq' | 'p50' | 'p99' | 'rssPeakMb') => median(c[which].runs.map((r) => r[key]));
+  return [
+    `before/after, scenario 2, ${COMPARISON_ROUNDS} alternating rounds in this run: baseline ${c.baseline.commit}: ${each(c.baseline.runs)}`,
+    `before/after: current ${c.current.commit}: ${each(c.current.runs)}`,
+    `before/after, medians: req/s ${fmt(m('baseline', 'reqPerSec'))} -> ${fmt(m('current', 'reqPerSec'))} (${fmt(m('current', 'reqPerSec') / m('baseline', 'reqPerSec'), 2)}x); ` +
+      `CPU us/req ${fmt(m('baseline', 'cpuUsPerReq'))} -> ${fmt(m('current', 'cpuUsPerReq'))} (${fmt(m('current', 'cpuUsPerReq') / m('baseline', 'cpuUsPerReq'), 2)}x); ` +
+      `p50 ${fmt(m('baseline', 'p50'))} -> ${fmt(m('current', 'p50'))} ms; p99 ${fmt(m('baseline', 'p99'))} -> ${fmt(m('current', 'p99'))} ms; ` +
+      `RSS peak ${fmt(m('baseline', 'rssPeakMb'))} -> ${fmt(m('current', 'rssPeakMb'))} MB`,
+  ];
+}
+
 /** The commit measured, marked when server/ or shared/ differ from it (what the bundle was built from). */
-function revision(): string {
+function revision(checkout = root): string {
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared'], { cwd: checkout, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${head} + uncommitted changes in server/ or shared/` : head;
   } catch {
     return 'unknown';
@@ -362,6 +429,7 @@ function report() {
   if (mreg) goals.push(`MREG RSS under load, PostgreSQL + Redis: ${fmt(mreg.rssPeakMb)} MB (goal < 200 MB): ${verdict(mreg.rssPeakMb < 200)}`);
   if (embedded) goals.push(`MREG RSS under load, embedded (PGlite inside the process): ${fmt(embedded.rssPeakMb)} MB (goal < 200 MB): ${verdict(embedded.rssPeakMb < 200)}`);
   for (const s of starts) goals.push(`start to ready, ${s.what}: ${fmt(s.ms)} ms`);
+  if (comparison) goals.push(...comparisonLines(comparison));
   for (const row of rows.filter((r) => r.figures.counters)) {
     const moved = Object.entries(row.figures.counters!).map(([name, delta]) => `${name} +${delta}`);
     goals.push(
@@ -381,6 +449,7 @@ function report() {
     ratios: { mregOverCeiling: vsCeiling, mregOverPeer: vsPeer },
     cacheMiss: misses,
     startToReadyMs: starts,
+    comparison,
   };
   return { table, goals, json };
 }
@@ -429,6 +498,11 @@ async function main() {
       namespace: `${runId}_miss`,
       iterations: quick ? 500 : 3000,
     });
+  }
+
+  if (baselineBundle) {
+    console.log(`2. before/after: ${baselineBundle} and this checkout's build...`);
+    await comparisonScenario(baselineBundle, cwd);
   }
 
   const { table, goals, json } = report();
