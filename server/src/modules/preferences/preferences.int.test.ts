@@ -420,6 +420,16 @@ describe('preferences stored in the database: auth.user reads them through the c
     }
   });
 
+  it('shows a write made under both storage, by an instance of the other mode, on the next auth.user', async () => {
+    const mixed = await startTestApp({ env: envFor('both'), sameStoresAs: first });
+    started.push(mixed);
+    const pat = await newPerson(first);
+    ok(await update(first, pat, 'ui', { theme: 'dark' }));
+    expect((await authUser(first, pat)).preferences).toEqual({ ui: { theme: 'dark' } });
+    ok(await update(mixed, pat, 'ui', { theme: 'light' }));
+    expect((await authUser(first, pat)).preferences).toEqual({ ui: { theme: 'light' } });
+  });
+
   it('reads the table every time with MREG_FASTMCP_PROFILE_CACHE_TTL=0', async () => {
     const uncached = await startTestApp({ env: { ...envFor('database'), MREG_FASTMCP_PROFILE_CACHE_TTL: '0' }, sameStoresAs: first });
     started.push(uncached);

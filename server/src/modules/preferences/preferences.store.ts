@@ -44,7 +44,7 @@ export interface PreferencesStoreDeps {
 export function preferencesStore({ em, cache, storage, cacheTtlSeconds }: PreferencesStoreDeps): PreferencesStore {
   if (storage === 'database') return databaseStore(em, cache, cacheTtlSeconds);
   if (storage === 'redis') return redisStore(cache);
-  return bothStore(em, cache);
+  return bothStore(em, cache, cacheTtlSeconds);
 }
 
 /** The store for a tRPC context. */
@@ -59,6 +59,13 @@ export function preferencesStoreFor(ctx: { em: EntityManager; cache: Cache; sett
  * its commit, and a read that loaded before the write cannot put the old preferences back.
  */
 const allKey = (userId: string) => `prefs-all:${userId}`;
+
+/**
+ * After a committed write of the table (database and both storage, on any instance): every
+ * instance's next auth.user reads the table again. In both storage too, so that an entry cached
+ * before a switch of modes cannot outlive writes made under the other one.
+ */
+const markAllStale = (cache: Cache, userId: string, ttlSeconds: number) => invalidate(cache, [allKey(userId)], markerTtlSeconds(ttlSeconds));
 
 /**
  * Per-person advisory lock (two-key form: 'pref' as a 32-bit integer, and the user id's hash), held
@@ -155,8 +162,8 @@ function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): Pre
     cachedAllKey: (userId) => (ttlSeconds > 0 ? allKey(userId) : undefined),
     async write(userId, category, preferences) {
       const after = await dbWrite(em, userId, category, preferences);
-      // After the commit, and even with caching off here: other instances may cache.
-      await invalidate(cache, [allKey(userId)], markerTtlSeconds(ttlSeconds));
+      // Even with caching off here: other instances may cache.
+      await markAllStale(cache, userId, ttlSeconds);
       return after;
     },
   };
@@ -218,7 +225,7 @@ function redisStore(cache: Cache): PreferencesStore {
  * holding rows older than a write cannot undo it. When Redis fails, reads come from the database
  * and a write drops Redis's copy of its category, so that the next read refills it.
  */
-function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
+function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): PreferencesStore {
   const refill = async (userId: string, members: PreferencesByCategory, groupComplete: boolean) => {
     try {
       await cache.fillHashes(groupOf(userId), members, groupComplete);
@@ -257,8 +264,9 @@ function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
     async write(userId, category, preferences) {
       const drop = () => cache.dropHash(groupOf(userId), category);
       let copied = false;
+      let committed: CategoryPreferences;
       try {
-        return await dbWrite(em, userId, category, preferences, async (update, after) => {
+        committed = await dbWrite(em, userId, category, preferences, async (update, after) => {
           copied = true;
           try {
             const copy = await cache.writeHash(groupOf(userId), category, update);
@@ -275,6 +283,8 @@ function bothStore(em: EntityManager, cache: Cache): PreferencesStore {
         if (copied) await drop();
         throw error;
       }
+      await markAllStale(cache, userId, ttlSeconds);
+      return committed;
     },
   };
 }
