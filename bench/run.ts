@@ -62,10 +62,18 @@ const autocannonBin = join(dirname(createRequire(import.meta.url).resolve('autoc
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
 // Should this process die in a way the finally below never sees (an uncaught error, process.exit),
-// no server outlives it.
+// no server outlives it; interrupted (Ctrl-C, a CI timeout), it stops them and drops what it made.
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    console.error(`\n${signal}: stopping the servers and dropping the scratch databases...`);
+    for (const child of children) child.kill('SIGKILL');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    process.exit(1);
+  });
+}
 
 interface Started {
   child: ChildProcess;
@@ -173,11 +181,14 @@ function rssMb(pid: number): number {
   return kb ? Number(kb) / 1024 : NaN;
 }
 
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
 /** CPU time a process has used so far (user + system), in milliseconds (Linux). */
 function cpuMs(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses, in clock ticks (100 Hz).
+  // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 interface LoadFigures {

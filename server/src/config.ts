@@ -128,6 +128,7 @@ const ZEnv = z.object({
   MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES: int(720, 5, 60 * 24 * 365),
   MREG_FASTMCP_SESSION_CLEANUP_INTERVAL: int(3600, 1, 7 * 24 * 3600),
   MREG_FASTMCP_PROFILE_CACHE_TTL: int(3600, 0, 7 * 24 * 3600),
+  MREG_FASTMCP_PREFERENCES_CACHE_TTL: int(3600, 0, 7 * 24 * 3600),
   MREG_FASTMCP_PREFERENCES_STORAGE: oneOf(PREFERENCES_STORAGE_MODES, 'database'),
   MREG_FASTMCP_AVATAR_STORAGE_ENABLED: bool(true),
   MREG_FASTMCP_TENANT_SWITCHING_ENABLED: bool(true),
@@ -187,6 +188,8 @@ export interface Settings {
     sessionIdleTimeoutMinutes: number;
     sessionCleanupIntervalSeconds: number;
     profileCacheTtlSeconds: number;
+    /** Under database storage, how long auth.user's preferences stay cached; 0 reads the table every time. */
+    preferencesCacheTtlSeconds: number;
     preferencesStorage: Env['MREG_FASTMCP_PREFERENCES_STORAGE'];
     avatarStorageEnabled: boolean;
     tenantSwitchingEnabled: boolean;
@@ -307,6 +310,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       sessionIdleTimeoutMinutes: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES,
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
+      preferencesCacheTtlSeconds: e.MREG_FASTMCP_PREFERENCES_CACHE_TTL,
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
       avatarStorageEnabled: e.MREG_FASTMCP_AVATAR_STORAGE_ENABLED,
       tenantSwitchingEnabled: e.MREG_FASTMCP_TENANT_SWITCHING_ENABLED,

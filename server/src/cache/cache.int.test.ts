@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
 import { CacheUnavailableError, createCache, type Cache } from './cache';
 import { captureLogger, testRedisUrl, uniqueName } from '../testing/harness';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
 import { freePort } from '../testing/processes';
+import { startThrowawayRedis } from '../testing/throwaway-redis';
 
 const backends: [string, string | undefined][] = [['in-process', undefined]];
 if (testRedisUrl) backends.push(['redis', testRedisUrl]);
@@ -186,6 +188,40 @@ describe.each(backends.filter(([name]) => name === 'redis'))('cache (%s) losing 
     // Written again after the outage: the new copy is read, not dropped.
     await cache.writeHash('prefs:u', 'ui', { theme: 'light' }, { complete: true });
     expect(await direct.readHash('prefs:u', 'ui')).toEqual({ fields: { theme: 'light' }, complete: true });
+  });
+});
+
+describe('cache (redis) refusing writes on a connection that stays up (own redis-server)', () => {
+  it('writes a setEventually write Redis refused (out of memory) once Redis takes writes again, without a reconnection', async () => {
+    const redis = await startThrowawayRedis();
+    const admin = new Redis(redis.url);
+    try {
+      const namespace = uniqueName();
+      const cache = await cacheOn(redis.url, undefined, namespace);
+      const direct = await cacheOn(redis.url, undefined, namespace);
+      await cache.set('full', 'alive', 60);
+
+      // Out of memory: every write is refused with an error, and the connection stays ready.
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      await cache.setEventually('full', { stale: 'marker' }, 60);
+      expect(await cache.get('full')).toEqual({ stale: 'marker' });
+      expect(await direct.get('full')).toBe('alive');
+
+      await admin.config('SET', 'maxmemory', '0');
+      await vi.waitFor(async () => expect(await direct.get('full')).toEqual({ stale: 'marker' }), { timeout: 5000, interval: 100 });
+
+      // A later write that went through is not undone by the retry of an older one.
+      await admin.config('SET', 'maxmemory', '1');
+      await cache.setEventually('full', { stale: 'older' }, 60);
+      await admin.config('SET', 'maxmemory', '0');
+      await cache.setEventually('full', { stale: 'newer' }, 60);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await direct.get('full')).toEqual({ stale: 'newer' });
+    } finally {
+      admin.disconnect();
+      await redis.kill();
+    }
   });
 });
 

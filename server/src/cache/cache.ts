@@ -124,7 +124,14 @@ export interface CacheOptions {
   errorLogIntervalMs?: number;
 }
 
-/** Fail fast (STACK.md): a dead or hung Redis costs at most a few hundred milliseconds per command. */
+/** How often writes and deletes Redis did not take are tried again, while any is pending. */
+const PENDING_RETRY_MS = 1000;
+
+/**
+ * Fail fast (STACK.md): a dead or hung Redis costs at most a few hundred milliseconds per command.
+ * With auto-pipelining, a command issued while the previous batch is still out waits for it: up
+ * to two command timeouts (600 ms) while Redis hangs; a closed connection fails at once.
+ */
 export const REDIS_OPTIONS = {
   lazyConnect: true,
   enableOfflineQueue: false,
@@ -352,6 +359,9 @@ class RedisCache extends BaseCache {
   private readonly pending = new Map<string, { json: string; expiresAt: number }>();
   /** dropHash deletes Redis has not taken yet, by full key: read as absent until done. */
   private readonly pendingDrops = new Set<string>();
+  /** Retries what is pending while any is: a command that timed out leaves the connection up, so no 'ready' comes. */
+  private retry: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
 
   constructor(
     namespace: string,
@@ -364,13 +374,33 @@ class RedisCache extends BaseCache {
     redis.on('ready', () => void this.flushPending());
   }
 
+  /** Tries the pending writes and deletes again in a second, and every second after until none is left. */
+  private retryPending(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.redis.status === 'ready') void this.flushPending();
+      else if (this.pending.size > 0 || this.pendingDrops.size > 0) this.retryPending();
+    }, PENDING_RETRY_MS);
+    this.retry.unref();
+  }
+
   private pendingValue(fullKey: string): string | undefined {
     const entry = this.pending.get(fullKey);
     if (entry && entry.expiresAt <= Date.now()) this.pending.delete(fullKey);
     return entry && entry.expiresAt > Date.now() ? entry.json : undefined;
   }
 
-  private async flushPending(): Promise<void> {
+  /** Writes what is pending, one at a time; on the first failure, tries again later. Never runs twice at once. */
+  private flushPending(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = undefined;
+      if (this.pending.size > 0 || this.pendingDrops.size > 0) this.retryPending();
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
     for (const fullKey of this.pendingDrops) {
       try {
         await this.settleDrop(fullKey);
@@ -382,7 +412,8 @@ class RedisCache extends BaseCache {
       const ttlMs = expiresAt - Date.now();
       try {
         if (ttlMs > 0) await this.redis.set(fullKey, json, 'PX', ttlMs);
-        this.pending.delete(fullKey);
+        // Unless a newer value was held for the key meanwhile.
+        if (this.pending.get(fullKey)?.json === json) this.pending.delete(fullKey);
       } catch (error) {
         this.failed('set', error);
         return;
@@ -467,9 +498,12 @@ class RedisCache extends BaseCache {
     const json = JSON.stringify(value);
     try {
       await this.redis.set(fullKey, json, 'EX', Math.ceil(ttlSeconds));
+      // What an earlier call could not write is superseded: a retry must not put it back over this.
+      this.pending.delete(fullKey);
     } catch (error) {
       this.failed('set', error);
       this.pending.set(fullKey, { json, expiresAt: Date.now() + ttlSeconds * 1000 });
+      this.retryPending();
     }
   }
 
@@ -499,6 +533,7 @@ class RedisCache extends BaseCache {
     } catch (error) {
       this.failed('delete', error);
       this.pendingDrops.add(fullKey);
+      this.retryPending();
     }
   }
 
@@ -608,6 +643,7 @@ class RedisCache extends BaseCache {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retry);
     try {
       await this.redis.quit();
     } catch {

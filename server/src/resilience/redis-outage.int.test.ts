@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../modules/sessions/sessions.service';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
 import { freePort } from '../testing/processes';
 import { signInAs } from '../testing/sign-in';
+import { startThrowawayRedis, type ThrowawayRedis } from '../testing/throwaway-redis';
 
 /**
  * Issue 7, resilience: Redis dies under load and comes back. The file brings its own redis-server
@@ -12,7 +12,6 @@ import { signInAs } from '../testing/sign-in';
  * both CI modes; the database is the harness's (PGlite or a fresh PostgreSQL database).
  */
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 const EMAIL = 'uma@contoso.test';
 /**
  * The stream: ten seconds, with a few requests in flight as a busy browser tab would have; the count
@@ -25,47 +24,16 @@ const KILL_AT_MS = 3000;
 const RESTART_AT_MS = 6500;
 const REQUEST_TIMEOUT_MS = 5000;
 
-interface RedisChild {
-  child: ChildProcess;
-  exit: Promise<unknown>;
-}
-
-/** A throwaway redis-server: no persistence, so a restart starts empty, as after losing the instance. */
-async function startRedis(port: number): Promise<RedisChild> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 5000;
-  while (!output.includes('Ready to accept connections')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on ${port}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, exit };
-}
-
-async function killRedis(redis: RedisChild | undefined): Promise<void> {
-  if (!redis || redis.child.exitCode !== null || redis.child.signalCode !== null) return;
-  redis.child.kill('SIGKILL');
-  await redis.exit;
-}
-
 describe(`a Redis outage under load (own redis-server, ${databaseMode})`, () => {
   let port: number;
-  let redis: RedisChild | undefined;
+  let redis: ThrowawayRedis | undefined;
   let app: TestApp;
   let token: string;
   let probe: Redis | undefined;
 
   beforeAll(async () => {
     port = await freePort();
-    redis = await startRedis(port);
+    redis = await startThrowawayRedis(port);
     app = await startTestApp({ redisUrl: `redis://127.0.0.1:${port}` });
     ({ token } = await signInAs(app.url, EMAIL));
   });
@@ -73,7 +41,7 @@ describe(`a Redis outage under load (own redis-server, ${databaseMode})`, () => 
   afterAll(async () => {
     probe?.disconnect();
     await app?.close();
-    await killRedis(redis);
+    await redis?.kill();
   });
 
   const authUser = async () => {
@@ -97,10 +65,10 @@ describe(`a Redis outage under load (own redis-server, ${databaseMode})`, () => 
     let restartedAt = Infinity;
     const outage = (async () => {
       await new Promise((r) => setTimeout(r, KILL_AT_MS));
-      await killRedis(redis);
+      await redis?.kill();
       killedAt = elapsed();
       await new Promise((r) => setTimeout(r, RESTART_AT_MS - KILL_AT_MS));
-      redis = await startRedis(port);
+      redis = await startThrowawayRedis(port);
       restartedAt = elapsed();
     })();
     // Answered requests sent before the kill, while Redis was down, and after it was back.

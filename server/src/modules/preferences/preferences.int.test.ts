@@ -430,8 +430,8 @@ describe('preferences stored in the database: auth.user reads them through the c
     expect((await authUser(first, pat)).preferences).toEqual({ ui: { theme: 'light' } });
   });
 
-  it('reads the table every time with MREG_FASTMCP_PROFILE_CACHE_TTL=0', async () => {
-    const uncached = await startTestApp({ env: { ...envFor('database'), MREG_FASTMCP_PROFILE_CACHE_TTL: '0' }, sameStoresAs: first });
+  it('reads the table every time with MREG_FASTMCP_PREFERENCES_CACHE_TTL=0', async () => {
+    const uncached = await startTestApp({ env: { ...envFor('database'), MREG_FASTMCP_PREFERENCES_CACHE_TTL: '0' }, sameStoresAs: first });
     started.push(uncached);
     const pat = await newPerson(uncached);
     ok(await update(uncached, pat, 'ui', { theme: 'dark' }));

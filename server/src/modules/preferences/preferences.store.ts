@@ -33,10 +33,7 @@ export interface PreferencesStoreDeps {
   em: EntityManager;
   cache: Cache;
   storage: PreferencesStorage;
-  /**
-   * Under `database` storage, how long the answer of readAll stays cached (MREG_FASTMCP_PROFILE_CACHE_TTL,
-   * as the profile beside it in `auth.user`); 0 reads the table every time.
-   */
+  /** Under `database` storage, how long the answer of readAll stays cached (MREG_FASTMCP_PREFERENCES_CACHE_TTL); 0 reads the table every time. */
   cacheTtlSeconds: number;
 }
 
@@ -49,8 +46,8 @@ export function preferencesStore({ em, cache, storage, cacheTtlSeconds }: Prefer
 
 /** The store for a tRPC context. */
 export function preferencesStoreFor(ctx: { em: EntityManager; cache: Cache; settings: Settings }): PreferencesStore {
-  const { preferencesStorage, profileCacheTtlSeconds } = ctx.settings.fastmcp;
-  return preferencesStore({ em: ctx.em, cache: ctx.cache, storage: preferencesStorage, cacheTtlSeconds: profileCacheTtlSeconds });
+  const { preferencesStorage, preferencesCacheTtlSeconds } = ctx.settings.fastmcp;
+  return preferencesStore({ em: ctx.em, cache: ctx.cache, storage: preferencesStorage, cacheTtlSeconds: preferencesCacheTtlSeconds });
 }
 
 /**
@@ -162,8 +159,8 @@ function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): Pre
     cachedAllKey: (userId) => (ttlSeconds > 0 ? allKey(userId) : undefined),
     async write(userId, category, preferences) {
       const after = await dbWrite(em, userId, category, preferences);
-      // Even with caching off here: other instances may cache.
-      await markAllStale(cache, userId, ttlSeconds);
+      // Even with caching off here: other instances may cache. An empty update writes nothing.
+      if (Object.keys(preferences).length > 0) await markAllStale(cache, userId, ttlSeconds);
       return after;
     },
   };
@@ -283,7 +280,7 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
         if (copied) await drop();
         throw error;
       }
-      await markAllStale(cache, userId, ttlSeconds);
+      if (Object.keys(preferences).length > 0) await markAllStale(cache, userId, ttlSeconds);
       return committed;
     },
   };
