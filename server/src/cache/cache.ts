@@ -362,6 +362,7 @@ class RedisCache extends BaseCache {
   /** Retries what is pending while any is: a command that timed out leaves the connection up, so no 'ready' comes. */
   private retry: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     namespace: string,
@@ -376,7 +377,7 @@ class RedisCache extends BaseCache {
 
   /** Tries the pending writes and deletes again in a second, and every second after until none is left. */
   private retryPending(): void {
-    if (this.retry) return;
+    if (this.retry || this.closed) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;
       if (this.redis.status === 'ready') void this.flushPending();
@@ -643,6 +644,7 @@ class RedisCache extends BaseCache {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.retry);
     try {
       await this.redis.quit();
