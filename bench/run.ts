@@ -224,6 +224,12 @@ function autocannon(url: string, headers: Record<string, string>, seconds: numbe
   );
 }
 
+/** Signs in through MREG's development provider, then loads `auth.user` with that session. */
+async function loadAuthUser(server: Started): Promise<LoadFigures> {
+  const { token } = await signInAs(server.url, EMAIL);
+  return load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email);
+}
+
 /** Checks one answer is the signed-in user, then a discarded warm-up, then the measured window. */
 async function load(server: Started, path: string, headers: Record<string, string>, emailOf: (body: any) => unknown): Promise<LoadFigures> {
   const sample = await fetch(`${server.url}${path}`, { headers });
@@ -301,9 +307,7 @@ async function mregScenario(name: string, env: Record<string, string>, cwd: stri
   const server = await startMreg(env, cwd);
   starts.push({ what: startLabel, ms: server.readyMs });
   try {
-    const { token } = await signInAs(server.url, EMAIL);
-    const figures = await load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email);
-    rows.push({ scenario: name, figures });
+    rows.push({ scenario: name, figures: await loadAuthUser(server) });
   } finally {
     await server.stop();
   }
@@ -360,8 +364,7 @@ async function comparisonScenario(bundle: string, cwd: string) {
         builds[which],
       );
       try {
-        const { token } = await signInAs(server.url, EMAIL);
-        comparison[which].runs.push(await load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email));
+        comparison[which].runs.push(await loadAuthUser(server));
       } finally {
         await server.stop();
       }

@@ -108,14 +108,21 @@ async function dbReadAll(em: EntityManager, userId: string): Promise<Preferences
   return Object.fromEntries([...byCategory].map(([category, entries]) => [category, Object.fromEntries(entries)]));
 }
 
+/** Where a committed write of the table marks auth.user's cached copy stale (markAllStale). */
+interface CachedCopy {
+  cache: Cache;
+  ttlSeconds: number;
+}
+
 /**
  * The write in one transaction: lock the person, count, refuse or upsert, then `alsoWrite` (the
  * Redis copy in `both` mode) while the lock is still held, so that copies are written in the same
- * order as the rows, given the update and the whole category after it. Answers the category as
- * committed.
+ * order as the rows, given the update and the whole category after it. After the commit, marks
+ * auth.user's cached copy stale. Answers the category as committed.
  */
 async function dbWrite(
   em: EntityManager,
+  copy: CachedCopy,
   userId: string,
   category: string,
   preferences: CategoryPreferences,
@@ -126,7 +133,7 @@ async function dbWrite(
   // One JSON parameter carries the keys and values: jsonb stores "null" as JSON null, where a
   // per-row parameter of null would be SQL NULL.
   const json = JSON.stringify(preferences);
-  return em.transactional(async (tx) => {
+  const committed = await em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [PREFERENCES_LOCK, userId]);
     const [counts] = await tx.execute<{ inCategory: number; categories: number; existing: number }[]>(
       `select count(*) filter (where category = ?)::int as "inCategory",
@@ -149,6 +156,9 @@ async function dbWrite(
     await alsoWrite?.(preferences, after);
     return after;
   });
+  // Even where this instance does not cache (TTL 0): other instances may.
+  await markAllStale(copy.cache, userId, copy.ttlSeconds);
+  return committed;
 }
 
 function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): PreferencesStore {
@@ -157,12 +167,7 @@ function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): Pre
     readAll: (userId, prefetched) =>
       ttlSeconds > 0 ? readThrough(cache, allKey(userId), ttlSeconds, () => dbReadAll(em, userId), prefetched) : dbReadAll(em, userId),
     cachedAllKey: (userId) => (ttlSeconds > 0 ? allKey(userId) : undefined),
-    async write(userId, category, preferences) {
-      const after = await dbWrite(em, userId, category, preferences);
-      // Even with caching off here: other instances may cache. An empty update writes nothing.
-      if (Object.keys(preferences).length > 0) await markAllStale(cache, userId, ttlSeconds);
-      return after;
-    },
+    write: (userId, category, preferences) => dbWrite(em, { cache, ttlSeconds }, userId, category, preferences),
   };
 }
 
@@ -261,9 +266,8 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
     async write(userId, category, preferences) {
       const drop = () => cache.dropHash(groupOf(userId), category);
       let copied = false;
-      let committed: CategoryPreferences;
       try {
-        committed = await dbWrite(em, userId, category, preferences, async (update, after) => {
+        return await dbWrite(em, { cache, ttlSeconds }, userId, category, preferences, async (update, after) => {
           copied = true;
           try {
             const copy = await cache.writeHash(groupOf(userId), category, update);
@@ -280,8 +284,6 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
         if (copied) await drop();
         throw error;
       }
-      if (Object.keys(preferences).length > 0) await markAllStale(cache, userId, ttlSeconds);
-      return committed;
     },
   };
 }
