@@ -42,7 +42,7 @@ interface Target {
 }
 
 async function prepare(scratch: ScratchDatabase, rows: number, redisUrl: string, namespace: string, now: Date): Promise<Target> {
-  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: tmpdir(), logger });
+  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: tmpdir(), statementTimeoutMs: 10 * 60_000, logger });
   const token = await seedSession(db, lifetime, now);
   const ada = DEMO_USERS[0]!;
   // The other sessions: live, with distinct token hashes, spread over the demo users and their tenants.

@@ -1,7 +1,7 @@
 /**
  * What every signed-in request costs first: the session lookup (`resolveSession`, as the tRPC
  * context calls it) on a cache hit, on a cache miss (rebuilt from the database and cached again),
- * and with the cache switched off, on PostgreSQL + Redis and on embedded PGlite + the in-process
+ * and with the cache switched off, on PostgreSQL + Redis and on embedded PostgreSQL + the in-process
  * cache, measured side by side in one run, in alternating blocks so that machine noise falls on
  * all of them alike.
  *
@@ -40,7 +40,7 @@ interface Target {
 async function postgresTarget(): Promise<Target> {
   const name = `mreg_bench_${randomBytes(4).toString('hex')}`;
   const scratch = await createScratchDatabase(databaseUrl, name);
-  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: tmpdir(), logger });
+  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: tmpdir(), statementTimeoutMs: 5000, logger });
   const cache = await createCache({ redisUrl, logger, namespace: name });
   await cache.ping();
   return {
@@ -58,10 +58,10 @@ async function postgresTarget(): Promise<Target> {
 
 async function embeddedTarget(): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mreg-bench-'));
-  const db = await openDatabase({ databaseUrl: undefined, dataDir, logger });
+  const db = await openDatabase({ databaseUrl: undefined, dataDir, statementTimeoutMs: 5000, logger });
   const cache = await createCache({ redisUrl: undefined, logger });
   return {
-    name: 'PGlite + in-process',
+    name: 'embedded PostgreSQL + in-process',
     db,
     cache,
     async close() {

@@ -2,10 +2,9 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openEmbeddedDatabase } from './db/embedded';
 import { createDatabaseTarget, databaseMode, startTestApp, type TestApp } from './testing/harness';
 import { signInAs } from './testing/sign-in';
-import { startTcpProxy } from './testing/tcp-proxy';
+import { proxyPostgres } from './testing/tcp-proxy';
 import { freePort } from './testing/processes';
 
 let webDir: string;
@@ -196,19 +195,9 @@ describe(`/readyz when a dependency fails (${databaseMode})`, () => {
   it('says 503 naming the database while it is gone, and 200 once it is back', async () => {
     const target = await createDatabaseTarget();
     cleanups.push(() => target.drop());
-    let upstream: URL;
-    if (target.databaseUrl) {
-      upstream = new URL(target.databaseUrl);
-    } else {
-      const embedded = await openEmbeddedDatabase(target.dataDir);
-      cleanups.push(() => embedded.close());
-      upstream = new URL(embedded.url);
-    }
-    const proxy = await startTcpProxy(upstream.hostname, Number(upstream.port));
+    const { proxy, url: viaProxy } = await proxyPostgres(target.databaseUrl);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(upstream);
-    viaProxy.port = String(proxy.port);
-    const a = await app({ databaseUrl: viaProxy.toString(), poolMax: target.databaseUrl ? 10 : 1 });
+    const a = await app({ databaseUrl: viaProxy });
 
     expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
     proxy.cut();
@@ -227,6 +216,38 @@ describe(`/readyz when a dependency fails (${databaseMode})`, () => {
 
     proxy.restore();
     await vi.waitFor(async () => expect((await fetch(`${a.url}/readyz`)).status).toBe(200), { timeout: 10_000, interval: 250 });
+  });
+
+  it('answers 503 within a few seconds when the database takes connections but never answers, and recovers', async () => {
+    const target = await createDatabaseTarget();
+    cleanups.push(() => target.drop());
+    const { proxy, url: viaProxy } = await proxyPostgres(target.databaseUrl);
+    cleanups.push(() => proxy.close());
+    const a = await app({ databaseUrl: viaProxy, env: { MREG_DATABASE_STATEMENT_TIMEOUT: '1' } });
+    const { token } = await signInAs(a.url, 'uma@contoso.test');
+    const members = () =>
+      fetch(`${a.url}/trpc/auth.sessions`, { headers: { cookie: `mreg_session=${token}` }, signal: AbortSignal.timeout(20_000) });
+    expect((await members()).status).toBe(200);
+
+    // Pooled connections stay open and new ones are taken, but not a byte comes back.
+    proxy.freeze();
+    const started = performance.now();
+    const hung = await members();
+    const waited = performance.now() - started;
+    expect(hung.status).toBe(503);
+    expect(((await json(hung)).error as { message: string }).message).toBe('The database is not answering; try again shortly');
+    expect(waited).toBeLessThan(4000);
+    console.log(`[statement timeout] a database that never answers: 503 after ${Math.round(waited)} ms (MREG_DATABASE_STATEMENT_TIMEOUT=1)`);
+
+    proxy.restore();
+    await vi.waitFor(async () => expect((await members()).status).toBe(200), { timeout: 10_000, interval: 250 });
+  });
+
+  it('ends a statement that runs past MREG_DATABASE_STATEMENT_TIMEOUT on the server', async () => {
+    const a = await app({ env: { MREG_DATABASE_STATEMENT_TIMEOUT: '1' } });
+    const started = performance.now();
+    await expect(a.db.orm.em.fork().execute('select pg_sleep(5)')).rejects.toThrow(/statement timeout/);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('says 503 naming the cache when Redis does not answer', async () => {

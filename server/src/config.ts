@@ -105,6 +105,7 @@ const ZEnv = z.object({
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_TRUST_PROXY: int(0, 0, 10),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
+  MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
   MREG_REDIS_NAMESPACE: z
     .string()
@@ -155,9 +156,11 @@ export interface Settings {
   host: string;
   port: number;
   publicUrl: URL;
-  /** Absolute path of the directory for embedded data (PGlite, signing keys). */
+  /** Absolute path of the directory for embedded data (the embedded PostgreSQL, signing keys). */
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Longest a query may run (server side) or go unanswered (client side), in ms; migrations have their own. */
+  databaseStatementTimeoutMs: number;
   redisUrl: string | undefined;
   /** Prefix of every Redis key (`<namespace>:session:...`), so that deployments can share a Redis. */
   redisNamespace: string;
@@ -289,6 +292,7 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
     publicUrl,
     dataDir: resolve(cwd, e.MREG_DATA_DIR),
     databaseUrl: e.MREG_DATABASE_URL,
+    databaseStatementTimeoutMs: e.MREG_DATABASE_STATEMENT_TIMEOUT * 1000,
     redisUrl: e.MREG_REDIS_URL,
     redisNamespace: e.MREG_REDIS_NAMESPACE,
     logLevel: e.MREG_LOG_LEVEL,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app';
 import { createCache, type Cache } from './cache/cache';
 import type { Settings } from './config';
-import { openDatabase, redactUrl, type Database } from './db/database';
+import { describeDatabase, openDatabase, type Database } from './db/database';
 import { createIdentity, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
 import { seedDemoDirectory } from './identity/demo-directory';
@@ -35,6 +35,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
   const db: Database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    statementTimeoutMs: settings.databaseStatementTimeoutMs,
     logger,
   });
   let cache: Cache | undefined;
@@ -44,7 +45,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     const applied = await db.migrate();
     logger.info(
       {
-        database: settings.databaseUrl ? redactUrl(settings.databaseUrl) : `embedded PGlite in ${settings.dataDir}`,
+        database: describeDatabase(settings.databaseUrl, settings.dataDir),
         migrationsApplied: applied,
       },
       'Database ready',

@@ -1,6 +1,6 @@
 import { ConfigError, loadSettings } from '../config';
 import { createLogger } from '../logger';
-import { openDatabase, redactUrl } from './database';
+import { describeDatabase, openDatabase } from './database';
 
 /** `pnpm db:migrate` applies every pending migration; `pnpm db:rollback` undoes the last one. */
 const command = process.argv[2];
@@ -12,13 +12,17 @@ if (command !== 'up' && command !== 'down') {
 try {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel);
-  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, logger });
-  const where = settings.databaseUrl ? redactUrl(settings.databaseUrl) : `embedded PGlite in ${settings.dataDir}`;
+  const db = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    statementTimeoutMs: settings.databaseStatementTimeoutMs,
+    logger,
+  });
+  const where = describeDatabase(settings.databaseUrl, settings.dataDir);
   try {
-    const migrator = db.orm.getMigrator();
-    const done = command === 'up' ? await migrator.up() : await migrator.down();
+    const done = command === 'up' ? await db.migrate() : await db.rollback();
     const verb = command === 'up' ? 'Applied' : 'Rolled back';
-    console.log(done.length === 0 ? `Nothing to do (${where})` : `${verb} ${done.map((m) => m.name).join(', ')} (${where})`);
+    console.log(done.length === 0 ? `Nothing to do (${where})` : `${verb} ${done.join(', ')} (${where})`);
   } finally {
     await db.close();
   }

@@ -1,17 +1,11 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ForeignKeyConstraintViolationException,
   UniqueConstraintViolationException,
   type EntityManager,
 } from '@mikro-orm/postgresql';
-import { captureLogger, createDatabaseTarget, databaseMode, type DatabaseTarget } from '../testing/harness';
-import { openDatabase, type Database } from './database';
-import { lockDataDir, openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { createDatabaseTarget, databaseMode, openTestDatabase, type DatabaseTarget } from '../testing/harness';
+import type { Database } from './database';
 import { Tenant } from '../modules/tenants/tenants.entity';
 import { UserTenantMembership } from '../modules/tenants/memberships.entity';
 import { User, UserProfile } from '../modules/users/users.entity';
@@ -31,7 +25,7 @@ async function columns(em: EntityManager, table: string): Promise<string[]> {
 let target: DatabaseTarget;
 let db: Database;
 
-const open = () => openDatabase({ ...target, logger: captureLogger().logger });
+const open = () => openTestDatabase(target);
 
 async function tables(em: EntityManager): Promise<string[]> {
   const rows = await em.execute<{ table_name: string }[]>(
@@ -75,18 +69,17 @@ describe(`database (${databaseMode})`, () => {
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
-    const migrator = db.orm.getMigrator();
-    await migrator.down();
+    expect(await db.rollback()).toEqual(['Migration20261127000005_avatars']);
     expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'user_avatars'));
-    await migrator.down();
+    await db.rollback();
     expect(await columns(em, 'enhanced_sessions')).not.toContain('rotation_due_at');
-    await migrator.down();
+    await db.rollback();
     expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests' && t !== 'user_avatars'));
-    await migrator.down();
+    await db.rollback();
     expect(await tables(em)).toEqual(['tenants', 'users']);
-    await migrator.down();
+    await db.rollback();
     expect(await tables(em)).toEqual([]);
-    expect(await migrator.getExecutedMigrations()).toEqual([]);
+    expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
     expect(await db.migrate()).toHaveLength(5);
     expect(await tables(em)).toEqual(TABLES);
@@ -177,76 +170,5 @@ describe(`database (${databaseMode})`, () => {
     const user = await db.orm.em.fork().findOneOrFail(User, { externalId: 'oid-1' }, { populate: ['homeTenant'] });
     expect(user.homeTenant?.getEntity().name).toBe('Tenant 1');
     expect(await db.orm.em.fork().count(UserPreference)).toBe(1);
-  });
-});
-
-describe('embedded data directory lock', () => {
-  let dataDir: string;
-  let embedded: EmbeddedDatabase | undefined;
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'mreg-lock-'));
-    embedded = await openEmbeddedDatabase(dataDir);
-  });
-  afterEach(async () => {
-    await embedded?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  it('refuses a second opener in this process, naming the directory and the holder', async () => {
-    await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow(
-      `MREG_DATA_DIR ${dataDir} is in use by another MREG process (pid ${process.pid})`,
-    );
-  });
-
-  it('refuses a second process and frees the directory on close', async () => {
-    const script = `import('${new URL('./embedded.ts', import.meta.url).pathname}').then(m => { m.lockDataDir(process.argv[1]); console.log('locked'); }).catch(e => { console.error(e.message); process.exit(1); })`;
-    const run = () =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        child.on('close', (code) => resolve({ code, out }));
-      });
-    const refused = await run();
-    expect(refused.code).toBe(1);
-    expect(refused.out).toContain(`MREG_DATA_DIR ${dataDir} is in use by another MREG process`);
-    await embedded!.close();
-    embedded = undefined;
-    const taken = await run();
-    expect(taken.code).toBe(0);
-    expect(taken.out).toContain('locked');
-    // That process has exited: its lock is stale and is taken over.
-    embedded = await openEmbeddedDatabase(dataDir);
-  });
-
-  it('takes over a lock naming its own pid that it does not hold (a restart that reused the pid)', async () => {
-    await embedded!.close();
-    embedded = undefined;
-    writeFileSync(join(dataDir, 'mreg.lock'), `${process.pid}\n`);
-    embedded = await openEmbeddedDatabase(dataDir);
-    await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow('is in use by another MREG process');
-  });
-
-  it('leaves a lock it does not hold in place when releasing', async () => {
-    await embedded!.close();
-    embedded = undefined;
-    const release = lockDataDir(dataDir);
-    writeFileSync(join(dataDir, 'mreg.lock'), '1\n'); // pid 1 is alive: someone else's lock now
-    release();
-    expect(readFileSync(join(dataDir, 'mreg.lock'), 'utf8')).toBe('1\n');
-    expect(() => lockDataDir(dataDir)).toThrow('(pid 1)');
-    rmSync(join(dataDir, 'mreg.lock'));
-    embedded = await openEmbeddedDatabase(dataDir);
-  });
-
-  it('takes over a lock left by a process that no longer exists', async () => {
-    await embedded!.close();
-    embedded = undefined;
-    writeFileSync(join(dataDir, 'mreg.lock'), '999999999\n');
-    const release = lockDataDir(dataDir);
-    expect(readFileSync(join(dataDir, 'mreg.lock'), 'utf8')).toBe(`${process.pid}\n`);
-    release();
-    embedded = await openEmbeddedDatabase(dataDir);
   });
 });

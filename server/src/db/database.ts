@@ -6,32 +6,38 @@ import { withTimeout } from '../lib/timeout';
 
 export interface Database {
   orm: MikroORM;
+  /** The embedded cluster MREG runs, or undefined for a PostgreSQL server of MREG_DATABASE_URL. */
+  embedded: EmbeddedDatabase | undefined;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
+  /** Undoes the last migration; returns its name (none when nothing was applied). */
+  rollback(): Promise<string[]>;
   /** Resolves when the database answers `select 1` within the time limit. */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
-  /** A PostgreSQL server; without it, embedded PGlite under `dataDir`. */
+  /** A PostgreSQL server; without it, the embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
   logger: Logger;
-  /** Overrides the pool size: 10 for a server, 1 for embedded PGlite. */
+  /** See MREG_DATABASE_STATEMENT_TIMEOUT. */
+  statementTimeoutMs: number;
+  /** Overrides the pool size (10). */
   poolMax?: number;
 }
 
-export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: DatabaseOptions): Promise<Database> {
-  let embedded: EmbeddedDatabase | undefined;
-  if (databaseUrl === undefined) embedded = await openEmbeddedDatabase(dataDir);
+const POOL_MAX = 10;
+/** Migrations may rewrite big tables: they get their own connection with this limit. */
+const MIGRATION_TIMEOUT_MS = 10 * 60_000;
+
+export async function openDatabase({ databaseUrl, dataDir, logger, statementTimeoutMs, poolMax = POOL_MAX }: DatabaseOptions): Promise<Database> {
+  const embedded = databaseUrl === undefined ? await openEmbeddedDatabase(dataDir, logger) : undefined;
+  const clientUrl = embedded?.url ?? databaseUrl!;
   let orm: MikroORM;
   try {
-    orm = await initOrm({
-      clientUrl: embedded?.url ?? databaseUrl!,
-      poolMax: poolMax ?? (embedded ? 1 : 10),
-      logger,
-    });
+    orm = await initOrm({ clientUrl, poolMax, statementTimeoutMs, logger });
   } catch (error) {
     await embedded?.close();
     throw error;
@@ -44,12 +50,21 @@ export async function openDatabase({ databaseUrl, dataDir, logger, poolMax }: Da
     throw new Error(`Cannot connect to the database${where}: ${connection.reason}`);
   }
 
+  const migrator = async (direction: 'up' | 'down') => {
+    const own = await initOrm({ clientUrl, poolMax: 1, statementTimeoutMs: MIGRATION_TIMEOUT_MS, logger });
+    try {
+      const done = await own.getMigrator()[direction]();
+      return done.map((m) => m.name);
+    } finally {
+      await own.close(true);
+    }
+  };
+
   return {
     orm,
-    async migrate() {
-      const applied = await orm.getMigrator().up();
-      return applied.map((m) => m.name);
-    },
+    embedded,
+    migrate: () => migrator('up'),
+    rollback: () => migrator('down'),
     async ping(timeoutMs = 2000) {
       await withTimeout(orm.em.getConnection().execute('select 1'), timeoutMs, 'The database');
     },
@@ -68,4 +83,9 @@ export function redactUrl(value: string): string {
   const url = new URL(value);
   if (url.password) url.password = '***';
   return url.toString();
+}
+
+/** Where the database is, for log lines and messages. */
+export function describeDatabase(databaseUrl: string | undefined, dataDir: string): string {
+  return databaseUrl ? redactUrl(databaseUrl) : `embedded PostgreSQL in ${dataDir}`;
 }

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { Logger } from 'pino';
+import { startCluster, type PostgresCluster } from './postgres-cluster';
 
 /**
- * Embedded PostgreSQL: PGlite with its files under the data directory, served on a loopback port by
- * pglite-socket so that MikroORM's postgresql driver talks to it like to any PostgreSQL
- * (STACK.md: one connection, pool max 1).
+ * Embedded PostgreSQL: a cluster of real PostgreSQL under `<MREG_DATA_DIR>/postgres`, run by this
+ * process (postgres-cluster.ts), reachable by MREG alone, for this process alone (mreg.lock).
  */
 export interface EmbeddedDatabase {
-  /** postgresql:// URL of the loopback socket. */
+  /** postgresql:// URL of the cluster's `postgres` database (Unix socket, or loopback with a password). */
   url: string;
+  cluster: PostgresCluster;
   close(): Promise<void>;
 }
 
@@ -47,9 +47,10 @@ function readHolder(path: string): number | undefined {
 }
 
 /**
- * Takes `<dataDir>/mreg.lock` for this process. PGlite takes no lock of its own, and two processes
- * on one directory corrupt it. A lock left by a process that died is taken over; the takeover
- * renames the stale file away atomically, so two processes racing for it cannot both win.
+ * Takes `<dataDir>/mreg.lock` for this process. Without it, a second MREG on the directory would take
+ * the first one's running PostgreSQL for an orphan and stop it. A lock left by a process that died is
+ * taken over; the takeover renames the stale file away atomically, so two racing processes cannot
+ * both win.
  */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
@@ -93,23 +94,26 @@ export function lockDataDir(dataDir: string): () => void {
   throw new Error(`Could not take the lock ${lockPath}; remove it if no MREG process uses ${dataDir}`);
 }
 
-export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+/** Where an earlier MREG kept PGlite's files. */
+export const PGLITE_DIR = 'pglite';
+
+export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const unlock = lockDataDir(dataDir);
   try {
-    const db = await PGlite.create({ dataDir: join(dataDir, 'pglite') });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
-    try {
-      await server.start();
-    } catch (error) {
-      await db.close();
-      throw error;
+    const pglite = join(dataDir, PGLITE_DIR);
+    if (existsSync(pglite)) {
+      logger.warn(
+        { oldFiles: pglite },
+        `The embedded database is now PostgreSQL, no longer PGlite: what the earlier version stored stays in ${pglite}, unused (remove it when you no longer need it)`,
+      );
     }
+    const cluster = await startCluster({ root: join(dataDir, 'postgres'), logger });
     return {
-      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+      url: cluster.url(),
+      cluster,
       async close() {
         try {
-          await server.stop();
-          await db.close();
+          await cluster.stop();
         } finally {
           unlock();
         }

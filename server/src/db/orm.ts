@@ -13,13 +13,17 @@ const entities = [Tenant, User, UserProfile, EnhancedSession, SignInRequest, Use
 
 export interface OrmOptions {
   clientUrl: string;
-  /** 10 for a PostgreSQL server; 1 for embedded PGlite, which serves one connection (STACK.md). */
   poolMax: number;
+  /**
+   * Longest a statement may run on the server (statement_timeout) and, a second later, go unanswered
+   * on the client (pg's query_timeout: a database that takes the connection but never answers).
+   */
+  statementTimeoutMs: number;
   /** Receives MikroORM's and knex's own log lines, which would otherwise go to the console. */
   logger: Logger;
 }
 
-function ormConfig({ clientUrl, poolMax, logger }: OrmOptions): Options {
+function ormConfig({ clientUrl, poolMax, statementTimeoutMs, logger }: OrmOptions): Options {
   return {
     clientUrl,
     entities,
@@ -33,7 +37,13 @@ function ormConfig({ clientUrl, poolMax, logger }: OrmOptions): Options {
       // A database that takes the connection but does not answer (hung, or packets dropped) is
       // given up on in 1.5 s, so the request answers 503 within 2 s instead of waiting; knex
       // passes the connect failure to the waiting acquire at once (propagateCreateError).
-      connection: { connectionTimeoutMillis: 1500 },
+      connection: {
+        connectionTimeoutMillis: 1500,
+        statement_timeout: statementTimeoutMs,
+        query_timeout: statementTimeoutMs + 1000,
+        // A transaction left open (a crashed request) must not hold its locks for long.
+        idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 10_000),
+      },
       log: {
         warn: (message: unknown) => logger.warn({ component: 'knex' }, String(message)),
         error: (message: unknown) => logger.error({ component: 'knex' }, String(message)),

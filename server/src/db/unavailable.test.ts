@@ -12,6 +12,9 @@ describe('isDatabaseUnavailable', () => {
     ['a fast shutdown (57P01)', withCode('terminating connection due to administrator command', '57P01')],
     ['a server starting up (57P03)', withCode('the database system is starting up', '57P03')],
     ['a connection exception (08006)', withCode('connection failure', '08006')],
+    ['a statement timeout (57014)', withCode('canceling statement due to statement timeout', '57014')],
+    ['a database that never answers (pg query_timeout)', new Error('Query read timeout')],
+    ['the embedded cluster\'s socket gone', withCode('connect ENOENT /data/postgres/run/.s.PGSQL.5432', 'ENOENT')],
     ['one wrapped in a cause', new Error('query failed', { cause: withCode('connect ECONNREFUSED', 'ECONNREFUSED') })],
   ])('says yes to %s', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);

@@ -8,14 +8,19 @@ import { AppError } from '../errors';
  * keeps the driver's `code`, knex's transactions throw pg's errors as they are, so the code, the
  * name and the message are looked at along the `cause` chain.
  */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** SQLSTATE class 08 (connection exception); 57P01-57P03: shut down by an admin or a crash, or starting up. */
-const SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123])$/;
+/** ENOENT: the embedded PostgreSQL's Unix socket is gone (the cluster stopped). */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+/**
+ * SQLSTATE class 08 (connection exception); 57P01-57P03: shut down by an admin or a crash, or
+ * starting up; 57014: cancelled, as statement_timeout does to a query the database cannot finish in time.
+ */
+const SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|57014)$/;
 const MESSAGES = [
   /Connection terminated/i, // pg: the server went away mid-query, or the connect timeout passed
   /timeout exceeded when trying to connect/i, // pg: connectionTimeoutMillis
   /Timeout acquiring a connection/i, // knex: acquireTimeoutMillis, pool full
   /Client has encountered a connection error/i,
+  /Query read timeout/i, // pg: query_timeout, a database that took the query and never answered
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -95,7 +95,7 @@ describe(`/metrics (${databaseMode}, ${testRedisUrl ? 'redis' : 'memory'} cache)
 
     expect(value(after, 'mreg_active_sessions')).toBe(1);
     expect(value(after, 'mreg_cache_up', { kind: cache.kind })).toBe(1);
-    expect(value(after, 'mreg_db_pool_max')).toBe(databaseMode === 'pglite' ? 1 : 10);
+    expect(value(after, 'mreg_db_pool_max')).toBe(10);
     expect(after.has('mreg_db_pool_connections{state="used"}')).toBe(true);
     expect(after.has('mreg_db_pool_connections{state="pending"}')).toBe(true);
     expect(value(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);

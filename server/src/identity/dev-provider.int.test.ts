@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../db/database';
+import type { Database } from '../db/database';
 import { UserTenantMembership } from '../modules/tenants/memberships.entity';
-import { captureLogger, createDatabaseTarget, databaseMode, type DatabaseTarget } from '../testing/harness';
+import { createDatabaseTarget, openTestDatabase, databaseMode, type DatabaseTarget } from '../testing/harness';
 import { DEMO_USERS, seedDemoDirectory } from './demo-directory';
 import { loadDevKeys } from './dev-provider';
 
@@ -42,7 +42,7 @@ describe(`demo directory (${databaseMode})`, () => {
   let db: Database;
   beforeAll(async () => {
     target = await createDatabaseTarget();
-    db = await openDatabase({ ...target, logger: captureLogger().logger });
+    db = await openTestDatabase(target);
     await db.migrate();
   });
   afterAll(async () => {

@@ -1,14 +1,16 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CookieClient } from '../testing/cookie-client';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from '../testing/processes';
 import { signInAs, trpcMutation, trpcQuery } from '../testing/sign-in';
 
 /**
- * Issue 7, resilience: kill -9 of a server on embedded PGlite in the middle of a stream of writes.
- * This is about the embedded database alone, so the file runs its own server processes on a data
+ * Resilience of the embedded PostgreSQL: kill -9 of MREG in the middle of a stream of writes (its
+ * PostgreSQL lives on, and the next start must stop it), and kill -9 of PostgreSQL itself under a
+ * running MREG. This is about the embedded database alone, so the file runs its own server processes on a data
  * directory of its own in both CI modes, whatever MREG_TEST_DATABASE_URL says (spawnServer passes
  * no MREG_ variable but those given here, so no MREG_DATABASE_URL and no MREG_REDIS_URL).
  * The server runs from source (`node --import tsx`), as in main.int.test.ts: the integration
@@ -49,6 +51,13 @@ function startServer(env: Record<string, string>, cwd: string): ServerProcess {
   return run;
 }
 
+/** The embedded postmaster's PID, from its lock file. */
+async function postmasterPid(dataDir: string): Promise<number> {
+  return Number.parseInt((await readFile(join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!, 10);
+}
+
+const isAlive = (pid: number) => existsSync(`/proc/${pid}`);
+
 interface Stream {
   /** Highest value the server acknowledged (200); every lower one was acknowledged before it. */
   acked: number;
@@ -73,7 +82,7 @@ async function stream(write: (n: number) => Promise<number>, until: () => boolea
   return state;
 }
 
-describe('embedded PGlite only: kill -9 in the middle of writes (own data directory, in both CI modes)', () => {
+describe('embedded PostgreSQL: kill -9 of MREG, and of PostgreSQL (own data directory, in both CI modes)', () => {
   it('keeps every acknowledged write, whole, across a kill -9 and restart; a second server on the directory is refused', { timeout: 180_000 }, async () => {
     const dataDir = await tempDir('mreg-kill-data-');
     const cwd = await tempDir('mreg-kill-cwd-');
@@ -84,6 +93,7 @@ describe('embedded PGlite only: kill -9 in the middle of writes (own data direct
     const url = await first.listening(START_TIMEOUT_MS);
     const { token } = await signInAs(url, EMAIL);
     const client = () => new CookieClient({ cookie: `mreg_session=${token}` });
+    const orphan = await postmasterPid(dataDir);
 
     // Every write sets two values together: finding them different after the restart would be a
     // half-applied write. Values only grow, so finding at least the last acknowledged value means
@@ -109,11 +119,16 @@ describe('embedded PGlite only: kill -9 in the middle of writes (own data direct
     const profileStream = streams.at(-1)!;
     // The kill left the lock file behind, naming a dead process: the restart must take it over.
     expect(Number.parseInt(await readFile(join(dataDir, 'mreg.lock'), 'utf8'), 10)).toBe(first.child.pid);
+    // Its PostgreSQL outlived it (a child in a process group of its own): the restart must stop it.
+    expect(isAlive(orphan), 'the killed MREG\'s PostgreSQL is still running').toBe(true);
 
     const restartStarted = performance.now();
     const second = startServer(env, cwd);
     expect(await second.listening(START_TIMEOUT_MS)).toBe(url);
     const restartMs = Math.round(performance.now() - restartStarted);
+    expect(isAlive(orphan), 'the orphaned PostgreSQL was stopped').toBe(false);
+    expect(second.stdout.some((l) => l.includes('Stopping the embedded PostgreSQL that an earlier MREG left running') && l.includes(`"pid":${orphan}`))).toBe(true);
+    expect(await postmasterPid(dataDir)).not.toBe(orphan);
 
     const preferences = await trpcQuery(client(), url, 'auth.preferences', { category: 'kill' });
     expect(preferences.status).toBe(200);
@@ -149,6 +164,48 @@ describe('embedded PGlite only: kill -9 in the middle of writes (own data direct
     // And the refused start did not disturb the running one.
     expect((await trpcQuery(client(), url, 'auth.user')).status).toBe(200);
 
+    expect(await second.stop()).toBe(0);
+    // A clean stop stops PostgreSQL too.
+    const last = await postmasterPid(dataDir).catch(() => undefined);
+    expect(last === undefined || !isAlive(last)).toBe(true);
+  });
+
+  it('says so on /readyz when its PostgreSQL is killed, answers 503 rather than hang, and recovers at the next start', { timeout: 120_000 }, async () => {
+    const dataDir = await tempDir('mreg-pgkill-data-');
+    const cwd = await tempDir('mreg-pgkill-cwd-');
+    const env = { MREG_PORT: String(await freePort()), MREG_DATA_DIR: dataDir };
+    const first = startServer(env, cwd);
+    const url = await first.listening(START_TIMEOUT_MS);
+    const { token } = await signInAs(url, EMAIL);
+    const client = () => new CookieClient({ cookie: `mreg_session=${token}` });
+    expect((await trpcMutation(client(), url, 'auth.updatePreferences', { category: 'pgkill', preferences: { kept: 1 } })).status).toBe(200);
+
+    process.kill(await postmasterPid(dataDir), 'SIGKILL');
+    await vi.waitFor(
+      async () => {
+        const readyz = await fetch(`${url}/readyz`);
+        expect(readyz.status).toBe(503);
+        expect(((await readyz.json()) as { checks: { database: string } }).checks.database).toBe('unavailable');
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+    const started = performance.now();
+    // A fresh client: no cached session in the way, so the lookup must reach the database.
+    const me = await fetch(`${url}/trpc/auth.preferences?input=${encodeURIComponent(JSON.stringify({ category: 'pgkill' }))}`, {
+      headers: { cookie: `mreg_session=${token}` },
+    });
+    expect(me.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(5000);
+    await vi.waitFor(() => expect(first.stdout.some((l) => l.includes('The embedded PostgreSQL stopped unexpectedly'))).toBe(true), { timeout: 5000 });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    // A stop with its database gone still ends cleanly; the next start recovers the cluster.
+    expect(await first.stop()).toBe(0);
+    const second = startServer(env, cwd);
+    expect(await second.listening(START_TIMEOUT_MS)).toBe(url);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const preferences = await trpcQuery(client(), url, 'auth.preferences', { category: 'pgkill' });
+    expect(preferences.body.result?.data).toEqual({ kept: 1 });
     expect(await second.stop()).toBe(0);
   });
 });

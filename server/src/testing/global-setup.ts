@@ -1,13 +1,22 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { createLogger } from '../logger';
+import { startCluster } from '../db/postgres-cluster';
 import { assertReachable, deleteRedisKeys, dropScratchDatabases } from './databases';
 
 /**
- * Once per integration run: a name prefix for this run's databases and Redis keys, and at the end
- * the removal of whatever a test file left behind (a crashed file cannot drop its own database).
+ * Once per integration run: a name prefix for this run's databases and Redis keys; without
+ * MREG_TEST_DATABASE_URL, one embedded PostgreSQL for the whole run (each test file makes its own
+ * database on it); and at the end the removal of whatever a test file left behind (a crashed file
+ * cannot drop its own database).
  */
 declare module 'vitest' {
   export interface ProvidedContext {
     runId: string;
+    /** The run's embedded PostgreSQL (superuser, `postgres` database); '' with MREG_TEST_DATABASE_URL. */
+    embeddedPostgresUrl: string;
   }
 }
 
@@ -18,9 +27,21 @@ export default async function setup(project: TestProject) {
   const redisUrl = process.env.MREG_TEST_REDIS_URL;
 
   if (databaseUrl) await assertReachable(databaseUrl, 'MREG_TEST_DATABASE_URL');
+  const root = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), 'mreg-test-pg-'));
+  const cluster = root
+    ? await startCluster({
+        root,
+        logger: createLogger('warn', process.stderr),
+        // Test data need not survive a power cut; many test apps, each with its own pool, run at once.
+        settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 },
+      })
+    : undefined;
+  project.provide('embeddedPostgresUrl', cluster?.url() ?? '');
 
   return async () => {
     if (databaseUrl) await dropScratchDatabases(databaseUrl, runId);
     if (redisUrl) await deleteRedisKeys(redisUrl, runId);
+    await cluster?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
   };
 }

@@ -18,29 +18,30 @@ import type { Transport } from './cookie-client';
 import { createScratchDatabase } from './databases';
 
 /**
- * Integration-test plumbing. By default everything is embedded (PGlite in a temporary directory,
- * in-process cache); MREG_TEST_DATABASE_URL and MREG_TEST_REDIS_URL switch to real servers, with a
- * database of its own and a Redis key namespace of its own for each test file.
+ * Integration-test plumbing. By default the database is the run's embedded PostgreSQL (started by
+ * global-setup.ts) and the cache is in-process; MREG_TEST_DATABASE_URL and MREG_TEST_REDIS_URL
+ * switch to real servers. Either way each test file gets a database of its own and a Redis key
+ * namespace of its own.
  */
 export const testDatabaseUrl = process.env.MREG_TEST_DATABASE_URL;
 export const testRedisUrl = process.env.MREG_TEST_REDIS_URL;
-export const databaseMode = testDatabaseUrl ? 'postgresql' : 'pglite';
+export const databaseMode = testDatabaseUrl ? 'external PostgreSQL' : 'embedded PostgreSQL';
+/** The server the scratch databases are made on. */
+export const adminDatabaseUrl = () => testDatabaseUrl ?? inject('embeddedPostgresUrl');
 
 export const uniqueName = (prefix = inject('runId')) => `${prefix}_${randomBytes(4).toString('hex')}`;
 
 export interface DatabaseTarget {
-  /** A fresh PostgreSQL database, or undefined for embedded PGlite in `dataDir`. */
-  databaseUrl: string | undefined;
+  /** A fresh database on the test PostgreSQL. */
+  databaseUrl: string;
+  /** A fresh directory for MREG_DATA_DIR. */
   dataDir: string;
   drop(): Promise<void>;
 }
 
 export async function createDatabaseTarget(): Promise<DatabaseTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mreg-test-'));
-  if (!testDatabaseUrl) {
-    return { databaseUrl: undefined, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
-  }
-  const scratch = await createScratchDatabase(testDatabaseUrl, uniqueName());
+  const scratch = await createScratchDatabase(adminDatabaseUrl(), uniqueName());
   return {
     databaseUrl: scratch.url,
     dataDir,
@@ -49,6 +50,12 @@ export async function createDatabaseTarget(): Promise<DatabaseTarget> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The database of `target`, opened as the server opens it (not migrated). */
+export function openTestDatabase(target: DatabaseTarget, logger = captureLogger().logger): Promise<Database> {
+  const { databaseUrl, dataDir } = target;
+  return openDatabase({ databaseUrl, dataDir, statementTimeoutMs: testSettings().databaseStatementTimeoutMs, logger });
 }
 
 /** Settings as the server would parse them, for the test environment. */
@@ -75,8 +82,8 @@ export function testCache(redisUrl = testRedisUrl, logger = captureLogger().logg
 export interface TestApp {
   url: string;
   db: Database;
-  /** The PostgreSQL database the app uses; undefined for embedded PGlite. */
-  databaseUrl: string | undefined;
+  /** The PostgreSQL database the app uses. */
+  databaseUrl: string;
   cache: Cache;
   /** The cache's key namespace: another instance given it shares this one's Redis keys. */
   cacheNamespace: string;
@@ -99,8 +106,6 @@ export interface TestAppOptions {
   webDir?: string;
   /** Connect to this URL instead of a fresh test database (for example through a TcpProxy). */
   databaseUrl?: string;
-  /** The connection limit for `databaseUrl`: 1 when it leads to embedded PGlite. */
-  poolMax?: number;
   redisUrl?: string;
   /**
    * Serve as if behind a TLS-terminating proxy at this origin (say https://mreg.test): sets
@@ -113,9 +118,9 @@ export interface TestAppOptions {
   /** The time for session rules (see lib/clock.ts manualClock). */
   clock?: Clock;
   /**
-   * Another instance of an app already running: share its database and cache. On PostgreSQL and
-   * Redis this instance has a pool and a Redis connection of its own; embedded PGlite and the
-   * in-process cache live in one process, so there it shares the very objects.
+   * Another instance of an app already running: share its database and cache. This instance has a
+   * pool of its own, and a Redis connection of its own; the in-process cache lives in one process,
+   * so there it shares the very object.
    */
   sameStoresAs?: TestApp;
 }
@@ -123,10 +128,10 @@ export interface TestAppOptions {
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const other = options.sameStoresAs;
-  const sharedDb = other && !other.databaseUrl ? other.db : undefined;
   const sharedCache = other && other.cache.kind === 'memory' ? other.cache : undefined;
-  const databaseUrl = options.databaseUrl ?? other?.databaseUrl;
-  const target = databaseUrl || sharedDb ? undefined : await createDatabaseTarget();
+  const given = options.databaseUrl ?? other?.databaseUrl;
+  const target = given ? undefined : await createDatabaseTarget();
+  const databaseUrl = given ?? target!.databaseUrl;
   const dataDir = target?.dataDir ?? (await mkdtemp(join(tmpdir(), 'mreg-test-')));
   const { logger, lines } = captureLogger();
   const closers: (() => Promise<unknown>)[] = [];
@@ -135,21 +140,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   closers.push(() => (target ? target.drop() : rm(dataDir, { recursive: true, force: true })));
   try {
-    // Embedded data and the development provider's keys stay in this test's own directory.
+    // The development provider's keys stay in this test's own directory.
     const proxied = options.publicOrigin ? { MREG_PUBLIC_URL: options.publicOrigin, MREG_TRUST_PROXY: '1' } : {};
     const settings = testSettings({ MREG_DATA_DIR: dataDir, ...proxied, ...options.env });
-    const db =
-      sharedDb ??
-      (await openDatabase({
-        databaseUrl: databaseUrl ?? target!.databaseUrl,
-        dataDir,
-        poolMax: options.poolMax,
-        logger,
-      }));
-    if (!sharedDb) {
-      closers.push(() => db.close());
-      await db.migrate();
-    }
+    const db = await openDatabase({ databaseUrl, dataDir, statementTimeoutMs: settings.databaseStatementTimeoutMs, logger });
+    closers.push(() => db.close());
+    await db.migrate();
     const cacheNamespace = other?.cacheNamespace ?? uniqueName();
     const cache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
     if (!sharedCache) closers.push(() => cache.close());
@@ -186,7 +182,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     closers.push(() => cleanup.stop());
     return {
       url: listenerOrigin,
-      databaseUrl: databaseUrl ?? target?.databaseUrl,
+      databaseUrl,
       cacheNamespace,
       publicOrigin: options.publicOrigin ?? listenerOrigin,
       transport,

@@ -5,8 +5,8 @@ import { systemClock } from '../lib/clock';
 import { seedDemoDirectory } from '../identity/demo-directory';
 import { createSession, resolveSession, sessionDeps } from '../modules/sessions/sessions.service';
 import { User } from '../modules/users/users.entity';
-import { captureLogger, createDatabaseTarget, testCache, testSettings, type DatabaseTarget } from '../testing/harness';
-import { openDatabase, type Database } from '../db/database';
+import { createDatabaseTarget, openTestDatabase, testCache, testSettings, type DatabaseTarget } from '../testing/harness';
+import type { Database } from '../db/database';
 import type { Cache } from '../cache/cache';
 
 let target: DatabaseTarget;
@@ -15,7 +15,7 @@ let cache: Cache;
 
 beforeAll(async () => {
   target = await createDatabaseTarget();
-  db = await openDatabase({ ...target, logger: captureLogger().logger });
+  db = await openTestDatabase(target);
   cache = await testCache();
 });
 afterAll(async () => {
