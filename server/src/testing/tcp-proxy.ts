@@ -55,7 +55,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     port: address.port,
     cut() {
       mode = 'down';
-      for (const s of sockets) s.resetAndDestroy();
+      // A reset (RST) is for TCP; an upstream on a Unix socket is simply closed.
+      for (const [client, upstream] of pairs) {
+        client.resetAndDestroy();
+        if (upstream.remoteFamily) upstream.resetAndDestroy();
+        else upstream.destroy();
+      }
     },
     freeze() {
       mode = 'frozen';
