@@ -1,13 +1,15 @@
 /**
- * `pnpm bench`: MREG's `auth.user` under load against a bare Express ceiling and a better-auth peer,
- * the session lookup on a cache miss with 10 000 and 1 000 000 sessions, start-to-ready times and
- * memory. Every server is its own process, started one at a time on loopback; the load comes from
- * autocannon's CLI in another process (50 connections, a discarded warm-up, then a measured
+ * `pnpm bench`: MREG's `auth.user` under load against a bare Express ceiling, the floor of MREG's own
+ * stack (Express 5 + tRPC 11 with MREG's middleware, nothing behind it) and a better-auth peer, the
+ * session lookup on a cache miss with 10 000 and 1 000 000 sessions, start-to-ready times and memory
+ * (RSS of each server process; for embedded MREG also the PSS of MREG and its PostgreSQL processes
+ * together). Every server is its own process, started one at a time on loopback; the load comes
+ * from autocannon's CLI in another process (50 connections, a discarded warm-up, then a measured
  * window). A sample answer must be the signed-in user before a scenario counts.
  *
  *   pnpm bench [--quick] [--only 1,2,...]
  *     --quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M
- *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup)
+ *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup, 6 the floor)
  *   pnpm bench --baseline <checkout>
  *     scenario 2 for another checkout's build (its server/dist/main.js, built there with pnpm build)
  *     and for this one, alternately, three rounds each in this one run: before and after a change
@@ -33,8 +35,9 @@ import { measureMisses, type MissFigures } from './cache-miss';
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
 const only = process.argv.includes('--only') ? new Set((onlyArg ?? '').split(',').map(Number)) : undefined;
-if (only && (only.size === 0 || [...only].some((n) => !Number.isInteger(n) || n < 1 || n > 5))) {
-  console.error(`--only takes scenario numbers 1 to 5 separated by commas, such as --only 1,2; got ${JSON.stringify(onlyArg ?? '')}`);
+const SCENARIOS = 6;
+if (only && (only.size === 0 || [...only].some((n) => !Number.isInteger(n) || n < 1 || n > SCENARIOS))) {
+  console.error(`--only takes scenario numbers 1 to ${SCENARIOS} separated by commas, such as --only 1,2; got ${JSON.stringify(onlyArg ?? '')}`);
   process.exit(2);
 }
 const runs = (scenario: number) => !only || only.has(scenario);
@@ -122,12 +125,15 @@ async function waitFor<T>(what: string, child: ChildProcess, output: () => strin
 }
 
 /**
- * A bench/servers/ script, bundled first as MREG is (its packages stay external, found from bench/),
- * so that no TypeScript loader weighs on its memory or start; ready when it prints `LISTENING <url>`.
+ * A bench/servers/ script, bundled first as MREG is (server/scripts/build.mjs: npm packages stay
+ * external, found from bench/; @mreg/shared, which ships as TypeScript, goes into the bundle), so
+ * that no TypeScript loader weighs on its memory or start; ready when it prints `LISTENING <url>`.
  */
 async function startBenchServer(script: string, env: Record<string, string>): Promise<Started> {
   const outfile = join(root, 'bench/dist', script.replace(/\.ts$/, '.mjs'));
-  await build({ entryPoints: [join(root, 'bench/servers', script)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const { devDependencies } = JSON.parse(readFileSync(join(root, 'bench/package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const external = Object.keys(devDependencies).filter((name) => !name.startsWith('@mreg/'));
+  await build({ entryPoints: [join(root, 'bench/servers', script)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', external, logLevel: 'warning' });
   const { child, output, startedAt } = startProcess([outfile], env, root);
   const url = await waitFor(script, child, output, async () => /LISTENING (\S+)/.exec(output())?.[1]);
   return { child, url, readyMs: performance.now() - startedAt, output, stop: () => stopProcess(child) };
@@ -181,6 +187,64 @@ function rssMb(pid: number): number {
   return kb ? Number(kb) / 1024 : NaN;
 }
 
+/**
+ * Proportional set size of a process, in MB (Linux): each page shared by several processes (the
+ * PostgreSQL shared buffers, the binaries' code) counted in equal parts among them, so that a sum
+ * over a group of processes counts every page once. 0 for a process that has ended meanwhile (a
+ * backend closing); NaN when it cannot be read, so that a total is never quietly too low.
+ */
+function pssMb(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : NaN;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH' ? 0 : NaN;
+  }
+}
+
+/** A process and all its descendants, from the parent PIDs in /proc/<pid>/stat (this kernel has no /proc/<pid>/task/<tid>/children). */
+function processTree(pid: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended while listing
+    }
+    // Field 4, after the command name in parentheses (which may itself hold ") ").
+    const ppid = Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]);
+    childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    tree.push(next);
+    pending.push(...(childrenOf.get(next) ?? []));
+  }
+  return tree;
+}
+
+/** The memory of embedded MREG: its own process and its PostgreSQL cluster's, as sums of PSS. */
+interface GroupMemory {
+  /** MREG + PostgreSQL, in MB. */
+  totalMb: number;
+  /** The PostgreSQL part of it: the postmaster and its descendants. */
+  postgresMb: number;
+  /** How many PostgreSQL processes there were. */
+  postgresProcesses: number;
+}
+
+/** PSS of MREG's process plus the postmaster named by `<data>/postmaster.pid` and all its descendants, at one moment. */
+function groupMemory(mregPid: number, postmasterPidFile: string): GroupMemory {
+  const postmaster = Number.parseInt(readFileSync(postmasterPidFile, 'utf8').split('\n')[0]!, 10);
+  const postgres = processTree(postmaster).filter((pid) => pid !== mregPid);
+  const postgresMb = postgres.reduce((sum, pid) => sum + pssMb(pid), 0);
+  return { totalMb: pssMb(mregPid) + postgresMb, postgresMb, postgresProcesses: postgres.length };
+}
+
 /** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
@@ -203,6 +267,8 @@ interface LoadFigures {
   rssIdleMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
+  /** Embedded MREG only: PSS of MREG and its PostgreSQL processes together, idle and at the peak under load. */
+  group?: { idle: GroupMemory; peak: GroupMemory };
   /** MREG's /metrics counters over the measured window. */
   counters?: CounterDeltas;
 }
@@ -224,14 +290,17 @@ function autocannon(url: string, headers: Record<string, string>, seconds: numbe
   );
 }
 
-/** Signs in through MREG's development provider, then loads `auth.user` with that session. */
-async function loadAuthUser(server: Started): Promise<LoadFigures> {
+/**
+ * Signs in through MREG's development provider, then loads `auth.user` with that session. With
+ * `postmasterPidFile` (embedded MREG), also samples the PSS of MREG and its PostgreSQL processes.
+ */
+async function loadAuthUser(server: Started, postmasterPidFile?: string): Promise<LoadFigures> {
   const { token } = await signInAs(server.url, EMAIL);
-  return load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email);
+  return load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email, postmasterPidFile);
 }
 
 /** Checks one answer is the signed-in user, then a discarded warm-up, then the measured window. */
-async function load(server: Started, path: string, headers: Record<string, string>, emailOf: (body: any) => unknown): Promise<LoadFigures> {
+async function load(server: Started, path: string, headers: Record<string, string>, emailOf: (body: any) => unknown, postmasterPidFile?: string): Promise<LoadFigures> {
   const sample = await fetch(`${server.url}${path}`, { headers });
   const body = await sample.json().catch(() => undefined);
   if (sample.status !== 200 || emailOf(body) !== EMAIL) {
@@ -239,15 +308,26 @@ async function load(server: Started, path: string, headers: Record<string, strin
   }
   const pid = server.child.pid!;
   const rssIdleMb = rssMb(pid);
+  const sampleGroup = postmasterPidFile ? () => groupMemory(pid, postmasterPidFile) : undefined;
+  const groupIdle = sampleGroup?.();
   await autocannon(`${server.url}${path}`, headers, WARMUP_S);
   let rssPeakMb = rssMb(pid);
-  const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 250);
+  let groupPeak = sampleGroup?.();
+  // The group's peak is its largest sum at one moment, not the sum of each process's own peak.
+  // A sample that could not be read (NaN) stays, rather than a peak that may be too low.
+  const higher = (a: GroupMemory | undefined, b: GroupMemory | undefined) =>
+    !a || !b ? (a ?? b) : Number.isNaN(a.totalMb) ? a : Number.isNaN(b.totalMb) || b.totalMb > a.totalMb ? b : a;
+  const sampler = setInterval(() => {
+    rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
+    groupPeak = higher(groupPeak, sampleGroup?.());
+  }, 250);
   const countersBefore = server.metricsUrl ? await scrape(server.metricsUrl) : undefined;
   const cpuBefore = cpuMs(pid);
   const result = await autocannon(`${server.url}${path}`, headers, MEASURE_S).finally(() => clearInterval(sampler));
   const cpuUsed = cpuMs(pid) - cpuBefore;
   const counters = countersBefore && server.metricsUrl ? deltas(countersBefore, await scrape(server.metricsUrl)) : undefined;
   const rssAfterMb = rssMb(pid);
+  groupPeak = higher(groupPeak, sampleGroup?.());
   return {
     reqPerSec: result.requests.average,
     cpuUsPerReq: (cpuUsed * 1000) / result.requests.total,
@@ -259,6 +339,7 @@ async function load(server: Started, path: string, headers: Record<string, strin
     rssIdleMb,
     rssPeakMb: Math.max(rssPeakMb, rssAfterMb),
     rssAfterMb,
+    group: groupIdle && groupPeak ? { idle: groupIdle, peak: groupPeak } : undefined,
     counters,
   };
 }
@@ -303,17 +384,38 @@ async function ceilingScenario() {
   }
 }
 
-async function mregScenario(name: string, env: Record<string, string>, cwd: string, startLabel: string, restartLabel: string) {
+/** With `postmasterPidFile`, MREG runs its own PostgreSQL, whose memory is sampled with MREG's. */
+async function mregScenario(name: string, env: Record<string, string>, cwd: string, startLabel: string, restartLabel: string, postmasterPidFile?: string) {
   const server = await startMreg(env, cwd);
   starts.push({ what: startLabel, ms: server.readyMs });
   try {
-    rows.push({ scenario: name, figures: await loadAuthUser(server) });
+    rows.push({ scenario: name, figures: await loadAuthUser(server, postmasterPidFile) });
   } finally {
     await server.stop();
   }
   const again = await startMreg(env, cwd);
   starts.push({ what: restartLabel, ms: again.readyMs });
   await again.stop();
+}
+
+/**
+ * The floor: the same stack and middleware as MREG and an authed auth.user of the same size and
+ * schema, with its one session in a Map: MREG's cost per request above it is MREG's own work.
+ */
+async function floorScenario() {
+  const token = randomBytes(32).toString('base64url');
+  const server = await startBenchServer('floor.ts', { BENCH_EMAIL: EMAIL, BENCH_SESSION_TOKEN: token });
+  try {
+    // The procedure measured must be the authed one: without the cookie, it refuses.
+    const anonymous = await fetch(`${server.url}/trpc/auth.user`);
+    if (anonymous.status !== 401) throw new Error(`the floor's auth.user answered ${anonymous.status} without a session, not 401`);
+    rows.push({
+      scenario: "6. floor: Express 5 + tRPC 11, MREG's middleware, authed auth.user from a Map",
+      figures: await load(server, '/trpc/auth.user', { cookie: `mreg_session=${token}` }, (b) => b?.result?.data?.user?.email),
+    });
+  } finally {
+    await server.stop();
+  }
 }
 
 async function peerScenario() {
@@ -406,7 +508,19 @@ function revision(checkout = root): string {
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 function report() {
-  const header = ['scenario', 'req/s', 'CPU us/req', 'p50 ms', 'p99 ms', 'errors', 'RSS idle MB', 'RSS peak under load MB', 'RSS after MB'];
+  const header = [
+    'scenario',
+    'req/s',
+    'CPU us/req',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'RSS idle MB',
+    'RSS peak under load MB',
+    'RSS after MB',
+    'PSS idle MB, MREG + PostgreSQL',
+    'PSS peak under load MB, MREG + PostgreSQL',
+  ];
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.figures.reqPerSec),
@@ -417,6 +531,8 @@ function report() {
     fmt(r.figures.rssIdleMb),
     fmt(r.figures.rssPeakMb),
     fmt(r.figures.rssAfterMb),
+    fmt(r.figures.group?.idle.totalMb ?? NaN),
+    fmt(r.figures.group?.peak.totalMb ?? NaN),
   ]);
   const md = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)];
   const find = (prefix: string) => rows.find((r) => r.scenario.startsWith(prefix))?.figures;
@@ -424,14 +540,31 @@ function report() {
   const mreg = find('2.');
   const embedded = find('3.');
   const peer = find('4.');
+  const floor = find('6.');
   const goals: string[] = [];
   const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : NaN);
   const vsCeiling = ratio(mreg?.reqPerSec, ceiling?.reqPerSec);
+  const cpuVsCeiling = ratio(mreg?.cpuUsPerReq, ceiling?.cpuUsPerReq);
+  const vsFloor = ratio(mreg?.reqPerSec, floor?.reqPerSec);
+  const cpuVsFloor = ratio(mreg?.cpuUsPerReq, floor?.cpuUsPerReq);
   const vsPeer = ratio(mreg?.reqPerSec, peer?.reqPerSec);
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  goals.push(`MREG/ceiling ${fmt(vsCeiling, 2)}x (goal >= 0.6x): ${verdict(vsCeiling >= 0.6)}`);
-  goals.push(`MREG/peer ${fmt(vsPeer, 2)}x (goal >= 4x): ${verdict(vsPeer >= 4)}`);
-  goals.push(`embedded MREG/ceiling ${fmt(ratio(embedded?.reqPerSec, ceiling?.reqPerSec), 2)}x, embedded MREG/peer ${fmt(ratio(embedded?.reqPerSec, peer?.reqPerSec), 2)}x (no goal)`);
+  // A ratio is written only when both of its scenarios ran: a partial run misses no goal it never measured.
+  if (mreg && ceiling) goals.push(`MREG/ceiling ${fmt(vsCeiling, 2)}x req/s (goal >= 0.6x): ${verdict(vsCeiling >= 0.6)}; ${fmt(cpuVsCeiling, 2)}x CPU us/req (no goal)`);
+  if (mreg && floor) {
+    goals.push(
+      `MREG/floor ${fmt(vsFloor, 2)}x req/s (goal >= 0.95x): ${verdict(vsFloor >= 0.95)}; ${fmt(cpuVsFloor, 2)}x CPU us/req (goal <= 1.1x): ${verdict(cpuVsFloor <= 1.1)}`,
+    );
+  }
+  if (mreg && peer) goals.push(`MREG/peer ${fmt(vsPeer, 2)}x (goal >= 4x): ${verdict(vsPeer >= 4)}`);
+  if (embedded) {
+    const against = [
+      ceiling && `embedded MREG/ceiling ${fmt(ratio(embedded.reqPerSec, ceiling.reqPerSec), 2)}x`,
+      floor && `embedded MREG/floor ${fmt(ratio(embedded.reqPerSec, floor.reqPerSec), 2)}x req/s, ${fmt(ratio(embedded.cpuUsPerReq, floor.cpuUsPerReq), 2)}x CPU us/req`,
+      peer && `embedded MREG/peer ${fmt(ratio(embedded.reqPerSec, peer.reqPerSec), 2)}x`,
+    ].filter(Boolean);
+    if (against.length) goals.push(`${against.join(', ')} (no goal)`);
+  }
   if (mreg) goals.push(`MREG p99 ${fmt(mreg.p99, 2)} ms (goal < 20 ms): ${verdict(mreg.p99 < 20)}`);
   if (misses) {
     const r = misses.large.p50 / misses.small.p50;
@@ -441,7 +574,13 @@ function report() {
     );
   }
   if (mreg) goals.push(`MREG RSS under load, PostgreSQL + Redis: ${fmt(mreg.rssPeakMb)} MB (goal < 200 MB): ${verdict(mreg.rssPeakMb < 200)}`);
-  if (embedded) goals.push(`MREG RSS under load, embedded (PGlite inside the process): ${fmt(embedded.rssPeakMb)} MB (goal < 200 MB): ${verdict(embedded.rssPeakMb < 200)}`);
+  if (embedded) goals.push(`MREG RSS under load, embedded (MREG's process alone): ${fmt(embedded.rssPeakMb)} MB (goal < 200 MB): ${verdict(embedded.rssPeakMb < 200)}`);
+  if (embedded?.group) {
+    const parts = (m: GroupMemory) => `MREG ${fmt(m.totalMb - m.postgresMb)} + PostgreSQL ${fmt(m.postgresMb)} MB in ${m.postgresProcesses} processes`;
+    const { idle, peak } = embedded.group;
+    goals.push(`embedded MREG + its PostgreSQL, PSS idle after start: ${fmt(idle.totalMb)} MB (${parts(idle)}) (goal <= 250 MB): ${verdict(idle.totalMb <= 250)}`);
+    goals.push(`embedded MREG + its PostgreSQL, PSS peak under load: ${fmt(peak.totalMb)} MB (${parts(peak)}) (goal <= 350 MB): ${verdict(peak.totalMb <= 350)}`);
+  }
   for (const s of starts) goals.push(`start to ready, ${s.what}: ${fmt(s.ms)} ms`);
   if (comparison) goals.push(...comparisonLines(comparison));
   for (const row of rows.filter((r) => r.figures.counters)) {
@@ -460,7 +599,8 @@ function report() {
     commit: revision(),
     settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_S, measuredSeconds: MEASURE_S },
     scenarios: rows,
-    ratios: { mregOverCeiling: vsCeiling, mregOverPeer: vsPeer },
+    // NaN (a scenario not run) is written as null.
+    ratios: { mregOverCeiling: vsCeiling, mregOverCeilingCpu: cpuVsCeiling, mregOverFloor: vsFloor, mregOverFloorCpu: cpuVsFloor, mregOverPeer: vsPeer },
     cacheMiss: misses,
     startToReadyMs: starts,
     comparison,
@@ -494,8 +634,17 @@ async function main() {
     );
   }
   if (runs(3)) {
-    console.log('3. MREG, embedded PGlite + in-process cache...');
-    await mregScenario('3. MREG auth.user, PGlite + in-process cache', { MREG_DATA_DIR: join(dataDir, 'embedded') }, cwd, 'embedded, first start', 'embedded, later start');
+    console.log('3. MREG, embedded PostgreSQL + in-process cache...');
+    const embeddedDir = join(dataDir, 'embedded');
+    await mregScenario(
+      '3. MREG auth.user, embedded PostgreSQL + in-process cache',
+      { MREG_DATA_DIR: embeddedDir },
+      cwd,
+      'embedded, first start (initdb + migrations)',
+      'embedded, later start',
+      // Where server/src/db/postgres-cluster.ts keeps the cluster (PGDATA) under MREG_DATA_DIR.
+      join(embeddedDir, 'postgres/data/postmaster.pid'),
+    );
   }
   if (runs(4)) {
     console.log('4. peer: better-auth...');
@@ -514,6 +663,11 @@ async function main() {
     });
   }
 
+  if (runs(6)) {
+    console.log("6. floor: Express 5 + tRPC 11 with MREG's middleware...");
+    await floorScenario();
+  }
+
   if (baselineBundle) {
     console.log(`2. before/after: ${baselineBundle} and this checkout's build...`);
     await comparisonScenario(baselineBundle, cwd);
@@ -530,7 +684,7 @@ async function main() {
   const md = [
     `# MREG benchmarks, ${json.date}`,
     '',
-    `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers. CPU us/req is the server process's own CPU time (user + system) over the measured window divided by the requests answered in it; the load generator, PostgreSQL and Redis share the same two cores.`,
+    `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers. CPU us/req is the server process's own CPU time (user + system) over the measured window divided by the requests answered in it; the load generator, PostgreSQL and Redis share the same two cores. RSS is the server process's own; PSS (embedded MREG only) is the sum over MREG's process and its PostgreSQL cluster's (the postmaster and all its descendants), each shared page counted once, sampled every 250 ms like RSS.`,
     '',
     table,
     '',
