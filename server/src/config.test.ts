@@ -23,6 +23,7 @@ describe('parseSettings', () => {
       port: 8000,
       dataDir: '/srv/mreg/.data',
       databaseUrl: undefined,
+      databaseStatementTimeoutMs: 5000,
       redisUrl: undefined,
       redisNamespace: 'mreg',
       logLevel: 'info',
@@ -59,6 +60,7 @@ describe('parseSettings', () => {
       MREG_PUBLIC_URL: 'https://mreg.example.com',
       MREG_DATA_DIR: '/var/lib/mreg',
       MREG_DATABASE_URL: 'postgresql://mreg:secret@db:5432/mreg',
+      MREG_DATABASE_STATEMENT_TIMEOUT: '30',
       MREG_REDIS_URL: 'redis://cache:6379/1',
       MREG_REDIS_NAMESPACE: 'mreg-eu',
       MREG_METRICS_PORT: '9100',
@@ -90,6 +92,7 @@ describe('parseSettings', () => {
     expect(s.port).toBe(9000);
     expect(s.publicUrl.href).toBe('https://mreg.example.com/');
     expect(s.dataDir).toBe('/var/lib/mreg');
+    expect(s.databaseStatementTimeoutMs).toBe(30_000);
     expect(s.entra).toEqual({ tenantId: '11111111-2222-4333-8444-555555555555', clientId: 'client-1', clientSecret: 's3cret' });
     expect(s.allowedTenants).toEqual(['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(s.trustProxy).toBe(2);
@@ -152,6 +155,9 @@ describe('parseSettings', () => {
     ]);
     expect(problems({ MREG_DATABASE_URL: 'mysql://db/mreg' })).toEqual([
       'MREG_DATABASE_URL: "mysql://db/mreg" is not a URL starting with postgres:// or postgresql://',
+    ]);
+    expect(problems({ MREG_DATABASE_STATEMENT_TIMEOUT: '0' })).toEqual([
+      'MREG_DATABASE_STATEMENT_TIMEOUT: 0 is too small; the minimum is 1',
     ]);
     expect(problems({ MREG_REDIS_URL: 'localhost:6379' })).toEqual([
       'MREG_REDIS_URL: "localhost:6379" is not a URL starting with redis:// or rediss://',
