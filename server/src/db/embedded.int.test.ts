@@ -157,6 +157,16 @@ describe('the embedded PostgreSQL', () => {
     expect(readFileSync(join(dataDir, 'pglite', 'PG_VERSION'), 'utf8')).toBe('17\n');
   });
 
+  it('refuses to create a cluster over files that are not one, and leaves them alone', async () => {
+    const dataDir = join(await tempDir(), '.data');
+    mkdirSync(join(dataDir, 'postgres', 'data'), { recursive: true });
+    writeFileSync(join(dataDir, 'postgres', 'data', 'notes.txt'), 'mine');
+    await expect(open(dataDir)).rejects.toThrow(`${join(dataDir, 'postgres', 'data')} holds files but no PostgreSQL cluster (no PG_VERSION)`);
+    expect(readFileSync(join(dataDir, 'postgres', 'data', 'notes.txt'), 'utf8')).toBe('mine');
+    // The refused start let go of the data directory.
+    expect(() => lockDataDir(dataDir)()).not.toThrow();
+  });
+
   it('keeps what was written across a stop and a start, and stops its processes on close', async () => {
     const dataDir = join(await tempDir(), '.data');
     const first = await open(dataDir);

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -296,7 +296,10 @@ export async function startCluster(options: ClusterOptions): Promise<PostgresClu
   for (const name of Object.keys(env)) if (name.startsWith('PG')) delete env[name];
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    rmSync(dataDir, { recursive: true, force: true });
+    // Never initdb over files that may be someone's data.
+    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, and MREG creates a new cluster there`);
+    }
     privateDir(dataDir, runner);
     const password = randomBytes(24).toString('base64url');
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
@@ -321,6 +324,9 @@ export async function startCluster(options: ClusterOptions): Promise<PostgresClu
       rmSync(initPasswordFile, { force: true });
     }
     logger.info({ dataDir }, 'Created the embedded PostgreSQL cluster');
+  }
+  if (!existsSync(passwordFile)) {
+    throw new Error(`${passwordFile}, the embedded PostgreSQL's password, is missing: restore it, or move ${root} away to start with a new cluster`);
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
 
