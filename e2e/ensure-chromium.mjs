@@ -36,7 +36,8 @@ const sudo = !asRoot && succeeds('sudo', ['-n', 'true']);
 if (!hasApt) stop(`The browser tests need chromium at ${DEFAULT} (or MREG_TEST_CHROMIUM naming one), and this machine has no apt-get to install it.`);
 if (!asRoot && !sudo) stop(`The browser tests need Debian's chromium at ${DEFAULT}. Install it, then run the tests again:\n\n  sudo sh -c '${INSTALL}'`);
 
-const prefix = asRoot ? [] : ['sudo', '-n'];
+// sudo resets the environment: DEBIAN_FRONTEND goes through env, or debconf may stop to ask.
+const prefix = asRoot ? [] : ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'];
 console.log(`No chromium at ${DEFAULT}: installing Debian's package for the browser tests (${asRoot ? '' : 'sudo '}${INSTALL})`);
 for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', 'chromium']]) {
   const [command, ...rest] = [...prefix, ...args];

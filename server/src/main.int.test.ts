@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isAlive } from './lib/processes';
 import { createDatabaseTarget, databaseMode, type DatabaseTarget } from './testing/harness';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
 import { CookieClient } from './testing/cookie-client';
@@ -112,6 +113,23 @@ describe('main', () => {
       `MREG cannot start: MREG_DATA_DIR ${env.MREG_DATA_DIR} is in use by another MREG process (pid ${first.child.pid})`,
     );
     expect(await first.stop()).toBe(0);
+  });
+
+  it('stops its embedded PostgreSQL when a signal comes while it is still starting', async () => {
+    const env = { ...(await serverEnv()), MREG_DATABASE_URL: undefined };
+    const run = await runMain(env);
+    const pidFile = join(env.MREG_DATA_DIR, 'postgres', 'data', 'postmaster.pid');
+    // As soon as PostgreSQL runs: the migrations and the listener are still to come, or just done.
+    let postmaster: number | undefined;
+    const deadline = Date.now() + 60_000;
+    while (postmaster === undefined && Date.now() < deadline && run.child.exitCode === null) {
+      postmaster = await readFile(pidFile, 'utf8').then((text) => Number.parseInt(text, 10), () => undefined);
+      if (postmaster === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(postmaster).toBeGreaterThan(0);
+    run.child.kill('SIGINT');
+    expect([0, 1]).toContain(await run.exit);
+    await vi.waitFor(() => expect(isAlive(postmaster!)).toBe(false), { timeout: 15_000, interval: 100 });
   });
 
   it(`keeps sessions and the development provider's signing key across a restart (${databaseMode})`, async () => {

@@ -1,6 +1,10 @@
 import { ConfigError, loadSettings, type Settings } from './config';
 import { createLogger } from './logger';
-import { startServer, type RunningServer } from './server';
+import { CLUSTER_STOP_MS } from './db/postgres-cluster';
+import { SHUTDOWN_GRACE_MS, startServer, type RunningServer } from './server';
+
+/** A stop gets the HTTP grace period, then the embedded PostgreSQL's own stop, and a little more. */
+const SHUTDOWN_DEADLINE_MS = SHUTDOWN_GRACE_MS + CLUSTER_STOP_MS + 2000;
 
 /** Entry point: settings, then the server, then a clean stop on SIGTERM or SIGINT. */
 async function main(): Promise<void> {
@@ -15,25 +19,22 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(settings.logLevel);
-  let running: RunningServer;
-  try {
-    running = await startServer(settings, logger);
-  } catch (error) {
-    // One readable line; the stack only when debugging.
-    process.stderr.write(`MREG cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-    logger.debug({ err: error }, 'MREG cannot start');
-    process.exit(1);
-  }
-
+  // A signal while starting (creating the cluster, recovery, migrations) ends the process through
+  // process.exit, whose exit hook stops an embedded PostgreSQL already running.
+  let running: RunningServer | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    if (!running) {
+      logger.info({ signal }, 'Stopped while starting');
+      process.exit(1);
+    }
     logger.info({ signal }, 'Shutting down');
     const deadline = setTimeout(() => {
-      logger.error('Shutdown took longer than 10 s; exiting');
+      logger.error(`Shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 10_000);
+    }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     running.stop().then(
       () => {
@@ -48,6 +49,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  try {
+    running = await startServer(settings, logger);
+  } catch (error) {
+    // One readable line; the stack only when debugging.
+    process.stderr.write(`MREG cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.debug({ err: error }, 'MREG cannot start');
+    process.exit(1);
+  }
 }
 
 await main();

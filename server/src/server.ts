@@ -16,7 +16,7 @@ import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions
 import { sessionLifetime } from './modules/sessions/sessions.service';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 8000;
+export const SHUTDOWN_GRACE_MS = 8000;
 
 /** The built SPA: the repo's dist/web, from server/src (tsx) and server/dist (the bundle) alike. */
 const WEB_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));

@@ -9,6 +9,9 @@ if (command !== 'up' && command !== 'down') {
   process.exit(2);
 }
 
+// Ctrl+C ends the process through process.exit, whose hook stops an embedded PostgreSQL it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 try {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel);

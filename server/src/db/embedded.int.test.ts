@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogger } from '../testing/harness';
-import { lockDataDir, openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
-import { BINARIES_HOME, CLUSTER_USER, postgresBinDir, startCluster } from './postgres-cluster';
+import { APP_DATABASE, APP_ROLE, lockDataDir, openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { CLUSTER_USER, postgresBinDir } from './cluster-user';
+import { startCluster } from './postgres-cluster';
 
 /**
  * The embedded PostgreSQL that MREG runs when no MREG_DATABASE_URL is given: who can reach it, who
@@ -61,9 +62,9 @@ describe('the embedded PostgreSQL', () => {
     const db = await open(dataDir);
     expect(mode(parent)).toBe('700');
 
-    const [row] = await query<{ data_directory: string; user: string; version: string }>(
-      db.url,
-      `select current_setting('data_directory') as data_directory, current_user as user, version()`,
+    const [row] = await query<{ data_directory: string; version: string }>(
+      db.cluster.url(),
+      `select current_setting('data_directory') as data_directory, version()`,
     );
     expect(row!.data_directory).toBe(join(dataDir, 'postgres', 'data'));
     expect(row!.version).toMatch(/^PostgreSQL 17\./);
@@ -82,23 +83,50 @@ describe('the embedded PostgreSQL', () => {
     const packageDir = join(installed, '..', '..');
     const copied = join(clone, 'node_modules', 'linux-x64');
     cpSync(packageDir, copied, { recursive: true, verbatimSymlinks: true });
-    const { logger, lines } = captureLogger();
-    const cluster = await startCluster({ root: join(clone, '.data', 'postgres'), logger, binDir: join(copied, 'native', 'bin') });
-    try {
-      expect(await query(cluster.url(), 'select 1 as one')).toEqual([{ one: 1 }]);
-      const executable = readFileSync(`/proc/${cluster.pid}/cmdline`, 'utf8').split('\0')[0]!;
-      if (isRoot) {
-        const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
-        expect(executable).toBe(join(BINARIES_HOME, `${process.platform}-${process.arch}-${version}`, 'bin', 'postgres'));
-        expect(statSync(BINARIES_HOME).uid).toBe(0);
-        expect(mode(BINARIES_HOME)).toBe('755');
-      } else {
-        expect(executable).toBe(join(copied, 'native', 'bin', 'postgres'));
-        expect(lines.some((l) => l.includes('copying them'))).toBe(false);
+    // A binaries home of this test's own, in a folder anyone may enter (as /var/lib is).
+    const shared = await tempDir();
+    chmodSync(shared, 0o755);
+    const binariesHome = join(shared, 'mreg-postgres');
+    const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
+    const home = join(binariesHome, `${process.platform}-${process.arch}-${version}`);
+    const start = async () => {
+      const { logger, lines } = captureLogger();
+      const cluster = await startCluster({ root: join(clone, '.data', 'postgres'), logger, binDir: join(copied, 'native', 'bin'), binariesHome });
+      try {
+        expect(await query(cluster.url(), 'select 1 as one')).toEqual([{ one: 1 }]);
+        return { executable: readFileSync(`/proc/${cluster.pid}/cmdline`, 'utf8').split('\0')[0]!, copiedNow: lines.some((l) => l.includes('copying them')) };
+      } finally {
+        await cluster.stop();
       }
-    } finally {
-      await cluster.stop();
+    };
+    const first = await start();
+    if (isRoot) {
+      expect(first).toEqual({ executable: join(home, 'bin', 'postgres'), copiedNow: true });
+      expect(statSync(home).uid).toBe(0);
+      expect([mode(binariesHome), mode(home), mode(join(home, 'bin', 'postgres'))]).toEqual(['755', '755', '755']);
+      // Once copied, later starts use the copy.
+      expect(await start()).toEqual({ executable: join(home, 'bin', 'postgres'), copiedNow: false });
+      // A copy someone else could have changed is refused, not run.
+      chmodSync(join(home, 'bin', 'postgres'), 0o775);
+      await expect(start()).rejects.toThrow(`${join(home, 'bin', 'postgres')} must belong to root and be writable by root alone`);
+    } else {
+      expect(first).toEqual({ executable: join(copied, 'native', 'bin', 'postgres'), copiedNow: false });
+      expect(existsSync(binariesHome)).toBe(false);
     }
+  });
+
+  it('connects MREG as a role that is no superuser, in a database of its own', async () => {
+    const db = await open(join(await tempDir(), '.data'));
+    const url = new URL(db.url);
+    expect([url.username, url.pathname]).toEqual([APP_ROLE, `/${APP_DATABASE}`]);
+    expect(await query(db.url, `select rolsuper, rolcreaterole, rolcreatedb from pg_roles where rolname = current_user`)).toEqual([
+      { rolsuper: false, rolcreaterole: false, rolcreatedb: false },
+    ]);
+    // What a superuser could do with the cluster user's rights: read a file, run a program.
+    await expect(query(db.url, `select pg_read_file('/etc/hostname')`)).rejects.toThrow(/permission denied/);
+    await expect(query(db.url, `create temp table t (line text); copy t from program 'id'`)).rejects.toThrow(/permission denied|must be superuser/);
+    // And it can do what migrations need in its own database.
+    await query(db.url, 'create table mine (id int primary key); drop table mine');
   });
 
   it('is reachable by MREG alone: a Unix socket in a 0700 directory, no TCP port, and a password', async () => {
@@ -108,8 +136,11 @@ describe('the embedded PostgreSQL', () => {
     expect(db.cluster.connection.host).toBe(runDir);
     expect(mode(runDir)).toBe('700');
     expect(mode(join(runDir, '.s.PGSQL.5432'))).toBe('700');
+    expect(mode(join(dataDir, 'postgres'))).toBe(isRoot ? '711' : '700');
     expect(mode(join(dataDir, 'postgres', 'password'))).toBe('600');
+    expect(mode(join(dataDir, 'postgres', 'app-password'))).toBe('600');
     expect(mode(join(dataDir, 'postgres', 'data'))).toBe('700');
+    expect(existsSync(join(dataDir, 'postgres', 'initdb-password'))).toBe(false);
     const [settings] = await query<{ listen: string; permissions: string }>(
       db.url,
       `select current_setting('listen_addresses') as listen, current_setting('unix_socket_permissions') as permissions`,
@@ -127,22 +158,23 @@ describe('the embedded PostgreSQL', () => {
       const { stdout } = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script]);
       expect(stdout.trim()).toBe('EACCES');
     } else {
-      // This user owns the directory: no one else may enter it.
-      expect(statSync(runDir).uid).toBe(process.getuid!());
+      // This user owns the folders: no one else may enter them.
+      expect([statSync(runDir).uid, statSync(join(dataDir, 'postgres')).uid]).toEqual([process.getuid!(), process.getuid!()]);
     }
   });
 
-  it('listens on 127.0.0.1 with its password when the socket path would be too long', async () => {
+  it('puts its socket in a private folder under /tmp when the path would be too long, still with no TCP port', async () => {
     const dataDir = join(await tempDir(), 'a-directory-name-long-enough'.repeat(3), '.data');
     const { logger, lines } = captureLogger();
     const db = await open(dataDir, logger);
-    expect(db.cluster.connection.host).toBe('127.0.0.1');
+    const socketDir = db.cluster.connection.host;
+    expect(socketDir).toMatch(/^\/tmp\/mreg-pg-/);
+    expect(mode(socketDir)).toBe('700');
     expect(lines.some((l) => l.includes('too long for a Unix socket'))).toBe(true);
     const [settings] = await query<{ listen: string }>(db.url, `select current_setting('listen_addresses') as listen`);
-    expect(settings!.listen).toBe('127.0.0.1');
-    const anonymous = new URL(db.url);
-    anonymous.password = '';
-    await expect(query(anonymous.toString(), 'select 1')).rejects.toThrow(/password/);
+    expect(settings!.listen).toBe('');
+    await db.close();
+    expect(existsSync(socketDir)).toBe(false);
   });
 
   it('says where the files of the earlier embedded engine (PGlite) are, and leaves them alone', async () => {

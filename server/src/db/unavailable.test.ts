@@ -14,7 +14,7 @@ describe('isDatabaseUnavailable', () => {
     ['a connection exception (08006)', withCode('connection failure', '08006')],
     ['a statement timeout (57014)', withCode('canceling statement due to statement timeout', '57014')],
     ['a database that never answers (pg query_timeout)', new Error('Query read timeout')],
-    ['the embedded cluster\'s socket gone', withCode('connect ENOENT /data/postgres/run/.s.PGSQL.5432', 'ENOENT')],
+    ['the embedded cluster\'s socket gone', Object.assign(withCode('connect ENOENT /data/postgres/run/.s.PGSQL.5432', 'ENOENT'), { syscall: 'connect' })],
     ['one wrapped in a cause', new Error('query failed', { cause: withCode('connect ECONNREFUSED', 'ECONNREFUSED') })],
   ])('says yes to %s', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
@@ -24,6 +24,7 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', withCode('duplicate key value violates unique constraint', '23505')],
     ['a syntax error', withCode('syntax error at or near "selec"', '42601')],
     ['a plain bug', new Error('Cannot read properties of undefined')],
+    ['a missing file', Object.assign(withCode("ENOENT: no such file or directory, open '/srv/x'", 'ENOENT'), { syscall: 'open' })],
     ['something that is not an error', 'ECONNREFUSED'],
   ])('says no to %s', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);

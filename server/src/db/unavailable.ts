@@ -8,8 +8,7 @@ import { AppError } from '../errors';
  * keeps the driver's `code`, knex's transactions throw pg's errors as they are, so the code, the
  * name and the message are looked at along the `cause` chain.
  */
-/** ENOENT: the embedded PostgreSQL's Unix socket is gone (the cluster stopped). */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 /**
  * SQLSTATE class 08 (connection exception); 57P01-57P03: shut down by an admin or a crash, or
  * starting up; 57014: cancelled, as statement_timeout does to a query the database cannot finish in time.
@@ -28,6 +27,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     const { code } = current as { code?: unknown };
     if (typeof code === 'string' && (SOCKET_CODES.has(code) || SQLSTATE.test(code))) return true;
+    // The embedded PostgreSQL's Unix socket is gone (the cluster stopped); any other missing file is no outage.
+    if (code === 'ENOENT' && (current as { syscall?: unknown }).syscall === 'connect') return true;
     if (current.name === 'KnexTimeoutError' || MESSAGES.some((pattern) => pattern.test(current instanceof Error ? current.message : ''))) return true;
     current = current.cause;
   }

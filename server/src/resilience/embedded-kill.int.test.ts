@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { isAlive } from '../lib/processes';
 import { CookieClient } from '../testing/cookie-client';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from '../testing/processes';
 import { signInAs, trpcMutation, trpcQuery } from '../testing/sign-in';
@@ -55,8 +55,6 @@ function startServer(env: Record<string, string>, cwd: string): ServerProcess {
 async function postmasterPid(dataDir: string): Promise<number> {
   return Number.parseInt((await readFile(join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!, 10);
 }
-
-const isAlive = (pid: number) => existsSync(`/proc/${pid}`);
 
 interface Stream {
   /** Highest value the server acknowledged (200); every lower one was acknowledged before it. */
