@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../logger';
+import { isAlive } from '../lib/processes';
 import { startCluster } from '../db/postgres-cluster';
 import { assertReachable, deleteRedisKeys, dropScratchDatabases } from './databases';
 
@@ -20,6 +21,26 @@ declare module 'vitest' {
   }
 }
 
+const CLUSTER_PREFIX = 'mreg-test-pg-';
+/** The PID of the test run that made the cluster, so that a later run can tell an abandoned one. */
+const OWNER_FILE = 'owner.pid';
+
+/** Clusters of runs that were killed before their teardown: their PostgreSQL stopped, their folders removed. */
+async function removeAbandonedClusters(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(CLUSTER_PREFIX)) continue;
+    const root = join(tmpdir(), name);
+    const owner = Number.parseInt(await readFile(join(root, OWNER_FILE), 'utf8').catch(() => ''), 10);
+    if (!owner || isAlive(owner)) continue;
+    const postmaster = Number.parseInt(await readFile(join(root, 'data', 'postmaster.pid'), 'utf8').catch(() => ''), 10);
+    if (postmaster && isAlive(postmaster)) {
+      process.kill(postmaster, 'SIGQUIT');
+      for (let i = 0; i < 100 && isAlive(postmaster); i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 export default async function setup(project: TestProject) {
   const runId = `mreg_t${Date.now().toString(36)}_${process.pid}`;
   project.provide('runId', runId);
@@ -27,7 +48,9 @@ export default async function setup(project: TestProject) {
   const redisUrl = process.env.MREG_TEST_REDIS_URL;
 
   if (databaseUrl) await assertReachable(databaseUrl, 'MREG_TEST_DATABASE_URL');
-  const root = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), 'mreg-test-pg-'));
+  if (!databaseUrl) await removeAbandonedClusters();
+  const root = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), CLUSTER_PREFIX));
+  if (root) await writeFile(join(root, OWNER_FILE), `${process.pid}\n`);
   const cluster = root
     ? await startCluster({
         root,
