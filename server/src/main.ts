@@ -1,3 +1,4 @@
+import './heap';
 import { ConfigError, loadSettings, type Settings } from './config';
 import { createLogger } from './logger';
 import { CLUSTER_STOP_MS } from './db/postgres-cluster';
