@@ -11,15 +11,13 @@
  *   BENCH_SESSION_TOKEN: the one `mreg_session` cookie value this server knows
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import cookieParser from 'cookie-parser';
 import express from 'express';
-import helmet from 'helmet';
-import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import { ZAuthUser, ZNoInput, type AuthUser } from '@mreg/shared';
+import { requestLogging, securityHeaders } from '@mreg/server/http/host-middleware';
+import { createLogger } from '@mreg/server/logger';
 
 const email = process.env.BENCH_EMAIL ?? 'ada@example.com';
 const token = process.env.BENCH_SESSION_TOKEN;
@@ -48,16 +46,8 @@ const answer: AuthUser = {
 };
 const sessions = new Map([[token, answer]]);
 
-// MREG's logger (server/src/logger.ts) at the level the bench gives MREG: nothing per request is written.
-const logger = pino({
-  level: 'warn',
-  base: { service: 'mreg-floor' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  redact: {
-    paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.token', '*.accessToken', '*.idToken', '*.refreshToken', '*.sessionToken', '*.password', '*.clientSecret'],
-    censor: '[redacted]',
-  },
-});
+// MREG's logger at the level the bench gives MREG: nothing per request is written.
+const logger = createLogger('warn');
 
 const t = initTRPC.context<{ token: string | undefined }>().create();
 const authedProcedure = t.procedure.use(({ ctx, next }) => {
@@ -74,46 +64,10 @@ const appRouter = t.router({
   }),
 });
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const app = express();
-// The options of server/src/app.ts, for an http public URL (as the bench runs MREG).
-app.use(
-  helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    strictTransportSecurity: false,
-  }),
-);
-app.use(
-  pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { id: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0], remoteAddress: req.socket?.remoteAddress }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-  }),
-);
+// MREG's own first layers (server/src/http/host-middleware.ts), for an http public URL as the bench runs MREG.
+app.use(securityHeaders(false));
+app.use(requestLogging(logger));
 app.use(cookieParser());
 app.use(
   '/trpc',

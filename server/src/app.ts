@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { Cache } from './cache/cache';
@@ -16,6 +12,7 @@ import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
 import { healthRoutes } from './http/health';
+import { requestLogging, securityHeaders } from './http/host-middleware';
 import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
 import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
@@ -38,7 +35,6 @@ export interface AppDeps {
 
 /** Largest tRPC request body; larger ones get 413. */
 export const TRPC_MAX_BODY_BYTES = 256 * 1024;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /**
  * Deepest JSON a tRPC request body may nest. tRPC's Express adapter serialises the parsed body
  * again, recursively, before any schema sees it: thousands of levels would exhaust the stack (a 500).
@@ -74,53 +70,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   app.set('trust proxy', settings.trustProxy);
   const https = settings.publicUrl.protocol === 'https:';
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-          fontSrc: ["'self'", 'data:'],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: https ? [] : null,
-        },
-      },
-      strictTransportSecurity: https,
-    }),
-  );
-
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // Probes and scrapes would fill the log; a failing /readyz and a refused /metrics log themselves.
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-      // Paths only: query strings can carry codes and states, headers carry cookies. The serializers
-      // take the request and response themselves: pino-std-serializers' copies (headers and all),
-      // built for every request's logger even when nothing is logged, would be thrown away here.
-      wrapSerializers: false,
-      serializers: {
-        req: (req: IncomingMessage & { id: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url?.split('?')[0],
-          remoteAddress: req.socket?.remoteAddress,
-        }),
-        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(securityHeaders(https));
+  app.use(requestLogging(logger));
 
   app.use(healthRoutes({ db, cache, logger }));
   // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
