@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { postmasterPid } from './db/postgres-cluster';
 import { isAlive } from './lib/processes';
 import { createDatabaseTarget, databaseMode, type DatabaseTarget } from './testing/harness';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
@@ -118,12 +119,11 @@ describe('main', () => {
   it('stops its embedded PostgreSQL when a signal comes while it is still starting', async () => {
     const env = { ...(await serverEnv()), MREG_DATABASE_URL: undefined };
     const run = await runMain(env);
-    const pidFile = join(env.MREG_DATA_DIR, 'postgres', 'data', 'postmaster.pid');
     // As soon as PostgreSQL runs: the migrations and the listener are still to come, or just done.
     let postmaster: number | undefined;
     const deadline = Date.now() + 60_000;
     while (postmaster === undefined && Date.now() < deadline && run.child.exitCode === null) {
-      postmaster = await readFile(pidFile, 'utf8').then((text) => Number.parseInt(text, 10), () => undefined);
+      postmaster = postmasterPid(join(env.MREG_DATA_DIR, 'postgres', 'data'));
       if (postmaster === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     expect(postmaster).toBeGreaterThan(0);

@@ -1,13 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { openEmbeddedDatabase } from './embedded';
 import { initOrm } from './orm';
 import { withTimeout } from '../lib/timeout';
 
 export interface Database {
   orm: MikroORM;
-  /** The embedded cluster MREG runs, or undefined for a PostgreSQL server of MREG_DATABASE_URL. */
-  embedded: EmbeddedDatabase | undefined;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
   /** Undoes the last migration; returns its name (none when nothing was applied). */
@@ -24,20 +22,18 @@ export interface DatabaseOptions {
   logger: Logger;
   /** See MREG_DATABASE_STATEMENT_TIMEOUT. */
   statementTimeoutMs: number;
-  /** Overrides the pool size (10). */
-  poolMax?: number;
 }
 
 const POOL_MAX = 10;
 /** Migrations may rewrite big tables: they get their own connection with this limit. */
 const MIGRATION_TIMEOUT_MS = 10 * 60_000;
 
-export async function openDatabase({ databaseUrl, dataDir, logger, statementTimeoutMs, poolMax = POOL_MAX }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ databaseUrl, dataDir, logger, statementTimeoutMs }: DatabaseOptions): Promise<Database> {
   const embedded = databaseUrl === undefined ? await openEmbeddedDatabase(dataDir, logger) : undefined;
   const clientUrl = embedded?.url ?? databaseUrl!;
   let orm: MikroORM;
   try {
-    orm = await initOrm({ clientUrl, poolMax, statementTimeoutMs, logger });
+    orm = await initOrm({ clientUrl, poolMax: POOL_MAX, statementTimeoutMs, logger });
   } catch (error) {
     await embedded?.close();
     throw error;
@@ -62,7 +58,6 @@ export async function openDatabase({ databaseUrl, dataDir, logger, statementTime
 
   return {
     orm,
-    embedded,
     migrate: () => migrator('up'),
     rollback: () => migrator('down'),
     async ping(timeoutMs = 2000) {

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { isAlive } from '../lib/processes';
+import { isAlive, waitForExit } from '../lib/processes';
 import { CLUSTER_USER, clusterRunner, postgresBinDir, privateDir, reachableBinDir, type Runner } from './cluster-user';
 
 /**
@@ -87,17 +87,8 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
-
-/** The postmaster's PID from its lock file, or undefined. */
-function lockHolder(dataDir: string): number | undefined {
+/** The postmaster's PID from its lock file in the cluster's `dataDir`, or undefined. */
+export function postmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -123,7 +114,7 @@ function send(pid: number, signal: NodeJS.Signals): boolean {
  * PostgreSQL whose command line names this very directory is ours to stop.
  */
 async function stopOrphan(dataDir: string, logger: Logger): Promise<void> {
-  const pid = lockHolder(dataDir);
+  const pid = postmasterPid(dataDir);
   if (pid === undefined || !isAlive(pid)) return;
   let named: string | undefined;
   try {
@@ -387,7 +378,7 @@ async function startPostmaster(
         });
       }
       // What answered must be this child: not another postmaster on the same socket.
-      if (answered && running() && lockHolder(dataDir) === child.pid) return child;
+      if (answered && running() && postmasterPid(dataDir) === child.pid) return child;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`The embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s:\n${recent.join('\n')}`);

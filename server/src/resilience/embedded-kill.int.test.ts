@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { postmasterPid } from '../db/postgres-cluster';
 import { isAlive } from '../lib/processes';
 import { CookieClient } from '../testing/cookie-client';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from '../testing/processes';
@@ -51,10 +52,8 @@ function startServer(env: Record<string, string>, cwd: string): ServerProcess {
   return run;
 }
 
-/** The embedded postmaster's PID, from its lock file. */
-async function postmasterPid(dataDir: string): Promise<number> {
-  return Number.parseInt((await readFile(join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]!, 10);
-}
+/** The postmaster's PID of the embedded PostgreSQL in MREG_DATA_DIR `dataDir`. */
+const clusterPid = (dataDir: string) => postmasterPid(join(dataDir, 'postgres', 'data'));
 
 interface Stream {
   /** Highest value the server acknowledged (200); every lower one was acknowledged before it. */
@@ -91,7 +90,7 @@ describe('embedded PostgreSQL: kill -9 of MREG, and of PostgreSQL (own data dire
     const url = await first.listening(START_TIMEOUT_MS);
     const { token } = await signInAs(url, EMAIL);
     const client = () => new CookieClient({ cookie: `mreg_session=${token}` });
-    const orphan = await postmasterPid(dataDir);
+    const orphan = clusterPid(dataDir)!;
 
     // Every write sets two values together: finding them different after the restart would be a
     // half-applied write. Values only grow, so finding at least the last acknowledged value means
@@ -126,7 +125,7 @@ describe('embedded PostgreSQL: kill -9 of MREG, and of PostgreSQL (own data dire
     const restartMs = Math.round(performance.now() - restartStarted);
     expect(isAlive(orphan), 'the orphaned PostgreSQL was stopped').toBe(false);
     expect(second.stdout.some((l) => l.includes('Stopping the embedded PostgreSQL that an earlier MREG left running') && l.includes(`"pid":${orphan}`))).toBe(true);
-    expect(await postmasterPid(dataDir)).not.toBe(orphan);
+    expect(clusterPid(dataDir)).not.toBe(orphan);
 
     const preferences = await trpcQuery(client(), url, 'auth.preferences', { category: 'kill' });
     expect(preferences.status).toBe(200);
@@ -164,7 +163,7 @@ describe('embedded PostgreSQL: kill -9 of MREG, and of PostgreSQL (own data dire
 
     expect(await second.stop()).toBe(0);
     // A clean stop stops PostgreSQL too.
-    const last = await postmasterPid(dataDir).catch(() => undefined);
+    const last = clusterPid(dataDir);
     expect(last === undefined || !isAlive(last)).toBe(true);
   });
 
@@ -178,7 +177,7 @@ describe('embedded PostgreSQL: kill -9 of MREG, and of PostgreSQL (own data dire
     const client = () => new CookieClient({ cookie: `mreg_session=${token}` });
     expect((await trpcMutation(client(), url, 'auth.updatePreferences', { category: 'pgkill', preferences: { kept: 1 } })).status).toBe(200);
 
-    process.kill(await postmasterPid(dataDir), 'SIGKILL');
+    process.kill(clusterPid(dataDir)!, 'SIGKILL');
     await vi.waitFor(
       async () => {
         const readyz = await fetch(`${url}/readyz`);

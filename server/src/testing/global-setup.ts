@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../logger';
-import { isAlive } from '../lib/processes';
-import { startCluster } from '../db/postgres-cluster';
+import { isAlive, waitForExit } from '../lib/processes';
+import { postmasterPid, startCluster } from '../db/postgres-cluster';
 import { assertReachable, deleteRedisKeys, dropScratchDatabases } from './databases';
 
 /**
@@ -32,10 +32,10 @@ async function removeAbandonedClusters(): Promise<void> {
     const root = join(tmpdir(), name);
     const owner = Number.parseInt(await readFile(join(root, OWNER_FILE), 'utf8').catch(() => ''), 10);
     if (!owner || isAlive(owner)) continue;
-    const postmaster = Number.parseInt(await readFile(join(root, 'data', 'postmaster.pid'), 'utf8').catch(() => ''), 10);
+    const postmaster = postmasterPid(join(root, 'data'));
     if (postmaster && isAlive(postmaster)) {
       process.kill(postmaster, 'SIGQUIT');
-      for (let i = 0; i < 100 && isAlive(postmaster); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitForExit(postmaster, 5000);
     }
     await rm(root, { recursive: true, force: true });
   }
