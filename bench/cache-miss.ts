@@ -11,7 +11,9 @@ import { openDatabase, type Database } from '../server/src/db/database';
 import { DEMO_USERS } from '../server/src/identity/demo-directory';
 import { manualClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
-import { hashToken, resolveSession, sessionLifetime } from '../server/src/modules/sessions/sessions.service';
+import { hashToken } from '../server/src/lib/tokens';
+import { resolveSession } from '../server/src/modules/sessions/sessions.validate';
+import { sessionLifetime } from '../server/src/modules/sessions/sessions.lifetime';
 import type { ScratchDatabase } from '../server/src/testing/databases';
 import { seedSession } from './seed-session';
 

@@ -13,7 +13,7 @@ import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
-import { sessionLifetime } from './modules/sessions/sessions.service';
+import { sessionLifetime } from './modules/sessions/sessions.lifetime';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 8000;

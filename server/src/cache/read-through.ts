@@ -2,18 +2,41 @@ import { randomBytes } from 'node:crypto';
 import type { Cache } from './cache';
 
 /**
- * Read-through caching that a change can never be undone by: a change puts a stale marker at the
- * key, and a reader stores what it loaded only where the key is empty (SET NX) or still holds the
- * very marker it saw (compare and set). A reader that loaded just before a change therefore cannot
- * put the old value back over that change's marker. (Sessions follow the same rule in
- * modules/sessions/sessions.cache.ts, with tombstones besides.)
+ * Read-through caching that a change can never be undone by, the one protocol every cached value
+ * follows (sessions, tenant contexts, profiles, preferences). A change puts a stale marker at the
+ * key (`invalidate`), or a tombstone when the thing is gone for good (`bury`: a dead session token);
+ * a reader stores what it loaded only where the key is empty (SET NX) or still holds the very marker
+ * it saw (compare and set), never over a tombstone. A reader that loaded just before a change
+ * therefore cannot put the old value back over that change's mark.
  */
 
 interface StaleMarker {
   stale: string;
 }
 
-const isMarker = (value: unknown): value is StaleMarker => typeof value === 'object' && value !== null && 'stale' in value;
+interface Tombstone {
+  revoked: true;
+}
+
+/** What a key holds under this protocol. */
+export type Slot<T> = { kind: 'value'; value: T } | { kind: 'empty' } | { kind: 'stale'; marker: StaleMarker } | { kind: 'dead' };
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+/** Reads a key's raw content (from `get` or `getMany`) as a slot. */
+export function slotOf<T>(raw: unknown): Slot<T> {
+  if (raw === undefined) return { kind: 'empty' };
+  if (isObject(raw) && 'revoked' in raw) return { kind: 'dead' };
+  if (isObject(raw) && 'stale' in raw) return { kind: 'stale', marker: raw as StaleMarker };
+  return { kind: 'value', value: raw as T };
+}
+
+/** Stores a loaded value where the key was empty, or still holds the marker the load saw; true when stored. */
+export async function fill<T>(cache: Cache, key: string, seen: Slot<T>, value: T, ttlSeconds: number): Promise<boolean> {
+  if (seen.kind === 'empty') return cache.add(key, value, ttlSeconds);
+  if (seen.kind === 'stale') return cache.replace(key, seen.marker, value, ttlSeconds);
+  return false;
+}
 
 /**
  * The cached value at `key`, or `load()`'s, stored for `ttlSeconds` unless a change came in between.
@@ -26,11 +49,10 @@ export async function readThrough<T extends object>(
   load: () => Promise<T>,
   prefetched?: { value: unknown },
 ): Promise<T> {
-  const cached = prefetched ? (prefetched.value as T | StaleMarker | undefined) : await cache.get<T | StaleMarker>(key);
-  if (cached !== undefined && !isMarker(cached)) return cached;
+  const slot = slotOf<T>(prefetched ? prefetched.value : await cache.get(key));
+  if (slot.kind === 'value') return slot.value;
   const value = await load();
-  if (cached) await cache.replace(key, cached, value, ttlSeconds);
-  else await cache.add(key, value, ttlSeconds);
+  await fill(cache, key, slot, value, ttlSeconds);
   return value;
 }
 
@@ -42,10 +64,16 @@ export async function readThrough<T extends object>(
 export const markerTtlSeconds = (ttlSeconds: number) => Math.max(ttlSeconds, 60);
 
 /**
- * What is at `key` changed in the database: every instance loads it again. The marker must outlive
+ * What is at `keys` changed in the database: every instance loads it again. The marker must outlive
  * any value stored before it (`ttlSeconds`, at least the values' own); `setEventually` keeps it in
- * the process while Redis is down and writes it when Redis is back.
+ * the process while Redis is down and writes it when Redis is back. A marker over a tombstone is
+ * harmless: the loader finds the thing gone.
  */
 export async function invalidate(cache: Cache, keys: readonly string[], ttlSeconds: number): Promise<void> {
   await Promise.all(keys.map((key) => cache.setEventually(key, { stale: randomBytes(8).toString('hex') } satisfies StaleMarker, ttlSeconds)));
+}
+
+/** What is at `keys` is gone for good: every instance refuses it, and no load stores it again while the tombstone lives. */
+export async function bury(cache: Cache, keys: readonly string[], ttlSeconds: number): Promise<void> {
+  await Promise.all(keys.map((key) => cache.setEventually(key, { revoked: true } satisfies Tombstone, ttlSeconds)));
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANTS } from '../identity/demo-directory';
-import { createSession, sessionLifetime } from '../modules/sessions/sessions.service';
+import { createSession } from '../modules/sessions/sessions.store';
+import { sessionLifetime } from '../modules/sessions/sessions.lifetime';
 import { User } from '../modules/users/users.entity';
 import { CookieClient } from '../testing/cookie-client';
 import { freePort } from '../testing/processes';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_TENANTS } from '../identity/demo-directory';
-import { hashToken } from '../modules/sessions/sessions.service';
+import { hashToken } from '../lib/tokens';
 import { CookieClient } from '../testing/cookie-client';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
 import { chooseUser, signInAs, startSignIn, trpcQuery } from '../testing/sign-in';

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
 import { roleFromAppRoles } from '../modules/users/users.service';
-import { hashToken, isTokenShaped, newToken } from '../modules/sessions/sessions.service';
+import { hashToken, isTokenShaped, newToken } from '../lib/tokens';
 import { withListeningPort } from '../server';
 import { testSettings } from '../testing/harness';
 import { cookiePolicy } from './cookies';

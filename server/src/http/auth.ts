@@ -6,12 +6,15 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { ZReturnTo, type LogoutResult } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
+import { rateLimitStore } from '../cache/rate-limit';
 import type { Settings } from '../config';
 import { SignInError } from '../identity/errors';
 import type { SignInClient } from '../identity/sign-in-client';
 import type { Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
-import { cookieLifetimeMs, newToken, revokeSessionByToken, sessionDeps } from '../modules/sessions/sessions.service';
+import { cookieLifetimeMs } from '../modules/sessions/sessions.lifetime';
+import { newToken } from '../lib/tokens';
+import { revokeSessionByToken, sessionDeps } from '../modules/sessions/sessions.store';
 import {
   completeSignIn,
   consumeSignInRequest,
@@ -74,7 +77,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
       limit: settings.signInRateLimit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      store: cache.rateLimitStore(`sign-in-${name}`),
+      store: rateLimitStore(cache, `sign-in-${name}`),
       handler: (req, res, _next, options) => {
         req.log.warn({ route: name }, 'Sign-in rate limit reached');
         sendMessage(res, options.statusCode, {

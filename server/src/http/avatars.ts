@@ -5,10 +5,10 @@ import type { Cache } from '../cache/cache';
 import { featureOff, type Settings } from '../config';
 import { AppError } from '../errors';
 import type { Clock } from '../lib/clock';
-import type { SessionMetrics } from '../metrics/metrics';
 import { deleteAvatar, loadAvatar, storeAvatar } from '../modules/profiles/avatars.service';
 import { profileDeps } from '../modules/profiles/profiles.service';
-import { resolveSession, sessionDeps, type ActiveSession } from '../modules/sessions/sessions.service';
+import { resolveSession } from '../modules/sessions/sessions.validate';
+import { sessionDeps, type ActiveSession, type SessionMetrics } from '../modules/sessions/sessions.store';
 import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
 

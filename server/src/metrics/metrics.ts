@@ -5,7 +5,8 @@ import type { Database } from '../db/database';
 import { SIGN_IN_FAILURES, type SignInFailure } from '../identity/errors';
 import type { Clock } from '../lib/clock';
 import { withTimeout } from '../lib/timeout';
-import { sessionLifetime, type SessionLifetime } from '../modules/sessions/sessions.service';
+import { sessionLifetime } from '../modules/sessions/sessions.lifetime';
+import { countLiveSessions, type SessionMetrics } from '../modules/sessions/sessions.store';
 import type { Settings } from '../config';
 
 /**
@@ -22,11 +23,6 @@ export const SCRAPE_QUERY_TIMEOUT_MS = 1000;
 export type SessionCacheResult = 'hit' | 'miss';
 /** Sign-in failures: SIGN_IN_FAILURES' reasons, and a fault of our own. */
 export type SignInFailureReason = SignInFailure | 'internal_error';
-
-/** What the session service records: the narrow part it needs. */
-export interface SessionMetrics {
-  sessionCache(result: SessionCacheResult): void;
-}
 
 export interface Metrics extends SessionMetrics {
   /** A finished HTTP request; `route` is the Express route pattern or a fixed name, never the URL. */
@@ -57,17 +53,6 @@ export interface MetricsDeps {
   cache: Cache;
   clock: Clock;
   logger: Logger;
-}
-
-/** Sessions that can still be used: not revoked, not expired, and not idle beyond the timeout. */
-const LIVE_SESSIONS = `select count(*)::int as count from enhanced_sessions
-  where revoked_at is null and expires_at > ? and last_activity > ?`;
-
-async function countLiveSessions(db: Database, lifetime: SessionLifetime, now: Date): Promise<number> {
-  const rows = await db.orm.em
-    .getConnection()
-    .execute<{ count: number }[]>(LIVE_SESSIONS, [now, new Date(now.getTime() - lifetime.idleMs)]);
-  return Number(rows[0]?.count ?? 0);
 }
 
 /** knex's tarn pool behind MikroORM: the same for PostgreSQL and for embedded PGlite (max 1). */
@@ -144,7 +129,7 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     registers,
     async collect() {
       try {
-        this.set(await withTimeout(countLiveSessions(db, lifetime, clock()), SCRAPE_QUERY_TIMEOUT_MS, 'The database'));
+        this.set(await withTimeout(countLiveSessions(db.orm.em.fork(), clock(), lifetime), SCRAPE_QUERY_TIMEOUT_MS, 'The database'));
       } catch (error) {
         // NaN rather than 0: "unknown" must not read as "nobody signed in".
         this.set(Number.NaN);

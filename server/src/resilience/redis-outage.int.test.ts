@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../modules/sessions/sessions.service';
+import { hashToken } from '../lib/tokens';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
 import { freePort } from '../testing/processes';
 import { signInAs } from '../testing/sign-in';

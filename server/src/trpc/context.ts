@@ -6,7 +6,9 @@ import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
 import { mappedError } from './trpc';
-import { cookieLifetimeMs, resolveSession, sessionDeps, sessionLifetime, type ActiveSession } from '../modules/sessions/sessions.service';
+import { cookieLifetimeMs, sessionLifetime } from '../modules/sessions/sessions.lifetime';
+import { resolveSession } from '../modules/sessions/sessions.validate';
+import { sessionDeps, type ActiveSession } from '../modules/sessions/sessions.store';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
 export interface SessionCookie {

@@ -5,7 +5,7 @@ import { preferencesStoreFor } from '../preferences/preferences.store';
 import { profileProcedures } from '../profiles/profiles.procedures';
 import { profileDeps } from '../profiles/profiles.service';
 import { sessionProcedures } from '../sessions/sessions.procedures';
-import { sessionLifetime } from '../sessions/sessions.service';
+import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { myTenantProcedures } from '../tenants/my-tenants.procedures';
 import { loadAuthUser } from './auth.service';
 

@@ -19,7 +19,10 @@ import { freePort } from '../../testing/processes';
 import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
 import { createContextInner } from '../../trpc/context';
 import { createCaller } from '../../trpc/router';
-import { createSession, resolveSession, sessionDeps, sessionLifetime } from '../sessions/sessions.service';
+import { createSession, sessionDeps } from '../sessions/sessions.store';
+import { preferenceHashes } from './preferences.store';
+import { resolveSession } from '../sessions/sessions.validate';
+import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { recordSignIn } from '../users/users.service';
 
 /**
@@ -114,7 +117,7 @@ async function rows(app: TestApp, userId: string): Promise<Record<string, Catego
 
 /** What Redis (or the in-process cache standing in for it) holds for the person, by category. */
 async function cached(app: TestApp, userId: string): Promise<Record<string, CategoryPreferences>> {
-  const group = await app.cache.readHashGroup(`prefs:${userId}`);
+  const group = await preferenceHashes(app.cache).readGroup(`prefs:${userId}`);
   return Object.fromEntries(Object.entries(group.members).map(([category, hash]) => [category, hash.fields]));
 }
 
@@ -177,8 +180,8 @@ describe.each(MODES)(`preferences stored in %s (${databaseMode}, ${testRedisUrl 
     expect(await cached(app, pat.userId)).toEqual(mode === 'database' ? {} : everything);
     if (mode === 'database') {
       // Not a key of this app's namespace holds preferences.
-      expect(await app.cache.readHashGroup(`prefs:${pat.userId}`)).toEqual({ members: {}, complete: false });
-      expect(await app.cache.readHash(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: {}, complete: false });
+      expect(await preferenceHashes(app.cache).readGroup(`prefs:${pat.userId}`)).toEqual({ members: {}, complete: false });
+      expect(await preferenceHashes(app.cache).read(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: {}, complete: false });
     }
   });
 
@@ -326,14 +329,14 @@ describe('preferences stored in both: Redis first, the database behind it', () =
     ok(await update(app, pat, 'ui', { theme: 'dark', size: 12 }));
     // The first auth.user lists the categories from the database into Redis; then both read Redis.
     expect((await authUser(app, pat)).preferences).toEqual({ ui: { theme: 'dark', size: 12 } });
-    expect((await app.cache.readHashGroup(`prefs:${pat.userId}`)).complete).toBe(true);
+    expect((await preferenceHashes(app.cache).readGroup(`prefs:${pat.userId}`)).complete).toBe(true);
     await setRow(pat.userId, 'ui', 'theme', 'changed behind its back');
     expect(ok(await read(app, pat, 'ui'))).toEqual({ theme: 'dark', size: 12 });
     expect((await authUser(app, pat)).preferences).toEqual({ ui: { theme: 'dark', size: 12 } });
 
     await app.cache.delete(`prefs:${pat.userId}:ui`);
     expect(ok(await read(app, pat, 'ui'))).toEqual({ theme: 'changed behind its back', size: 12 });
-    expect(await app.cache.readHash(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: { theme: 'changed behind its back', size: 12 }, complete: true });
+    expect(await preferenceHashes(app.cache).read(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: { theme: 'changed behind its back', size: 12 }, complete: true });
     // Refilled, and read first again.
     await setRow(pat.userId, 'ui', 'theme', 'changed again');
     expect(ok(await read(app, pat, 'ui'))).toEqual({ theme: 'changed behind its back', size: 12 });
@@ -342,7 +345,7 @@ describe('preferences stored in both: Redis first, the database behind it', () =
     ok(await update(app, pat, 'editor', { tabs: 2 }));
     await app.cache.delete(`prefs:${pat.userId}`, `prefs:${pat.userId}:ui`);
     expect((await authUser(app, pat)).preferences).toEqual({ editor: { tabs: 2 }, ui: { theme: 'changed again', size: 12 } });
-    expect(await app.cache.readHashGroup(`prefs:${pat.userId}`)).toEqual({
+    expect(await preferenceHashes(app.cache).readGroup(`prefs:${pat.userId}`)).toEqual({
       members: { editor: { fields: { tabs: 2 }, complete: true }, ui: { fields: { theme: 'changed again', size: 12 }, complete: true } },
       complete: true,
     });
@@ -353,7 +356,7 @@ describe('preferences stored in both: Redis first, the database behind it', () =
     ok(await update(app, pat, 'ui', { theme: 'dark', size: 12 }));
     await app.cache.delete(`prefs:${pat.userId}:ui`);
     expect(ok(await update(app, pat, 'ui', { size: 13 }))).toEqual({ theme: 'dark', size: 13 });
-    expect(await app.cache.readHash(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: { theme: 'dark', size: 13 }, complete: true });
+    expect(await preferenceHashes(app.cache).read(`prefs:${pat.userId}`, 'ui')).toEqual({ fields: { theme: 'dark', size: 13 }, complete: true });
     expect(ok(await read(app, pat, 'ui'))).toEqual({ theme: 'dark', size: 13 });
   });
 

@@ -6,10 +6,12 @@ import {
   type PreferencesByCategory,
   type PreferencesStorage,
 } from '@mreg/shared';
-import { CacheUnavailableError, type Cache, type HashWriteResult } from '../../cache/cache';
+import { CacheUnavailableError, type Cache } from '../../cache/cache';
 import { invalidate, markerTtlSeconds, readThrough } from '../../cache/read-through';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
+import { MemoryHashes, type HashWriteResult, type PreferenceHashes } from './preferences.hashes';
+import { RedisHashes } from './preferences.hashes.redis';
 
 /**
  * Where preferences live (MREG_FASTMCP_PREFERENCES_STORAGE): the database, Redis, or both (written
@@ -173,6 +175,20 @@ function databaseStore(em: EntityManager, cache: Cache, ttlSeconds: number): Pre
 
 // ---------------------------------------------------------------- Redis
 
+/** One per cache: the Redis side remembers the drops Redis has not taken yet. */
+const hashesByCache = new WeakMap<Cache, PreferenceHashes>();
+
+/** The preference hashes (preferences.hashes.ts) kept in `cache`'s backend. */
+export function preferenceHashes(cache: Cache): PreferenceHashes {
+  let hashes = hashesByCache.get(cache);
+  if (!hashes) {
+    const backend = cache.backend;
+    hashes = backend.kind === 'memory' ? new MemoryHashes(backend.kept, backend.key) : new RedisHashes(backend);
+    hashesByCache.set(cache, hashes);
+  }
+  return hashes;
+}
+
 /** `prefs:<userId>` (the set of categories) and `prefs:<userId>:<category>` (key -> JSON). */
 const groupOf = (userId: string) => `prefs:${userId}`;
 
@@ -201,15 +217,16 @@ function written(category: string, result: HashWriteResult): CategoryPreferences
 }
 
 function redisStore(cache: Cache): PreferencesStore {
+  const hashes = preferenceHashes(cache);
   return {
-    readCategory: (userId, category) => orUnavailable(async () => (await cache.readHash(groupOf(userId), category)).fields),
-    readAll: (userId) => orUnavailable(async () => byCategory((await cache.readHashGroup(groupOf(userId))).members)),
+    readCategory: (userId, category) => orUnavailable(async () => (await hashes.read(groupOf(userId), category)).fields),
+    readAll: (userId) => orUnavailable(async () => byCategory((await hashes.readGroup(groupOf(userId))).members)),
     cachedAllKey: () => undefined,
     write: (userId, category, preferences) =>
       orUnavailable(async () =>
         written(
           category,
-          await cache.writeHash(groupOf(userId), category, preferences, {
+          await hashes.write(groupOf(userId), category, preferences, {
             limits: { maxFields: PREFERENCE_KEYS_PER_CATEGORY_MAX, maxMembers: PREFERENCE_CATEGORIES_MAX },
           }),
         ),
@@ -221,16 +238,17 @@ function redisStore(cache: Cache): PreferencesStore {
 
 /**
  * The database is the record and enforces the limits; Redis holds a copy, read first. A copy counts
- * only once marked complete: a refill (cache.fillHashes) marks what it filled from the database, and
+ * only once marked complete: a refill (hashes.fill) marks what it filled from the database, and
  * a writer, holding the person's lock, makes its category complete when it was not (it knows the
  * whole category). A refill never overwrites a value a writer put there (HSETNX), so a reader
  * holding rows older than a write cannot undo it. When Redis fails, reads come from the database
  * and a write drops Redis's copy of its category, so that the next read refills it.
  */
 function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): PreferencesStore {
+  const hashes = preferenceHashes(cache);
   const refill = async (userId: string, members: PreferencesByCategory, groupComplete: boolean) => {
     try {
-      await cache.fillHashes(groupOf(userId), members, groupComplete);
+      await hashes.fill(groupOf(userId), members, groupComplete);
     } catch (error) {
       if (!(error instanceof CacheUnavailableError)) throw error;
     }
@@ -238,7 +256,7 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
   return {
     async readCategory(userId, category) {
       try {
-        const hash = await cache.readHash(groupOf(userId), category);
+        const hash = await hashes.read(groupOf(userId), category);
         if (hash.complete) return hash.fields;
       } catch (error) {
         if (!(error instanceof CacheUnavailableError)) throw error;
@@ -250,7 +268,7 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
 
     async readAll(userId) {
       try {
-        const group = await cache.readHashGroup(groupOf(userId));
+        const group = await hashes.readGroup(groupOf(userId));
         if (group.complete && Object.values(group.members).every((hash) => hash.complete)) return byCategory(group.members);
       } catch (error) {
         if (!(error instanceof CacheUnavailableError)) throw error;
@@ -264,14 +282,14 @@ function bothStore(em: EntityManager, cache: Cache, ttlSeconds: number): Prefere
     cachedAllKey: () => undefined,
 
     async write(userId, category, preferences) {
-      const drop = () => cache.dropHash(groupOf(userId), category);
+      const drop = () => hashes.drop(groupOf(userId), category);
       let copied = false;
       try {
         return await dbWrite(em, { cache, ttlSeconds }, userId, category, preferences, async (update, after) => {
           copied = true;
           try {
-            const copy = await cache.writeHash(groupOf(userId), category, update);
-            if (copy.written && !copy.complete) await cache.writeHash(groupOf(userId), category, after, { complete: true });
+            const copy = await hashes.write(groupOf(userId), category, update);
+            if (copy.written && !copy.complete) await hashes.write(groupOf(userId), category, after, { complete: true });
           } catch (error) {
             if (!(error instanceof CacheUnavailableError)) throw error;
             // A copy that missed this write must not be read as complete: drop it (at once, or as

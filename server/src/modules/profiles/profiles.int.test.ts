@@ -6,7 +6,8 @@ import type { Cache } from '../../cache/cache';
 import { CookieClient, type Hop } from '../../testing/cookie-client';
 import { databaseMode, startTestApp, testRedisUrl, type TestApp } from '../../testing/harness';
 import { signInAs, trpcMutation, trpcQuery } from '../../testing/sign-in';
-import { hashToken, sessionDeps } from '../sessions/sessions.service';
+import { hashToken } from '../../lib/tokens';
+import { sessionDeps } from '../sessions/sessions.store';
 import { profileDeps, readProfile, updateProfile, type ProfileDeps } from './profiles.service';
 import { gifImage, HTML_PAGE, jpegImage, pngImage, SVG_IMAGE, webpImage } from './test-images';
 

@@ -5,7 +5,7 @@ import { invalidate, markerTtlSeconds, readThrough } from '../../cache/read-thro
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
-import { refreshUserSessions, sessionDeps, type SessionDeps } from '../sessions/sessions.service';
+import { refreshUserSessions, sessionDeps, type SessionDeps } from '../sessions/sessions.store';
 import { UserProfile, type IUserProfile } from '../users/users.entity';
 
 // Profiles, read through the cache under `profile:<userId>` with stale markers

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
+import { bury, fill, invalidate, slotOf, type Slot } from '../../cache/read-through';
 
 /**
- * How sessions sit in the cache. Two keys per session token:
- * - `session:<token hash>` holds the session context as rebuilt from the database, a tombstone once
- *   the token is dead, or a stale marker once the context changed in the database. A rebuild stores
- *   an entry only where the key is empty (SET NX) or still holds the very marker it saw (compare and
- *   set), so a rebuild that read the database before a revocation or a change can never overwrite
- *   what that revocation or change wrote.
+ * How sessions sit in the cache (the session store's own keys; nothing else reads or writes them).
+ * Two keys per session token:
+ * - `session:<token hash>` holds the session context as rebuilt from the database, read through with
+ *   the cache's one protocol (cache/read-through.ts): a tombstone once the token is dead, a stale
+ *   marker once the context changed in the database, and a rebuild never stored over either.
  * - `session:<token hash>:seen` holds what changes with use: the last request, the last
  *   `last_activity` write, and a renewed expiry. It is rewritten freely: it can never bring a dead
  *   token back, since the entry key is read first.
@@ -33,14 +32,6 @@ export interface ProfileSummary {
   avatarUrl: string | null;
 }
 
-interface Tombstone {
-  revoked: true;
-}
-
-interface StaleMarker {
-  stale: string;
-}
-
 export interface Seen {
   /** The last request. */
   at: number;
@@ -59,33 +50,26 @@ const entryKey = (hash: string) => `session:${hash}`;
 const seenKey = (hash: string) => `session:${hash}:seen`;
 
 export interface Cached {
-  entry: SessionEntry | undefined;
-  dead: boolean;
-  /** The marker found where the entry was: a rebuild may replace exactly this. */
-  stale: StaleMarker | undefined;
+  entry: Slot<SessionEntry>;
+  /** Undefined when the token is dead. */
   seen: Seen | undefined;
+  /** What the `alongside` keys held, in order. */
+  extra: unknown[];
 }
 
 /**
  * Both keys of a token in one round trip, and `alongside` keys in the same one (the tenant context
  * the token is known to need), answered in order as `extra`.
  */
-export async function readCached(cache: Cache, hash: string, alongside: readonly string[] = []): Promise<Cached & { extra: unknown[] }> {
-  const [value, seen, ...extra] = (await cache.getMany([entryKey(hash), seenKey(hash), ...alongside])) as [
-    SessionEntry | Tombstone | StaleMarker | undefined,
-    Seen | undefined,
-    ...unknown[],
-  ];
-  if (value && 'revoked' in value) return { entry: undefined, dead: true, stale: undefined, seen: undefined, extra };
-  if (value && 'stale' in value) return { entry: undefined, dead: false, stale: value, seen, extra };
-  return { entry: value, dead: false, stale: undefined, seen, extra };
+export async function readCached(cache: Cache, hash: string, alongside: readonly string[] = []): Promise<Cached> {
+  const [value, seen, ...extra] = await cache.getMany([entryKey(hash), seenKey(hash), ...alongside]);
+  const entry = slotOf<SessionEntry>(value);
+  return { entry, seen: entry.kind === 'dead' ? undefined : (seen as Seen | undefined), extra };
 }
 
-/** Stores a rebuilt entry where the key is empty, or where it still holds the marker the rebuild saw. */
-export async function storeEntry(cache: Cache, hash: string, entry: SessionEntry, seenStale: StaleMarker | undefined, ttlSeconds: number): Promise<void> {
-  const ttl = Math.min(ttlSeconds, ENTRY_MAX_TTL_SECONDS);
-  if (seenStale) await cache.replace(entryKey(hash), seenStale, entry, ttl);
-  else await cache.add(entryKey(hash), entry, ttl);
+/** Stores a rebuilt entry where the key was empty, or still holds the marker the rebuild saw. */
+export async function storeEntry(cache: Cache, hash: string, seen: Slot<SessionEntry>, entry: SessionEntry, ttlSeconds: number): Promise<void> {
+  await fill(cache, entryKey(hash), seen, entry, Math.min(ttlSeconds, ENTRY_MAX_TTL_SECONDS));
 }
 
 export async function storeSeen(cache: Cache, hash: string, seen: Seen, ttlSeconds: number): Promise<void> {
@@ -99,21 +83,12 @@ export async function readSeen(cache: Cache, hashes: readonly string[]): Promise
 
 /** The tokens are dead: every instance refuses them on their next request. */
 export async function buryTokens(cache: Cache, hashes: readonly string[]): Promise<void> {
-  await Promise.all(
-    hashes.map(async (hash) => {
-      await cache.setEventually(entryKey(hash), { revoked: true } satisfies Tombstone, MARK_TTL_SECONDS);
-      await cache.delete(seenKey(hash));
-    }),
-  );
+  if (hashes.length === 0) return;
+  await bury(cache, hashes.map(entryKey), MARK_TTL_SECONDS);
+  await cache.delete(...hashes.map(seenKey));
 }
 
-/**
- * What the database says about these sessions changed (user, profile, membership, role): each
- * instance rebuilds their context at their next request. A marker over a tombstone is harmless:
- * the rebuild finds the token dead in the database.
- */
+/** What the database says about these sessions changed (user, profile, membership, role): each instance rebuilds their context at their next request. */
 export async function markStale(cache: Cache, hashes: readonly string[]): Promise<void> {
-  await Promise.all(
-    hashes.map((hash) => cache.setEventually(entryKey(hash), { stale: randomBytes(8).toString('hex') } satisfies StaleMarker, MARK_TTL_SECONDS)),
-  );
+  await invalidate(cache, hashes.map(entryKey), MARK_TTL_SECONDS);
 }

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock';
-import { ACTIVITY_WRITE_INTERVAL_MS, type SessionLifetime } from './sessions.service';
+import type { SessionLifetime } from './sessions.lifetime';
+import { deleteEndedSessions } from './sessions.store';
+import { deleteExpiredSignInRequests } from './sign-in.service';
 
 /** Rows deleted per transaction: each batch holds its row locks only for a moment. */
 const CLEANUP_BATCH_SIZE = 1000;
@@ -21,18 +23,14 @@ export interface CleanupResult {
 }
 
 /**
- * One batch in one short transaction: take the lock (or give up at once), delete up to `batchSize`
- * dead rows that no other transaction has locked. Returns null when the lock was taken elsewhere.
+ * One batch in one short transaction: take the lock (or give up at once), then `remove` up to a
+ * batch of dead rows that no other transaction has locked. Returns null when the lock was taken elsewhere.
  */
-async function deleteBatch(em: EntityManager, table: string, where: string, params: unknown[], batchSize: number): Promise<number | null> {
+async function deleteBatch(em: EntityManager, remove: (tx: EntityManager) => Promise<number>): Promise<number | null> {
   return em.transactional(async (tx) => {
     const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?, ?) as locked', [...CLEANUP_LOCK]);
     if (!lock?.locked) return null;
-    const deleted = await tx.execute<{ id: string }[]>(
-      `delete from ${table} where id in (select id from ${table} where ${where} limit ? for update skip locked) returning id`,
-      [...params, batchSize],
-    );
-    return deleted.length;
+    return remove(tx);
   });
 }
 
@@ -43,21 +41,13 @@ export async function cleanupSessions(
 ): Promise<CleanupResult> {
   const result: CleanupResult = { sessions: 0, signInRequests: 0, skipped: false };
   const jobs = [
-    {
-      table: 'enhanced_sessions',
-      // Expiry never moves past the absolute lifetime, so that needs no test of its own (after
-      // MREG_FASTMCP_SESSION_ABSOLUTE_HOURS is lowered, such sessions are refused at once and
-      // deleted at their expiry). The database's last_activity may lag the cache's by up to a write
-      // interval: idle means idle beyond that too.
-      where: 'revoked_at is not null or expires_at <= ? or last_activity <= ?',
-      params: [now, new Date(now.getTime() - lifetime.idleMs - ACTIVITY_WRITE_INTERVAL_MS)],
-      count: (n: number) => (result.sessions += n),
-    },
-    { table: 'sign_in_requests', where: 'expires_at <= ?', params: [now], count: (n: number) => (result.signInRequests += n) },
+    // Revoked, expired, past their absolute lifetime or idle too long: the session store's rule.
+    { remove: (tx: EntityManager) => deleteEndedSessions(tx, now, lifetime, batchSize), count: (n: number) => (result.sessions += n) },
+    { remove: (tx: EntityManager) => deleteExpiredSignInRequests(tx, now, batchSize), count: (n: number) => (result.signInRequests += n) },
   ];
   for (const job of jobs) {
     for (;;) {
-      const deleted = await deleteBatch(em.fork(), job.table, job.where, job.params, batchSize);
+      const deleted = await deleteBatch(em.fork(), job.remove);
       if (deleted === null) return { ...result, skipped: true };
       job.count(deleted);
       if (deleted < batchSize) break;

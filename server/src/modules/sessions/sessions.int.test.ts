@@ -10,16 +10,10 @@ import { signInAs, signOut, trpcMutation, trpcQuery } from '../../testing/sign-i
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { createSignInRequest } from './sign-in.service';
 import { CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
-import {
-  createSession,
-  hashToken,
-  refreshUserSessions,
-  resolveSession,
-  revokeSessionByToken,
-  rotateSessionToken,
-  sessionDeps,
-  sessionLifetime,
-} from './sessions.service';
+import { createSession, refreshUserSessions, revokeSessionByToken, rotateSessionToken, sessionDeps } from './sessions.store';
+import { hashToken } from '../../lib/tokens';
+import { resolveSession } from './sessions.validate';
+import { sessionLifetime } from './sessions.lifetime';
 
 /**
  * Sessions as DESIGN.md's security model has them, through the real app over HTTP: the cache in

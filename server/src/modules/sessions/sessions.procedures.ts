@@ -1,6 +1,7 @@
 import { ZNoInput, ZRevokeOtherSessionsResult, ZRevokeSessionInput, ZRevokeSessionResult, ZSessionInfo, ZSessionList } from '@mreg/shared';
 import { authedProcedure, requireFeature } from '../../trpc/trpc';
-import { listSessions, revokeOtherSessions, revokeOwnSession, sessionDeps, sessionInfo, sessionLifetime } from './sessions.service';
+import { listSessions, revokeOtherSessions, revokeOwnSession, sessionDeps, sessionInfo } from './sessions.store';
+import { sessionLifetime } from './sessions.lifetime';
 
 /** Listing and revoking sessions: off with MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED=false. */
 const sessionsProcedure = authedProcedure.use(requireFeature('sessionManagement'));

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdentityClaims } from '../../identity/sign-in-client';
+import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
 import { recordSignIn } from '../users/users.service';
-import { buryTokens } from './sessions.cache';
-import { EnhancedSession, SignInRequest } from './sessions.entity';
-import { createSession, hashToken, isTokenShaped, newToken, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.service';
+import { SignInRequest } from './sessions.entity';
+import { createSession, endSessionOfToken, publishSessionChanges, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.store';
 
 /** How long a person has to finish signing in at the provider. */
 export const SIGN_IN_REQUEST_TTL_MS = 10 * 60_000;
@@ -30,6 +30,15 @@ export async function createSignInRequest(
   });
   await em.flush();
   return cookie;
+}
+
+/** Deletes up to `limit` expired sign-in requests no other transaction has locked (the clean-up's batch); returns how many. */
+export async function deleteExpiredSignInRequests(tx: EntityManager, now: Date, limit: number): Promise<number> {
+  const deleted = await tx.execute<{ id: string }[]>(
+    `delete from sign_in_requests where id in (select id from sign_in_requests where expires_at <= ? limit ? for update skip locked) returning id`,
+    [now, limit],
+  );
+  return deleted.length;
 }
 
 /**
@@ -61,11 +70,10 @@ export interface CompleteSignInOptions {
 /** In one transaction: the tenant, user and membership from the token, then a new session. */
 export async function completeSignIn(deps: SessionDeps, options: CompleteSignInOptions): Promise<NewSession> {
   const now = deps.clock();
-  const previousHash = isTokenShaped(options.previousToken) ? hashToken(options.previousToken) : null;
-  const created = await deps.em.transactional(async (tx) => {
+  const { created, ended } = await deps.em.transactional(async (tx) => {
     const { userId, tenantId } = await recordSignIn(tx, options.claims, now);
-    if (previousHash) await tx.nativeUpdate(EnhancedSession, { sessionTokenHash: previousHash, revokedAt: null }, { revokedAt: now });
-    return createSession(tx, {
+    const ended = await endSessionOfToken(tx, now, options.previousToken);
+    const created = createSession(tx, {
       userId,
       tenantId,
       accessToken: options.accessToken,
@@ -74,8 +82,9 @@ export async function completeSignIn(deps: SessionDeps, options: CompleteSignInO
       lifetime: deps.lifetime,
       now,
     });
+    return { created, ended };
   });
-  if (previousHash && deps.cache) await buryTokens(deps.cache, [previousHash]);
+  await publishSessionChanges(deps.cache, ended);
   // The token's name, email and roles may have changed: the person's other sessions show them next.
   await refreshUserSessions(deps, created.userId, created.sessionId);
   return created;

@@ -1,6 +1,7 @@
 import { ZMembershipList, ZNoInput, ZSwitchTenantInput, ZTenantContext } from '@mreg/shared';
 import { authedProcedure, requireFeature } from '../../trpc/trpc';
-import { cookieLifetimeMs, sessionDeps, sessionLifetime } from '../sessions/sessions.service';
+import { cookieLifetimeMs, sessionLifetime } from '../sessions/sessions.lifetime';
+import { sessionDeps } from '../sessions/sessions.store';
 import { listMyTenants, switchTenant } from './tenants.service';
 
 /** My memberships and the active tenant: off with MREG_FASTMCP_TENANT_SWITCHING_ENABLED=false. */

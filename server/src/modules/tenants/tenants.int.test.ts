@@ -5,7 +5,8 @@ import { DEMO_TENANTS } from '../../identity/demo-directory';
 import { CookieClient } from '../../testing/cookie-client';
 import { databaseMode, startTestApp, testRedisUrl, type TestApp } from '../../testing/harness';
 import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
-import { createSession, sessionLifetime } from '../sessions/sessions.service';
+import { createSession } from '../sessions/sessions.store';
+import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { dropTenantContexts } from './tenant-context';
 
 /**

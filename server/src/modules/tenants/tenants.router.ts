@@ -12,7 +12,7 @@ import {
   ZUpdateMemberInput,
 } from '@mreg/shared';
 import { requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
-import { sessionDeps } from '../sessions/sessions.service';
+import { sessionDeps } from '../sessions/sessions.store';
 import { addMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
 
 /**

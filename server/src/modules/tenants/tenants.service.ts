@@ -13,20 +13,17 @@ import {
   type UpdateMemberInput,
 } from '@mreg/shared';
 import { AppError } from '../../errors';
-import { buryTokens } from '../sessions/sessions.cache';
-import { EnhancedSession } from '../sessions/sessions.entity';
 import {
   endTenantSessions,
   flagTokenRotation,
-  hashToken,
   listSessions,
-  newToken,
   publishSessionChanges,
+  replaceToken,
   revokeTenantSessions,
   type ActiveSession,
   type SessionChanges,
   type SessionDeps,
-} from '../sessions/sessions.service';
+} from '../sessions/sessions.store';
 import { UserTenantMembership } from './memberships.entity';
 import { dropTenantContexts, loadTenantContext } from './tenant-context';
 
@@ -69,23 +66,18 @@ export async function switchTenant(
   tenantId: string,
 ): Promise<{ token: string; tenantContext: TenantContext }> {
   const now = deps.clock();
-  const token = newToken();
-  const tenantContext = await deps.em.transactional(async (tx) => {
+  const { token, changes, tenantContext } = await deps.em.transactional(async (tx) => {
     // Read and locked in the transaction: a deactivation committing meanwhile waits for this
     // switch, and then ends the session it made (or this switch sees it and refuses).
     const context = await loadTenantContext(tx, session.userId, tenantId, { lock: true });
     if (!context) throw new AppError('FORBIDDEN', `You have no active membership of the tenant ${tenantId}`);
-    const switched = await tx.nativeUpdate(
-      EnhancedSession,
-      { id: session.sessionId, sessionTokenHash: session.tokenHash, revokedAt: null },
-      { sessionTokenHash: hashToken(token), tenantContext: { tenantId }, rotationDueAt: null },
-    );
+    const switched = await replaceToken(tx, session, tenantId);
     // Two switches (or a switch and a sign-out) of one session at once: only the first applies.
-    if (switched !== 1) throw new AppError('CONFLICT', 'This session changed while switching tenant (another switch or a sign-out); nothing was switched');
+    if (!switched) throw new AppError('CONFLICT', 'This session changed while switching tenant (another switch or a sign-out); nothing was switched');
     await tx.nativeUpdate(UserTenantMembership, { user: session.userId, tenant: tenantId }, { lastActive: now });
-    return context;
+    return { ...switched, tenantContext: context };
   });
-  if (deps.cache) await buryTokens(deps.cache, [session.tokenHash]);
+  await publishSessionChanges(deps.cache, changes);
   return { token, tenantContext };
 }
 
@@ -285,7 +277,7 @@ export async function removeMember(
   });
   await publishSessionChanges(deps.cache, changes);
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
-  return { userId, sessionsEnded: changes.ended.length, endedSessionIds: changes.ended.map((session) => session.id) };
+  return { userId, sessionsEnded: changes.endedIds.length, endedSessionIds: changes.endedIds };
 }
 
 /** A member's live sessions in this tenant (not their sessions in other tenants). `tenant` is the actor's context. */
