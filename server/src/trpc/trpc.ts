@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from '@mreg/shared';
-import { featureOff, type FeatureSwitch } from '../config';
+import type { FeatureSwitch } from '../config';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { APP_ERROR_CODES, AppError } from '../errors';
 import { ZodError, z } from 'zod';
@@ -76,7 +76,7 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /** A feature's procedures answer PRECONDITION_FAILED, naming the variable, while it is switched off. */
 export function requireFeature(feature: FeatureSwitch) {
   return t.middleware(({ ctx, next }) => {
-    const off = featureOff(ctx.settings, feature);
+    const off = ctx.features.off[feature];
     if (off) throw new AppError('FEATURE_DISABLED', off);
     return next();
   });

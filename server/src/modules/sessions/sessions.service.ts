@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import type { Permission, SessionInfo, SessionSummary, TenantContext, UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { featuresOf, type Settings } from '../../config';
+import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import type { SessionMetrics } from '../../metrics/metrics';
@@ -85,7 +85,7 @@ export function sessionDeps({
   settings: Settings;
   metrics?: SessionMetrics;
 }): SessionDeps {
-  const features = featuresOf(settings);
+  const features = settings.features.offered;
   return {
     em,
     cache: features.sessionManagement ? cache : undefined,
