@@ -5,7 +5,7 @@ import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
-import { mappedError } from './trpc';
+import { mappedError } from './error-map';
 import { cookieLifetimeMs, resolveSession, sessionDeps, sessionLifetime, type ActiveSession } from '../modules/sessions/sessions.service';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
