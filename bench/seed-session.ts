@@ -1,7 +1,8 @@
 import type { Database } from '../server/src/db/database';
-import { DEMO_USERS, seedDemoDirectory } from '../server/src/identity/demo-directory';
+import { DEMO_USERS } from '../server/src/identity/demo-directory';
 import { createSession } from '../server/src/modules/sessions/sessions.store';
-import { type SessionLifetime } from '../server/src/modules/sessions/sessions.lifetime';
+import type { SessionLifetime } from '../server/src/modules/sessions/sessions.lifetime';
+import { seedDemoDirectory } from '../server/src/modules/tenants/demo-seed';
 import { User } from '../server/src/modules/users/users.entity';
 
 /** A migrated database with the demo directory and ada's session, as a sign-in leaves it; its token. */

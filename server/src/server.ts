@@ -8,12 +8,12 @@ import type { Settings } from './config';
 import { describeDatabase, openDatabase, type Database } from './db/database';
 import { createIdentity, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
-import { seedDemoDirectory } from './identity/demo-directory';
 import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
 import { sessionLifetime } from './modules/sessions/sessions.lifetime';
+import { seedDemoDirectory } from './modules/tenants/demo-seed';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 8000;

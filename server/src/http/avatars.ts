@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { AVATAR_MAX_BYTES } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
-import { featureOff, type Settings } from '../config';
+import type { Settings } from '../config';
 import { AppError } from '../errors';
 import type { Clock } from '../lib/clock';
 import { deleteAvatar, loadAvatar, storeAvatar } from '../modules/profiles/avatars.service';
@@ -43,8 +43,8 @@ export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: Av
 
   // Avatars belong to profiles: either switch off, and the routes are not there (404 with the reason;
   // 412 would claim a failed conditional header).
+  const off = settings.features.off.userProfiles ?? settings.features.off.avatarStorage;
   router.use((_req, res, next) => {
-    const off = featureOff(settings, 'userProfiles') ?? featureOff(settings, 'avatarStorage');
     if (off) return refuse(res, 404, off);
     next();
   });

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
-import type { Settings } from '../config';
+import type { FeatureSet, Settings } from '../config';
 import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
-import { mappedError } from './trpc';
+import { mappedError } from './error-map';
 import { cookieLifetimeMs, sessionLifetime } from '../modules/sessions/sessions.lifetime';
 import { resolveSession } from '../modules/sessions/sessions.validate';
 import { sessionDeps, type ActiveSession } from '../modules/sessions/sessions.store';
@@ -18,6 +18,8 @@ export interface SessionCookie {
 
 export interface ContextInner {
   settings: Settings;
+  /** `settings.features`, computed at boot: what the feature middleware and `config.features` read. */
+  features: FeatureSet;
   cache: Cache;
   /** This request's own EntityManager, forked from the ORM's: never shared between requests. */
   em: EntityManager;
@@ -34,13 +36,13 @@ const noBrowser: SessionCookie = { set() {}, clear() {} };
 
 /** The context without Express: what tests build for `createCaller`. */
 export function createContextInner(
-  inner: Omit<ContextInner, 'clock' | 'sessionCookie'> & Partial<Pick<ContextInner, 'clock' | 'sessionCookie'>>,
+  inner: Omit<ContextInner, 'features' | 'clock' | 'sessionCookie'> & Partial<Pick<ContextInner, 'clock' | 'sessionCookie'>>,
 ): ContextInner {
-  return { clock: systemClock, sessionCookie: noBrowser, ...inner };
+  return { features: inner.settings.features, clock: systemClock, sessionCookie: noBrowser, ...inner };
 }
 
 /** The per-request context behind /trpc (create-t3-app's inner/outer split). */
-export function contextFactory(deps: Omit<ContextInner, 'session' | 'sessionCookie'>) {
+export function contextFactory(deps: Omit<ContextInner, 'features' | 'session' | 'sessionCookie'>) {
   const cookies = cookiePolicy(deps.settings.publicUrl);
   return async ({ req, res }: CreateExpressContextOptions): Promise<ContextInner> => {
     const em = deps.em.fork();
@@ -56,7 +58,7 @@ export function contextFactory(deps: Omit<ContextInner, 'session' | 'sessionCook
       // the procedures would; tRPC turns anything else thrown here into a 500.
       throw mappedError(error) ?? error;
     });
-    return { ...deps, em, session, sessionCookie };
+    return { ...deps, features: deps.settings.features, em, session, sessionCookie };
   };
 }
 

@@ -1,10 +1,10 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from '@mreg/shared';
-import { featureOff, type FeatureSwitch } from '../config';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { APP_ERROR_CODES, AppError } from '../errors';
+import type { FeatureSwitch } from '../config';
+import { AppError } from '../errors';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
+import { mappedError } from './error-map';
 
 /**
  * The only initTRPC of the app (tRPC starter's trpc.ts): routers build on the procedures exported
@@ -32,17 +32,6 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
-
-/**
- * The one error map: a service's AppError becomes the tRPC error of its code, message kept; a
- * database that does not answer (stopped, restarting, pool exhausted) becomes SERVICE_UNAVAILABLE
- * rather than a 500, since it is an outage to retry, not a bug. Also used for the context's session
- * lookup (context.ts), which runs before any middleware.
- */
-export function mappedError(cause: unknown): TRPCError | undefined {
-  const error = cause instanceof AppError ? cause : isDatabaseUnavailable(cause) ? databaseUnavailable(cause) : undefined;
-  return error && new TRPCError({ code: APP_ERROR_CODES[error.code], message: error.message, cause: error });
-}
 
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -76,7 +65,7 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /** A feature's procedures answer PRECONDITION_FAILED, naming the variable, while it is switched off. */
 export function requireFeature(feature: FeatureSwitch) {
   return t.middleware(({ ctx, next }) => {
-    const off = featureOff(ctx.settings, feature);
+    const off = ctx.features.off[feature];
     if (off) throw new AppError('FEATURE_DISABLED', off);
     return next();
   });

@@ -1,7 +1,6 @@
 import { ZFeatures, ZNoInput } from '@mreg/shared';
-import { featuresOf } from '../../config';
 import { publicProcedure, router } from '../../trpc/trpc';
 
 export const configRouter = router({
-  features: publicProcedure.input(ZNoInput).output(ZFeatures).query(({ ctx }) => featuresOf(ctx.settings)),
+  features: publicProcedure.input(ZNoInput).output(ZFeatures).query(({ ctx }) => ctx.features.offered),
 });

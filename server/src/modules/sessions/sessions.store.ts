@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Permission, SessionInfo, SessionSummary, TenantContext, UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { featuresOf, type Settings } from '../../config';
+import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
@@ -49,7 +49,7 @@ export function sessionDeps({
   settings: Settings;
   metrics?: SessionMetrics;
 }): SessionDeps {
-  const features = featuresOf(settings);
+  const features = settings.features.offered;
   return {
     em,
     cache: features.sessionManagement ? cache : undefined,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, featureOff, featuresOf, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './config';
+import { ConfigError, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './index';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -49,7 +49,7 @@ describe('parseSettings', () => {
       warnings: [],
     });
     expect(s.publicUrl.href).toBe('http://127.0.0.1:8000/');
-    expect(featuresOf(s).signIn).toBe('development');
+    expect(s.features.offered.signIn).toBe('development');
   });
 
   it('reads every variable', () => {
@@ -116,12 +116,12 @@ describe('parseSettings', () => {
       tenantContextCaching: false,
       roleBasedUiEnabled: false,
     });
-    expect(featuresOf(s)).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
+    expect(s.features.offered).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
   });
 
   it('switches every feature off with enhanced authentication, and names the variable that did it', () => {
     const off = parseSettings({ MREG_FASTMCP_ENHANCED_AUTH_ENABLED: 'false' });
-    expect(featuresOf(off)).toMatchObject({
+    expect(off.features.offered).toMatchObject({
       enhancedAuth: false,
       userProfiles: false,
       sessionManagement: false,
@@ -130,15 +130,15 @@ describe('parseSettings', () => {
       tenantContextCaching: false,
       roleBasedUi: false,
     });
-    expect(featureOff(off, 'tenantSwitching')).toBe('Tenant switching is switched off on this server (MREG_FASTMCP_ENHANCED_AUTH_ENABLED=false)');
+    expect(off.features.off.tenantSwitching).toBe('Tenant switching is switched off on this server (MREG_FASTMCP_ENHANCED_AUTH_ENABLED=false)');
 
     const noProfiles = parseSettings({ MREG_FASTMCP_USER_PROFILES_ENABLED: '0' });
-    expect(featuresOf(noProfiles)).toMatchObject({ enhancedAuth: true, userProfiles: false, avatarStorage: false, tenantSwitching: true });
-    expect(featureOff(noProfiles, 'avatarStorage')).toBe('Avatar storage is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)');
+    expect(noProfiles.features.offered).toMatchObject({ enhancedAuth: true, userProfiles: false, avatarStorage: false, tenantSwitching: true });
+    expect(noProfiles.features.off.avatarStorage).toBe('Avatar storage is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)');
 
     const noRoles = parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: 'false' });
-    expect(featureOff(noRoles, 'roleBasedUi')).toBe('Role-based UI is switched off on this server (MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false)');
-    expect(featureOff(noRoles, 'tenantSwitching')).toBeNull();
+    expect(noRoles.features.off.roleBasedUi).toBe('Role-based UI is switched off on this server (MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false)');
+    expect(noRoles.features.off.tenantSwitching).toBeNull();
   });
 
   it('names the variable, the bad value and what is allowed', () => {
@@ -311,7 +311,7 @@ describe('readEnvironment', () => {
 
 describe('.env.example', () => {
   it('lists every server variable, in the order of the schema', () => {
-    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     const listed = [...example.matchAll(/^# (MREG_[A-Z0-9_]+)=/gm)]
       .map((m) => m[1])
       .filter((name) => !name!.startsWith('MREG_TEST_') && !name!.startsWith('MREG_BENCH_'));

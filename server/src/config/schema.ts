@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { PREFERENCES_STORAGE_MODES, type Features } from '@mreg/shared';
+import { PREFERENCES_STORAGE_MODES } from '@mreg/shared';
+import { featureSet } from './features';
 
 /**
- * The MREG_ environment, parsed once at boot. Every variable is listed in .env.example in the same
- * order; an empty value counts as unset.
+ * The MREG_ environment, declared here once: each variable's rule in ZEnv and its place in the
+ * settings in toSettings, whose return type is `Settings`. Every variable is listed in .env.example
+ * in the same order; an empty value counts as unset.
  */
 
 const ENVIRONMENTS = ['development', 'test', 'production'] as const;
@@ -96,7 +96,7 @@ const metricsToken = z
 const text = (max: number) =>
   z.string().max(max, { error: `is longer than ${max} characters` }).optional();
 
-const ZEnv = z.object({
+export const ZEnv = z.object({
   MREG_ENV: oneOf(ENVIRONMENTS, 'development'),
   MREG_HOST: z.string().default('127.0.0.1'),
   MREG_PORT: int(8000, 0, 65535),
@@ -143,99 +143,14 @@ const HARNESS_PREFIXES = ['MREG_TEST_', 'MREG_BENCH_'];
 export const SETTINGS_VARIABLES = Object.keys(ZEnv.shape);
 const KNOWN = new Set(SETTINGS_VARIABLES);
 
-type Env = z.infer<typeof ZEnv>;
+export type Env = z.infer<typeof ZEnv>;
 
-export interface EntraSettings {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-}
-
-export interface Settings {
-  env: Env['MREG_ENV'];
-  host: string;
-  port: number;
-  publicUrl: URL;
-  /** Absolute path of the directory for embedded data (the embedded PostgreSQL, signing keys). */
-  dataDir: string;
-  databaseUrl: string | undefined;
-  /** Longest a query may run (server side) or go unanswered (client side), in ms; migrations have their own. */
-  databaseStatementTimeoutMs: number;
-  redisUrl: string | undefined;
-  /** Prefix of every Redis key (`<namespace>:session:...`), so that deployments can share a Redis. */
-  redisNamespace: string;
-  logLevel: Env['MREG_LOG_LEVEL'];
-  /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
-  trustProxy: number;
-  metrics: {
-    /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
-    port: number | null;
-    /** When set, /metrics is also served on the public port to `Authorization: Bearer <token>`. */
-    token: string | undefined;
-  };
-  /** Undefined when Entra ID is not configured: the development provider is used instead. */
-  entra: EntraSettings | undefined;
-  /** Tenant ids allowed to sign in; empty means any. */
-  allowedTenants: string[];
-  /** Requests per minute and client IP on /auth/login and on /auth/callback. */
-  signInRateLimit: number;
-  fastmcp: {
-    enhancedAuthEnabled: boolean;
-    userProfilesEnabled: boolean;
-    sessionManagementEnhanced: boolean;
-    sessionExpireHours: number;
-    sessionRefreshThresholdHours: number;
-    /** No renewal takes a session beyond this many hours after sign-in. */
-    sessionAbsoluteHours: number;
-    /** A session unused this long has ended. */
-    sessionIdleTimeoutMinutes: number;
-    sessionCleanupIntervalSeconds: number;
-    profileCacheTtlSeconds: number;
-    /** Under database storage, how long auth.user's preferences stay cached; 0 reads the table every time. */
-    preferencesCacheTtlSeconds: number;
-    preferencesStorage: Env['MREG_FASTMCP_PREFERENCES_STORAGE'];
-    avatarStorageEnabled: boolean;
-    tenantSwitchingEnabled: boolean;
-    tenantContextCaching: boolean;
-    roleBasedUiEnabled: boolean;
-  };
-  /** Problems that do not stop the server, such as unknown MREG_ variables. */
-  warnings: string[];
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Reads `.env` (if present) under the real environment: a variable set in both keeps the real value. */
-export function readEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
-  envFile = '.env',
-): Record<string, string | undefined> {
-  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
-  return { ...fromFile, ...env };
-}
-
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
-
-export function parseSettings(raw: Record<string, string | undefined>, cwd = process.cwd()): Settings {
-  const input = Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => key.startsWith('MREG_') && value !== undefined && value !== ''),
-  );
-  // Each variable on its own, so that every problem is reported at once, the cross-variable
-  // ones included.
+/**
+ * Problems between variables, given those that parsed on their own (`input` is what was set): they
+ * are reported together with the problems of single variables.
+ */
+export function problemsBetween(e: Partial<Env>, input: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(ZEnv.shape)) {
-    const result = schema.safeParse(input[key]);
-    if (result.success) values[key] = result.data;
-    else problems.push(...result.error.issues.map((issue) => `${key}: ${issue.message}`));
-  }
-  const e = values as Partial<Env>;
-
   const azureKeys = ['MREG_AZURE_TENANT_ID', 'MREG_AZURE_CLIENT_ID', 'MREG_AZURE_CLIENT_SECRET'] as const;
   const missingAzure = azureKeys.filter((key) => !(key in input));
   if (missingAzure.length > 0 && missingAzure.length < 3) {
@@ -274,35 +189,53 @@ export function parseSettings(raw: Record<string, string | undefined>, cwd = pro
   if (metricsPort && metricsPort === e.MREG_PORT) {
     problems.push(`MREG_METRICS_PORT: ${metricsPort} is MREG_PORT too; pick another port, 0 for any free port, or off`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toSettings(e as Env, input, cwd);
+  return problems;
 }
 
-function toSettings(e: Env, input: Record<string, string | undefined>, cwd: string): Settings {
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * The settings as the app reads them, from the variables once they have all parsed: the type
+ * `Settings` is what this returns, so a new variable is its rule in ZEnv and its place here.
+ */
+export function toSettings(e: Env, input: Record<string, string | undefined>, cwd: string) {
   const publicHost = WILDCARD_HOSTS.has(e.MREG_HOST) ? '127.0.0.1' : e.MREG_HOST;
   const publicUrl = new URL(e.MREG_PUBLIC_URL ?? `http://${publicHost}:${e.MREG_PORT}`);
   const unknown = Object.keys(input).filter(
     (key) => !KNOWN.has(key) && !HARNESS_PREFIXES.some((prefix) => key.startsWith(prefix)),
   );
+  const entra =
+    e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
+      ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
+      : undefined;
 
   return {
     env: e.MREG_ENV,
     host: e.MREG_HOST,
     port: e.MREG_PORT,
     publicUrl,
+    /** Absolute path of the directory for embedded data (the embedded PostgreSQL, signing keys). */
     dataDir: resolve(cwd, e.MREG_DATA_DIR),
     databaseUrl: e.MREG_DATABASE_URL,
+    /** Longest a query may run (server side) or go unanswered (client side), in ms; migrations have their own. */
     databaseStatementTimeoutMs: e.MREG_DATABASE_STATEMENT_TIMEOUT * 1000,
     redisUrl: e.MREG_REDIS_URL,
+    /** Prefix of every Redis key (`<namespace>:session:...`), so that deployments can share a Redis. */
     redisNamespace: e.MREG_REDIS_NAMESPACE,
     logLevel: e.MREG_LOG_LEVEL,
+    /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
     trustProxy: e.MREG_TRUST_PROXY,
-    metrics: { port: e.MREG_METRICS_PORT, token: e.MREG_METRICS_TOKEN },
-    entra:
-      e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
-        ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
-        : undefined,
+    metrics: {
+      /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
+      port: e.MREG_METRICS_PORT,
+      /** When set, /metrics is also served on the public port to `Authorization: Bearer <token>`. */
+      token: e.MREG_METRICS_TOKEN,
+    },
+    /** Undefined when Entra ID is not configured: the development provider is used instead. */
+    entra,
+    /** Tenant ids allowed to sign in; empty means any. */
     allowedTenants: e.MREG_AZURE_ALLOWED_TENANTS.map((t) => t.toLowerCase()),
+    /** Requests per minute and client IP on /auth/login and on /auth/callback. */
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     fastmcp: {
       enhancedAuthEnabled: e.MREG_FASTMCP_ENHANCED_AUTH_ENABLED,
@@ -310,10 +243,13 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       sessionManagementEnhanced: e.MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED,
       sessionExpireHours: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS,
       sessionRefreshThresholdHours: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD,
+      /** No renewal takes a session beyond this many hours after sign-in. */
       sessionAbsoluteHours: e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS,
+      /** A session unused this long has ended. */
       sessionIdleTimeoutMinutes: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES,
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
+      /** Under database storage, how long auth.user's preferences stay cached; 0 reads the table every time. */
       preferencesCacheTtlSeconds: e.MREG_FASTMCP_PREFERENCES_CACHE_TTL,
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
       avatarStorageEnabled: e.MREG_FASTMCP_AVATAR_STORAGE_ENABLED,
@@ -321,78 +257,14 @@ function toSettings(e: Env, input: Record<string, string | undefined>, cwd: stri
       tenantContextCaching: e.MREG_FASTMCP_TENANT_CONTEXT_CACHING,
       roleBasedUiEnabled: e.MREG_FASTMCP_ROLE_BASED_UI_ENABLED,
     },
+    /** Which features are on, computed here once rather than at every request that checks one. */
+    features: featureSet((variable) => e[variable], {
+      preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
+      signIn: entra ? 'entra-id' : 'development',
+    }),
+    /** Problems that do not stop the server, such as unknown MREG_ variables. */
     warnings: unknown.map((key) => `${key}: unknown variable, ignored (check the spelling against .env.example)`),
   };
 }
 
-/** The features that can be switched off, each with its words and its variable. */
-export const FEATURE_SWITCHES = {
-  enhancedAuth: ['Enhanced authentication', 'MREG_FASTMCP_ENHANCED_AUTH_ENABLED'],
-  userProfiles: ['Profile and preference editing', 'MREG_FASTMCP_USER_PROFILES_ENABLED'],
-  sessionManagement: ['Session management', 'MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED'],
-  avatarStorage: ['Avatar storage', 'MREG_FASTMCP_AVATAR_STORAGE_ENABLED'],
-  tenantSwitching: ['Tenant switching', 'MREG_FASTMCP_TENANT_SWITCHING_ENABLED'],
-  tenantContextCaching: ['Tenant context caching', 'MREG_FASTMCP_TENANT_CONTEXT_CACHING'],
-  roleBasedUi: ['Role-based UI', 'MREG_FASTMCP_ROLE_BASED_UI_ENABLED'],
-} as const satisfies Record<string, readonly [string, keyof Env]>;
-export type FeatureSwitch = keyof typeof FEATURE_SWITCHES;
-
-/** Switches a feature needs on besides its own: enhanced authentication carries them all. */
-const PREREQUISITES: Record<FeatureSwitch, readonly FeatureSwitch[]> = {
-  enhancedAuth: [],
-  userProfiles: ['enhancedAuth'],
-  sessionManagement: ['enhancedAuth'],
-  avatarStorage: ['enhancedAuth', 'userProfiles'],
-  tenantSwitching: ['enhancedAuth'],
-  tenantContextCaching: ['enhancedAuth'],
-  roleBasedUi: ['enhancedAuth'],
-};
-
-/** Each switch as set, before prerequisites apply. */
-function ownSwitches(settings: Settings): Record<FeatureSwitch, boolean> {
-  const f = settings.fastmcp;
-  return {
-    enhancedAuth: f.enhancedAuthEnabled,
-    userProfiles: f.userProfilesEnabled,
-    sessionManagement: f.sessionManagementEnhanced,
-    avatarStorage: f.avatarStorageEnabled,
-    tenantSwitching: f.tenantSwitchingEnabled,
-    tenantContextCaching: f.tenantContextCaching,
-    roleBasedUi: f.roleBasedUiEnabled,
-  };
-}
-
-/**
- * Why a procedure of a switched-off feature refuses, or null when the feature is on. The message
- * names the variable that switched it off: its own, or a prerequisite's.
- */
-export function featureOff(settings: Settings, feature: FeatureSwitch): string | null {
-  const own = ownSwitches(settings);
-  const cause = [...PREREQUISITES[feature], feature].find((name) => !own[name]);
-  if (!cause) return null;
-  return `${FEATURE_SWITCHES[feature][0]} is switched off on this server (${FEATURE_SWITCHES[cause][1]}=false)`;
-}
-
-/**
- * Which features the server offers, as `config.features` reports them. Enhanced authentication is
- * the switch above the others: off, it leaves sign-in, sign-out and `auth.user` only.
- */
-export function featuresOf(settings: Settings): Features {
-  const on = (feature: FeatureSwitch) => featureOff(settings, feature) === null;
-  return {
-    enhancedAuth: on('enhancedAuth'),
-    userProfiles: on('userProfiles'),
-    sessionManagement: on('sessionManagement'),
-    avatarStorage: on('avatarStorage'),
-    tenantSwitching: on('tenantSwitching'),
-    tenantContextCaching: on('tenantContextCaching'),
-    roleBasedUi: on('roleBasedUi'),
-    preferencesStorage: settings.fastmcp.preferencesStorage,
-    signIn: settings.entra ? 'entra-id' : 'development',
-  };
-}
-
-/** Settings for this process: the environment over `.env`, or the reasons it cannot start. */
-export function loadSettings(): Settings {
-  return parseSettings(readEnvironment());
-}
+export type Settings = ReturnType<typeof toSettings>;
