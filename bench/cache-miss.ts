@@ -5,7 +5,8 @@
  * bulk with generate_series, spread over the demo users, with every index of the migrations in place.
  */
 import { tmpdir } from 'node:os';
-import { createCache, type Cache } from '../server/src/cache/cache';
+import type { Cache } from '../server/src/cache/cache';
+import { createCache } from '../server/src/cache/create';
 import { parseSettings } from '../server/src/config';
 import { openDatabase, type Database } from '../server/src/db/database';
 import { DEMO_USERS } from '../server/src/identity/demo-directory';

@@ -1,7 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { MemoryCache } from './memory';
-import { connectRedisCache } from './redis';
 
 /**
  * The one cache of the app: Redis when MREG_REDIS_URL is set, an in-process LRU otherwise. Keys are
@@ -56,20 +53,4 @@ export class CacheUnavailableError extends Error {
     super(`Cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'CacheUnavailableError';
   }
-}
-
-export interface CacheOptions {
-  redisUrl: string | undefined;
-  logger: Logger;
-  /** Key namespace; `mreg` in the app, a unique one per test file. */
-  namespace?: string;
-  /** Entries kept by the in-process cache. */
-  maxEntries?: number;
-  /** Least time between two logged Redis failures. */
-  errorLogIntervalMs?: number;
-}
-
-export async function createCache({ redisUrl, logger, namespace = 'mreg', maxEntries = 50_000, errorLogIntervalMs = 10_000 }: CacheOptions): Promise<Cache> {
-  if (redisUrl === undefined) return new MemoryCache(namespace, maxEntries);
-  return connectRedisCache({ redisUrl, namespace, logger: logger.child({ component: 'cache' }), errorLogIntervalMs });
 }

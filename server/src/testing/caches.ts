@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
-import { createCache, type Cache } from '../cache/cache';
+import type { Cache } from '../cache/cache';
+import { createCache } from '../cache/create';
 import { captureLogger, testRedisUrl, uniqueName } from './harness';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
