@@ -1,15 +1,14 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from '@mreg/shared';
 import { featureOff, type FeatureSwitch } from '../config';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { APP_ERROR_CODES, AppError } from '../errors';
+import { APP_ERROR_CODES, AppError, clientError } from '../errors';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
 
 /**
  * The only initTRPC of the app (tRPC starter's trpc.ts): routers build on the procedures exported
  * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`;
- * an AppError thrown by a service becomes the tRPC error of its code.
+ * an AppError thrown by a service becomes the tRPC error of its code, its reason in `data.reason`.
  */
 /** Bad input in words, field by field ("sessionId: must be a UUID; age: ..."), instead of zod's JSON. */
 function describeIssues(error: ZodError): string {
@@ -28,20 +27,21 @@ const t = initTRPC.context<Context>().create({
         // Stack traces stay in the server's log, never in answers.
         stack: undefined,
         fieldErrors: cause instanceof ZodError ? z.flattenError(cause).fieldErrors : undefined,
+        // What the app switches on (shared/errors.ts), never the message's words.
+        reason: cause instanceof AppError ? cause.reason : undefined,
       },
     };
   },
 });
 
 /**
- * The one error map: a service's AppError becomes the tRPC error of its code, message kept; a
- * database that does not answer (stopped, restarting, pool exhausted) becomes SERVICE_UNAVAILABLE
- * rather than a 500, since it is an outage to retry, not a bug. Also used for the context's session
+ * The one error map (clientError, errors.ts) in tRPC's terms: a service's AppError, or a database
+ * outage, becomes the tRPC error of its code, message kept. Also used for the context's session
  * lookup (context.ts), which runs before any middleware.
  */
 export function mappedError(cause: unknown): TRPCError | undefined {
-  const error = cause instanceof AppError ? cause : isDatabaseUnavailable(cause) ? databaseUnavailable(cause) : undefined;
-  return error && new TRPCError({ code: APP_ERROR_CODES[error.code], message: error.message, cause: error });
+  const error = clientError(cause);
+  return error && new TRPCError({ code: APP_ERROR_CODES[error.code].trpc, message: error.message, cause: error });
 }
 
 const appErrors = t.middleware(async ({ next }) => {
