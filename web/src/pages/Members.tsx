@@ -9,17 +9,16 @@ import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
 import { useFormatters } from '../prefs/usePreferences';
+import { aRole, ROLE_LABEL, ROLE_OPTIONS } from '../roles';
 import { useTRPC } from '../trpc';
 import { AddMemberForm } from './members/AddMemberForm';
 import { MemberSessions } from './members/MemberSessions';
-import { aRole, isOnlyActiveAdmin, nameOf, ProblemBanner, ROLE_LABEL, ROLE_OPTIONS, type Problem } from './members/problems';
+import { isOnlyActiveAdmin, nameOf, ProblemBanner, type Problem } from './members/problems';
 import { count, useNow } from '../components/useNow';
 import { useRefocus } from '../components/useRefocus';
 import './Members.css';
 
 type Pending = { kind: 'deactivate' | 'reactivate' | 'remove'; member: TenantMember } | { kind: 'own-role'; member: TenantMember; role: Role };
-
-/** Roles in the order of what they allow, least first, as the add form offers them. */
 
 /** The active tenant's members, for those with members:manage: add, change role, deactivate, remove, end sessions. */
 export function Members() {

@@ -3,8 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
+import { ROLE_LABEL, ROLE_OPTIONS } from '../../roles';
 import { errorMessage, errorReason, fieldErrors, useTRPC } from '../../trpc';
-import { ROLE_LABEL, ROLE_OPTIONS } from './problems';
 
 type Errors = { email?: string; role?: string };
 const LABELS = { email: 'Email', role: 'Role' } as const;

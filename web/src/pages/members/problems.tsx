@@ -1,16 +1,8 @@
-import { ROLES, type Role, type TenantMember } from '@mreg/shared';
+import type { TenantMember } from '@mreg/shared';
 import { errorMessage, errorReason } from '../../trpc';
 
 /** A member as people know them: the name they chose, else the directory's. */
 export const nameOf = (member: Pick<TenantMember, 'displayName' | 'name'>) => member.displayName ?? member.name;
-
-/** The roles to choose from, least rights first. */
-export const ROLE_OPTIONS = [...ROLES].reverse();
-
-export const ROLE_LABEL: Record<Role, string> = { admin: 'Admin', member: 'Member', viewer: 'Viewer' };
-
-/** "an admin", "a member", "a viewer". */
-export const aRole = (role: Role) => (role === 'admin' ? 'an admin' : `a ${role}`);
 
 export interface Problem {
   /** What failed: "Could not remove Uma Umarova". */
