@@ -116,3 +116,23 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
   await expect(vic.getByTestId('role')).toHaveText('viewer');
   await vic.context().close();
 });
+
+test("the server's refusals are explained by their reason: uma's home tenant, someone already a member", async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.goto('/members');
+
+  // Contoso is uma's home tenant: the server refuses (409 home_tenant), and the page says what to do instead.
+  const umaRow = page.getByRole('row', { name: /uma@contoso\.test/ });
+  await umaRow.getByRole('button', { name: /^Remove / }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'This is their home tenant' });
+  await expect(refusal).toContainText('Deactivate them instead.');
+  await expect(refusal).toContainText('The server said: Contoso is the home tenant of uma@contoso.test');
+  await expect(umaRow).toBeVisible();
+
+  // Already a member (409 already_member): said beside the email, not in a banner.
+  await page.getByLabel('Email').fill(DEMO.uma);
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await expect(page.locator('.field-error')).toHaveText(`${DEMO.uma} is already a member of Contoso`);
+  await expect(page.getByLabel('Email')).toBeFocused();
+});

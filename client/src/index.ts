@@ -1,7 +1,7 @@
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '@mreg/server/router';
-import { CSRF_HEADER } from '@mreg/shared';
+import { CSRF_HEADER, type ErrorReason } from '@mreg/shared';
 
 export type { AppRouter };
 export { TRPCClientError };
@@ -22,6 +22,14 @@ export interface MregClientOptions {
 /** True when a tRPC error means "not signed in": no session, or it expired or was revoked. */
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === 'UNAUTHORIZED';
+}
+
+/**
+ * Why MREG refused a call, for the refusals a program acts on (`'last_admin'`, `'home_tenant'`...,
+ * ErrorReason in @mreg/shared), else undefined: switch on it, never on the message's words.
+ */
+export function errorReason(error: unknown): ErrorReason | undefined {
+  return error instanceof TRPCClientError ? (error as TRPCClientError<AppRouter>).data?.reason : undefined;
 }
 
 /** Passes every answer on, and tells `onUnauthorized` about each UNAUTHORIZED one first. */

@@ -11,6 +11,7 @@ import { authRoutes } from './http/auth';
 import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
+import { appErrors } from './http/errors';
 import { healthRoutes } from './http/health';
 import { requestLogging, securityHeaders } from './http/host-middleware';
 import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
@@ -114,6 +115,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     res.status(404).json({ error: 'Not found', path: req.path });
   });
 
+  // A plain route's AppError or database outage: its status and words, as over tRPC.
+  app.use(appErrors);
   const onError: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;

@@ -1,6 +1,7 @@
 // First: the messages every schema below uses.
 export * from './messages';
 export * from './auth';
+export * from './errors';
 export * from './features';
 export * from './permissions';
 export * from './roles';

@@ -1,9 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import { createMregClient, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
+import { createMregClient, errorReason, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
-export { isUnauthorized };
+export { errorReason, isUnauthorized };
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -34,9 +34,4 @@ export function errorMessage(error: unknown): string {
 export function fieldErrors(error: unknown): Record<string, string[]> {
   if (!(error instanceof TRPCClientError)) return {};
   return ((error.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {});
-}
-
-/** The tRPC error code of a failed call ("FORBIDDEN", "CONFLICT"...), or null. */
-export function errorCode(error: unknown): string | null {
-  return error instanceof TRPCClientError ? ((error.data as { code?: string } | undefined)?.code ?? null) : null;
 }

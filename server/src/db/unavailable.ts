@@ -1,10 +1,8 @@
-import { AppError } from '../errors';
-
 /**
  * Failures that mean "there is no database to talk to right now" (stopped, restarting, unreachable,
  * or every pooled connection busy past the acquire timeout), as opposed to "this query is wrong".
- * They are answered SERVICE_UNAVAILABLE, which clients may retry, instead of a 500 that reads like a
- * bug. Seen on PostgreSQL 15 with pg 8 and knex 3 through MikroORM 6: MikroORM's DriverException
+ * They are answered SERVICE_UNAVAILABLE (clientError in errors.ts), which clients may retry, instead
+ * of a 500 that reads like a bug. Seen on PostgreSQL 15 with pg 8 and knex 3 through MikroORM 6: MikroORM's DriverException
  * keeps the driver's `code`, knex's transactions throw pg's errors as they are, so the code, the
  * name and the message are looked at along the `cause` chain.
  */
@@ -34,6 +32,3 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
-
-export const databaseUnavailable = (cause: unknown) =>
-  new AppError('UNAVAILABLE', 'The database is not answering; try again shortly', { cause });

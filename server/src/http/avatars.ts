@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { AVATAR_MAX_BYTES } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import type { Settings } from '../config';
-import { AppError } from '../errors';
 import type { Clock } from '../lib/clock';
 import { deleteAvatar, loadAvatar, storeAvatar } from '../modules/profiles/avatars.service';
 import { profileDeps } from '../modules/profiles/profiles.service';
@@ -11,6 +10,7 @@ import { resolveSession } from '../modules/sessions/sessions.validate';
 import { sessionDeps, type ActiveSession, type SessionMetrics } from '../modules/sessions/sessions.store';
 import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
+import { refuse } from './errors';
 
 export interface AvatarRoutesDeps {
   settings: Settings;
@@ -25,16 +25,12 @@ export interface AvatarRoutesDeps {
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const refuse = (res: Response, status: number, error: string) => {
-  res.set('Cache-Control', 'no-store');
-  res.status(status).json({ error });
-};
-
 /**
  * Avatars over plain HTTP, since tRPC carries JSON only: `PUT /avatars` (the image file as the raw
  * body), `DELETE /avatars`, and `GET /avatars/<userId>/<hash prefix>` for any signed-in person.
  * Upload and delete are cookie-authenticated state changes, so they pass the same CSRF rule as tRPC
- * mutations (DESIGN.md, security model) before any of the body is read.
+ * mutations (DESIGN.md, security model) before any of the body is read. What the services throw
+ * (bad bytes, a database outage) goes on to the app's error map (http/errors.ts), as tRPC's would.
  */
 export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: AvatarRoutesDeps): Router {
   const router = Router();
@@ -58,23 +54,14 @@ export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: Av
     next();
   });
 
+  // Express 5 passes a rejected handler's error to next(), and so to the error map.
   const signedIn: RequestHandler = async (req: Signed, res, next) => {
-    try {
-      const em = rootEm.fork();
-      const session = await resolveSession(sessionDeps({ em, cache, clock, settings, metrics }), req.cookies?.[cookies.session]);
-      if (!session) return refuse(res, 401, 'Sign in first: there is no valid session');
-      req.session = session;
-      req.em = em;
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
-
-  /** A service's BAD_REQUEST is the client's answer, in its words; anything else is the app's 500. */
-  const failed = (res: Response, next: (error: unknown) => void, error: unknown) => {
-    if (error instanceof AppError && error.code === 'BAD_REQUEST') return refuse(res, 400, error.message);
-    next(error);
+    const em = rootEm.fork();
+    const session = await resolveSession(sessionDeps({ em, cache, clock, settings, metrics }), req.cookies?.[cookies.session]);
+    if (!session) return refuse(res, 401, 'Sign in first: there is no valid session');
+    req.session = session;
+    req.em = em;
+    next();
   };
 
   router.put(
@@ -83,45 +70,33 @@ export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: Av
     // Only here, after the checks above: strangers cannot make the server read a megabyte. Any
     // Content-Type is read, since the type comes from the bytes; no gzip, so the limit is the size.
     express.raw({ type: () => true, limit: AVATAR_MAX_BYTES, inflate: false }),
-    async (req: Signed, res, next) => {
-      try {
-        const body: unknown = req.body;
-        const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-        const profile = await storeAvatar(profileDeps({ em: req.em!, cache, clock, settings }), req.session!.userId, bytes);
-        req.log.info({ userId: req.session!.userId, size: bytes.length }, 'Avatar stored');
-        res.set('Cache-Control', 'no-store').json(profile);
-      } catch (error) {
-        failed(res, next, error);
-      }
+    async (req: Signed, res) => {
+      const body: unknown = req.body;
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      const profile = await storeAvatar(profileDeps({ em: req.em!, cache, clock, settings }), req.session!.userId, bytes);
+      req.log.info({ userId: req.session!.userId, size: bytes.length }, 'Avatar stored');
+      res.set('Cache-Control', 'no-store').json(profile);
     },
   );
 
-  router.delete('/', signedIn, async (req: Signed, res, next) => {
-    try {
-      const profile = await deleteAvatar(profileDeps({ em: req.em!, cache, clock, settings }), req.session!.userId);
-      res.set('Cache-Control', 'no-store').json(profile);
-    } catch (error) {
-      failed(res, next, error);
-    }
+  router.delete('/', signedIn, async (req: Signed, res) => {
+    const profile = await deleteAvatar(profileDeps({ em: req.em!, cache, clock, settings }), req.session!.userId);
+    res.set('Cache-Control', 'no-store').json(profile);
   });
 
-  router.get('/:userId/:hash', signedIn, async (req: Signed, res, next) => {
-    try {
-      const { userId, hash } = req.params as { userId: string; hash: string };
-      const avatar = UUID.test(userId) ? await loadAvatar(req.em!, userId.toLowerCase(), hash) : null;
-      if (!avatar) return refuse(res, 404, 'No such avatar: the person has none, or has replaced it (take avatarUrl from the profile again)');
-      res.set({
-        'Content-Type': avatar.contentType,
-        'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-        'Cache-Control': IMMUTABLE,
-        ETag: `"${avatar.sha256}"`,
-      });
-      // res.send answers 304 itself when If-None-Match holds this ETag.
-      res.send(avatar.bytes);
-    } catch (error) {
-      next(error);
-    }
+  router.get('/:userId/:hash', signedIn, async (req: Signed, res) => {
+    const { userId, hash } = req.params as { userId: string; hash: string };
+    const avatar = UUID.test(userId) ? await loadAvatar(req.em!, userId.toLowerCase(), hash) : null;
+    if (!avatar) return refuse(res, 404, 'No such avatar: the person has none, or has replaced it (take avatarUrl from the profile again)');
+    res.set({
+      'Content-Type': avatar.contentType,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': IMMUTABLE,
+      ETag: `"${avatar.sha256}"`,
+    });
+    // res.send answers 304 itself when If-None-Match holds this ETag.
+    res.send(avatar.bytes);
   });
 
   // body-parser's refusals in words, with this route's own limit (the app's handler names tRPC's).

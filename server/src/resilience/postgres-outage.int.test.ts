@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { startTestApp, testRedisUrl, type TestApp } from '../testing/harness';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../testing/throwaway-postgres';
 import { signInAs } from '../testing/sign-in';
+import { pngImage } from '../modules/profiles/test-images';
 
 /**
  * Issue 7, resilience: PostgreSQL stops and comes back. The file brings its own PostgreSQL (never the
@@ -148,6 +149,43 @@ describe(`a PostgreSQL outage (own PostgreSQL, ${cacheMode})`, () => {
           .join(', ') +
         `, auth.user ${user.status} and tenants.members ${forbidden.status} from the cache; restarted in ${Math.round(startMs)} ms, all calls 200 again ${Math.round(recoverMs)} ms later`,
     );
+  });
+
+  it('the avatar routes answer 503 while PostgreSQL is stopped, saying so, not a 500; a bad image is still 400', { timeout: 60_000 }, async () => {
+    const png = { method: 'PUT', body: pngImage(), headers: { 'content-type': 'application/octet-stream' } };
+    const stored = await call('/avatars', png);
+    expect(stored.status).toBe(200);
+    const avatarUrl = stored.body.avatarUrl as string;
+    // The new picture dropped the cached session; a read caches it again, so that what fails below is the avatar's own query.
+    expect((await authUser()).status).toBe(200);
+
+    await pg.stop();
+    onTestFinished(async () => {
+      if (pg.pid === undefined) await pg.start();
+    });
+    const down = {
+      upload: await call('/avatars', png),
+      delete: await call('/avatars', { method: 'DELETE' }),
+      serve: await call(avatarUrl),
+      // The session of an unknown cookie cannot be checked without the database: 503, not 401.
+      unknown: await call(avatarUrl, { headers: { cookie: `mreg_session=${unknownToken}` } }),
+    };
+    for (const [name, answer] of Object.entries(down)) {
+      expect({ name, status: answer.status, body: answer.body }).toEqual({ name, status: 503, body: { error: DATABASE_DOWN } });
+      expect(answer.ms, name).toBeLessThan(ANSWER_WITHIN_MS);
+    }
+    // Refused on its bytes before the database is asked: the client's fault, whatever the outage.
+    const gif = await call('/avatars', { ...png, body: Buffer.from('GIF89a') });
+    expect(gif.status).toBe(400);
+    expect(gif.body.error).toMatch(/must be a PNG, JPEG or WebP image/);
+
+    await pg.start();
+    let served = 0;
+    for (const backAt = performance.now(); performance.now() - backAt < RECOVER_WITHIN_MS && served !== 200; ) {
+      served = (await fetch(`${app.url}${avatarUrl}`, { headers: { cookie: `mreg_session=${token}` } })).status;
+      if (served !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(served).toBe(200);
   });
 
   it('keeps every acknowledged preference write when the postmaster is SIGKILLed mid-stream and restarted', { timeout: 60_000 }, async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { CookieClient, type Hop } from './cookie-client';
+import type { ErrorReason } from '@mreg/shared';
 
 /**
  * Drives the development provider over HTTP as a browser would (DESIGN.md, development provider
@@ -57,7 +58,7 @@ export async function signInAs(baseUrl: string, email: string, options: { client
 
 export interface TrpcAnswer {
   status: number;
-  body: { result?: { data: unknown }; error?: { message: string; data: { code: string; fieldErrors?: Record<string, string[]> } } };
+  body: { result?: { data: unknown }; error?: { message: string; data: { code: string; reason?: ErrorReason; fieldErrors?: Record<string, string[]> } } };
   hop: Hop;
 }
 

@@ -1,14 +1,12 @@
 import { TRPCError } from '@trpc/server';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { APP_ERROR_CODES, AppError } from '../errors';
+import { APP_ERROR_CODES, clientError } from '../errors';
 
 /**
- * The one error map: a service's AppError becomes the tRPC error of its code, message kept; a
- * database that does not answer (stopped, restarting, pool exhausted) becomes SERVICE_UNAVAILABLE
- * rather than a 500, since it is an outage to retry, not a bug. Also used for the context's session
- * lookup (context.ts), which runs before any middleware.
+ * The one error map (clientError, errors.ts) in tRPC's terms: a service's AppError, or a database
+ * outage, becomes the tRPC error of its code, message kept. Used by trpc.ts's middleware and by the
+ * context's session lookup (context.ts), which runs before any middleware.
  */
 export function mappedError(cause: unknown): TRPCError | undefined {
-  const error = cause instanceof AppError ? cause : isDatabaseUnavailable(cause) ? databaseUnavailable(cause) : undefined;
-  return error && new TRPCError({ code: APP_ERROR_CODES[error.code], message: error.message, cause: error });
+  const error = clientError(cause);
+  return error && new TRPCError({ code: APP_ERROR_CODES[error.code].trpc, message: error.message, cause: error });
 }

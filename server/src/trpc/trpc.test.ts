@@ -11,6 +11,12 @@ const testRouter = router({
   fail: publicProcedure.input(z.object({ code: z.string() })).query(({ input }) => {
     throw new AppError(input.code as AppErrorCode, `failed with ${input.code}`);
   }),
+  lastAdmin: publicProcedure.query(() => {
+    throw new AppError('CONFLICT', 'ada is the last active admin of Contoso', { reason: 'last_admin' });
+  }),
+  outage: publicProcedure.query(() => {
+    throw new Error('Connection terminated unexpectedly');
+  }),
   crash: publicProcedure.query(() => {
     throw new Error('database password is hunter2');
   }),
@@ -90,5 +96,19 @@ describe('error answers over HTTP', () => {
     const { status, body } = await get('fail', { code: 'NOT_FOUND' });
     expect(status).toBe(404);
     expect(body.error.message).toBe('failed with NOT_FOUND');
+  });
+
+  it("puts an AppError's reason in data.reason, for clients to switch on", async () => {
+    const { status, body } = await get('lastAdmin', undefined);
+    expect(status).toBe(409);
+    expect(body.error.message).toBe('ada is the last active admin of Contoso');
+    expect(body.error.data).toMatchObject({ code: 'CONFLICT', reason: 'last_admin' });
+    expect((await get('fail', { code: 'CONFLICT' })).body.error.data.reason).toBeUndefined();
+  });
+
+  it('answers a database outage 503, saying so', async () => {
+    const { status, body } = await get('outage', undefined);
+    expect(status).toBe(503);
+    expect(body.error).toMatchObject({ message: 'The database is not answering; try again shortly', data: { code: 'SERVICE_UNAVAILABLE' } });
   });
 });

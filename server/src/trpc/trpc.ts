@@ -9,7 +9,7 @@ import { mappedError } from './error-map';
 /**
  * The only initTRPC of the app (tRPC starter's trpc.ts): routers build on the procedures exported
  * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`;
- * an AppError thrown by a service becomes the tRPC error of its code.
+ * an AppError thrown by a service becomes the tRPC error of its code, its reason in `data.reason`.
  */
 /** Bad input in words, field by field ("sessionId: must be a UUID; age: ..."), instead of zod's JSON. */
 function describeIssues(error: ZodError): string {
@@ -28,6 +28,8 @@ const t = initTRPC.context<Context>().create({
         // Stack traces stay in the server's log, never in answers.
         stack: undefined,
         fieldErrors: cause instanceof ZodError ? z.flattenError(cause).fieldErrors : undefined,
+        // What the app switches on (shared/errors.ts), never the message's words.
+        reason: cause instanceof AppError ? cause.reason : undefined,
       },
     };
   },

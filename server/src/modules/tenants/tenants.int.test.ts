@@ -194,10 +194,12 @@ describe('tenant administration', () => {
     const again = await mutate(client, 'tenants.addMember', { email: ZOE.email, role: 'member' });
     expect(again.status).toBe(409);
     expect(again.body.error?.message).toBe(`${ZOE.email} is already a member of Contoso`);
+    expect(again.body.error?.data.reason).toBe('already_member');
 
     const stranger = await mutate(client, 'tenants.addMember', { email: 'nobody@example.test', role: 'member' });
     expect(stranger.status).toBe(404);
     expect(stranger.body.error?.message).toBe('No one with the email nobody@example.test is known to MREG yet; they must sign in once before they can be added');
+    expect(stranger.body.error?.data.reason).toBe('unknown_email');
 
     const bad = await mutate(client, 'tenants.addMember', { email: 'not an email', role: 'owner' });
     expect(bad.status).toBe(400);
@@ -284,6 +286,7 @@ describe('tenant administration', () => {
       expect(refused.body.error?.message).toBe(
         `ada@contoso.test is the last active admin of Contoso and cannot be ${change}; make another member an admin first`,
       );
+      expect(refused.body.error?.data.reason).toBe('last_admin');
     }
     expect(await snapshot()).toEqual(before);
 
@@ -392,6 +395,7 @@ describe('tenant administration', () => {
     expect(refused.body.error?.message).toBe(
       'Contoso is the home tenant of uma@contoso.test: their next sign-in would bring the membership back; deactivate it instead',
     );
+    expect(refused.body.error?.data.reason).toBe('home_tenant');
     expect(await snapshot()).toEqual(before);
     data(await mutate(ada, 'tenants.updateMember', { userId: ids['uma@contoso.test'], isActive: false }));
     const again = await signInAs(app.url, 'uma@contoso.test');
@@ -417,6 +421,7 @@ describe('tenant administration', () => {
       const refused = await mutate(uma, 'tenants.updateMember', input);
       expect(refused.status, JSON.stringify(input)).toBe(403);
       expect(refused.body.error?.message).toMatch(/^You cannot grant permissions you do not hold yourself: /);
+      expect(refused.body.error?.data.reason).toBe('beyond_own_rights');
     }
     expect((await mutate(uma, 'tenants.addMember', { email: YAN.email, role: 'admin' })).status).toBe(403);
     // Nor can uma act on ada, who holds more: demote, deactivate, remove, or see and end her sessions.

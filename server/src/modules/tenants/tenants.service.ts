@@ -160,7 +160,7 @@ const beyond = (actor: TenantContext, role: Role, permissions: readonly string[]
 /** Refuses to grant what the acting admin does not hold: members:manage is not a way to more rights. */
 function grantable(actor: TenantContext, role: Role, permissions: readonly string[]): void {
   const more = beyond(actor, role, permissions);
-  if (more.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${more.join(', ')}`);
+  if (more.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${more.join(', ')}`, { reason: 'beyond_own_rights' });
 }
 
 /**
@@ -186,6 +186,7 @@ async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: Mem
     throw new AppError(
       'CONFLICT',
       `${member.email} is the last active admin of ${tenant.tenantName} and cannot be ${change}; make another member an admin first`,
+      { reason: 'last_admin' },
     );
   }
 }
@@ -197,16 +198,18 @@ async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: Mem
 export async function addMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: AddMemberInput): Promise<TenantMember> {
   const users = await deps.em.execute<{ id: string }[]>(`select id from users where lower(email) = lower(?) order by created_at limit 2`, [input.email]);
   if (users.length === 0) {
-    throw new AppError('NOT_FOUND', `No one with the email ${input.email} is known to MREG yet; they must sign in once before they can be added`);
+    throw new AppError('NOT_FOUND', `No one with the email ${input.email} is known to MREG yet; they must sign in once before they can be added`, {
+      reason: 'unknown_email',
+    });
   }
   if (users.length > 1) {
-    throw new AppError('CONFLICT', `More than one person has the email ${input.email}; this cannot tell which one to add`);
+    throw new AppError('CONFLICT', `More than one person has the email ${input.email}; this cannot tell which one to add`, { reason: 'ambiguous_email' });
   }
   const userId = users[0]!.id;
   await deps.em.transactional(async (tx) => {
     grantable(await lockTenant(tx, tenant, actorId), input.role, []);
     const existing = await findMember(tx, tenant.tenantId, userId);
-    if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`);
+    if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`, { reason: 'already_member' });
     const membership = { role: input.role, permissions: [] as string[], isActive: true, roleManagedBy: 'tenant' as const };
     if (existing) {
       await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, membership);
@@ -270,6 +273,7 @@ export async function removeMember(
       throw new AppError(
         'CONFLICT',
         `${tenant.tenantName} is the home tenant of ${member.email}: their next sign-in would bring the membership back; deactivate it instead`,
+        { reason: 'home_tenant' },
       );
     }
     await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });

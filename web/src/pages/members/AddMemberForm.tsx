@@ -3,8 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
-import { errorCode, errorMessage, fieldErrors, useTRPC } from '../../trpc';
-import { ROLE_LABEL, ROLE_OPTIONS } from './problems';
+import { ROLE_LABEL, ROLE_OPTIONS } from '../../roles';
+import { errorMessage, errorReason, fieldErrors, useTRPC } from '../../trpc';
 
 type Errors = { email?: string; role?: string };
 const LABELS = { email: 'Email', role: 'Role' } as const;
@@ -18,13 +18,18 @@ function placeError(error: unknown): { fields: Errors; general: unknown } {
     if (first) fields[key] = `${LABELS[key]} ${first}`;
   }
   if (fields.email || fields.role) return { fields, general: null };
-  const code = errorCode(error);
-  const message = errorMessage(error);
-  // An unknown email, someone already a member, or an email two people share: all about the email.
-  if (code === 'NOT_FOUND' || (code === 'CONFLICT' && /email|already a member/i.test(message))) return { fields: { email: message }, general: null };
-  // A role above one's own; other refusals (one's own rights gone meanwhile) are not about the field.
-  if (code === 'FORBIDDEN' && /cannot grant/i.test(message)) return { fields: { role: message }, general: null };
-  return { fields: {}, general: error };
+  switch (errorReason(error)) {
+    // An unknown email, someone already a member, or an email two people share: all about the email.
+    case 'unknown_email':
+    case 'already_member':
+    case 'ambiguous_email':
+      return { fields: { email: errorMessage(error) }, general: null };
+    // A role above one's own; other refusals (one's own rights gone meanwhile) are not about the field.
+    case 'beyond_own_rights':
+      return { fields: { role: errorMessage(error) }, general: null };
+    default:
+      return { fields: {}, general: error };
+  }
 }
 
 /** Adds someone MREG already knows (they have signed in once) to the active tenant. */

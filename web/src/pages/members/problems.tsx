@@ -1,20 +1,8 @@
-import { ROLES, type Role, type TenantMember } from '@mreg/shared';
-import { errorCode, errorMessage } from '../../trpc';
+import type { TenantMember } from '@mreg/shared';
+import { errorMessage, errorReason } from '../../trpc';
 
 /** A member as people know them: the name they chose, else the directory's. */
 export const nameOf = (member: Pick<TenantMember, 'displayName' | 'name'>) => member.displayName ?? member.name;
-
-/** The roles to choose from, least rights first. */
-export const ROLE_OPTIONS = [...ROLES].reverse();
-
-export const ROLE_LABEL: Record<Role, string> = { admin: 'Admin', member: 'Member', viewer: 'Viewer' };
-
-/** "an admin", "a member", "a viewer". */
-export const aRole = (role: Role) => (role === 'admin' ? 'an admin' : `a ${role}`);
-
-// The server's words for its two membership conflicts (tenants.service.ts: keepAnAdmin, removeMember).
-const isLastAdmin = (error: unknown) => errorCode(error) === 'CONFLICT' && /last active admin/i.test(errorMessage(error));
-const isHomeTenant = (error: unknown) => errorCode(error) === 'CONFLICT' && /home tenant/i.test(errorMessage(error));
 
 export interface Problem {
   /** What failed: "Could not remove Uma Umarova". */
@@ -31,18 +19,25 @@ export function isOnlyActiveAdmin(member: TenantMember, members: readonly Tenant
   return admins.length === 1 && admins[0]!.userId === member.userId;
 }
 
+/** The rule behind the server's refusal, in plain words, for the membership conflicts it names (shared/errors.ts). */
+function ruleFor(error: unknown): string | null {
+  switch (errorReason(error)) {
+    case 'last_admin':
+      return LAST_ADMIN_RULE;
+    case 'home_tenant':
+      return 'This is their home tenant: their directory puts them here, so their next sign-in would bring a removed membership back. Deactivate them instead.';
+    default:
+      return null;
+  }
+}
+
 /**
  * A refused change, explained. The rules the server enforces are said in plain words before its
  * own message, which names the person and tenant.
  */
 export function ProblemBanner({ problem, onDismiss }: { problem: Problem; onDismiss: () => void }) {
   const { title, error } = problem;
-  let rule: string | null = null;
-  if (error === undefined || isLastAdmin(error)) {
-    rule = LAST_ADMIN_RULE;
-  } else if (isHomeTenant(error)) {
-    rule = 'This is their home tenant: their directory puts them here, so their next sign-in would bring a removed membership back. Deactivate them instead.';
-  }
+  const rule = error === undefined ? LAST_ADMIN_RULE : ruleFor(error);
   return (
     <div role="alert" className="banner banner-error members-problem">
       <div className="members-problem-text">

@@ -1,0 +1,20 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorReason } from '@mreg/shared';
+import { clientError, httpStatus } from '../errors';
+
+/** A plain route's refusal: JSON `{ error, reason? }`, never cached (a refusal may not hold next time). */
+export function refuse(res: Response, status: number, error: string, reason?: ErrorReason): void {
+  res.set('Cache-Control', 'no-store');
+  res.status(status).json({ error, reason });
+}
+
+/**
+ * The one error map (clientError, errors.ts) for the plain routes, as trpc.ts applies it to tRPC: a
+ * service's AppError or a database outage answers its status (a 403, a 404, a 503...) and its words;
+ * anything else goes on to the app's 500, which names nothing.
+ */
+export const appErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  const known = clientError(error);
+  if (!known || res.headersSent) return next(error);
+  refuse(res, httpStatus(known), known.message, known.reason);
+};

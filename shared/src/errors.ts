@@ -1,0 +1,22 @@
+/**
+ * Why the server refused a call, for the refusals a client acts on (Documenso's AppError reasons):
+ * a stable word in the error's `data.reason`, beside the tRPC code, so that the app tells them apart
+ * without reading the message, whose English may change. Most refusals need none; a new one the app
+ * must recognise is added here and thrown with `new AppError(code, message, { reason })`.
+ */
+export const ERROR_REASONS = [
+  /** The change would leave the tenant without an active admin (CONFLICT). */
+  'last_admin',
+  /** A member cannot be removed from their home tenant, which their sign-in would bring back (CONFLICT). */
+  'home_tenant',
+  /** No one with that email has signed in to MREG yet (NOT_FOUND). */
+  'unknown_email',
+  /** More than one person has that email (CONFLICT). */
+  'ambiguous_email',
+  /** The person is already an active member of the tenant (CONFLICT). */
+  'already_member',
+  /** A role or permissions beyond the acting admin's own (FORBIDDEN). */
+  'beyond_own_rights',
+] as const;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number];
