@@ -109,7 +109,7 @@ describe(`a Redis outage under load (own redis-server, ${databaseMode})`, () => 
     expect(phases.back).toBeGreaterThan(10);
 
     // Back: the app's ioredis reconnects on its own (retryStrategy: at most 2 s between attempts,
-    // cache.ts REDIS_OPTIONS), and the next lookup that misses stores the session entry again.
+    // cache/redis.ts REDIS_OPTIONS), and the next lookup that misses stores the session entry again.
     probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     await probe.connect();
     const entryKey = `${app.cacheNamespace}:session:${hashToken(token)}`;
