@@ -1,5 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from '@mreg/shared';
+// zod's messages in MREG's words (shared/src/messages.ts), which the error formatter below passes on.
+import '@mreg/shared';
 import type { FeatureSwitch } from '../config';
 import { AppError } from '../errors';
 import { ZodError, z } from 'zod';
