@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AVATAR_MAX_BYTES, ZProfile, type Profile } from '@mreg/shared';
+import { CookieClient, type Hop } from '../../testing/cookie-client';
+import { startTestApp, type TestApp } from '../../testing/harness';
+import { signInAs } from '../../testing/sign-in';
+import { hashToken } from '../../lib/tokens';
+import { gifImage, HTML_PAGE, jpegImage, pngImage, SVG_IMAGE, webpImage } from './test-images';
+import { app, ENV, me, profileRow, signIn, updateOverHttp, useProfilesApp } from './profiles.testing';
+
+/**
+ * Avatars through the real app over HTTP (see profiles.int.test.ts): PUT/GET/DELETE /avatars with the
+ * CSRF rule, profiles or avatar storage switched off, and the avatars migration down and up again.
+ */
+
+useProfilesApp();
+
+/** A request to /avatars as the app's own pages send it; `headers` replace those (undefined drops one). */
+function avatarRequest(client: CookieClient, method: 'PUT' | 'DELETE', body?: Buffer, headers: Record<string, string | undefined> = {}, on = app): Promise<Hop> {
+  const sent = Object.fromEntries(
+    Object.entries({ origin: new URL(on.url).origin, 'x-mreg-csrf': '1', 'content-type': 'application/octet-stream', ...headers }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  return client.request(`${on.url}/avatars`, { method, headers: sent, body });
+}
+const upload = (client: CookieClient, bytes: Buffer, headers: Record<string, string | undefined> = {}, on = app) => avatarRequest(client, 'PUT', bytes, headers, on);
+
+/** GET an avatar, keeping its bytes intact (CookieClient reads bodies as text). */
+async function fetchAvatar(client: CookieClient | undefined, path: string, headers: Record<string, string> = {}, on = app) {
+  const url = `${on.url}${path}`;
+  const cookie = client ? await client.jar.getCookieString(url) : '';
+  const response = await fetch(url, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+const json = (hop: Hop) => JSON.parse(hop.body) as { error?: string } & Partial<Profile>;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+async function avatarRow(userId: string, on = app) {
+  const [row] = await on.db.orm.em.fork().execute(`select content_type, sha256, size, octet_length(bytes) as length from user_avatars where user_id = ?`, [userId]);
+  return row as { content_type: string; sha256: string; size: number; length: number } | undefined;
+}
+
+describe('avatars', () => {
+  it.each([
+    ['PNG', pngImage(), 'image/png', 'image/png'],
+    ['JPEG', jpegImage(), 'image/jpeg', 'application/octet-stream'],
+    ['WebP', webpImage(), 'image/webp', 'image/gif'],
+  ])('stores a %s (type from the bytes, whatever Content-Type says) and serves it to signed-in people at a URL of its hash', async (_name, bytes, type, declared) => {
+    const ada = await signIn('ada@contoso.test');
+    const { user } = await me(ada); // the profile is cached now: the upload must invalidate it
+
+    const stored = await upload(ada, bytes, { 'content-type': declared });
+    expect(stored.status, stored.body).toBe(200);
+    const profile = ZProfile.parse(json(stored));
+    const hash = sha256(bytes);
+    expect(profile.avatarUrl).toBe(`/avatars/${user.id}/${hash.slice(0, 16)}`);
+    expect((await me(ada)).profile.avatarUrl).toBe(profile.avatarUrl);
+    expect(await avatarRow(user.id)).toEqual({ content_type: type, sha256: hash, size: bytes.length, length: bytes.length });
+
+    // Any signed-in person may see it.
+    const uma = await signIn('uma@contoso.test');
+    const served = await fetchAvatar(uma, profile.avatarUrl!);
+    expect(served.status).toBe(200);
+    expect(served.bytes.equals(bytes)).toBe(true);
+    expect(served.headers.get('content-type')).toBe(type);
+    expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(served.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect(served.headers.get('etag')).toBe(`"${hash}"`);
+    expect(served.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+
+    // As a browser revalidates on reload (fetch would add Cache-Control: no-cache, which forbids a 304).
+    const revalidated = await fetchAvatar(uma, profile.avatarUrl!, { 'if-none-match': `"${hash}"`, 'cache-control': 'max-age=0' });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.bytes.length).toBe(0);
+  });
+
+  it('takes exactly 1 MiB', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const padded = Buffer.concat([pngImage(), Buffer.alloc(AVATAR_MAX_BYTES - pngImage().length)]);
+    const stored = await upload(ada, padded);
+    expect(stored.status, stored.body).toBe(200);
+    expect((await fetchAvatar(ada, json(stored).avatarUrl!)).bytes.length).toBe(AVATAR_MAX_BYTES);
+  });
+
+  it.each([
+    ['a GIF', gifImage(), { 'content-type': 'image/gif' }, /must be a PNG, JPEG or WebP image, and this file is a GIF image/],
+    ['an SVG', SVG_IMAGE, { 'content-type': 'image/svg+xml' }, /this file is an SVG image/],
+    ['text', Buffer.from('hello, world\n'), { 'content-type': 'text/plain' }, /this file is text/],
+    [
+      'HTML named avatar.png and sent as image/png',
+      HTML_PAGE,
+      { 'content-type': 'image/png', 'content-disposition': 'attachment; filename="avatar.png"' },
+      /this file is HTML or XML markup\. The type is read from the file's content, not from its name or Content-Type/,
+    ],
+    ['an empty body', Buffer.alloc(0), {}, /The request body is empty/],
+  ])('refuses %s with 400 and the reason, keeping the avatar it had', async (_name, bytes, headers, reason) => {
+    const ada = await signIn('ada@contoso.test');
+    const { user } = await me(ada);
+    const kept = json(await upload(ada, jpegImage())).avatarUrl;
+    const refused = await upload(ada, bytes, headers);
+    expect(refused.status).toBe(400);
+    expect(json(refused).error).toMatch(reason);
+    expect((await me(ada)).profile.avatarUrl).toBe(kept);
+    expect((await avatarRow(user.id))?.content_type).toBe('image/jpeg');
+    expect((await fetchAvatar(ada, kept!)).status).toBe(200);
+  });
+
+  it('refuses more than 1 MiB with 413, saying so', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const oversize = Buffer.concat([pngImage(), Buffer.alloc(AVATAR_MAX_BYTES + 1 - pngImage().length)]);
+    const refused = await upload(ada, oversize);
+    expect(refused.status).toBe(413);
+    expect(json(refused).error).toBe('The image is larger than 1048576 bytes (1 MiB), the most an avatar may be');
+  });
+
+  it('serves only the current image: an old hash is 404, as are malformed URLs', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const old = json(await upload(ada, pngImage(0x10))).avatarUrl!;
+    const current = json(await upload(ada, pngImage(0x20))).avatarUrl!;
+    expect(current).not.toBe(old);
+    expect((await fetchAvatar(ada, current)).status).toBe(200);
+    const gone = await fetchAvatar(ada, old);
+    expect(gone.status).toBe(404);
+    expect(JSON.parse(gone.bytes.toString()).error).toMatch(/No such avatar/);
+    const userId = current.split('/')[2]!;
+    for (const path of [`/avatars/${userId}/${'0'.repeat(16)}`, `/avatars/not-a-uuid/${current.split('/')[3]}`, `/avatars/${userId}/%25%25`, `/avatars/${userId}/_`]) {
+      expect((await fetchAvatar(ada, path)).status, path).toBe(404);
+    }
+  });
+
+  it('needs a session to see one', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const url = json(await upload(ada, pngImage())).avatarUrl!;
+    const anonymous = await fetchAvatar(undefined, url);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.bytes.toString()).error).toBe('Sign in first: there is no valid session');
+    const forged = await fetchAvatar(undefined, url, { cookie: `mreg_session=${'A'.repeat(43)}` });
+    expect(forged.status).toBe(401);
+  });
+
+  it('deletes the avatar, clears avatarUrl (cache and sessions included), and deleting again is harmless', async () => {
+    const signedIn = await signInAs(app.url, 'vic@fabrikam.test', { client: new CookieClient() });
+    const vic = signedIn.client;
+    const { user } = await me(vic);
+    const url = json(await upload(vic, webpImage())).avatarUrl!;
+    expect((await me(vic)).profile.avatarUrl).toBe(url);
+    expect(await app.cache.get(`session:${hashToken(signedIn.token)}`)).toMatchObject({ profile: { avatarUrl: url } });
+
+    const deleted = await avatarRequest(vic, 'DELETE');
+    expect(deleted.status).toBe(200);
+    expect(json(deleted).avatarUrl).toBeNull();
+    expect((await me(vic)).profile.avatarUrl).toBeNull();
+    expect(await app.cache.get(`session:${hashToken(signedIn.token)}`)).toMatchObject({ profile: { avatarUrl: null } });
+    expect(await avatarRow(user.id)).toBeUndefined();
+    expect((await fetchAvatar(vic, url)).status).toBe(404);
+    expect((await avatarRequest(vic, 'DELETE')).status).toBe(200);
+  });
+
+  it('refuses upload and delete from another site or without x-mreg-csrf (403, saying why), changing nothing', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const url = json(await upload(ada, pngImage(0x30))).avatarUrl!;
+    const refusals: [Hop, RegExp][] = [
+      [await upload(ada, jpegImage(), { origin: 'https://evil.example' }), /comes from https:\/\/evil\.example/],
+      [await upload(ada, jpegImage(), { 'x-mreg-csrf': undefined }), /x-mreg-csrf: 1 is missing/],
+      [await upload(ada, jpegImage(), { origin: undefined, 'sec-fetch-site': 'cross-site' }), /Sec-Fetch-Site is cross-site/],
+      [await avatarRequest(ada, 'DELETE', undefined, { origin: 'https://evil.example' }), /comes from https:\/\/evil\.example/],
+      [await avatarRequest(ada, 'DELETE', undefined, { 'x-mreg-csrf': undefined }), /x-mreg-csrf: 1 is missing/],
+    ];
+    for (const [answer, reason] of refusals) {
+      expect(answer.status).toBe(403);
+      expect(json(answer).error).toMatch(reason);
+    }
+    expect((await me(ada)).profile.avatarUrl).toBe(url);
+    expect((await fetchAvatar(ada, url)).status).toBe(200);
+    // Without a session cookie there is no authority to borrow: plainly signed out.
+    expect((await upload(new CookieClient(), pngImage(), { origin: 'https://evil.example' })).status).toBe(401);
+  });
+});
+
+describe('with profiles or avatar storage switched off', () => {
+  let noProfiles: TestApp;
+  let noAvatars: TestApp;
+  beforeAll(async () => {
+    noProfiles = await startTestApp({ env: { ...ENV, MREG_FASTMCP_USER_PROFILES_ENABLED: 'false' } });
+    noAvatars = await startTestApp({ env: { ...ENV, MREG_FASTMCP_AVATAR_STORAGE_ENABLED: 'false' } });
+  });
+  afterAll(async () => {
+    await noProfiles?.close();
+    await noAvatars?.close();
+  });
+
+  it('auth.updateProfile is PRECONDITION_FAILED and every avatar route 404, naming the variable', async () => {
+    const client = await signIn('ada@contoso.test', noProfiles);
+    const message = 'Profile and preference editing is switched off on this server (MREG_FASTMCP_USER_PROFILES_ENABLED=false)';
+    const answer = await updateOverHttp(client, { displayName: 'Ada' }, noProfiles);
+    expect(answer.status).toBe(412);
+    expect(answer.body.error).toMatchObject({ message, data: { code: 'PRECONDITION_FAILED' } });
+    expect((await me(client, noProfiles)).profile.displayName).toBeNull();
+
+    const refusals = [await upload(client, pngImage(), {}, noProfiles), await avatarRequest(client, 'DELETE', undefined, {}, noProfiles)];
+    for (const refused of refusals) {
+      expect(refused.status).toBe(404);
+      expect(json(refused)).toEqual({ error: message });
+    }
+    const { user } = await me(client, noProfiles);
+    const served = await fetchAvatar(client, `/avatars/${user.id}/${'0'.repeat(16)}`, {}, noProfiles);
+    expect(served.status).toBe(404);
+    expect(JSON.parse(served.bytes.toString())).toEqual({ error: message });
+  });
+
+  it('with avatar storage alone off, profiles work and the avatar routes 404, naming the variable', async () => {
+    const client = await signIn('ada@contoso.test', noAvatars);
+    expect((await updateOverHttp(client, { displayName: ' Ada ' }, noAvatars)).status).toBe(200);
+    expect((await me(client, noAvatars)).profile.displayName).toBe('Ada');
+    const refused = await upload(client, pngImage(), {}, noAvatars);
+    expect(refused.status).toBe(404);
+    expect(json(refused)).toEqual({ error: 'Avatar storage is switched off on this server (MREG_FASTMCP_AVATAR_STORAGE_ENABLED=false)' });
+    expect((await me(client, noAvatars)).profile.avatarUrl).toBeNull();
+  });
+});
+
+describe('the avatars migration', () => {
+  it("goes down (dropping user_avatars and the profiles' URLs of them) and up again", async () => {
+    const ada = await signIn('ada@contoso.test');
+    await upload(ada, pngImage());
+    const em = app.db.orm.em.fork();
+    const hasTable = async () => (await em.execute(`select to_regclass('public.user_avatars') is not null as present`))[0]!.present as boolean;
+    expect(await hasTable()).toBe(true);
+    await app.db.orm.getMigrator().down({ to: 'Migration20261127000004_tenants' });
+    expect(await hasTable()).toBe(false);
+    expect(await app.db.migrate()).toContain('Migration20261127000005_avatars');
+    expect(await hasTable()).toBe(true);
+    const { user } = await me(ada);
+    expect(await avatarRow(user.id)).toBeUndefined();
+    expect((await profileRow(user.id)).avatar_url).toBeNull();
+    expect((await upload(ada, webpImage())).status).toBe(200);
+  });
+});
