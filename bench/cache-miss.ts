@@ -14,7 +14,6 @@ import { manualClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
 import { hashToken } from '../server/src/lib/tokens';
 import { resolveSession } from '../server/src/modules/sessions/sessions.validate';
-import { sessionLifetime } from '../server/src/modules/sessions/sessions.lifetime';
 import type { ScratchDatabase } from '../server/src/testing/databases';
 import { seedSession } from './seed-session';
 
@@ -34,7 +33,7 @@ export interface MissFigures {
 }
 
 const logger = createLogger('silent');
-const lifetime = sessionLifetime(parseSettings({}).fastmcp);
+const lifetime = parseSettings({}).sessionLifetime;
 const BLOCK = 100;
 
 interface Target {

@@ -21,8 +21,7 @@ import { manualClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
 import { hashToken } from '../server/src/lib/tokens';
 import { resolveSession } from '../server/src/modules/sessions/sessions.validate';
-import { sessionLifetime } from '../server/src/modules/sessions/sessions.lifetime';
-import { type SessionDeps } from '../server/src/modules/sessions/sessions.store';
+import type { SessionDeps } from '../server/src/modules/sessions/sessions.store';
 import { parseSettings } from '../server/src/config';
 import { createScratchDatabase, deleteRedisKeys } from '../server/src/testing/databases';
 import { seedSession } from './seed-session';
@@ -32,7 +31,7 @@ const BLOCK = 100;
 const databaseUrl = process.env.MREG_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.MREG_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger('silent');
-const lifetime = sessionLifetime(parseSettings({}).fastmcp);
+const lifetime = parseSettings({}).sessionLifetime;
 
 interface Target {
   name: string;

@@ -50,7 +50,7 @@ export class AppError extends Error {
 export const httpStatus = (error: AppError): number => APP_ERROR_CODES[error.code].status;
 
 /**
- * The one error map, for tRPC (trpc.ts) and the plain routes (http/errors.ts): the AppError a client
+ * The one error map, for tRPC (trpc/error-map.ts) and the plain routes (http/errors.ts): the AppError a client
  * is told about a failure, or undefined for a bug, which is a 500 whose details stay in the log. A
  * database that does not answer (stopped, restarting, pool exhausted) is UNAVAILABLE (503) rather
  * than a 500, since it is an outage to retry, not a bug.

@@ -13,7 +13,6 @@ import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
-import { sessionLifetime } from './modules/sessions/sessions.lifetime';
 import { seedDemoDirectory } from './modules/tenants/demo-seed';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
@@ -194,7 +193,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
-    lifetime: sessionLifetime(settings.fastmcp),
+    lifetime: settings.sessionLifetime,
     intervalSeconds: settings.fastmcp.sessionCleanupIntervalSeconds,
     logger,
   });

@@ -25,8 +25,7 @@ export interface Cache {
    * kept in this process, answered from there, and written as soon as Redis is back.
    */
   setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  /** False when the store could not be reached, so a caller that must not serve stale data can act. */
-  delete(...keys: string[]): Promise<boolean>;
+  delete(...keys: string[]): Promise<void>;
   /** Throws when the backing store does not answer (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,11 +45,3 @@ export type CacheBackend =
       /** Logs a failure, at most one line per interval (with the count left unlogged). */
       failed(operation: string, error: unknown): void;
     };
-
-/** The cache could not be reached for an operation that must not answer a miss in place of data. */
-export class CacheUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'CacheUnavailableError';
-  }
-}

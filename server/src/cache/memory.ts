@@ -53,13 +53,12 @@ export class MemoryCache implements Cache {
     return this.set(key, value, ttlSeconds);
   }
 
-  async delete(...keys: string[]): Promise<boolean> {
+  async delete(...keys: string[]): Promise<void> {
     // As Redis's DEL, whatever the key holds.
     for (const key of keys) {
       this.lru.delete(this.key(key));
       this.kept.delete(this.key(key));
     }
-    return true;
   }
 
   async ping(): Promise<void> {}

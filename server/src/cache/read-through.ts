@@ -21,13 +21,15 @@ interface Tombstone {
 /** What a key holds under this protocol. */
 export type Slot<T> = { kind: 'value'; value: T } | { kind: 'empty' } | { kind: 'stale'; marker: StaleMarker } | { kind: 'dead' };
 
-const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+/** Whether `raw` is exactly `{ [field]: <a value of `type`> }`: a cached value that merely has such a key (a preference category named "stale") is no mark. */
+const isMark = (raw: unknown, field: string, type: 'string' | 'boolean'): boolean =>
+  typeof raw === 'object' && raw !== null && Object.keys(raw).length === 1 && typeof (raw as Record<string, unknown>)[field] === type;
 
 /** Reads a key's raw content (from `get` or `getMany`) as a slot. */
 export function slotOf<T>(raw: unknown): Slot<T> {
   if (raw === undefined) return { kind: 'empty' };
-  if (isObject(raw) && 'revoked' in raw) return { kind: 'dead' };
-  if (isObject(raw) && 'stale' in raw) return { kind: 'stale', marker: raw as StaleMarker };
+  if (isMark(raw, 'revoked', 'boolean')) return { kind: 'dead' };
+  if (isMark(raw, 'stale', 'string')) return { kind: 'stale', marker: raw as StaleMarker };
   return { kind: 'value', value: raw as T };
 }
 

@@ -175,14 +175,12 @@ class RedisCache implements Cache {
     }
   }
 
-  async delete(...keys: string[]): Promise<boolean> {
-    if (keys.length === 0) return true;
+  async delete(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     try {
       await this.redis.del(...keys.map((key) => this.key(key)));
-      return true;
     } catch (error) {
       this.failed('delete', error);
-      return false;
     }
   }
 

@@ -32,20 +32,14 @@ describe('parseSettings', () => {
       allowedTenants: [],
       signInRateLimit: 30,
       fastmcp: {
-        enhancedAuthEnabled: true,
-        userProfilesEnabled: true,
-        sessionManagementEnhanced: true,
         sessionExpireHours: 24,
         sessionRefreshThresholdHours: 2,
         sessionCleanupIntervalSeconds: 3600,
         profileCacheTtlSeconds: 3600,
         preferencesCacheTtlSeconds: 3600,
         preferencesStorage: 'database',
-        avatarStorageEnabled: true,
-        tenantSwitchingEnabled: true,
-        tenantContextCaching: true,
-        roleBasedUiEnabled: true,
       },
+      sessionLifetime: { expireMs: 24 * 3600_000, refreshThresholdMs: 2 * 3600_000, absoluteMs: 168 * 3600_000, idleMs: 720 * 60_000 },
       warnings: [],
     });
     expect(s.publicUrl.href).toBe('http://127.0.0.1:8000/');
@@ -100,9 +94,6 @@ describe('parseSettings', () => {
     expect(s.signInRateLimit).toBe(100);
     expect(s.metrics).toEqual({ port: 9100, token: 'a'.repeat(32) });
     expect(s.fastmcp).toEqual({
-      enhancedAuthEnabled: false,
-      userProfilesEnabled: false,
-      sessionManagementEnhanced: true,
       sessionExpireHours: 8,
       sessionRefreshThresholdHours: 1,
       sessionAbsoluteHours: 48,
@@ -111,11 +102,8 @@ describe('parseSettings', () => {
       profileCacheTtlSeconds: 120,
       preferencesCacheTtlSeconds: 0,
       preferencesStorage: 'both',
-      avatarStorageEnabled: false,
-      tenantSwitchingEnabled: false,
-      tenantContextCaching: false,
-      roleBasedUiEnabled: false,
     });
+    expect(s.sessionLifetime).toEqual({ expireMs: 8 * 3600_000, refreshThresholdMs: 3600_000, absoluteMs: 48 * 3600_000, idleMs: 90 * 60_000 });
     expect(s.features.offered).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
   });
 
@@ -211,11 +199,11 @@ describe('parseSettings', () => {
   });
 
   it.each(['true', '1'])('accepts %s as true', (value) => {
-    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).fastmcp.roleBasedUiEnabled).toBe(true);
+    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).features.offered.roleBasedUi).toBe(true);
   });
 
   it.each(['false', '0'])('accepts %s as false', (value) => {
-    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).fastmcp.roleBasedUiEnabled).toBe(false);
+    expect(parseSettings({ MREG_FASTMCP_ROLE_BASED_UI_ENABLED: value }).features.offered.roleBasedUi).toBe(false);
   });
 
   it.each(['TRUE', 'yes', 'on', 'False', '2'])('refuses %s as a boolean', (value) => {

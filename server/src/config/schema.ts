@@ -238,9 +238,6 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     /** Requests per minute and client IP on /auth/login and on /auth/callback. */
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     fastmcp: {
-      enhancedAuthEnabled: e.MREG_FASTMCP_ENHANCED_AUTH_ENABLED,
-      userProfilesEnabled: e.MREG_FASTMCP_USER_PROFILES_ENABLED,
-      sessionManagementEnhanced: e.MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED,
       sessionExpireHours: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS,
       sessionRefreshThresholdHours: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD,
       /** No renewal takes a session beyond this many hours after sign-in. */
@@ -252,10 +249,14 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       /** Under database storage, how long auth.user's preferences stay cached; 0 reads the table every time. */
       preferencesCacheTtlSeconds: e.MREG_FASTMCP_PREFERENCES_CACHE_TTL,
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
-      avatarStorageEnabled: e.MREG_FASTMCP_AVATAR_STORAGE_ENABLED,
-      tenantSwitchingEnabled: e.MREG_FASTMCP_TENANT_SWITCHING_ENABLED,
-      tenantContextCaching: e.MREG_FASTMCP_TENANT_CONTEXT_CACHING,
-      roleBasedUiEnabled: e.MREG_FASTMCP_ROLE_BASED_UI_ENABLED,
+    },
+    /** The session lifetime rules in milliseconds (modules/sessions/sessions.lifetime.ts applies them). */
+    sessionLifetime: {
+      expireMs: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS * 3600_000,
+      /** A request this close to expiry renews the session; 0 turns renewal off. */
+      refreshThresholdMs: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD * 3600_000,
+      absoluteMs: e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS * 3600_000,
+      idleMs: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     },
     /** Which features are on, computed here once rather than at every request that checks one. */
     features: featureSet((variable) => e[variable], {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANTS } from '../identity/demo-directory';
 import { createSession } from '../modules/sessions/sessions.store';
-import { sessionLifetime } from '../modules/sessions/sessions.lifetime';
 import { User } from '../modules/users/users.entity';
 import { CookieClient } from '../testing/cookie-client';
 import { freePort } from '../testing/processes';
@@ -137,7 +136,7 @@ describe('with Entra ID configured', () => {
     const em = app.db.orm.em.fork();
     const user = em.create(User, { externalId: 'entra-oid', email: 'e@example.test', name: 'E' });
     await em.flush();
-    const { token } = createSession(em, { userId: user.id, tenantId: tenantId, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: sessionLifetime(app.settings.fastmcp), now: new Date() });
+    const { token } = createSession(em, { userId: user.id, tenantId: tenantId, accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime: app.settings.sessionLifetime, now: new Date() });
     await em.flush();
     const client = new CookieClient({ cookie: `mreg_session=${token}` });
     const out = await client.request(`${app.url}/auth/logout`, {

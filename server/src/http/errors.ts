@@ -9,7 +9,7 @@ export function refuse(res: Response, status: number, error: string, reason?: Er
 }
 
 /**
- * The one error map (clientError, errors.ts) for the plain routes, as trpc.ts applies it to tRPC: a
+ * The one error map (clientError, errors.ts) for the plain routes, as trpc/error-map.ts applies it to tRPC: a
  * service's AppError or a database outage answers its status (a 403, a 404, a 503...) and its words;
  * anything else goes on to the app's 500, which names nothing.
  */

@@ -5,7 +5,6 @@ import type { Database } from '../db/database';
 import { SIGN_IN_FAILURES, type SignInFailure } from '../identity/errors';
 import type { Clock } from '../lib/clock';
 import { withTimeout } from '../lib/timeout';
-import { sessionLifetime } from '../modules/sessions/sessions.lifetime';
 import { countLiveSessions, type SessionMetrics } from '../modules/sessions/sessions.store';
 import type { Settings } from '../config';
 
@@ -20,7 +19,6 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 /** A scrape never waits longer than this for the database's count of sessions. */
 export const SCRAPE_QUERY_TIMEOUT_MS = 1000;
 
-export type SessionCacheResult = 'hit' | 'miss';
 /** Sign-in failures: SIGN_IN_FAILURES' reasons, and a fault of our own. */
 export type SignInFailureReason = SignInFailure | 'internal_error';
 
@@ -72,7 +70,7 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
   const registry = new Registry();
   const registers = [registry];
   const log = logger.child({ component: 'metrics' });
-  const lifetime = sessionLifetime(settings.fastmcp);
+  const lifetime = settings.sessionLifetime;
 
   const httpRequests = new Counter({
     name: 'mreg_http_requests_total',

@@ -6,7 +6,7 @@ import { cookiePolicy } from '../http/cookies';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
 import { mappedError } from './error-map';
-import { cookieLifetimeMs, sessionLifetime } from '../modules/sessions/sessions.lifetime';
+import { cookieLifetimeMs } from '../modules/sessions/sessions.lifetime';
 import { resolveSession } from '../modules/sessions/sessions.validate';
 import { sessionDeps, type ActiveSession } from '../modules/sessions/sessions.store';
 
@@ -52,7 +52,7 @@ export function contextFactory(deps: Omit<ContextInner, 'features' | 'session' |
     };
     const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session], {
       // A role change since the token was issued: this response carries the new one.
-      rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, sessionLifetime(deps.settings.fastmcp), deps.clock())),
+      rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, deps.settings.sessionLifetime, deps.clock())),
     }).catch((error: unknown) => {
       // A session the cache does not know needs the database: while it is down, say so (503), as
       // the procedures would; tRPC turns anything else thrown here into a 500.

@@ -5,7 +5,6 @@ import { preferencesStoreFor } from '../preferences/preferences.store';
 import { profileProcedures } from '../profiles/profiles.procedures';
 import { profileDeps } from '../profiles/profiles.service';
 import { sessionProcedures } from '../sessions/sessions.procedures';
-import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { myTenantProcedures } from '../tenants/my-tenants.procedures';
 import { loadAuthUser } from './auth.service';
 
@@ -14,7 +13,7 @@ export const authRouter = router({
   user: authedProcedure
     .input(ZNoInput)
     .output(ZAuthUser)
-    .query(({ ctx }) => loadAuthUser(ctx.session, sessionLifetime(ctx.settings.fastmcp), profileDeps(ctx), preferencesStoreFor(ctx))),
+    .query(({ ctx }) => loadAuthUser(ctx.session, ctx.settings.sessionLifetime, profileDeps(ctx), preferencesStoreFor(ctx))),
 
   ...profileProcedures,
   ...preferenceProcedures,

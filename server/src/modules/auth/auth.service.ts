@@ -2,7 +2,7 @@ import type { AuthUser } from '@mreg/shared';
 import type { PreferencesStore } from '../preferences/preferences.store';
 import { cachedProfileKey, readProfile, type ProfileDeps } from '../profiles/profiles.service';
 import { sessionInfo, type ActiveSession } from '../sessions/sessions.store';
-import { type SessionLifetime } from '../sessions/sessions.lifetime';
+import type { SessionLifetime } from '../sessions/sessions.lifetime';
 
 /** `auth.user`: who is signed in, with profile, preferences, active tenant and session. */
 export async function loadAuthUser(

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CacheUnavailableError } from '../../cache/cache';
 import { uniqueName } from '../../testing/harness';
 import { cacheBackends, testCaches } from '../../testing/caches';
 import { freePort } from '../../testing/processes';
+import { CacheUnavailableError } from './preferences.hashes';
 import { preferenceHashes as hashes } from './preferences.store';
 
 // The kept hashes of preferences stored in Redis, on Redis and on the in-process cache that stands

@@ -1,6 +1,6 @@
-import { CacheUnavailableError, type CacheBackend } from '../../cache/cache';
+import type { CacheBackend } from '../../cache/cache';
 import { PENDING_RETRY_MS } from '../../cache/redis';
-import { assertNames, COMPLETE, storedHash, type HashWriteOptions, type HashWriteResult, type PreferenceHashes, type StoredHash } from './preferences.hashes';
+import { assertNames, CacheUnavailableError, COMPLETE, storedHash, type HashWriteOptions, type HashWriteResult, type PreferenceHashes, type StoredHash } from './preferences.hashes';
 
 /**
  * write. KEYS: the hash, the group's index. ARGV: member, maxFields (-1: no limits), maxMembers,
@@ -73,20 +73,29 @@ export class RedisHashes implements PreferenceHashes {
     this.pendingDrops.delete(fullKey);
   }
 
-  /** Tries every pending drop; while any is left, again every second (a timed-out command brings no 'ready'). */
+  /**
+   * Tries every pending drop while Redis is ready; while any is left, again every second (a
+   * timed-out command leaves the connection up, so no 'ready' comes), until the cache is closed.
+   */
   private async settleDrops(): Promise<void> {
-    try {
-      for (const fullKey of this.pendingDrops) await this.settleDrop(fullKey);
-    } catch {
-      // Tried again below.
+    if (this.backend.client.status === 'end') return;
+    if (this.backend.client.status === 'ready') {
+      try {
+        for (const fullKey of this.pendingDrops) await this.settleDrop(fullKey);
+      } catch {
+        // Tried again below.
+      }
     }
-    if (this.pendingDrops.size > 0 && !this.retry) {
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        void this.settleDrops();
-      }, PENDING_RETRY_MS);
-      this.retry.unref();
-    }
+    if (this.pendingDrops.size > 0) this.retryLater();
+  }
+
+  private retryLater(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.settleDrops();
+    }, PENDING_RETRY_MS);
+    this.retry.unref();
   }
 
   async drop(group: string, member: string): Promise<void> {
@@ -97,7 +106,7 @@ export class RedisHashes implements PreferenceHashes {
     } catch (error) {
       this.backend.failed('delete', error);
       this.pendingDrops.add(fullKey);
-      void this.settleDrops();
+      this.retryLater();
     }
   }
 

@@ -48,6 +48,14 @@ export type HashWriteResult =
   | { written: false; limit: 'fields'; count: number; adding: number }
   | { written: false; limit: 'members'; count: number };
 
+/** Redis could not be reached for an operation on kept data, which must not answer a miss in place of data. */
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CacheUnavailableError';
+  }
+}
+
 /** Field of a complete hash and member of a complete index. */
 export const COMPLETE = '';
 

@@ -6,11 +6,11 @@ import {
   type PreferencesByCategory,
   type PreferencesStorage,
 } from '@mreg/shared';
-import { CacheUnavailableError, type Cache } from '../../cache/cache';
+import type { Cache } from '../../cache/cache';
 import { invalidate, markerTtlSeconds, readThrough } from '../../cache/read-through';
 import type { Settings } from '../../config';
 import { AppError } from '../../errors';
-import { MemoryHashes, type HashWriteResult, type PreferenceHashes } from './preferences.hashes';
+import { CacheUnavailableError, MemoryHashes, type HashWriteResult, type PreferenceHashes } from './preferences.hashes';
 import { RedisHashes } from './preferences.hashes.redis';
 
 /**

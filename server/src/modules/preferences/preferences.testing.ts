@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect } from 'vitest';
-import { type AuthUser, type CategoryPreferences, type PreferencesStorage } from '@mreg/shared';
+import type { AuthUser, CategoryPreferences, PreferencesStorage } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
 import { CookieClient } from '../../testing/cookie-client';
 import { deleteRedisKeys } from '../../testing/databases';
@@ -8,7 +8,6 @@ import { startTestApp, testRedisUrl, type TestApp, type TestAppOptions } from '.
 import { trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
 import { createSession } from '../sessions/sessions.store';
 import { preferenceHashes } from './preferences.store';
-import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { recordSignIn } from '../users/users.service';
 
 // What the preference tests share: apps in each storage mode, people with sessions, and reads of
@@ -64,7 +63,7 @@ export async function newPerson(app: TestApp): Promise<Person> {
       accessToken: 'test',
       userAgent: undefined,
       ipAddress: undefined,
-      lifetime: sessionLifetime(app.settings.fastmcp),
+      lifetime: app.settings.sessionLifetime,
       now: new Date(),
     });
     return { userId, token, client: new CookieClient({ cookie: `mreg_session=${token}` }) };

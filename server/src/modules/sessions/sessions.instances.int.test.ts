@@ -7,10 +7,9 @@ import { signOut, trpcMutation, trpcQuery } from '../../testing/sign-in';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { createSignInRequest } from './sign-in.service';
 import { CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
-import { createSession, refreshUserSessions, revokeSessionByToken, rotateSessionToken, sessionDeps } from './sessions.store';
+import { createSession, refreshUserSessions, revokeSessionByToken, rotateToken, sessionDeps } from './sessions.store';
 import { hashToken } from '../../lib/tokens';
 import { resolveSession } from './sessions.validate';
-import { sessionLifetime } from './sessions.lifetime';
 import { app, browser, clock, holding, HOUR, iso, LIFETIME, me, MINUTE, row, signIn, status, useSessionsApp } from './sessions.testing';
 
 /**
@@ -97,7 +96,7 @@ describe('two instances on one database and one cache', () => {
     const { token } = await signIn('uma@contoso.test');
     expect(await status(holding(token), peer)).toBe(200);
     const deps = sessionDeps({ em: app.db.orm.em.fork(), cache: app.cache, clock, settings: app.settings });
-    const fresh = await rotateSessionToken(deps, (await resolveSession(deps, token))!);
+    const fresh = (await rotateToken(deps, (await resolveSession(deps, token))!))!;
     expect(await status(holding(token), peer)).toBe(401);
     expect(await status(holding(fresh), peer)).toBe(200);
   });
@@ -109,7 +108,7 @@ describe('clean-up', () => {
     const userId = (await me(client)).user.id;
     const now = clock().getTime();
     const em = app.db.orm.em.fork();
-    const lifetime = sessionLifetime(app.settings.fastmcp);
+    const lifetime = app.settings.sessionLifetime;
     const make = (createdAgo: number) =>
       createSession(em, { userId, tenantId: 'unused', accessToken: 'x', userAgent: undefined, ipAddress: undefined, lifetime, now: new Date(now - createdAgo) });
     const sessions = {
@@ -130,7 +129,7 @@ describe('clean-up', () => {
 
   it('deletes revoked, expired and idle sessions in batches, keeps live ones, and drops abandoned sign-ins', async () => {
     const s = await seedSessions();
-    const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp), batchSize: 2 });
+    const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime, batchSize: 2 });
     expect(result.skipped).toBe(false);
     expect(result.sessions).toBeGreaterThanOrEqual(5);
     expect(result.signInRequests).toBeGreaterThanOrEqual(1);
@@ -167,11 +166,11 @@ describe('clean-up', () => {
     await other.connect();
     try {
       await other.query('select pg_advisory_lock($1, $2)', [...CLEANUP_LOCK]);
-      const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp) });
+      const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime });
       expect(result).toEqual({ sessions: 0, signInRequests: 0, skipped: true });
       expect(await remaining([s.expired.sessionId])).toEqual([s.expired.sessionId]);
       await other.query('select pg_advisory_unlock($1, $2)', [...CLEANUP_LOCK]);
-      expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: sessionLifetime(app.settings.fastmcp) })).skipped).toBe(false);
+      expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime })).skipped).toBe(false);
       expect(await remaining([s.expired.sessionId])).toEqual([]);
     } finally {
       await other.end();

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTIVITY_WRITE_INTERVAL_MS,
   cookieLifetimeMs,
+  idleAt,
   initialExpiry,
   isLive,
   recordCutoffs,
   renewedExpiry,
   sessionEnd,
-  sessionLifetime,
   type SessionLifetime,
 } from './sessions.lifetime';
 
@@ -17,14 +17,6 @@ const MINUTE = 60_000;
 /** The defaults: 8 h expiry, renewed in its last hour, 24 h absolute, 30 min idle. */
 const lifetime: SessionLifetime = { expireMs: 8 * HOUR, refreshThresholdMs: HOUR, absoluteMs: 24 * HOUR, idleMs: 30 * MINUTE };
 const t0 = Date.UTC(2026, 11, 4, 9);
-
-describe('sessionLifetime', () => {
-  it('reads the settings in hours and minutes', () => {
-    expect(
-      sessionLifetime({ sessionExpireHours: 8, sessionRefreshThresholdHours: 1, sessionAbsoluteHours: 24, sessionIdleTimeoutMinutes: 30 } as never),
-    ).toEqual(lifetime);
-  });
-});
 
 describe('initialExpiry', () => {
   it('is the expiry, never past the absolute lifetime', () => {
@@ -53,9 +45,10 @@ describe('isLive and sessionEnd', () => {
     expect(sessionEnd(renewed, lifetime)).toBe(t0 + 24 * HOUR);
   });
 
-  it('allows for an activity known only from the database', () => {
-    expect(isLive(fresh, t0 + 30 * MINUTE, lifetime, ACTIVITY_WRITE_INTERVAL_MS)).toBe(true);
-    expect(isLive(fresh, t0 + 31 * MINUTE, lifetime, ACTIVITY_WRITE_INTERVAL_MS)).toBe(false);
+  it('idleAt allows for an activity known only from the database', () => {
+    expect(idleAt(fresh, t0 + 30 * MINUTE, lifetime)).toBe(true);
+    expect(idleAt(fresh, t0 + 30 * MINUTE, lifetime, ACTIVITY_WRITE_INTERVAL_MS)).toBe(false);
+    expect(idleAt(fresh, t0 + 31 * MINUTE, lifetime, ACTIVITY_WRITE_INTERVAL_MS)).toBe(true);
   });
 });
 

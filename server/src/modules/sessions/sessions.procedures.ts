@@ -1,7 +1,6 @@
 import { ZNoInput, ZRevokeOtherSessionsResult, ZRevokeSessionInput, ZRevokeSessionResult, ZSessionInfo, ZSessionList } from '@mreg/shared';
 import { authedProcedure, requireFeature } from '../../trpc/trpc';
 import { listSessions, revokeOtherSessions, revokeOwnSession, sessionDeps, sessionInfo } from './sessions.store';
-import { sessionLifetime } from './sessions.lifetime';
 
 /** Listing and revoking sessions: off with MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED=false. */
 const sessionsProcedure = authedProcedure.use(requireFeature('sessionManagement'));
@@ -32,5 +31,5 @@ export const sessionProcedures = {
   refreshSession: sessionsProcedure
     .input(ZNoInput)
     .output(ZSessionInfo)
-    .mutation(({ ctx }) => sessionInfo(ctx.session, sessionLifetime(ctx.settings.fastmcp))),
+    .mutation(({ ctx }) => sessionInfo(ctx.session, ctx.settings.sessionLifetime)),
 };

@@ -10,7 +10,7 @@ import { dropTenantContexts } from '../tenants/tenant-context';
 import { buryTokens, markStale, readSeen, type ProfileSummary } from './sessions.cache';
 import { describeDevice } from './sessions.device';
 import { EnhancedSession } from './sessions.entity';
-import { ACTIVITY_WRITE_INTERVAL_MS, initialExpiry, isLive, recordCutoffs, sessionLifetime, type SessionLifetime } from './sessions.lifetime';
+import { ACTIVITY_WRITE_INTERVAL_MS, idleAt, initialExpiry, recordCutoffs, type SessionLifetime } from './sessions.lifetime';
 
 // The session store: the only code that writes `enhanced_sessions` and the session cache keys
 // (sessions.cache.ts). Lucia's shape: create, validate (sessions.validate.ts), rotate, revoke,
@@ -55,7 +55,7 @@ export function sessionDeps({
     cache: features.sessionManagement ? cache : undefined,
     tenantCache: features.tenantContextCaching ? cache : undefined,
     clock,
-    lifetime: sessionLifetime(settings.fastmcp),
+    lifetime: settings.sessionLifetime,
     metrics,
   };
 }
@@ -170,22 +170,16 @@ export async function replaceToken(
   return rotated === 1 ? { token, changes: { ...NO_CHANGES, dead: [session.tokenHash] } } : null;
 }
 
-/** replaceToken on its own, published at once; null when this token is no longer the session's. */
+/**
+ * Gives a session a new token at a privilege change (DESIGN.md: a new token at every privilege
+ * change), the old one refused at once on every instance: replaceToken on its own, published at
+ * once. Null when this token is no longer the session's.
+ */
 export async function rotateToken(deps: SessionDeps, session: Pick<ActiveSession, 'sessionId' | 'tokenHash'>): Promise<string | null> {
   const replaced = await replaceToken(deps.em, session);
   if (!replaced) return null;
   await publishSessionChanges(deps.cache, replaced.changes);
   return replaced.token;
-}
-
-/**
- * Gives a session a new token at a privilege change (DESIGN.md: a new token at every privilege
- * change), the old one refused at once on every instance. Returns the new cookie value.
- */
-export async function rotateSessionToken(deps: SessionDeps, session: Pick<ActiveSession, 'sessionId' | 'tokenHash'>): Promise<string> {
-  const token = await rotateToken(deps, session);
-  if (token === null) throw new AppError('UNAUTHORIZED', 'This session has ended; sign in again');
-  return token;
 }
 
 /** Sessions that are not revoked and not expired; idleness is the caller's (recordCutoffs). */
@@ -210,9 +204,18 @@ async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]):
   return changes.endedIds;
 }
 
-/** Ends the session of this cookie value, if any, in the caller's transaction (a sign-in ending the one it replaces). */
+/**
+ * Ends the session of this cookie value, in the caller's transaction: a sign-in ending the one it
+ * replaces (never adopted: fixation). Its token is dead whatever the database held of it.
+ */
 export async function endSessionOfToken(em: EntityManager, now: Date, token: unknown): Promise<SessionChanges> {
-  return isTokenShaped(token) ? endWhere(em, now, 'session_token = ?', [hashToken(token)]) : NO_CHANGES;
+  if (!isTokenShaped(token)) return NO_CHANGES;
+  const hash = hashToken(token);
+  const rows = await em.execute<{ id: string }[]>(
+    `update enhanced_sessions set revoked_at = ? where session_token = ? and revoked_at is null returning id`,
+    [now, hash],
+  );
+  return { ...NO_CHANGES, endedIds: rows.map((row) => row.id), dead: [hash] };
 }
 
 /** A membership ended (deactivated, removed): the person's sessions in that tenant end, in the caller's transaction. */
@@ -289,7 +292,7 @@ export const epochMs = (value: Timestamp) => new Date(value).getTime();
 /** The live-session rule in SQL, on the database's record (recordCutoffs), for `now`. */
 function liveRecord(now: number, lifetime: SessionLifetime): [string, Date[]] {
   const { expiresAfter, activeAfter } = recordCutoffs(now, lifetime);
-  return [`revoked_at is null and expires_at > ? and last_activity > ?`, [expiresAfter, activeAfter]];
+  return [`${UNENDED} and last_activity > ?`, [expiresAfter, activeAfter]];
 }
 
 /** Most sessions a listing returns. */
@@ -327,7 +330,7 @@ export async function listSessions(
       return { row, times, lagging: times.lastActivity === written };
     })
     // Where the cache knows the last request, idleness is exact; else the database's lag is allowed.
-    .filter(({ times, lagging }) => isLive(times, now, deps.lifetime, lagging ? ACTIVITY_WRITE_INTERVAL_MS : 0))
+    .filter(({ times, lagging }) => !idleAt(times, now, deps.lifetime, lagging ? ACTIVITY_WRITE_INTERVAL_MS : 0))
     .map(({ row, times }) => ({
       sessionId: row.id,
       createdAt: new Date(times.createdAt).toISOString(),

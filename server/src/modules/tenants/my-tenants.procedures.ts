@@ -1,6 +1,6 @@
 import { ZMembershipList, ZNoInput, ZSwitchTenantInput, ZTenantContext } from '@mreg/shared';
 import { authedProcedure, requireFeature } from '../../trpc/trpc';
-import { cookieLifetimeMs, sessionLifetime } from '../sessions/sessions.lifetime';
+import { cookieLifetimeMs } from '../sessions/sessions.lifetime';
 import { sessionDeps } from '../sessions/sessions.store';
 import { listMyTenants, switchTenant } from './tenants.service';
 
@@ -19,7 +19,7 @@ export const myTenantProcedures = {
     .output(ZTenantContext)
     .mutation(async ({ ctx, input }) => {
       const { token, tenantContext } = await switchTenant(sessionDeps(ctx), ctx.session, input.tenantId);
-      ctx.sessionCookie.set(token, cookieLifetimeMs(ctx.session, sessionLifetime(ctx.settings.fastmcp), ctx.clock()));
+      ctx.sessionCookie.set(token, cookieLifetimeMs(ctx.session, ctx.settings.sessionLifetime, ctx.clock()));
       return tenantContext;
     }),
 };

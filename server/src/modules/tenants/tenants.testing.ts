@@ -5,7 +5,6 @@ import { CookieClient } from '../../testing/cookie-client';
 import { startTestApp, type TestApp } from '../../testing/harness';
 import { trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
 import { createSession } from '../sessions/sessions.store';
-import { sessionLifetime } from '../sessions/sessions.lifetime';
 import { dropTenantContexts } from './tenant-context';
 
 // What the tenant tests share: the app with two people outside both demo tenants, sessions made in
@@ -46,7 +45,7 @@ export async function sessionIn(email: string, tenantId: string): Promise<{ clie
     accessToken: 'test',
     userAgent: 'tenants test',
     ipAddress: '127.0.0.1',
-    lifetime: sessionLifetime(app.settings.fastmcp),
+    lifetime: app.settings.sessionLifetime,
     now: new Date(),
   });
   await fork.flush();
