@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import type { Role, TenantMember } from '@mreg/shared';
 import { Avatar } from '../../components/Avatar';
 import { useFormatters } from '../../prefs/usePreferences';
@@ -24,14 +23,12 @@ interface MemberRowProps {
 /** One member's row of the table (and, opened, their sessions under it): role, state, last activity, actions. */
 export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSessions, sessionsOpen, onToggleSessions, actions, feedback, now }: MemberRowProps) {
   const format = useFormatters();
-  // A role picked in the select, not applied yet: arrowing through a closed select changes it at
-  // every key press, and each change of rights must be meant.
-  const [choice, setChoice] = useState<Role | null>(null);
+  const choice = actions.choice(member) ?? null;
   const name = nameOf(member);
   const busy = actions.isBusy(member);
   const sessionsId = `member-sessions-${member.userId}`;
   const apply = (role: Role) => {
-    setChoice(null);
+    actions.choose(member, null);
     actions.applyRole(member, role);
   };
 
@@ -56,7 +53,7 @@ export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSess
             aria-label={`Role of ${name}`}
             value={actions.draftRole(member) ?? choice ?? member.role}
             aria-busy={busy}
-            onChange={(event) => setChoice(event.target.value as Role)}
+            onChange={(event) => actions.choose(member, event.target.value as Role)}
           >
             {ROLE_OPTIONS.map((role) => (
               <option key={role} value={role}>
@@ -69,7 +66,7 @@ export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSess
               <button type="button" className="primary" aria-label={`Make ${name} ${aRole(choice)}`} onClick={() => apply(choice)}>
                 Apply
               </button>
-              <button type="button" aria-label={`Keep the role of ${name}`} onClick={() => setChoice(null)}>
+              <button type="button" aria-label={`Keep the role of ${name}`} onClick={() => actions.choose(member, null)}>
                 Cancel
               </button>
             </span>

@@ -40,6 +40,10 @@ export function useMemberActions({ members, me, tenantName, feedback, expectRefo
   const [pending, setPending] = useState<PendingAction | null>(null);
   // The role a select shows while the change is on its way; dropped, the select shows the stored role again.
   const [roleDraft, setRoleDraft] = useState<{ userId: string; role: Role } | null>(null);
+  // A role picked in a row's select, not applied yet: arrowing through a closed select changes it at
+  // every key press, and each change of rights must be meant. Kept here, not in the row, so that a
+  // pick outlives the table while a failed refresh shows its error in its place.
+  const [roleChoices, setRoleChoices] = useState<Record<string, Role>>({});
   const { report, fail } = feedback;
   const membersKey = trpc.tenants.members.queryKey();
 
@@ -121,6 +125,11 @@ export function useMemberActions({ members, me, tenantName, feedback, expectRefo
   return {
     refresh,
     applyRole,
+    /** The role picked in the member's select and not applied yet, if any. */
+    choice: (member: TenantMember): Role | undefined => roleChoices[member.userId],
+    /** Picks a role in the member's select (null: forgets the pick). */
+    choose: (member: TenantMember, role: Role | null) =>
+      setRoleChoices(({ [member.userId]: _dropped, ...others }) => (role === null ? others : { ...others, [member.userId]: role })),
     /** The role a row's select shows while a change of it is on its way or asked about. */
     draftRole: (member: TenantMember): Role | undefined => (roleDraft?.userId === member.userId ? roleDraft.role : undefined),
     /** A change of this member is on its way: their buttons wait. */
