@@ -32,8 +32,6 @@ describe('parseSettings', () => {
       allowedTenants: [],
       signInRateLimit: 30,
       fastmcp: {
-        sessionExpireHours: 24,
-        sessionRefreshThresholdHours: 2,
         sessionCleanupIntervalSeconds: 3600,
         profileCacheTtlSeconds: 3600,
         preferencesCacheTtlSeconds: 3600,
@@ -94,10 +92,6 @@ describe('parseSettings', () => {
     expect(s.signInRateLimit).toBe(100);
     expect(s.metrics).toEqual({ port: 9100, token: 'a'.repeat(32) });
     expect(s.fastmcp).toEqual({
-      sessionExpireHours: 8,
-      sessionRefreshThresholdHours: 1,
-      sessionAbsoluteHours: 48,
-      sessionIdleTimeoutMinutes: 90,
       sessionCleanupIntervalSeconds: 60,
       profileCacheTtlSeconds: 120,
       preferencesCacheTtlSeconds: 0,

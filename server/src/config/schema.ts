@@ -238,12 +238,6 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     /** Requests per minute and client IP on /auth/login and on /auth/callback. */
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     fastmcp: {
-      sessionExpireHours: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS,
-      sessionRefreshThresholdHours: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD,
-      /** No renewal takes a session beyond this many hours after sign-in. */
-      sessionAbsoluteHours: e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS,
-      /** A session unused this long has ended. */
-      sessionIdleTimeoutMinutes: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES,
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
       /** Under database storage, how long auth.user's preferences stay cached; 0 reads the table every time. */
@@ -255,7 +249,9 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       expireMs: e.MREG_FASTMCP_SESSION_EXPIRE_HOURS * 3600_000,
       /** A request this close to expiry renews the session; 0 turns renewal off. */
       refreshThresholdMs: e.MREG_FASTMCP_SESSION_REFRESH_THRESHOLD * 3600_000,
+      /** No renewal takes a session beyond this long after sign-in. */
       absoluteMs: e.MREG_FASTMCP_SESSION_ABSOLUTE_HOURS * 3600_000,
+      /** A session unused this long has ended. */
       idleMs: e.MREG_FASTMCP_SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     },
     /** Which features are on, computed here once rather than at every request that checks one. */

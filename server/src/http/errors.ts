@@ -13,8 +13,11 @@ export function refuse(res: Response, status: number, error: string, reason?: Er
  * service's AppError or a database outage answers its status (a 403, a 404, a 503...) and its words;
  * anything else goes on to the app's 500, which names nothing.
  */
-export const appErrors: ErrorRequestHandler = (error, _req, res, next) => {
+export const appErrors: ErrorRequestHandler = (error, req, res, next) => {
   const known = clientError(error);
   if (!known || res.headersSent) return next(error);
+  // An outage is the operator's to see, with the driver's words that the client is not told (the
+  // request logger is the app's; a router mounted alone has none).
+  if (known.code === 'UNAVAILABLE') req.log?.warn({ err: known.cause ?? known }, 'Database unavailable');
   refuse(res, httpStatus(known), known.message, known.reason);
 };
