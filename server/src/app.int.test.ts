@@ -168,7 +168,7 @@ describe(`host (${databaseMode})`, () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.headers.get('strict-transport-security')).toBeNull();
 
-    const secure = await app({ env: { MREG_PUBLIC_URL: 'https://mreg.example.com' } });
+    const secure = await app({ env: { MREG_PUBLIC_URL: 'https://mreg.example.com', MREG_DEV_SIGN_IN: 'true' } });
     const res2 = await fetch(`${secure.url}/healthz`);
     expect(res2.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     expect(res2.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');

@@ -52,6 +52,17 @@ describe('main', () => {
     expect(run.stdout.some((l) => l.includes('MREG listening'))).toBe(false);
   });
 
+  it('refuses to serve the development sign-in behind a public address, naming the settings', async () => {
+    const run = await runMain({ MREG_PUBLIC_URL: 'https://mreg.example.com', MREG_TRUST_PROXY: '1' });
+    expect(await run.exit).toBe(1);
+    expect(run.stderr).toBe(
+      'MREG cannot start: invalid configuration\n' +
+        'MREG_PUBLIC_URL: https://mreg.example.com is not a loopback address, and without Entra ID MREG would serve its development sign-in there; ' +
+        'configure Entra ID (MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET), or set MREG_DEV_SIGN_IN=true to serve the development sign-in anyway ' +
+        '(anyone who reaches MREG can then sign in as any demo user, admins included)\n',
+    );
+  });
+
   it('reads .env from its working directory, with the real environment winning', async () => {
     const run = await runMain({ MREG_PORT: 'http' }, 'MREG_PORT=9999\nMREG_FASTMCP_SESSION_EXPIRE_HOURS=soon\n');
     expect(await run.exit).toBe(1);

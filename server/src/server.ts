@@ -7,7 +7,7 @@ import type { Cache } from './cache/cache';
 import { createCache } from './cache/create';
 import type { Settings } from './config';
 import { describeDatabase, openDatabase, type Database } from './db/database';
-import { createIdentity, type Identity } from './identity';
+import { createIdentity, DEV_IDP_PATH, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
 import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
@@ -181,10 +181,10 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   const identity = options.identity?.(settings) ?? (await createIdentity({ settings, logger, outbound }));
   if (identity.devProvider) {
     await seedDemoDirectory(db.orm.em.fork());
-    if (!LOOPBACK.test(settings.host)) {
+    if (settings.devSignInOpen) {
       logger.warn(
-        { host: settings.host },
-        'The development sign-in provider lets anyone sign in as a demo user, and MREG listens beyond loopback: configure Entra ID (MREG_AZURE_*) before others can reach it',
+        { publicUrl: settings.publicUrl.origin, host: settings.host },
+        `MREG_DEV_SIGN_IN=true: the development sign-in is served at ${new URL(DEV_IDP_PATH, settings.publicUrl).href}, and ANYONE WHO REACHES MREG CAN SIGN IN AS ANY DEMO USER, ADMINS INCLUDED. Configure Entra ID (MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET) before real people or data come near it`,
       );
     }
   }
@@ -199,8 +199,6 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   });
   return { settings, identity, cleanup, metrics };
 }
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 
 /** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */
 export function withListeningPort(settings: Settings, port: number): Settings {

@@ -19,6 +19,11 @@ export const ZFeatures = z.object({
   roleBasedUi: z.boolean(),
   preferencesStorage: ZPreferencesStorage,
   signIn: ZSignInProvider,
+  /**
+   * The development provider is served beyond loopback because MREG_DEV_SIGN_IN=true: anyone who
+   * reaches this server can sign in as any demo user. The app says so on every page.
+   */
+  devSignInOpen: z.boolean(),
 });
 export type Features = z.infer<typeof ZFeatures>;
 

@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEnhancedAuth } from './auth/EnhancedAuthProvider';
 import { RequireAuth } from './auth/guards';
 import { LoadError } from './components/LoadError';
+import { DevSignInBanner } from './layout/DevSignInBanner';
 import { ExpiryBanner } from './layout/ExpiryBanner';
 import { navItems } from './layout/nav';
 import { TenantSwitcher } from './layout/TenantSwitcher';
@@ -77,6 +78,7 @@ export function App() {
         Skip to content
       </a>
       <Header />
+      <DevSignInBanner />
       <ExpiryBanner />
       <main id="main" className="main">
         {auth.error && auth.isAuthenticated && <LoadError what="Your account could not be refreshed" error={auth.error} retry={auth.retry} />}

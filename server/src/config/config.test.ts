@@ -272,7 +272,86 @@ describe('parseSettings', () => {
   });
 
   it('uses 127.0.0.1 in the default public URL when listening on every interface', () => {
-    expect(parseSettings({ MREG_HOST: '0.0.0.0', MREG_PORT: '8080' }).publicUrl.href).toBe('http://127.0.0.1:8080/');
+    expect(parseSettings({ MREG_HOST: '0.0.0.0', MREG_PORT: '8080', MREG_DEV_SIGN_IN: 'true' }).publicUrl.href).toBe('http://127.0.0.1:8080/');
+    expect(parseSettings({ MREG_HOST: '::1', MREG_PORT: '8080' }).publicUrl.href).toBe('http://[::1]:8080/');
+  });
+});
+
+describe('the development sign-in', () => {
+  const ENTRA = {
+    MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
+    MREG_AZURE_CLIENT_ID: 'client-1',
+    MREG_AZURE_CLIENT_SECRET: 's3cret',
+  };
+  const REMEDY =
+    'configure Entra ID (MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET), or set MREG_DEV_SIGN_IN=true to serve the development sign-in anyway (anyone who reaches MREG can then sign in as any demo user, admins included)';
+
+  it('is served on loopback without being asked for, and without a banner', () => {
+    for (const env of [{}, { MREG_PUBLIC_URL: 'http://localhost:8000' }, { MREG_HOST: '::1', MREG_PUBLIC_URL: 'http://[::1]:8000' }]) {
+      const s = parseSettings(env);
+      expect(s.features.offered).toMatchObject({ signIn: 'development', devSignInOpen: false });
+      expect(s.devSignInOpen).toBe(false);
+    }
+  });
+
+  it('refuses to start behind a public address, naming the settings that would allow it', () => {
+    expect(problems({ MREG_PUBLIC_URL: 'https://mreg.example.com', MREG_TRUST_PROXY: '1' })).toEqual([
+      `MREG_PUBLIC_URL: https://mreg.example.com is not a loopback address, and without Entra ID MREG would serve its development sign-in there; ${REMEDY}`,
+    ]);
+    expect(problems({ MREG_HOST: '0.0.0.0' })).toEqual([
+      `MREG_HOST: 0.0.0.0 listens beyond loopback, and without Entra ID MREG would serve its development sign-in there; ${REMEDY}`,
+    ]);
+    expect(problems({ MREG_ENV: 'test', MREG_HOST: '192.0.2.10', MREG_PUBLIC_URL: 'http://127.0.0.1:8000' })).toEqual([
+      `MREG_HOST: 192.0.2.10 listens beyond loopback, and without Entra ID MREG would serve its development sign-in there; ${REMEDY}`,
+    ]);
+  });
+
+  it('is served beyond loopback when MREG_DEV_SIGN_IN=true says so, with a banner', () => {
+    const s = parseSettings({ MREG_PUBLIC_URL: 'https://demo.example.com', MREG_HOST: '0.0.0.0', MREG_DEV_SIGN_IN: 'true' });
+    expect(s.devSignInOpen).toBe(true);
+    expect(s.features.offered).toMatchObject({ signIn: 'development', devSignInOpen: true });
+  });
+
+  it('is never served in production, and MREG_DEV_SIGN_IN is ignored with a warning beside Entra ID', () => {
+    expect(problems({ MREG_ENV: 'production', MREG_DEV_SIGN_IN: 'true', ...ENTRA })).toEqual([
+      'MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only',
+    ]);
+    const s = parseSettings({ MREG_DEV_SIGN_IN: 'true', MREG_PUBLIC_URL: 'https://mreg.example.com', ...ENTRA });
+    expect(s.devSignInOpen).toBe(false);
+    expect(s.features.offered).toMatchObject({ signIn: 'entra-id', devSignInOpen: false });
+    expect(s.warnings).toEqual(['MREG_DEV_SIGN_IN: ignored, since Entra ID is configured (the development sign-in is not served)']);
+  });
+
+  it('leaves a bad public URL to its own message', () => {
+    expect(problems({ MREG_PUBLIC_URL: 'ftp://mreg.example.com' })).toEqual([
+      'MREG_PUBLIC_URL: "ftp://mreg.example.com" is not a URL starting with http:// or https://',
+    ]);
+  });
+});
+
+describe('production', () => {
+  const PRODUCTION = {
+    MREG_ENV: 'production',
+    MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
+    MREG_AZURE_CLIENT_ID: 'client-1',
+    MREG_AZURE_CLIENT_SECRET: 's3cret',
+  };
+
+  it('refuses a plain http public URL unless it is loopback', () => {
+    expect(problems({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://mreg.example.com' })).toEqual([
+      'MREG_PUBLIC_URL: http://mreg.example.com is plain http; production needs https (cookies get the Secure flag and HSTS is sent only then), unless the address is loopback',
+    ]);
+    expect(problems({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://10.1.2.3:8000' })).toHaveLength(1);
+    expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'https://mreg.example.com' }).publicUrl.href).toBe('https://mreg.example.com/');
+    expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://127.0.0.1:8000' }).publicUrl.href).toBe('http://127.0.0.1:8000/');
+    expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://localhost:8000' }).publicUrl.href).toBe('http://localhost:8000/');
+  });
+
+  it('needs the public URL said when it listens beyond loopback', () => {
+    expect(problems({ ...PRODUCTION, MREG_HOST: '0.0.0.0' })).toEqual([
+      'MREG_PUBLIC_URL: missing; production listening on 0.0.0.0 needs the https address people use (e.g. https://mreg.example.com)',
+    ]);
+    expect(parseSettings(PRODUCTION).publicUrl.href).toBe('http://127.0.0.1:8000/');
   });
 });
 

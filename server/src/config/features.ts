@@ -1,7 +1,7 @@
 import type { Features } from '@mreg/shared';
 
-/** The fields of `config.features` that a switch turns on and off. */
-type Switchable = { [K in keyof Features]: Features[K] extends boolean ? K : never }[keyof Features];
+/** The fields of `config.features` that a switch turns on and off: its booleans but a fact of sign-in. */
+type Switchable = Exclude<{ [K in keyof Features]: Features[K] extends boolean ? K : never }[keyof Features], 'devSignInOpen'>;
 
 interface SwitchDeclaration {
   /** How a refusal names the feature. */

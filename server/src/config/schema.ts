@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PREFERENCES_STORAGE_MODES } from '@mreg/shared';
+import { isLoopbackHost } from '../lib/loopback';
 import { featureSet } from './features';
 
 /**
@@ -119,6 +120,7 @@ export const ZEnv = z.object({
   MREG_AZURE_CLIENT_SECRET: text(500),
   MREG_AZURE_ALLOWED_TENANTS: tenantIds,
   MREG_SIGN_IN_RATE_LIMIT: int(30, 1, 100_000),
+  MREG_DEV_SIGN_IN: bool(false),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -153,10 +155,20 @@ export function problemsBetween(e: Partial<Env>, input: Record<string, string | 
   const problems: string[] = [];
   const azureKeys = ['MREG_AZURE_TENANT_ID', 'MREG_AZURE_CLIENT_ID', 'MREG_AZURE_CLIENT_SECRET'] as const;
   const missingAzure = azureKeys.filter((key) => !(key in input));
+  // A bad MREG_PUBLIC_URL is reported on its own; the rules below would only guess at it.
+  const publicUrlParsed = !('MREG_PUBLIC_URL' in input) || e.MREG_PUBLIC_URL !== undefined;
   if (missingAzure.length > 0 && missingAzure.length < 3) {
     problems.push(`${missingAzure.join(', ')}: missing; Entra ID needs MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET together`);
   } else if (missingAzure.length === 3 && e.MREG_ENV === 'production') {
     problems.push(`${missingAzure.join(', ')}: missing; production needs Entra ID (the development sign-in provider is not served in production)`);
+  } else if (missingAzure.length === 3 && e.MREG_DEV_SIGN_IN === false && e.MREG_HOST !== undefined && e.MREG_PORT !== undefined && publicUrlParsed) {
+    problems.push(...devSignInProblems(e.MREG_HOST, publicUrlOf(e as Env)));
+  }
+  if (e.MREG_ENV === 'production' && e.MREG_DEV_SIGN_IN) {
+    problems.push('MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only');
+  }
+  if (e.MREG_ENV === 'production' && e.MREG_HOST !== undefined && e.MREG_PORT !== undefined && publicUrlParsed) {
+    problems.push(...productionUrlProblems(e.MREG_HOST, e.MREG_PUBLIC_URL));
   }
 
   const authority = e.MREG_AZURE_TENANT_ID?.toLowerCase();
@@ -194,13 +206,51 @@ export function problemsBetween(e: Partial<Env>, input: Record<string, string | 
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
+/** MREG_PUBLIC_URL, or the listening address when it is unset (a wildcard host reads as 127.0.0.1). */
+function publicUrlOf(e: Pick<Env, 'MREG_PUBLIC_URL' | 'MREG_HOST' | 'MREG_PORT'>): URL {
+  const host = WILDCARD_HOSTS.has(e.MREG_HOST) ? '127.0.0.1' : e.MREG_HOST;
+  return new URL(e.MREG_PUBLIC_URL ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${e.MREG_PORT}`);
+}
+
+const ENTRA_VARIABLES = 'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET';
+
+/**
+ * The development provider signs anyone in as any demo user, admins included, by email alone: it is
+ * served only where no one else can reach it (public URL and listening address on loopback) unless
+ * MREG_DEV_SIGN_IN=true says otherwise on purpose.
+ */
+function devSignInProblems(host: string, publicUrl: URL): string[] {
+  const remedy = `configure Entra ID (${ENTRA_VARIABLES}), or set MREG_DEV_SIGN_IN=true to serve the development sign-in anyway (anyone who reaches MREG can then sign in as any demo user, admins included)`;
+  if (!isLoopbackHost(publicUrl.hostname)) {
+    return [`MREG_PUBLIC_URL: ${publicUrl.origin} is not a loopback address, and without Entra ID MREG would serve its development sign-in there; ${remedy}`];
+  }
+  if (!isLoopbackHost(host)) {
+    return [`MREG_HOST: ${host} listens beyond loopback, and without Entra ID MREG would serve its development sign-in there; ${remedy}`];
+  }
+  return [];
+}
+
+/**
+ * Production's address must be https (Secure cookies, HSTS) unless it is loopback, and must be said
+ * when MREG listens beyond loopback: a guessed http://127.0.0.1 would be wrong for everyone else.
+ */
+function productionUrlProblems(host: string, publicUrl: string | undefined): string[] {
+  if (publicUrl === undefined) {
+    return isLoopbackHost(host)
+      ? []
+      : [`MREG_PUBLIC_URL: missing; production listening on ${host} needs the https address people use (e.g. https://mreg.example.com)`];
+  }
+  const url = new URL(publicUrl);
+  if (url.protocol === 'https:' || isLoopbackHost(url.hostname)) return [];
+  return [`MREG_PUBLIC_URL: ${url.origin} is plain http; production needs https (cookies get the Secure flag and HSTS is sent only then), unless the address is loopback`];
+}
+
 /**
  * The settings as the app reads them, from the variables once they have all parsed: the type
  * `Settings` is what this returns, so a new variable is its rule in ZEnv and its place here.
  */
 export function toSettings(e: Env, input: Record<string, string | undefined>, cwd: string) {
-  const publicHost = WILDCARD_HOSTS.has(e.MREG_HOST) ? '127.0.0.1' : e.MREG_HOST;
-  const publicUrl = new URL(e.MREG_PUBLIC_URL ?? `http://${publicHost}:${e.MREG_PORT}`);
+  const publicUrl = publicUrlOf(e);
   const unknown = Object.keys(input).filter(
     (key) => !KNOWN.has(key) && !HARNESS_PREFIXES.some((prefix) => key.startsWith(prefix)),
   );
@@ -237,6 +287,11 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     allowedTenants: e.MREG_AZURE_ALLOWED_TENANTS.map((t) => t.toLowerCase()),
     /** Requests per minute and client IP on /auth/login and on /auth/callback. */
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
+    /**
+     * The development provider is served beyond loopback because MREG_DEV_SIGN_IN=true said so:
+     * start-up warns, and the app shows a banner on every page.
+     */
+    devSignInOpen: !entra && e.MREG_DEV_SIGN_IN,
     fastmcp: {
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
@@ -258,9 +313,13 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     features: featureSet((variable) => e[variable], {
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
       signIn: entra ? 'entra-id' : 'development',
+      devSignInOpen: !entra && e.MREG_DEV_SIGN_IN,
     }),
     /** Problems that do not stop the server, such as unknown MREG_ variables. */
-    warnings: unknown.map((key) => `${key}: unknown variable, ignored (check the spelling against .env.example)`),
+    warnings: [
+      ...unknown.map((key) => `${key}: unknown variable, ignored (check the spelling against .env.example)`),
+      ...(entra && e.MREG_DEV_SIGN_IN ? ['MREG_DEV_SIGN_IN: ignored, since Entra ID is configured (the development sign-in is not served)'] : []),
+    ],
   };
 }
 

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANTS } from '../identity/demo-directory';
 import { createSession } from '../modules/sessions/sessions.store';
@@ -67,12 +68,78 @@ describe('sign-in rate limits with Redis down', () => {
   });
 });
 
-describe('behind https (a TLS-terminating proxy in front of MREG)', () => {
+/**
+ * The endpoints of the development provider's discovery document, asked for with `headers`
+ * (node:http, since fetch will not send another Host).
+ */
+async function discoveredUrls(listenerUrl: string, headers: Record<string, string>): Promise<string[]> {
+  const body = await new Promise<string>((resolve, reject) => {
+    const request = httpGet(`${listenerUrl}/dev-idp/.well-known/openid-configuration`, { headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`${response.statusCode}: ${text}`))));
+    });
+    request.on('error', reject);
+  });
+  const document = JSON.parse(body) as Record<string, unknown>;
+  return Object.values(document).filter((value): value is string => typeof value === 'string' && /^[a-z]+:\/\//.test(value));
+}
+
+const FORGED_ORIGIN = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' };
+
+describe('the development provider on loopback', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ publicOrigin: 'https://mreg.test' });
+    app = await startTestApp();
   });
   afterAll(() => app?.close());
+
+  it('builds its discovery document from the public URL, whatever Host and X-Forwarded-* say', async () => {
+    const honest = await discoveredUrls(app.url, {});
+    expect(honest.length).toBeGreaterThanOrEqual(4);
+    const forged = await discoveredUrls(app.url, FORGED_ORIGIN);
+    expect(forged).toEqual(honest);
+    for (const url of forged) expect(url.startsWith(`${app.url}/dev-idp`)).toBe(true);
+  });
+
+  it('shows no banner and logs no warning: loopback is where it belongs', async () => {
+    const features = await trpcQuery(new CookieClient(), app.url, 'config.features');
+    expect(features.body.result!.data).toMatchObject({ signIn: 'development', devSignInOpen: false });
+    expect(app.logs.filter((line) => line.includes('MREG_DEV_SIGN_IN'))).toEqual([]);
+  });
+});
+
+describe('the development provider behind a public address', () => {
+  it('is refused without MREG_DEV_SIGN_IN=true, naming the settings', async () => {
+    await expect(startTestApp({ publicOrigin: 'https://mreg.test' })).rejects.toThrow(
+      /MREG_PUBLIC_URL: https:\/\/mreg\.test is not a loopback address.*MREG_DEV_SIGN_IN=true/,
+    );
+  });
+});
+
+describe('behind https (a TLS-terminating proxy in front of MREG), with MREG_DEV_SIGN_IN=true', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ publicOrigin: 'https://mreg.test', env: { MREG_DEV_SIGN_IN: 'true' } });
+  });
+  afterAll(() => app?.close());
+
+  it('warns at start and tells the app to show its banner', async () => {
+    const warnings = app.logs.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.msg.startsWith('MREG_DEV_SIGN_IN=true'));
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringContaining('ANYONE WHO REACHES MREG CAN SIGN IN AS ANY DEMO USER') }),
+    ]);
+    const client = new CookieClient({}, app.transport);
+    const features = await trpcQuery(client, app.publicOrigin, 'config.features');
+    expect(features.body.result!.data).toMatchObject({ signIn: 'development', devSignInOpen: true });
+    const chooser = await startSignIn(app.publicOrigin, client);
+    expect(chooser.interactionPage.body).toContain('anyone who can reach this server can sign in as any of these people');
+  });
+
+  it('builds its discovery document from the public URL, not from the Host the proxy or a client sends', async () => {
+    for (const url of await discoveredUrls(app.url, FORGED_ORIGIN)) expect(url.startsWith('https://mreg.test/dev-idp')).toBe(true);
+  });
 
   it('uses __Host- cookies with Secure, and the whole flow still works', async () => {
     const client = new CookieClient({}, app.transport);

@@ -77,7 +77,7 @@ describe('pages', () => {
 describe('withListeningPort', () => {
   it('puts the port taken into the public URL when MREG_PORT is 0 and no public URL is set', () => {
     expect(withListeningPort(testSettings(), 41234).publicUrl.href).toBe('http://127.0.0.1:41234/');
-    const explicit = testSettings({ MREG_PUBLIC_URL: 'https://mreg.example.com' });
+    const explicit = testSettings({ MREG_PUBLIC_URL: 'https://mreg.example.com', MREG_DEV_SIGN_IN: 'true' });
     expect(withListeningPort(explicit, 41234).publicUrl.href).toBe('https://mreg.example.com/');
     const fixed = testSettings({ MREG_PORT: '9000' });
     expect(withListeningPort(fixed, 9000)).toBe(fixed);

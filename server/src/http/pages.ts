@@ -86,6 +86,7 @@ button { font: inherit; width: 100%; text-align: left; padding: .6rem .9rem; bor
 button:hover, button:focus { border-color: #1b5fc1; outline: none; }
 button.secondary { width: auto; margin-top: 1rem; }
 .error { color: #a11a1a; }
+.warning { border: 1px solid #b26a00; background: #fff4e0; border-radius: 6px; padding: .6rem .9rem; }
 `.trim();
 
 export const pageCss: RequestHandler = (_req, res) => {

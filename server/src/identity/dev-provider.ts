@@ -12,7 +12,8 @@ import type { ProviderDescription } from './sign-in-client';
 
 /**
  * The development OpenID provider (oidc-provider), served at /dev-idp when Entra ID is not
- * configured and MREG_ENV is not production. It issues Entra-like id_tokens for the demo users,
+ * configured and MREG_ENV is not production, on loopback or by MREG_DEV_SIGN_IN=true (config/schema.ts
+ * refuses anything else). It issues Entra-like id_tokens for the demo users,
  * requires PKCE, and is driven by the same msal-node code as Entra ID (STACK.md, "The development
  * provider on the app's own port").
  */
@@ -85,7 +86,8 @@ export async function createDevProvider(options: {
   publicUrl: URL;
   redirectUri: string;
   dataDir: string;
-  trustProxy: boolean;
+  /** Served beyond loopback by MREG_DEV_SIGN_IN=true: the chooser page says who can sign in. */
+  open: boolean;
   logger: Logger;
 }): Promise<DevProvider> {
   const { publicUrl, redirectUri, logger } = options;
@@ -162,10 +164,24 @@ export async function createDevProvider(options: {
   };
 
   const provider = new Provider(issuer, configuration);
-  provider.proxy = options.trustProxy;
+  // The provider builds its URLs (the discovery document's endpoints among them) and decides its
+  // cookies' Secure flag from the request's origin, which Koa reads from X-Forwarded-Host and
+  // -Proto when `proxy` is set. Both are set below from the public URL on every request, so that
+  // nothing a client sends in Host or X-Forwarded-* can move them.
+  provider.proxy = true;
+  const publicOrigin = (req: express.Request) => {
+    req.headers['x-forwarded-host'] = publicUrl.host;
+    req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    // Koa would take the client IP from here too: Express's, which honours MREG_TRUST_PROXY.
+    req.headers['x-forwarded-for'] = req.ip ?? '';
+  };
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'Development provider error'));
 
   const router = Router();
+  router.use((req, _res, next) => {
+    publicOrigin(req);
+    next();
+  });
   router.get('/interaction/:uid', async (req, res, next) => {
     try {
       const details = await provider.interactionDetails(req, res);
@@ -174,7 +190,11 @@ export async function createDevProvider(options: {
           'Choose a demo user',
           html`<h1>Sign in to MREG (development)</h1>
 <p>Entra ID is not configured, so MREG signs people in with its own development provider.
-Choose a demo user:</p>
+Choose a demo user:</p>${
+            options.open
+              ? html`<p class="warning"><strong>MREG_DEV_SIGN_IN=true:</strong> anyone who can reach this server can sign in as any of these people, admins included. Do not keep real data here.</p>`
+              : ''
+          }
 <ul class="choices">${DEMO_USERS.map(
             (u) => html`<li><form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/login">
 <input type="hidden" name="email" value="${u.email}">

@@ -54,6 +54,7 @@ describe('tRPC', () => {
       roleBasedUi: true,
       preferencesStorage: 'both',
       signIn: 'development',
+      devSignInOpen: false,
     });
   });
 
