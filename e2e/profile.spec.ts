@@ -33,6 +33,19 @@ test('a display name too long is refused beside the field, before anything is se
   await shotBothWidths(page, 'profile-invalid');
 });
 
+test('a display name with an invisible character is refused beside that field, naming the character', async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.goto('/profile');
+  const sent: string[] = [];
+  page.on('request', (request) => request.url().includes('updateProfile') && sent.push(request.url()));
+  await page.getByLabel('Display name').fill('Ada\u180e');
+  await page.getByRole('button', { name: /^Save/ }).click();
+  await expect(page.getByText('Display name contains an invisible character (U+180E MONGOLIAN VOWEL SEPARATOR), which is not allowed')).toBeVisible();
+  await expect(page.getByLabel('Display name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Bio')).not.toHaveAttribute('aria-invalid', 'true');
+  expect(sent).toEqual([]);
+});
+
 test('ada uploads an avatar: previewed, then shown in the header; a file that is not a picture is refused clearly', async ({ page }) => {
   await signIn(page, DEMO.ada);
   await page.goto('/profile');

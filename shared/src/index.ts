@@ -6,5 +6,6 @@ export * from './features';
 export * from './permissions';
 export * from './roles';
 export * from './tenants';
+export * from './text';
 export * from './profile';
 export * from './preferences';

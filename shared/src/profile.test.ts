@@ -9,6 +9,7 @@ import {
   PROFILE_PREFERENCES_MAX_DEPTH,
   ZUpdateProfileInput,
 } from './profile';
+import { firstHidden } from './text';
 
 /** The schema's only two outcomes: a value, or a ZodError. Anything thrown fails the test. */
 function parse(input: unknown) {
@@ -25,12 +26,16 @@ const messages = (input: unknown) => {
 const isSurrogate = (cp: number) => cp >= 0xd800 && cp <= 0xdfff;
 const isControl = (cp: number) => cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 
-/** One character (code point) that the text fields keep as it is: printable, not whitespace. */
+/**
+ * One character (code point) that the text fields keep as it is, whatever stands beside it: printable,
+ * not whitespace, not hidden, unchanged by NFKC, and not one that NFKC composes with its neighbour
+ * (combining marks, conjoining Hangul jamo).
+ */
 const keptChar = fc
   .integer({ min: 0x21, max: 0x10ffff })
-  .filter((cp) => !isSurrogate(cp) && !isControl(cp))
+  .filter((cp) => !isSurrogate(cp) && !isControl(cp) && !(cp >= 0x1100 && cp <= 0x11ff))
   .map((cp) => String.fromCodePoint(cp))
-  .filter((char) => char.trim() === char);
+  .filter((char) => char.trim() === char && char.normalize('NFKC') === char && !/\p{M}/u.test(char) && firstHidden(char) === null);
 const keptText = (length: number) => fc.array(keptChar, { minLength: length, maxLength: length }).map((chars) => chars.join(''));
 const whitespace = fc.array(fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u3000', '\ufeff'), { maxLength: 4 }).map((s) => s.join(''));
 const controlChar = fc

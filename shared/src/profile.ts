@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LONE_SURROGATE, visibleText } from './text';
 
 /** Longest display name, in characters (code points, as PostgreSQL's varchar(255) counts them). */
 export const DISPLAY_NAME_MAX_LENGTH = 255;
@@ -19,50 +20,13 @@ export type AvatarType = z.infer<typeof ZAvatarType>;
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-const hex = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-
-// C0 and C1 controls and DEL, plus the bidi embedding, override and isolate controls, which reorder
-// the text shown around a name ("Trojan Source"). A bio may hold line feeds; nothing else may.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
-// eslint-disable-next-line no-control-regex -- as above, line feed allowed
-const CONTROL_EXCEPT_LF = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
-/** Half of a surrogate pair on its own: not encodable as UTF-8, so PostgreSQL could not store it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Characters as PostgreSQL counts them (code points), stopping early past `max`. */
-function longerThan(value: string, max: number): boolean {
-  if (value.length <= max) return false;
-  let count = 0;
-  for (const _ of value) if (++count > max) return true;
-  return false;
-}
-
 /**
- * A profile text field: trimmed; empty after trimming means "clear it" (null); null clears it too;
- * absent leaves it as it is. Control characters and unpaired surrogates are refused, and the
- * length limit applies to the trimmed text.
+ * A profile text field (visibleText: normalised, trimmed, nothing hidden, at most `max` characters);
+ * empty after trimming means "clear it" (null); null clears it too; absent leaves it as it is.
  */
-function profileText(max: number, control: RegExp) {
-  return z
-    .string({ error: 'must be a string, or null to clear it' })
-    .transform((value, ctx) => {
-      const text = value.trim();
-      const bad = control.exec(text);
-      if (bad) {
-        ctx.issues.push({ code: 'custom', input: value, message: `contains the control character ${hex(bad[0])}, which is not allowed` });
-        return z.NEVER;
-      }
-      if (LONE_SURROGATE.test(text)) {
-        ctx.issues.push({ code: 'custom', input: value, message: 'contains an unpaired UTF-16 surrogate, which is not text' });
-        return z.NEVER;
-      }
-      if (longerThan(text, max)) {
-        ctx.issues.push({ code: 'custom', input: value, message: `is longer than ${max} characters` });
-        return z.NEVER;
-      }
-      return text === '' ? null : text;
-    })
+function profileText(max: number, lineBreaks: boolean) {
+  return visibleText({ max, lineBreaks, typeError: 'must be a string, or null to clear it' })
+    .transform((text) => (text === '' ? null : text))
     .nullable()
     .optional();
 }
@@ -170,13 +134,14 @@ export const ZProfilePreferencesPatch = z.custom<JsonObject>().check((ctx) => {
 /**
  * `auth.updateProfile`: every field optional; absent means unchanged. `displayName` (at most
  * DISPLAY_NAME_MAX_LENGTH characters) and `bio` (at most BIO_MAX_LENGTH, may contain line feeds)
- * are trimmed, and an empty result or null clears them. Unknown fields are refused, `avatarUrl`
+ * are normalised (NFKC) and trimmed, and an empty result or null clears them; invisible characters
+ * are refused (visibleText, text.ts). Unknown fields are refused, `avatarUrl`
  * included: avatars change through PUT/DELETE /avatars only.
  */
 export const ZUpdateProfileInput = z.strictObject(
   {
-    displayName: profileText(DISPLAY_NAME_MAX_LENGTH, CONTROL),
-    bio: profileText(BIO_MAX_LENGTH, CONTROL_EXCEPT_LF),
+    displayName: profileText(DISPLAY_NAME_MAX_LENGTH, false),
+    bio: profileText(BIO_MAX_LENGTH, true),
     preferences: ZProfilePreferencesPatch.optional(),
   },
   {

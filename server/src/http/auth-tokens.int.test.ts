@@ -64,6 +64,25 @@ describe(`id_token verification (${databaseMode})`, () => {
     expect((earlier.body.result!.data as any).tenantContext).toMatchObject({ role: 'admin', isAdmin: true });
   });
 
+  it('cleans the name and tenant name others will see instead of failing the sign-in, falling back when nothing visible is left', async () => {
+    const user = async (client: CookieClient) => (await trpcQuery(client, app.url, 'auth.user')).body.result!.data as any;
+    const first = await callbackWith((nonce) =>
+      provider.sign(provider.claims(nonce, { oid: 'invisible-oid', name: 'Ada\u180e \uff2c\uff4f\uff56\uff45\u200blace 👩🏽‍💻', tenant_display_name: '\u2800Forged\u{e0041} Org\u200f' })),
+    );
+    expect(first.hop.status).toBe(303);
+    expect((await user(first.client)).user.name).toBe('Ada Lovelace 👩🏽‍💻');
+    expect((await user(first.client)).tenantContext.tenantName).toBe('Forged Org');
+
+    // NFKC spells U+FDFA out in 18 characters: 20 of them are cut to the column's 255, not a failure.
+    const long = await callbackWith((nonce) => provider.sign(provider.claims(nonce, { oid: 'long-name-oid', name: '\ufdfa'.repeat(20) })));
+    expect(long.hop.status).toBe(303);
+    expect([...(await user(long.client)).user.name]).toHaveLength(255);
+
+    const blank = await callbackWith((nonce) => provider.sign(provider.claims(nonce, { oid: 'blank-oid', name: '\u3164\u3164', email: 'blank@example.test' })));
+    expect(blank.hop.status).toBe(303);
+    expect((await user(blank.client)).user.name).toBe('blank@example.test');
+  });
+
   it.each([
     ['a signature by a key the provider never published', (nonce: string) => provider.sign(provider.claims(nonce), { unpublishedKey: true }), 'invalid_token', /signature verification failed/],
     ['another audience', (nonce: string) => provider.sign(provider.claims(nonce, { aud: 'someone-else' })), 'invalid_token', /"aud" claim/],

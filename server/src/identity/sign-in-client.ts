@@ -2,6 +2,7 @@ import { ConfidentialClientApplication, ProtocolMode, type Configuration } from 
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { cleanName } from '@mreg/shared';
 import { SignInError } from './errors';
 import { msalNetworkClient, OutboundRequestRefused, type OutboundFetch } from './network';
 
@@ -38,6 +39,9 @@ export interface IdentityClaims {
   roles: string[];
   tenantName: string | undefined;
 }
+
+/** users.name and tenants.name hold 255 characters. */
+const NAME_MAX_LENGTH = 255;
 
 const ZIdTokenClaims = z.object({
   oid: z.string().min(1).max(100),
@@ -123,14 +127,17 @@ export function createSignInClient(options: {
     }
     if (payload.nonce !== nonce) throw new SignInError('nonce_mismatch', 'id_token nonce differs from the request');
     const c = claims.data;
+    // Names others see are cleaned as a display name is checked (NFKC, nothing invisible, at most
+    // the column's 255 characters), but left out rather than refused: the person cannot change
+    // them here, and a sign-in must not fail over them. One with nothing visible falls back.
+    const shown = (text: string | undefined) => (text === undefined ? '' : cleanName(text, NAME_MAX_LENGTH));
     return {
       oid: c.oid,
       tid: c.tid,
       email: c.email ?? c.preferred_username ?? '',
-      // users.name holds 255 characters; the fallbacks may be longer.
-      name: (c.name ?? c.preferred_username ?? c.email ?? c.oid).slice(0, 255),
+      name: [c.name, c.preferred_username, c.email].map(shown).find(Boolean) ?? c.oid,
       roles: c.roles ?? [],
-      tenantName: c.tenant_display_name,
+      tenantName: shown(c.tenant_display_name) || undefined,
     };
   }
 

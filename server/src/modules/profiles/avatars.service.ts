@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AVATAR_MAX_BYTES, type AvatarType, type Profile } from '@mreg/shared';
 import { AppError } from '../../errors';
 import { UserProfile } from '../users/users.entity';
+import { reencodeAvatar } from './avatar-image';
 import { UserAvatar } from './avatars.entity';
 import { ensureProfile, profileChanged, toProfile, type ProfileDeps } from './profiles.service';
 
@@ -63,12 +64,15 @@ export const avatarUrl = (userId: string, sha256: string) => `/avatars/${userId}
 
 /**
  * Stores the image as the user's avatar (replacing any other) and points the profile at it, in one
- * transaction; then the profile cache and the user's sessions learn of it. Bad bytes are BAD_REQUEST.
+ * transaction; then the profile cache and the user's sessions learn of it. What is stored (and
+ * served) is the image decoded and encoded again (reencodeAvatar), never the bytes as sent. Bad
+ * bytes, and images that do not decode or are too large in pixels, are BAD_REQUEST.
  */
-export async function storeAvatar(deps: ProfileDeps, userId: string, bytes: Buffer): Promise<Profile> {
-  const refusal = avatarRefusal(bytes);
+export async function storeAvatar(deps: ProfileDeps, userId: string, upload: Buffer): Promise<Profile> {
+  const refusal = avatarRefusal(upload);
   if (refusal) throw new AppError('BAD_REQUEST', refusal);
-  const contentType = detectAvatarType(bytes)!;
+  const contentType = detectAvatarType(upload)!;
+  const bytes = await reencodeAvatar(upload, contentType);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const profile = await deps.em.transactional(async (tx) => {
     await tx.upsert(UserAvatar, { user: userId, contentType, bytes, sha256, size: bytes.length, updatedAt: new Date() });

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVATAR_MAX_BYTES, ZProfile, type Profile } from '@mreg/shared';
 import { CookieClient, type Hop } from '../../testing/cookie-client';
 import { startTestApp, type TestApp } from '../../testing/harness';
 import { signInAs } from '../../testing/sign-in';
 import { hashToken } from '../../lib/tokens';
-import { gifImage, HTML_PAGE, jpegImage, pngImage, SVG_IMAGE, webpImage } from './test-images';
+import { gifImage, HTML_PAGE, jpegImage, pngImage, pngOfOneColour, SVG_IMAGE, webpImage } from './test-images';
 import { app, ENV, me, profileRow, signIn, updateOverHttp, useProfilesApp } from './profiles.testing';
 
 /**
@@ -41,28 +42,38 @@ async function avatarRow(userId: string, on = app) {
   return row as { content_type: string; sha256: string; size: number; length: number } | undefined;
 }
 
+/** What a decoder makes of served bytes: the format, the size, and the first pixel (RGB). */
+async function decoded(bytes: Buffer) {
+  const { format, width, height, exif } = await sharp(bytes).metadata();
+  const pixels = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer();
+  return { format, width, height, exif, rgb: [...pixels.subarray(0, 3)] };
+}
+
 describe('avatars', () => {
   it.each([
-    ['PNG', pngImage(), 'image/png', 'image/png'],
-    ['JPEG', jpegImage(), 'image/jpeg', 'application/octet-stream'],
-    ['WebP', webpImage(), 'image/webp', 'image/gif'],
-  ])('stores a %s (type from the bytes, whatever Content-Type says) and serves it to signed-in people at a URL of its hash', async (_name, bytes, type, declared) => {
+    ['PNG', pngImage(0x80), 'image/png', 'image/png', 'png', [0x80, 0x80, 0x80]],
+    ['JPEG', jpegImage(), 'image/jpeg', 'application/octet-stream', 'jpeg', [0x80, 0x80, 0x80]],
+    ['WebP', webpImage([255, 255, 0, 0]), 'image/webp', 'image/gif', 'webp', [255, 0, 0]],
+  ])('stores a %s (type from the bytes, whatever Content-Type says), encoded again, and serves it to signed-in people at a URL of its hash', async (_name, bytes, type, declared, format, rgb) => {
     const ada = await signIn('ada@contoso.test');
     const { user } = await me(ada); // the profile is cached now: the upload must invalidate it
 
     const stored = await upload(ada, bytes, { 'content-type': declared });
     expect(stored.status, stored.body).toBe(200);
     const profile = ZProfile.parse(json(stored));
-    const hash = sha256(bytes);
-    expect(profile.avatarUrl).toBe(`/avatars/${user.id}/${hash.slice(0, 16)}`);
     expect((await me(ada)).profile.avatarUrl).toBe(profile.avatarUrl);
-    expect(await avatarRow(user.id)).toEqual({ content_type: type, sha256: hash, size: bytes.length, length: bytes.length });
 
-    // Any signed-in person may see it.
+    // Any signed-in person may see it: the same picture, in the same type, at the URL of its own hash.
     const uma = await signIn('uma@contoso.test');
     const served = await fetchAvatar(uma, profile.avatarUrl!);
     expect(served.status).toBe(200);
-    expect(served.bytes.equals(bytes)).toBe(true);
+    const picture = await decoded(served.bytes);
+    expect(picture).toMatchObject({ format, width: 1, height: 1 });
+    // JPEG and WebP are encoded lossily again: the colour within a step or two.
+    picture.rgb.forEach((value, i) => expect(Math.abs(value - rgb[i]!), `channel ${i}: ${picture.rgb}`).toBeLessThanOrEqual(2));
+    const hash = sha256(served.bytes);
+    expect(profile.avatarUrl).toBe(`/avatars/${user.id}/${hash.slice(0, 16)}`);
+    expect(await avatarRow(user.id)).toEqual({ content_type: type, sha256: hash, size: served.bytes.length, length: served.bytes.length });
     expect(served.headers.get('content-type')).toBe(type);
     expect(served.headers.get('x-content-type-options')).toBe('nosniff');
     expect(served.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
@@ -75,12 +86,85 @@ describe('avatars', () => {
     expect(revalidated.bytes.length).toBe(0);
   });
 
-  it('takes exactly 1 MiB', async () => {
+  it('takes exactly 1 MiB, and keeps the image alone', async () => {
     const ada = await signIn('ada@contoso.test');
     const padded = Buffer.concat([pngImage(), Buffer.alloc(AVATAR_MAX_BYTES - pngImage().length)]);
     const stored = await upload(ada, padded);
     expect(stored.status, stored.body).toBe(200);
-    expect((await fetchAvatar(ada, json(stored).avatarUrl!)).bytes.length).toBe(AVATAR_MAX_BYTES);
+    const served = (await fetchAvatar(ada, json(stored).avatarUrl!)).bytes;
+    expect(served.length).toBeLessThan(1000);
+    expect(await decoded(served)).toMatchObject({ format: 'png', width: 1, height: 1 });
+  });
+
+  it('keeps a valid PNG and drops the script after its end: what is served decodes, and holds no "<script"', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#2a6fdb' } }).png().toBuffer();
+    const stored = await upload(ada, Buffer.concat([png, Buffer.from('<script>fetch("/trpc/auth.user")</script>')]));
+    expect(stored.status, stored.body).toBe(200);
+    const served = await fetchAvatar(ada, json(stored).avatarUrl!);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(served.bytes.includes('<script')).toBe(false);
+    // PNG stays lossless: the very colour.
+    expect(await decoded(served.bytes)).toMatchObject({ format: 'png', width: 16, height: 16, rgb: [0x2a, 0x6f, 0xdb] });
+  });
+
+  it('refuses a PNG header followed by HTML (400, saying so), keeping the avatar it had', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const { user } = await me(ada);
+    const kept = json(await upload(ada, webpImage())).avatarUrl!;
+    // Signature and image header of a real PNG: as far as the first bytes go, a PNG.
+    const disguised = Buffer.concat([pngImage().subarray(0, 33), HTML_PAGE]);
+    const refused = await upload(ada, disguised, { 'content-type': 'image/png' });
+    expect(refused.status).toBe(400);
+    expect(json(refused).error).toBe('The file starts like a PNG image but cannot be read as one: it is damaged, cut short, or not an image');
+    expect((await me(ada)).profile.avatarUrl).toBe(kept);
+    expect((await avatarRow(user.id))?.content_type).toBe('image/webp');
+  });
+
+  it('strips EXIF (GPS position included) from a JPEG, and turns it upright as the EXIF said', async () => {
+    const ada = await signIn('ada@contoso.test');
+    // 48° 51' 24" N, 2° 21' 3" E, as EXIF keeps it: unsigned rationals (numerator, denominator).
+    const latitude = Buffer.alloc(24);
+    [48, 1, 51, 1, 2400, 100].forEach((value, i) => latitude.writeUInt32LE(value, i * 4));
+    const photo = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#cc3300' } })
+      .withMetadata({ orientation: 6 })
+      .withExifMerge({
+        IFD0: { ImageDescription: 'where-ada-lives' },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2400/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 21/1 300/100' },
+      })
+      .jpeg()
+      .toBuffer();
+    const sent = await sharp(photo).metadata();
+    expect(sent.orientation).toBe(6);
+    expect(sent.exif?.includes(latitude)).toBe(true);
+    expect(photo.includes('where-ada-lives')).toBe(true);
+
+    const stored = await upload(ada, photo);
+    expect(stored.status, stored.body).toBe(200);
+    const served = (await fetchAvatar(ada, json(stored).avatarUrl!)).bytes;
+    expect(served.includes(latitude)).toBe(false);
+    expect(served.includes('where-ada-lives')).toBe(false);
+    expect(served.includes('Exif')).toBe(false);
+    const shown = await sharp(served).metadata();
+    expect(shown).toMatchObject({ format: 'jpeg', width: 20, height: 40 });
+    expect(shown.exif).toBeUndefined();
+    expect(shown.orientation).toBeUndefined();
+  });
+
+  it('refuses an image that declares 20000 × 20000 pixels (a decompression bomb) with 400, without decoding it', async () => {
+    const ada = await signIn('ada@contoso.test');
+    const { user } = await me(ada);
+    const kept = json(await upload(ada, pngImage())).avatarUrl!;
+    const bomb = pngOfOneColour(20_000, 20_000);
+    expect(bomb.length).toBeLessThan(AVATAR_MAX_BYTES);
+    const started = performance.now();
+    const refused = await upload(ada, bomb);
+    expect(refused.status).toBe(400);
+    expect(json(refused).error).toBe('The image is 20000 × 20000 pixels; an avatar may have at most 16777216 pixels (4096 × 4096)');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect((await me(ada)).profile.avatarUrl).toBe(kept);
+    expect((await avatarRow(user.id))?.content_type).toBe('image/png');
   });
 
   it.each([

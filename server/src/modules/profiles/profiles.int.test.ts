@@ -64,6 +64,29 @@ describe(`auth.updateProfile (${databaseMode}, ${testRedisUrl ? 'Redis' : 'in-pr
     expect((await me(client)).profile.displayName).toBe('Vic');
   });
 
+  it('refuses invisible characters (BAD_REQUEST naming the field and the character), storing nothing; keeps emoji; stores the NFKC form', async () => {
+    const client = await signIn('uma@contoso.test');
+    const { user } = await me(client);
+    await updated(client, { displayName: 'Uma', bio: 'Builds MCP servers.' });
+    const cases: [unknown, string, string][] = [
+      [{ displayName: 'Ada\u180e' }, 'displayName', 'contains an invisible character (U+180E MONGOLIAN VOWEL SEPARATOR), which is not allowed'],
+      [{ displayName: '\u3164' }, 'displayName', 'has no visible characters (only invisible ones such as U+3164 HANGUL FILLER)'],
+      [{ displayName: 'Uma', bio: 'Hi\u2800there' }, 'bio', 'contains an invisible character (U+2800 BRAILLE PATTERN BLANK), which is not allowed'],
+      [{ bio: 'x\u{e0041}' }, 'bio', 'contains an invisible tag character (U+E0041), which is not allowed'],
+      [{ displayName: 'Ada\u200f' }, 'displayName', 'contains a bidirectional control character (U+200F RIGHT-TO-LEFT MARK), which is not allowed'],
+    ];
+    for (const [input, field, message] of cases) {
+      const answer = await updateOverHttp(client, input);
+      expect(answer.status, message).toBe(400);
+      expect(answer.body.error).toMatchObject({ message: `${field}: ${message}`, data: { code: 'BAD_REQUEST', fieldErrors: { [field]: [message] } } });
+    }
+    expect(await profileRow(user.id)).toMatchObject({ display_name: 'Uma', bio: 'Builds MCP servers.' });
+
+    const kept = await updated(client, { displayName: 'Ｕｍａ 👩🏽‍💻', bio: 'I ❤️ ﬁne tea' });
+    expect(kept).toMatchObject({ displayName: 'Uma 👩🏽‍💻', bio: 'I ❤️ fine tea' });
+    expect(await profileRow(user.id)).toMatchObject({ display_name: 'Uma 👩🏽‍💻', bio: 'I ❤️ fine tea' });
+  });
+
   it('merges preferences one level deep (null removes a key) and refuses a merge over the limit, changing nothing', async () => {
     const client = await signIn('vic@fabrikam.test');
     const userId = (await me(client)).user.id;

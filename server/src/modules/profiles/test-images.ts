@@ -29,6 +29,22 @@ export function pngImage(grey = 0x80): Buffer {
   ]);
 }
 
+/**
+ * A PNG of `width` × `height` black pixels at one bit each: a few kilobytes of file that declare
+ * (and would decode to) hundreds of megabytes, as a decompression bomb does. Built here because
+ * nothing that refuses to decode it (sharp included) would encode it.
+ */
+export function pngOfOneColour(width: number, height: number): Buffer {
+  const header = Buffer.concat([u32(width), u32(height), Buffer.from([1, 0, 0, 0, 0])]); // depth 1, greyscale
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // each row: filter type 0, then zero bits
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
 
 /**

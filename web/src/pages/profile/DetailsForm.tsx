@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, ZUpdateProfileInput, type Profile, type UpdateProfileInput } from '@mreg/shared';
+import { BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, textLength, ZUpdateProfileInput, type Profile, type UpdateProfileInput } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
@@ -39,11 +39,9 @@ function serverProblems(error: unknown): Problems {
   return problems;
 }
 
-/** Characters as the schema counts them: code points of the trimmed text. */
-const length = (text: string) => [...text.trim()].length;
-
 function Counter({ text, max }: { text: string; max: number }) {
-  const used = length(text);
+  // As the schema counts: code points of the normalised (NFKC), trimmed text.
+  const used = textLength(text);
   return (
     <span className={used > max ? 'profile-counter profile-counter-over' : 'profile-counter'}>
       {used} / {max}
