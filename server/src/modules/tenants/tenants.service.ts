@@ -193,7 +193,8 @@ async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: Mem
 
 /**
  * Adds a person MREG knows (who has signed in, or is in the development directory); a deactivated
- * member is reactivated with the role given.
+ * member is reactivated with the role given, under the rules of updateMember: not by someone they
+ * hold more than, and with nothing beyond the actor's own rights.
  */
 export async function addMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: AddMemberInput): Promise<TenantMember> {
   const users = await deps.em.execute<{ id: string }[]>(`select id from users where lower(email) = lower(?) order by created_at limit 2`, [input.email]);
@@ -207,9 +208,12 @@ export async function addMember(deps: SessionDeps, tenant: TenantContext, actorI
   }
   const userId = users[0]!.id;
   await deps.em.transactional(async (tx) => {
-    grantable(await lockTenant(tx, tenant, actorId), input.role, []);
+    const actor = await lockTenant(tx, tenant, actorId);
     const existing = await findMember(tx, tenant.tenantId, userId);
     if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`, { reason: 'already_member' });
+    // Bringing someone back changes their membership: updateMember's checks, in its order.
+    if (existing) outranks(actor, existing);
+    grantable(actor, input.role, []);
     const membership = { role: input.role, permissions: [] as string[], isActive: true, roleManagedBy: 'tenant' as const };
     if (existing) {
       await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, membership);
