@@ -103,7 +103,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     express.text({ type: 'application/json', limit: TRPC_MAX_BODY_BYTES }),
     (req, res, next) => {
       if (typeof req.body !== 'string') return next();
-      // An empty body is no input, as body-parser's json() read it.
+      // An empty body is no input, as body-parser's json() had it.
       if (req.body === '') {
         req.body = '{}';
         return next();

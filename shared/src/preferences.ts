@@ -88,10 +88,11 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
 
 /**
  * A fresh plain copy of `input` with its size as JSON in UTF-8 bytes, or why it is no preference
- * value and where in it (the value itself for its size and depth, which are the whole's). Iterative (a 10 000-deep value costs no stack) and bounded: it stops at the first problem,
- * past the depth limit or once the byte budget is spent, so a huge or hostile value (a getter that
- * throws, a Proxy, a sparse array of length 2^32-1) costs little and never throws. The copy is what
- * gets stored, so a getter cannot answer differently between the check and the write.
+ * value and where in it (size and depth are the whole value's). Iterative (a 10 000-deep value costs
+ * no stack) and bounded: it stops at the first problem, past the depth limit or once the byte budget
+ * is spent, so a huge or hostile value (a getter that throws, a Proxy, a sparse array of length
+ * 2^32-1) costs little and never throws. The copy is what gets stored, so a getter cannot answer
+ * differently between the check and the write.
  */
 export function measurePreferenceValue(input: unknown, maxBytes = PREFERENCE_VALUE_MAX_BYTES): Measured {
   try {
