@@ -37,9 +37,9 @@ export interface AppDeps {
 /** Largest tRPC request body; larger ones get 413. */
 export const TRPC_MAX_BODY_BYTES = 256 * 1024;
 /**
- * Deepest JSON a tRPC request body may nest. tRPC's Express adapter serialises the parsed body
- * again, recursively, before any schema sees it: thousands of levels would exhaust the stack (a 500).
- * The schemas allow far less (preference values: 32 levels).
+ * Deepest JSON a tRPC request body may nest, refused before tRPC sees it, so that nothing after it
+ * (schemas, error answers, logs) need cope with thousands of levels, which a recursive walk of the
+ * value (JSON.stringify's, say) could not: a 500. The schemas allow far less (preference values: 32).
  */
 export const TRPC_MAX_JSON_DEPTH = 64;
 
@@ -58,9 +58,11 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 /** What a 4xx error from a middleware (body-parser, static files) may tell the client. */
 function clientMessage(error: { type?: string; message?: string }): string {
   if (error.type === 'entity.too.large') return `Request body too large; the limit is ${TRPC_MAX_BODY_BYTES} bytes`;
-  if (error.type === 'entity.parse.failed') return 'Request body is not valid JSON';
   return error.message ?? 'Bad request';
 }
+
+/** A tRPC body that is not JSON: answered by the error handler below, as body-parser's errors are. */
+const notJson = () => Object.assign(new Error('Request body is not valid JSON'), { status: 400 });
 
 /** Builds the host; never listens (that is main.ts). */
 export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics }: AppDeps): Express {
@@ -94,10 +96,25 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   });
   app.use(
     '/trpc',
-    // body-parser enforces the size limit (413) and rejects broken JSON (400) before tRPC sees it.
-    express.json({ limit: TRPC_MAX_BODY_BYTES }),
+    // body-parser enforces the size limit (413) and decodes the body, which stays text: tRPC parses
+    // it itself. Given a parsed body, tRPC's adapter would serialise it again, and JSON.stringify
+    // writes a number past JSON's range (1e400, parsed as Infinity) as null, which the schemas then
+    // accept: the number must reach them as sent, to be refused.
+    express.text({ type: 'application/json', limit: TRPC_MAX_BODY_BYTES }),
     (req, res, next) => {
-      if (!nestsDeeperThan(req.body, TRPC_MAX_JSON_DEPTH)) return next();
+      if (typeof req.body !== 'string') return next();
+      // An empty body is no input, as body-parser's json() had it.
+      if (req.body === '') {
+        req.body = '{}';
+        return next();
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(req.body);
+      } catch {
+        return next(notJson());
+      }
+      if (!nestsDeeperThan(parsed, TRPC_MAX_JSON_DEPTH)) return next();
       const message = `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`;
       res.status(400).json({ error: { message, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } } });
     },

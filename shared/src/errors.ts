@@ -9,9 +9,13 @@ export const ERROR_REASONS = [
   'last_admin',
   /** A member cannot be removed from their home tenant, which their sign-in would bring back (CONFLICT). */
   'home_tenant',
-  /** No one with that email has signed in to MREG yet (NOT_FOUND). */
+  /**
+   * No one with that email is in reach of the tenant: of its organisation (home tenant), its own
+   * deactivated member, or a member of a tenant the acting admin is in (NOT_FOUND). Not told apart
+   * from "no one at all", so that it says nothing of other organisations' people.
+   */
   'unknown_email',
-  /** More than one person has that email (CONFLICT). */
+  /** More than one person in that reach, and equally near, has that email (CONFLICT). */
   'ambiguous_email',
   /** The person is already an active member of the tenant (CONFLICT). */
   'already_member',

@@ -202,6 +202,24 @@ describe('preference values', () => {
     expect(ZPreferenceValue.safeParse(Object.assign(Object.create(null), { a: 1 })).success).toBe(true);
   });
 
+  it('refuses numbers that are not finite at any depth, naming where they are, as JSON.parse reads 1e400 too', () => {
+    const FINITE = 'must be a finite number (at most about 1.8e308 either side of zero)';
+    for (const [value, path] of [
+      [Infinity, 'preferences.v'],
+      [-Infinity, 'preferences.v'],
+      [NaN, 'preferences.v'],
+      [{ panes: [1, { width: -Infinity }] }, 'preferences.v.panes.1.width'],
+      [[[NaN]], 'preferences.v.0.0'],
+    ] as const) {
+      expect(messages({ category: 'ui', preferences: { ok: 1, v: value } }), String(path)).toEqual([`${path}: ${FINITE}`]);
+    }
+    // A body as the server parses it: 1e400 is Infinity, which JSON.stringify would write as null.
+    const parsed: unknown = JSON.parse('{"category":"ui","preferences":{"zoom":{"levels":[1,1e400]}}}');
+    expect(messages(parsed)).toEqual([`preferences.zoom.levels.1: ${FINITE}`]);
+    // The largest finite numbers are values like any other.
+    expect(ZPreferenceValue.safeParse([Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324]).success).toBe(true);
+  });
+
   it('never throws on anything at all, whether as a value, as the preferences or as the whole input', () => {
     const anything = fc.anything({
       maxDepth: 6,

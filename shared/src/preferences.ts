@@ -35,12 +35,25 @@ export const ZPreferenceCategory = ZPreferenceName;
 /** A preference key within a category, such as `theme`. */
 export const ZPreferenceKey = ZPreferenceName;
 
-type Measured = { ok: true; value: unknown; bytes: number } | { ok: false; problem: string };
+/** Where in a value: the keys and indexes from its root. */
+type ValuePath = (string | number)[];
+type Measured = { ok: true; value: unknown; bytes: number } | { ok: false; problem: string; path: ValuePath };
+/** A step into a value, linked to the one above it: the path is built only for a refusal. */
+type Step = { key: string | number; up: Step } | null;
+
+/** A refusal of the value, naming where in it the problem is (null: the value as a whole). */
+function refuse(problem: string, step: Step): Measured {
+  const path: ValuePath = [];
+  for (let at = step; at !== null; at = at.up) path.unshift(at.key);
+  return { ok: false, problem, path };
+}
 
 const TOO_LARGE = `must be at most ${PREFERENCE_VALUE_MAX_BYTES} bytes as JSON (UTF-8)`;
 const TOO_DEEP = `must not nest arrays and objects more than ${PREFERENCE_VALUE_MAX_DEPTH} deep`;
 const NOT_JSON =
   'must be JSON: null, true, false, a finite number, a string, an array or an object of those';
+// JSON.parse reads 1e400 as Infinity, which JSON.stringify would then write, and store, as null.
+const NOT_FINITE = 'must be a finite number (at most about 1.8e308 either side of zero)';
 
 /**
  * Bytes of `s` as JSON.stringify writes it (quotes and escapes included) in UTF-8, or a problem:
@@ -75,20 +88,21 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
 
 /**
  * A fresh plain copy of `input` with its size as JSON in UTF-8 bytes, or why it is no preference
- * value. Iterative (a 10 000-deep value costs no stack) and bounded: it stops at the first problem,
- * past the depth limit or once the byte budget is spent, so a huge or hostile value (a getter that
- * throws, a Proxy, a sparse array of length 2^32-1) costs little and never throws. The copy is what
- * gets stored, so a getter cannot answer differently between the check and the write.
+ * value and where in it (size and depth are the whole value's). Iterative (a 10 000-deep value costs
+ * no stack) and bounded: it stops at the first problem, past the depth limit or once the byte budget
+ * is spent, so a huge or hostile value (a getter that throws, a Proxy, a sparse array of length
+ * 2^32-1) costs little and never throws. The copy is what gets stored, so a getter cannot answer
+ * differently between the check and the write.
  */
 export function measurePreferenceValue(input: unknown, maxBytes = PREFERENCE_VALUE_MAX_BYTES): Measured {
   try {
     const root: { value?: unknown } = {};
     let bytes = 0;
-    const pending: { source: unknown; depth: number; put: (value: unknown) => void }[] = [
-      { source: input, depth: 0, put: (value) => (root.value = value) },
+    const pending: { source: unknown; depth: number; at: Step; put: (value: unknown) => void }[] = [
+      { source: input, depth: 0, at: null, put: (value) => (root.value = value) },
     ];
     while (pending.length > 0) {
-      const { source, depth, put } = pending.pop()!;
+      const { source, depth, at, put } = pending.pop()!;
       if (source === null) {
         bytes += 4;
         put(null);
@@ -96,66 +110,74 @@ export function measurePreferenceValue(input: unknown, maxBytes = PREFERENCE_VAL
         bytes += source ? 4 : 5;
         put(source);
       } else if (typeof source === 'number') {
-        if (!Number.isFinite(source)) return { ok: false, problem: NOT_JSON };
+        if (!Number.isFinite(source)) return refuse(NOT_FINITE, at);
         bytes += String(source).length;
         put(source);
       } else if (typeof source === 'string') {
         const size = stringBytes(source, maxBytes - bytes);
-        if (typeof size === 'string') return { ok: false, problem: size };
+        if (typeof size === 'string') return refuse(size, at);
         bytes += size;
         put(source);
       } else if (typeof source === 'object') {
-        if (depth >= PREFERENCE_VALUE_MAX_DEPTH) return { ok: false, problem: TOO_DEEP };
+        if (depth >= PREFERENCE_VALUE_MAX_DEPTH) return refuse(TOO_DEEP, null);
         if (Array.isArray(source)) {
           const length = source.length;
           // Brackets and commas first, so that a vast (or sparse) array is refused before any walk.
           bytes += 2 + Math.max(0, length - 1);
-          if (bytes > maxBytes) return { ok: false, problem: TOO_LARGE };
+          if (bytes > maxBytes) return refuse(TOO_LARGE, null);
           const copy = new Array<unknown>(length);
           put(copy);
           for (let i = length - 1; i >= 0; i--) {
-            if (!(i in source)) return { ok: false, problem: NOT_JSON };
-            pending.push({ source: source[i], depth: depth + 1, put: (value) => (copy[i] = value) });
+            if (!(i in source)) return refuse(NOT_JSON, { key: i, up: at });
+            pending.push({ source: source[i], depth: depth + 1, at: { key: i, up: at }, put: (value) => (copy[i] = value) });
           }
         } else {
           const proto = Object.getPrototypeOf(source);
-          if (proto !== Object.prototype && proto !== null) return { ok: false, problem: NOT_JSON };
-          if (Object.getOwnPropertySymbols(source).length > 0) return { ok: false, problem: NOT_JSON };
+          if (proto !== Object.prototype && proto !== null) return refuse(NOT_JSON, at);
+          if (Object.getOwnPropertySymbols(source).length > 0) return refuse(NOT_JSON, at);
           const keys = Object.keys(source);
           bytes += 2 + Math.max(0, keys.length - 1) + keys.length;
-          if (bytes > maxBytes) return { ok: false, problem: TOO_LARGE };
+          if (bytes > maxBytes) return refuse(TOO_LARGE, null);
           const copy: Record<string, unknown> = {};
           put(copy);
           // Keys go in now, in order, so that the copy serializes in the order of the original.
           for (const key of keys) {
             const size = stringBytes(key, maxBytes - bytes);
-            if (typeof size === 'string') return { ok: false, problem: `keys ${size}` };
+            if (typeof size === 'string') return refuse(`keys ${size}`, at);
             bytes += size;
             defineKey(copy, key, null);
           }
           for (let i = keys.length - 1; i >= 0; i--) {
             const key = keys[i]!;
-            pending.push({ source: (source as Record<string, unknown>)[key], depth: depth + 1, put: (value) => defineKey(copy, key, value) });
+            pending.push({
+              source: (source as Record<string, unknown>)[key],
+              depth: depth + 1,
+              at: { key, up: at },
+              put: (value) => defineKey(copy, key, value),
+            });
           }
         }
       } else {
         // undefined, bigint, symbol, function: JSON has no such thing.
-        return { ok: false, problem: NOT_JSON };
+        return refuse(NOT_JSON, at);
       }
-      if (bytes > maxBytes) return { ok: false, problem: TOO_LARGE };
+      if (bytes > maxBytes) return refuse(TOO_LARGE, null);
     }
     return { ok: true, value: root.value, bytes };
   } catch {
     // A getter or Proxy trap that threw: whatever it is, it is not JSON.
-    return { ok: false, problem: NOT_JSON };
+    return refuse(NOT_JSON, null);
   }
 }
 
-/** Any JSON value up to PREFERENCE_VALUE_MAX_BYTES and PREFERENCE_VALUE_MAX_DEPTH; the output is a plain copy. */
+/**
+ * Any JSON value up to PREFERENCE_VALUE_MAX_BYTES and PREFERENCE_VALUE_MAX_DEPTH, numbers finite;
+ * the output is a plain copy. A refusal names where in the value the problem is.
+ */
 export const ZPreferenceValue = z.unknown().transform((input, ctx) => {
   const measured = measurePreferenceValue(input);
   if (measured.ok) return measured.value;
-  ctx.issues.push({ code: 'custom', message: measured.problem, input });
+  ctx.issues.push({ code: 'custom', message: measured.problem, input, path: measured.path });
   return z.NEVER;
 });
 

@@ -6,7 +6,7 @@ import { CookieClient } from '../../testing/cookie-client';
 import { databaseMode, testRedisUrl, testSettings, type TestApp } from '../../testing/harness';
 import { signInAs, trpcMutation } from '../../testing/sign-in';
 import { preferenceHashes } from './preferences.store';
-import { appsInModes, authUser, cached, keys, MODES, newPerson, NOWHERE, ok, read, refused, rows, update, type Person } from './preferences.testing';
+import { appsInModes, authUser, cached, keys, MODES, newPerson, NOWHERE, ok, read, refused, rows, update, updateWithBody, type Person } from './preferences.testing';
 
 /**
  * Preferences through the real app over HTTP, in each storage mode. Without MREG_TEST_REDIS_URL the
@@ -136,18 +136,33 @@ describe.each(MODES)(`preferences stored in %s (${databaseMode}, ${testRedisUrl 
       [1000, 'Request body nests deeper than 64 levels'],
     ] as const) {
       // Written by hand: JSON.stringify itself recurses.
-      const body = `{"category":"ui","preferences":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`;
-      const hop = await pat.client.request(`${app.url}/trpc/auth.updatePreferences`, {
-        method: 'POST',
-        headers: { origin: app.url, 'x-mreg-csrf': '1', 'content-type': 'application/json' },
-        body,
-      });
+      const hop = await updateWithBody(app, pat, `{"category":"ui","preferences":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`);
       expect(hop.status, hop.body).toBe(400);
       expect(JSON.parse(hop.body).error.message).toBe(message);
     }
     expect(ok(await read(app, pat, 'ui'))).toEqual({});
     const signedOut = await trpcMutation(new CookieClient(), app.url, 'auth.updatePreferences', { category: 'ui', preferences: { a: 1 } });
     expect(signedOut.status).toBe(401);
+  });
+
+  it('refuses a number beyond JSON (1e400 reads as Infinity), at any depth, naming where it is, and stores nothing of the update', async () => {
+    const pat = await newPerson(app);
+    ok(await update(app, pat, 'ui', { zoom: 1 }));
+    for (const [value, message] of [
+      ['1e400', 'preferences.zoom: must be a finite number (at most about 1.8e308 either side of zero)'],
+      ['-1e400', 'preferences.zoom: must be a finite number (at most about 1.8e308 either side of zero)'],
+      ['{"panes":[1,{"width":1e400}]}', 'preferences.zoom.panes.1.width: must be a finite number (at most about 1.8e308 either side of zero)'],
+    ]) {
+      // Written by hand: JSON.stringify would write the Infinity as null, the very thing that was stored.
+      const hop = await updateWithBody(app, pat, `{"category":"ui","preferences":{"theme":"dark","zoom":${value}}}`);
+      expect(hop.status, hop.body).toBe(400);
+      const { error } = JSON.parse(hop.body) as { error: { message: string; data: { code: string; fieldErrors: unknown } } };
+      expect(error.data.code).toBe('BAD_REQUEST');
+      expect(error.message).toBe(message);
+    }
+    expect(ok(await read(app, pat, 'ui'))).toEqual({ zoom: 1 });
+    if (mode !== 'redis') expect(await rows(app, pat.userId)).toEqual({ ui: { zoom: 1 } });
+    if (mode !== 'database') expect(await cached(app, pat.userId)).toEqual({ ui: { zoom: 1 } });
   });
 
   it('takes 50 concurrent updates of the same keys and of different keys: no error, one entry per key, a written value', async () => {

@@ -72,6 +72,16 @@ export async function newPerson(app: TestApp): Promise<Person> {
 
 export const update = (app: TestApp, person: Person, category: string, preferences: unknown) =>
   trpcMutation(person.client, app.url, 'auth.updatePreferences', { category, preferences });
+/**
+ * `auth.updatePreferences` with a body written by hand, for what JSON.stringify cannot write: nesting
+ * deeper than its recursion, or numbers such as 1e400 (it writes Infinity as null).
+ */
+export const updateWithBody = (app: TestApp, person: Person, body: string) =>
+  person.client.request(`${app.url}/trpc/auth.updatePreferences`, {
+    method: 'POST',
+    headers: { origin: app.url, 'x-mreg-csrf': '1', 'content-type': 'application/json' },
+    body,
+  });
 export const read = (app: TestApp, person: Person, category: string) => trpcQuery(person.client, app.url, 'auth.preferences', { category });
 
 export function ok(answer: TrpcAnswer): CategoryPreferences {

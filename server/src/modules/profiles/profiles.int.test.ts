@@ -107,6 +107,22 @@ describe(`auth.updateProfile (${databaseMode}, ${testRedisUrl ? 'Redis' : 'in-pr
     expect(Object.keys((await profileRow(userId)).preferences).sort()).toEqual(['b', 'theme', 'timezone']);
   });
 
+  it('refuses a number beyond JSON in preferences (1e400 reads as Infinity), naming where it is, changing nothing', async () => {
+    const client = await signIn('uma@contoso.test');
+    const userId = (await me(client)).user.id;
+    await behindTheAppsBack(`update user_profiles set preferences = '{"zoom":1}' where user_id = ?`, [userId]);
+    const before = await profileRow(userId);
+    // Written by hand: JSON.stringify would write the Infinity as null, the very thing that was stored.
+    const answer = await client.request(`${app.url}/trpc/auth.updateProfile`, {
+      method: 'POST',
+      headers: { origin: app.url, 'x-mreg-csrf': '1', 'content-type': 'application/json' },
+      body: '{"displayName":"Not stored","preferences":{"zoom":{"levels":[1,1e400]}}}',
+    });
+    expect(answer.status, answer.body).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatchObject({ message: 'preferences.zoom.levels.1: Infinity is not a JSON number', data: { code: 'BAD_REQUEST' } });
+    expect(await profileRow(userId)).toEqual(before);
+  });
+
   it('loses no key when merges run at the same time (the row is locked for the merge)', async () => {
     const client = await signIn('ada@contoso.test');
     const userId = (await me(client)).user.id;

@@ -153,10 +153,10 @@ describe('the isolation matrix', () => {
         if (table.length === 0) table.push({ tenant: 'tenant', actor: 'actor', ...Object.fromEntries(PROCEDURES.map((p) => [p.name, p.name])) });
         for (const procedure of PROCEDURES) {
           // The same starting point for every call: ada admin, Zoe member with a session there, Yan
-          // outside, uma as the row says.
+          // a deactivated member (whom an admin may add back), uma as the row says.
           await setMembership('ada@contoso.test', tenant.id, 'admin');
           await setMembership(ZOE.email, tenant.id, 'member');
-          await setMembership(YAN.email, tenant.id, 'none');
+          await setMembership(YAN.email, tenant.id, 'deactivated');
           await setMembership('uma@contoso.test', tenant.id, state === 'non-member' ? 'none' : state);
           await sessionIn(ZOE.email, tenant.id);
           // To switch, uma starts in the other tenant; everything else acts on the active tenant.

@@ -192,30 +192,71 @@ async function keepAnAdmin(tx: EntityManager, tenant: TenantContext, member: Mem
 }
 
 /**
- * Adds a person MREG knows (who has signed in, or is in the development directory); a deactivated
- * member is reactivated with the role given.
+ * Who `email` names for `actorId` adding people to `tenant`, found in one query among the people the
+ * tenant already has reason to know, since an email claim is not verified across organisations
+ * (anyone's directory may say any address): those whose home tenant it is, its own members (only
+ * deactivated ones can be added: they come back), and those with an active membership of a tenant
+ * where the actor has one too. The nearest of those wins, so that nobody from another organisation
+ * can stand in for, or block, someone of the tenant's own; two equally near are refused.
  */
-export async function addMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: AddMemberInput): Promise<TenantMember> {
-  const users = await deps.em.execute<{ id: string }[]>(`select id from users where lower(email) = lower(?) order by created_at limit 2`, [input.email]);
-  if (users.length === 0) {
-    throw new AppError('NOT_FOUND', `No one with the email ${input.email} is known to MREG yet; they must sign in once before they can be added`, {
-      reason: 'unknown_email',
+async function personToAdd(tx: EntityManager, tenant: TenantContext, actorId: string, email: string): Promise<string> {
+  const found = await tx.execute<{ id: string; nearness: number }[]>(
+    `select id, nearness from (
+       select u.id, u.created_at, case
+           when u.home_tenant_id = ? then 0
+           when exists (select 1 from user_tenant_memberships here where here.user_id = u.id and here.tenant_id = ?) then 1
+           when exists (
+             select 1 from user_tenant_memberships theirs
+               join user_tenant_memberships mine on mine.tenant_id = theirs.tenant_id and mine.user_id = ? and mine.is_active
+              where theirs.user_id = u.id and theirs.is_active
+           ) then 2
+         end as nearness
+         from users u
+        where lower(u.email) = lower(?)
+     ) candidates
+     where nearness is not null
+     order by nearness, created_at
+     limit 2`,
+    [tenant.tenantId, tenant.tenantId, actorId, email],
+  );
+  const [first, second] = found;
+  if (!first) {
+    throw new AppError(
+      'NOT_FOUND',
+      `No one with the email ${email} is known in ${tenant.tenantName}'s organisation or among the members of your tenants: ` +
+        `people of ${tenant.tenantName}'s organisation must have signed in to MREG once, and people from other organisations join by invitation, not by email`,
+      { reason: 'unknown_email' },
+    );
+  }
+  if (second && second.nearness === first.nearness) {
+    throw new AppError('CONFLICT', `More than one person who could be added to ${tenant.tenantName} has the email ${email}; this cannot tell which one to add`, {
+      reason: 'ambiguous_email',
     });
   }
-  if (users.length > 1) {
-    throw new AppError('CONFLICT', `More than one person has the email ${input.email}; this cannot tell which one to add`, { reason: 'ambiguous_email' });
-  }
-  const userId = users[0]!.id;
-  await deps.em.transactional(async (tx) => {
-    grantable(await lockTenant(tx, tenant, actorId), input.role, []);
+  return first.id;
+}
+
+/**
+ * Adds a person the tenant has reason to know (personToAdd); a deactivated member is reactivated
+ * with the role given, under the rules of updateMember: not by someone they hold more than, and
+ * with nothing beyond the actor's own rights.
+ */
+export async function addMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: AddMemberInput): Promise<TenantMember> {
+  const userId = await deps.em.transactional(async (tx) => {
+    const actor = await lockTenant(tx, tenant, actorId);
+    const userId = await personToAdd(tx, tenant, actorId, input.email);
     const existing = await findMember(tx, tenant.tenantId, userId);
     if (existing?.is_active) throw new AppError('CONFLICT', `${input.email} is already a member of ${tenant.tenantName}`, { reason: 'already_member' });
+    // Bringing someone back changes their membership: updateMember's checks, in its order.
+    if (existing) outranks(actor, existing);
+    grantable(actor, input.role, []);
     const membership = { role: input.role, permissions: [] as string[], isActive: true, roleManagedBy: 'tenant' as const };
     if (existing) {
       await tx.nativeUpdate(UserTenantMembership, { user: userId, tenant: tenant.tenantId }, membership);
     } else {
       await tx.insert(UserTenantMembership, { user: userId, tenant: tenant.tenantId, joinedAt: deps.clock(), ...membership });
     }
+    return userId;
   });
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
   return toMember((await findMember(deps.em, tenant.tenantId, userId))!);

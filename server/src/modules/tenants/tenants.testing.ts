@@ -11,7 +11,11 @@ import { dropTenantContexts } from './tenant-context';
 // the database, memberships set behind the app's back, and the snapshot a refused call must leave.
 
 export const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
-/** People MREG knows who are in neither demo tenant (no home tenant): whom the tests add and remove. */
+/**
+ * People MREG knows who are in neither demo tenant (no home tenant): whom the tests add and remove.
+ * A tenant finds them by email only once they are in reach (tenants.service.ts, personToAdd): a
+ * deactivated member of it, or a member of another tenant the acting admin is in.
+ */
 export const ZOE = { email: 'zoe@example.test', externalId: 'zoe-oid' };
 export const YAN = { email: 'yan@example.test', externalId: 'yan-oid' };
 

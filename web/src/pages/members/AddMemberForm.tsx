@@ -32,7 +32,7 @@ function placeError(error: unknown): { fields: Errors; general: unknown } {
   }
 }
 
-/** Adds someone MREG already knows (they have signed in once) to the active tenant. */
+/** Adds someone MREG already knows (they have signed in once) and the active tenant may know (tenants.addMember) to it. */
 export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdded: (member: TenantMember) => void }) {
   const trpc = useTRPC();
   const add = useMutation(trpc.tenants.addMember.mutationOptions());
@@ -78,7 +78,11 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
     <form className="card add-member" noValidate onSubmit={(event) => void submit(event)} aria-labelledby={headingId}>
       <h2 id={headingId}>Add a member</h2>
       <div className="add-member-fields">
-        <Field label="Email" error={errors.email} hint="They must have signed in to MREG once (the development provider's demo people are known from the start).">
+        <Field
+          label="Email"
+          error={errors.email}
+          hint="Someone of this tenant's organisation, a member of another of your tenants, or a deactivated member here; they must have signed in to MREG once (the development provider's demo people are known from the start)."
+        >
           <input
             ref={emailInput}
             type="email"
