@@ -56,7 +56,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host);
     const { settings: effective, identity, cleanup, metrics } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
-    const metricsAt = await listenForMetrics(settings.metrics.port, metrics, logger);
+    const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
 
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
@@ -98,10 +98,15 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
 const METRICS_HOST = '127.0.0.1';
 
 /**
- * The metrics listener on 127.0.0.1:MREG_METRICS_PORT, or undefined when off. A port in use is logged
- * and MREG serves without it: metrics are for watching the service, not a reason to refuse it.
+ * The metrics listener on 127.0.0.1:MREG_METRICS_PORT, or undefined when off; with MREG_METRICS_TOKEN
+ * set, it asks for the token too. A port in use is logged and MREG serves without it: metrics are for
+ * watching the service, not a reason to refuse it.
  */
-async function listenForMetrics(port: number | null, metrics: Metrics, logger: Logger): Promise<{ server: Server; url: string } | undefined> {
+async function listenForMetrics(
+  { port, token }: Settings['metrics'],
+  metrics: Metrics,
+  logger: Logger,
+): Promise<{ server: Server; url: string } | undefined> {
   if (port === null) return undefined;
   let listener: Listener;
   try {
@@ -113,7 +118,7 @@ async function listenForMetrics(port: number | null, metrics: Metrics, logger: L
     );
     return undefined;
   }
-  listener.serve(metricsListener(metrics, (error) => logger.error({ err: error }, 'Metrics could not be collected')));
+  listener.serve(metricsListener(metrics, { token, logger }));
   const url = `http://${METRICS_HOST}:${listener.port}/metrics`;
   logger.info({ url }, 'Metrics listening');
   return { server: listener.server, url };

@@ -83,7 +83,7 @@ const metricsPort = z
   .default(9464);
 
 /**
- * A bearer token for /metrics on the public port. Never echoed in messages (it is a secret); visible
+ * A bearer token for /metrics on the public port and the loopback listener alike. Never echoed in messages (it is a secret); visible
  * ASCII only, since it travels in a header.
  */
 const metricsToken = z
@@ -228,7 +228,7 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     metrics: {
       /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
       port: e.MREG_METRICS_PORT,
-      /** When set, /metrics is also served on the public port to `Authorization: Bearer <token>`. */
+      /** When set, /metrics is also served on the public port, and on both only to `Authorization: Bearer <token>`. */
       token: e.MREG_METRICS_TOKEN,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
