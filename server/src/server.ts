@@ -54,7 +54,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
 
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
-    listener = await listen(settings.port, settings.host);
+    listener = await listen(settings.port, settings.host, { maxConnections: settings.maxConnections, logger });
     const { settings: effective, identity, cleanup, metrics } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
     const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
@@ -131,11 +131,62 @@ export interface Listener {
   serve(handler: RequestListener): void;
 }
 
-export async function listen(port: number, host: string): Promise<Listener> {
+/**
+ * How long a client may take, in place of Node's defaults (60 s for the headers, 300 s for the
+ * request, checked every 30 s), which let a few hundred slow connections sit on the server for minutes.
+ */
+export const CONNECTION_TIMEOUTS = {
+  /** To send the request line and headers, counted from the connection's opening: an idle connection ends here too. */
+  headersTimeoutMs: 10_000,
+  /**
+   * To send the whole request, body included (a 1 MiB avatar needs about 300 kbit/s). The answer's
+   * own time is not counted: a future /mcp stream (SSE, a long answer to a complete request) is not
+   * cut by this, and will take its own idle limit on its response, not these.
+   */
+  requestTimeoutMs: 30_000,
+  /** A kept-alive connection idle between two requests (Node allows a second more). */
+  keepAliveTimeoutMs: 5000,
+  /** How often Node looks for connections past the first two limits; each lives at most this much longer. */
+  checkIntervalMs: 1000,
+};
+
+export interface ListenOptions extends Partial<typeof CONNECTION_TIMEOUTS> {
+  /** Connections open at once (MREG_MAX_CONNECTIONS); beyond it, new ones are closed unanswered. None when undefined. */
+  maxConnections?: number;
+  /** Told, at most once a minute, that connections were refused at the cap. */
+  logger?: Logger;
+}
+
+/** Refused connections are logged at most this often, with how many since the last line. */
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export async function listen(port: number, host: string, options: ListenOptions = {}): Promise<Listener> {
+  const { maxConnections, logger, ...timeouts } = options;
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, checkIntervalMs } = { ...CONNECTION_TIMEOUTS, ...timeouts };
   let handler: RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"Starting"}');
   };
-  const server = createServer((req, res) => handler(req, res));
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkIntervalMs,
+    },
+    (req, res) => handler(req, res),
+  );
+  if (maxConnections !== undefined) {
+    server.maxConnections = maxConnections;
+    let loggedAt = -Infinity;
+    let refused = 0;
+    server.on('drop', () => {
+      refused++;
+      if (!logger || performance.now() - loggedAt < DROP_LOG_INTERVAL_MS) return;
+      logger.warn({ refused }, `MREG_MAX_CONNECTIONS (${maxConnections}) reached: new connections are closed unanswered`);
+      loggedAt = performance.now();
+      refused = 0;
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -104,6 +104,7 @@ export const ZEnv = z.object({
   MREG_DATA_DIR: z.string().default('.data'),
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_TRUST_PROXY: int(0, 0, 10),
+  MREG_MAX_CONNECTIONS: int(1000, 1, 100_000),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
@@ -225,6 +226,8 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     logLevel: e.MREG_LOG_LEVEL,
     /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
     trustProxy: e.MREG_TRUST_PROXY,
+    /** Connections the public port holds at once; beyond it, new ones are closed unanswered. */
+    maxConnections: e.MREG_MAX_CONNECTIONS,
     metrics: {
       /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
       port: e.MREG_METRICS_PORT,
