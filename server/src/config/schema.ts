@@ -105,6 +105,7 @@ export const ZEnv = z.object({
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_TRUST_PROXY: int(0, 0, 10),
   MREG_MAX_CONNECTIONS: int(1000, 1, 100_000),
+  MREG_TRPC_RATE_LIMIT: int(600, 1, 10_000_000),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
@@ -228,6 +229,8 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     trustProxy: e.MREG_TRUST_PROXY,
     /** Connections the public port holds at once; beyond it, new ones are closed unanswered. */
     maxConnections: e.MREG_MAX_CONNECTIONS,
+    /** tRPC calls a minute per session, and per client IP without one; a batch counts as its calls. */
+    trpcRateLimit: e.MREG_TRPC_RATE_LIMIT,
     metrics: {
       /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
       port: e.MREG_METRICS_PORT,
