@@ -146,7 +146,7 @@ export const CONNECTION_TIMEOUTS = {
   requestTimeoutMs: 30_000,
   /** A kept-alive connection idle between two requests (Node allows a second more). */
   keepAliveTimeoutMs: 5000,
-  /** How often Node looks for connections past the first two limits; each lives at most this much longer. */
+  /** How often Node looks for connections past the headers or request limit; each lives at most this much longer. */
   checkIntervalMs: 1000,
 };
 
