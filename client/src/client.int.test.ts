@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseMode, startTestApp, type TestApp } from '@mreg/server/testing/harness';
 import { signInAs } from '@mreg/server/testing/sign-in';
+import { TRPC_MAX_BATCH_SIZE } from '@mreg/shared';
 import { createMregClient, isUnauthorized } from './index';
 
 /** createMregClient against the real app, as an internal tool would use it, and the README's example script. */
@@ -41,6 +42,22 @@ describe(`createMregClient (${databaseMode})`, () => {
     const failure = await client.auth.user.query().catch((error: unknown) => error);
     expect(isUnauthorized(failure)).toBe(true);
     expect(seen).toHaveLength(1);
+  });
+
+  it(`sends at most ${TRPC_MAX_BATCH_SIZE} calls a request, splitting the calls made at once`, async () => {
+    const { token } = await signInAs(app.url, 'ada@contoso.test');
+    const sent: string[] = [];
+    const client = createMregClient(app.url, {
+      sessionToken: token,
+      fetch: (input, init) => {
+        sent.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 25 }, () => client.auth.user.query()));
+    expect(answers.map((me) => me.user.email)).toEqual(Array.from({ length: 25 }, () => 'ada@contoso.test'));
+    const callsPerRequest = sent.map((url) => decodeURIComponent(new URL(url).pathname.split('/').pop()!).split(',').length);
+    expect(callsPerRequest.sort((a, b) => a - b)).toEqual([5, 10, 10]);
   });
 
   it('refuses a token with characters a cookie cannot carry, before sending anything', () => {

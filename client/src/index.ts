@@ -1,7 +1,7 @@
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '@mreg/server/router';
-import { CSRF_HEADER, type ErrorReason } from '@mreg/shared';
+import { CSRF_HEADER, TRPC_MAX_BATCH_SIZE, type ErrorReason } from '@mreg/shared';
 
 export type { AppRouter };
 export { TRPCClientError };
@@ -73,6 +73,8 @@ export function createMregClient(baseUrl: string, options: MregClientOptions = {
       ...(options.onUnauthorized ? [unauthorizedLink(options.onUnauthorized)] : []),
       httpBatchLink({
         url: `${base}/trpc`,
+        // MREG refuses a larger batch whole: more calls at once go in several requests.
+        maxItems: TRPC_MAX_BATCH_SIZE,
         headers: () => headers,
         // Same-origin cookies only: the SPA's session never goes to another site.
         fetch: (input, init) => send(input, { ...init, credentials: 'same-origin', ...(options.sessionToken !== undefined && { redirect: 'error' }) }),

@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { TRPC_MAX_BATCH_SIZE } from '@mreg/shared';
 import type { Cache } from './cache/cache';
 import type { Settings } from './config';
 import type { Database } from './db/database';
@@ -11,13 +12,14 @@ import { authRoutes } from './http/auth';
 import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
-import { appErrors } from './http/errors';
+import { appErrors, refuseTrpc } from './http/errors';
 import { healthRoutes } from './http/health';
 import { requestLogging, securityHeaders } from './http/host-middleware';
 import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
 import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
-import { contextFactory } from './trpc/context';
+import { trpcBatchLimit, trpcRateLimit } from './http/trpc-limits';
+import { contextFactory, requestSessions } from './trpc/context';
 import { appRouter } from './trpc/router';
 
 export interface AppDeps {
@@ -92,10 +94,16 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     if (req.method === 'GET' || req.method === 'HEAD' || req.cookies?.[cookies.session] === undefined) return next();
     const refusal = csrfRefusal(req, settings.publicUrl);
     if (!refusal) return next();
-    res.status(403).json({ error: { message: refusal, code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } });
+    refuseTrpc(res, 'FORBIDDEN', refusal);
   });
+  const contextDeps = { settings, cache, em: db.orm.em, clock, metrics };
+  const sessionOf = requestSessions(contextDeps);
   app.use(
     '/trpc',
+    // From the URL alone, before the body is read: at most TRPC_MAX_BATCH_SIZE calls a request and
+    // MREG_TRPC_RATE_LIMIT calls a minute (the session looked up here is the context's too).
+    trpcBatchLimit,
+    trpcRateLimit({ limit: settings.trpcRateLimit, cache, session: (req, res) => sessionOf(req, res).session() }),
     // body-parser enforces the size limit (413) and decodes the body, which stays text: tRPC parses
     // it itself. Given a parsed body, tRPC's adapter would serialise it again, and JSON.stringify
     // writes a number past JSON's range (1e400, parsed as Infinity) as null, which the schemas then
@@ -115,12 +123,13 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
         return next(notJson());
       }
       if (!nestsDeeperThan(parsed, TRPC_MAX_JSON_DEPTH)) return next();
-      const message = `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`;
-      res.status(400).json({ error: { message, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } } });
+      refuseTrpc(res, 'BAD_REQUEST', `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`);
     },
     createExpressMiddleware({
       router: appRouter,
-      createContext: contextFactory({ settings, cache, em: db.orm.em, clock, metrics }),
+      // tRPC's own check of the bound trpcBatchLimit enforces first, should the two ever count a batch differently.
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
+      createContext: contextFactory(contextDeps, sessionOf),
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },

@@ -54,9 +54,9 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
 
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
-    listener = await listen(settings.port, settings.host);
+    listener = await listen(settings.port, settings.host, { maxConnections: settings.maxConnections, logger });
     const { settings: effective, identity, cleanup, metrics } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
-    const metricsAt = await listenForMetrics(settings.metrics.port, metrics, logger);
+    const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
 
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${listener.port}`;
@@ -98,10 +98,15 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
 const METRICS_HOST = '127.0.0.1';
 
 /**
- * The metrics listener on 127.0.0.1:MREG_METRICS_PORT, or undefined when off. A port in use is logged
- * and MREG serves without it: metrics are for watching the service, not a reason to refuse it.
+ * The metrics listener on 127.0.0.1:MREG_METRICS_PORT, or undefined when off; with MREG_METRICS_TOKEN
+ * set, it asks for the token too. A port in use is logged and MREG serves without it: metrics are for
+ * watching the service, not a reason to refuse it.
  */
-async function listenForMetrics(port: number | null, metrics: Metrics, logger: Logger): Promise<{ server: Server; url: string } | undefined> {
+async function listenForMetrics(
+  { port, token }: Settings['metrics'],
+  metrics: Metrics,
+  logger: Logger,
+): Promise<{ server: Server; url: string } | undefined> {
   if (port === null) return undefined;
   let listener: Listener;
   try {
@@ -113,7 +118,7 @@ async function listenForMetrics(port: number | null, metrics: Metrics, logger: L
     );
     return undefined;
   }
-  listener.serve(metricsListener(metrics, (error) => logger.error({ err: error }, 'Metrics could not be collected')));
+  listener.serve(metricsListener(metrics, { token, logger }));
   const url = `http://${METRICS_HOST}:${listener.port}/metrics`;
   logger.info({ url }, 'Metrics listening');
   return { server: listener.server, url };
@@ -126,11 +131,62 @@ export interface Listener {
   serve(handler: RequestListener): void;
 }
 
-export async function listen(port: number, host: string): Promise<Listener> {
+/**
+ * How long a client may take, in place of Node's defaults (60 s for the headers, 300 s for the
+ * request, checked every 30 s), which let a few hundred slow connections sit on the server for minutes.
+ */
+export const CONNECTION_TIMEOUTS = {
+  /** To send the request line and headers, counted from the connection's opening: an idle connection ends here too. */
+  headersTimeoutMs: 10_000,
+  /**
+   * To send the whole request, body included (a 1 MiB avatar needs about 300 kbit/s). The answer's
+   * own time is not counted: a future /mcp stream (SSE, a long answer to a complete request) is not
+   * cut by this, and will take its own idle limit on its response, not these.
+   */
+  requestTimeoutMs: 30_000,
+  /** A kept-alive connection idle between two requests (Node allows a second more). */
+  keepAliveTimeoutMs: 5000,
+  /** How often Node looks for connections past the headers or request limit; each lives at most this much longer. */
+  checkIntervalMs: 1000,
+};
+
+export interface ListenOptions extends Partial<typeof CONNECTION_TIMEOUTS> {
+  /** Connections open at once (MREG_MAX_CONNECTIONS); beyond it, new ones are closed unanswered. None when undefined. */
+  maxConnections?: number;
+  /** Told, at most once a minute, that connections were refused at the cap. */
+  logger?: Logger;
+}
+
+/** Refused connections are logged at most this often, with how many since the last line. */
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export async function listen(port: number, host: string, options: ListenOptions = {}): Promise<Listener> {
+  const { maxConnections, logger, ...timeouts } = options;
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, checkIntervalMs } = { ...CONNECTION_TIMEOUTS, ...timeouts };
   let handler: RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"Starting"}');
   };
-  const server = createServer((req, res) => handler(req, res));
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkIntervalMs,
+    },
+    (req, res) => handler(req, res),
+  );
+  if (maxConnections !== undefined) {
+    server.maxConnections = maxConnections;
+    let loggedAt = -Infinity;
+    let refused = 0;
+    server.on('drop', () => {
+      refused++;
+      if (!logger || performance.now() - loggedAt < DROP_LOG_INTERVAL_MS) return;
+      logger.warn({ refused }, `MREG_MAX_CONNECTIONS (${maxConnections}) reached: new connections are closed unanswered`);
+      loggedAt = performance.now();
+      refused = 0;
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,5 +1,6 @@
 // First: the messages every schema below uses.
 export * from './messages';
+export * from './api';
 export * from './auth';
 export * from './errors';
 export * from './features';

@@ -28,6 +28,8 @@ describe('parseSettings', () => {
       redisNamespace: 'mreg',
       logLevel: 'info',
       trustProxy: 0,
+      maxConnections: 1000,
+      trpcRateLimit: 600,
       entra: undefined,
       allowedTenants: [],
       signInRateLimit: 30,
@@ -59,6 +61,8 @@ describe('parseSettings', () => {
       MREG_METRICS_TOKEN: 'a'.repeat(32),
       MREG_LOG_LEVEL: 'warn',
       MREG_TRUST_PROXY: '2',
+      MREG_MAX_CONNECTIONS: '250',
+      MREG_TRPC_RATE_LIMIT: '1200',
       MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
       MREG_AZURE_CLIENT_ID: 'client-1',
       MREG_AZURE_CLIENT_SECRET: 's3cret',
@@ -88,6 +92,8 @@ describe('parseSettings', () => {
     expect(s.entra).toEqual({ tenantId: '11111111-2222-4333-8444-555555555555', clientId: 'client-1', clientSecret: 's3cret' });
     expect(s.allowedTenants).toEqual(['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(s.trustProxy).toBe(2);
+    expect(s.maxConnections).toBe(250);
+    expect(s.trpcRateLimit).toBe(1200);
     expect(s.redisNamespace).toBe('mreg-eu');
     expect(s.signInRateLimit).toBe(100);
     expect(s.metrics).toEqual({ port: 9100, token: 'a'.repeat(32) });
@@ -144,6 +150,11 @@ describe('parseSettings', () => {
     expect(problems({ MREG_REDIS_URL: 'localhost:6379' })).toEqual([
       'MREG_REDIS_URL: "localhost:6379" is not a URL starting with redis:// or rediss://',
     ]);
+    expect(problems({ MREG_MAX_CONNECTIONS: '0' })).toEqual(['MREG_MAX_CONNECTIONS: 0 is too small; the minimum is 1']);
+    expect(problems({ MREG_MAX_CONNECTIONS: 'unlimited' })).toEqual(['MREG_MAX_CONNECTIONS: "unlimited" is not a whole number']);
+    expect(problems({ MREG_TRPC_RATE_LIMIT: '0' })).toEqual(['MREG_TRPC_RATE_LIMIT: 0 is too small; the minimum is 1']);
+    expect(problems({ MREG_TRPC_RATE_LIMIT: '10000001' })).toEqual(['MREG_TRPC_RATE_LIMIT: 10000001 is too large; the maximum is 10000000']);
+    expect(problems({ MREG_TRPC_RATE_LIMIT: '1e3' })).toEqual(['MREG_TRPC_RATE_LIMIT: "1e3" is not a whole number']);
   });
 
   it('serves metrics on loopback port 9464 by default, with no token; takes a port, 0 or off', () => {

@@ -84,7 +84,7 @@ const metricsPort = z
   .default(9464);
 
 /**
- * A bearer token for /metrics on the public port. Never echoed in messages (it is a secret); visible
+ * A bearer token for /metrics on the public port and the loopback listener alike. Never echoed in messages (it is a secret); visible
  * ASCII only, since it travels in a header.
  */
 const metricsToken = z
@@ -105,6 +105,8 @@ export const ZEnv = z.object({
   MREG_DATA_DIR: z.string().default('.data'),
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_TRUST_PROXY: int(0, 0, 10),
+  MREG_MAX_CONNECTIONS: int(1000, 1, 100_000),
+  MREG_TRPC_RATE_LIMIT: int(600, 1, 10_000_000),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
@@ -275,10 +277,14 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     logLevel: e.MREG_LOG_LEVEL,
     /** Reverse proxies in front of MREG whose X-Forwarded-For is believed (Express `trust proxy`). */
     trustProxy: e.MREG_TRUST_PROXY,
+    /** Connections the public port holds at once; beyond it, new ones are closed unanswered. */
+    maxConnections: e.MREG_MAX_CONNECTIONS,
+    /** tRPC calls a minute per session, and per client IP without one; a batch counts as its calls. */
+    trpcRateLimit: e.MREG_TRPC_RATE_LIMIT,
     metrics: {
       /** The loopback-only listener for /metrics: a port (0: any free one), or null when off. */
       port: e.MREG_METRICS_PORT,
-      /** When set, /metrics is also served on the public port to `Authorization: Bearer <token>`. */
+      /** When set, /metrics is also served on the public port, and on both only to `Authorization: Bearer <token>`. */
       token: e.MREG_METRICS_TOKEN,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */

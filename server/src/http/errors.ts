@@ -1,11 +1,21 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { ErrorReason } from '@mreg/shared';
-import { clientError, httpStatus } from '../errors';
+import { APP_ERROR_CODES, clientError, httpStatus } from '../errors';
 
 /** A plain route's refusal: JSON `{ error, reason? }`, never cached (a refusal may not hold next time). */
 export function refuse(res: Response, status: number, error: string, reason?: ErrorReason): void {
   res.set('Cache-Control', 'no-store');
   res.status(status).json({ error, reason });
+}
+
+/**
+ * A /trpc request refused before tRPC runs (CSRF, a batch too large, the rate limit), in the shape
+ * of tRPC's own errors, which the clients read: `{ error: { message, code, data: { code, httpStatus } } }`.
+ */
+export function refuseTrpc(res: Response, code: 'BAD_REQUEST' | 'FORBIDDEN' | 'TOO_MANY_REQUESTS', message: string): void {
+  const status = APP_ERROR_CODES[code].status;
+  res.status(status).json({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status } } });
 }
 
 /**

@@ -161,6 +161,37 @@ describe(`/metrics (${databaseMode}, ${testRedisUrl ? 'redis' : 'memory'} cache)
     await expect(fetch(running.metricsUrl!)).rejects.toThrow();
   });
 
+  it('asks for MREG_METRICS_TOKEN on the loopback listener too when it is set, as on the public port', async () => {
+    const { running, lines } = await server({ MREG_METRICS_PORT: '0', MREG_METRICS_TOKEN: TOKEN });
+    const metricsUrl = running.metricsUrl!;
+
+    const missing = await fetch(metricsUrl);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="mreg-metrics"');
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    expect(await missing.text()).toBe('Unauthorized: /metrics needs Authorization: Bearer <MREG_METRICS_TOKEN>\n');
+
+    const wrong = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="mreg-metrics", error="invalid_token"');
+    expect(await wrong.text()).not.toContain('mreg_');
+    for (const authorization of [TOKEN, `Basic ${TOKEN}`, `Bearer ${TOKEN}x`]) {
+      expect((await fetch(metricsUrl, { headers: { authorization } })).status, authorization.slice(0, 8)).toBe(401);
+    }
+    expect((await fetch(metricsUrl, { method: 'HEAD' })).status).toBe(401);
+
+    const allowed = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(allowed.status).toBe(200);
+    expect(parse(await allowed.text()).has('mreg_active_sessions{}')).toBe(true);
+    // The same token opens the public port's /metrics.
+    expect((await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+
+    const refusals = lines.filter((line) => line.includes('/metrics refused'));
+    expect(refusals.some((line) => line.includes('"authorization":"missing"'))).toBe(true);
+    expect(refusals.some((line) => line.includes('"authorization":"wrong"'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(TOKEN.slice(0, 20));
+  });
+
   it('has no metrics listener with MREG_METRICS_PORT=off', async () => {
     const { running, lines } = await server({ MREG_METRICS_PORT: 'off' });
     expect(running.metricsUrl).toBeUndefined();

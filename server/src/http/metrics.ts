@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
 
 /** res.locals key a middleware may set to name a mount that has no Express route (say /trpc). */
@@ -36,23 +37,37 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** Why an Authorization header does not carry MREG_METRICS_TOKEN; never the header itself, a secret or a guess at one. */
+type Refusal = 'missing' | 'wrong';
+
 /**
- * `GET /metrics` on the public port, for `Authorization: Bearer <MREG_METRICS_TOKEN>` only. Both
- * sides are hashed first, so that the comparison takes the same time whatever the length.
+ * The check of `Authorization: Bearer <MREG_METRICS_TOKEN>` on both ports. Both sides are hashed
+ * first, so that the comparison takes the same time whatever the length.
  */
-export function protectedMetrics(metrics: Metrics, token: string): RequestHandler {
+function bearerCheck(token: string): (given: string | undefined) => Refusal | undefined {
   const expected = digest(`Bearer ${token}`);
+  return (given) => (given === undefined ? 'missing' : timingSafeEqual(digest(given), expected) ? undefined : 'wrong');
+}
+
+/** The 401 of either port: the same headers and words. */
+function refusalHeaders(refusal: Refusal): Record<string, string> {
+  return {
+    'www-authenticate': refusal === 'missing' ? 'Bearer realm="mreg-metrics"' : 'Bearer realm="mreg-metrics", error="invalid_token"',
+    'cache-control': 'no-store',
+    'content-type': 'text/plain; charset=utf-8',
+  };
+}
+const REFUSAL_TEXT = 'Unauthorized: /metrics needs Authorization: Bearer <MREG_METRICS_TOKEN>\n';
+const REFUSAL_LOG = '/metrics refused';
+
+/** `GET /metrics` on the public port, for `Authorization: Bearer <MREG_METRICS_TOKEN>` only. */
+export function protectedMetrics(metrics: Metrics, token: string): RequestHandler {
+  const check = bearerCheck(token);
   return async (req, res, next) => {
-    const given = req.get('authorization');
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-      // The reason only: the header itself is a secret, or a guess at one.
-      req.log.warn({ authorization: given === undefined ? 'missing' : 'wrong' }, '/metrics refused');
-      res
-        .status(401)
-        .set('WWW-Authenticate', given === undefined ? 'Bearer realm="mreg-metrics"' : 'Bearer realm="mreg-metrics", error="invalid_token"')
-        .set('Cache-Control', 'no-store')
-        .type('text/plain')
-        .send('Unauthorized: /metrics needs Authorization: Bearer <MREG_METRICS_TOKEN>\n');
+    const refusal = check(req.get('authorization'));
+    if (refusal) {
+      req.log.warn({ authorization: refusal }, REFUSAL_LOG);
+      res.status(401).set(refusalHeaders(refusal)).send(REFUSAL_TEXT);
       return;
     }
     try {
@@ -64,8 +79,19 @@ export function protectedMetrics(metrics: Metrics, token: string): RequestHandle
   };
 }
 
-/** The loopback-only metrics listener: `GET /metrics`, and 404 for anything else. */
-export function metricsListener(metrics: Metrics, onError: (error: unknown) => void): RequestListener {
+export interface MetricsListenerOptions {
+  /** MREG_METRICS_TOKEN: when set, this listener asks for it as the public port does; unset, loopback is enough. */
+  token?: string;
+  logger: Logger;
+}
+
+/**
+ * The loopback-only metrics listener: `GET /metrics`, and 404 for anything else. Loopback keeps out
+ * other machines, not other users or containers sharing this host's network: with a token set, it
+ * asks for the token too.
+ */
+export function metricsListener(metrics: Metrics, { token, logger }: MetricsListenerOptions): RequestListener {
+  const check = token === undefined ? undefined : bearerCheck(token);
   return (req, res) => {
     const path = req.url?.split('?')[0];
     if (path !== '/metrics') {
@@ -76,13 +102,19 @@ export function metricsListener(metrics: Metrics, onError: (error: unknown) => v
       res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' }).end('Method not allowed\n');
       return;
     }
+    const refusal = check?.(req.headers.authorization);
+    if (refusal) {
+      logger.warn({ authorization: refusal, listener: 'loopback' }, REFUSAL_LOG);
+      res.writeHead(401, refusalHeaders(refusal)).end(REFUSAL_TEXT);
+      return;
+    }
     metrics.scrape().then(
       (body) => {
         res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       (error: unknown) => {
-        onError(error);
+        logger.error({ err: error }, 'Metrics could not be collected');
         res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics could not be collected\n');
       },
     );

@@ -150,7 +150,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const cacheNamespace = other?.cacheNamespace ?? uniqueName();
     const cache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
     if (!sharedCache) closers.push(() => cache.close());
-    const listener = await listen(0, '127.0.0.1');
+    const listener = await listen(0, '127.0.0.1', { maxConnections: settings.maxConnections, logger });
     closers.push(() => {
       listener.server.closeAllConnections();
       return new Promise((resolve) => listener.server.close(resolve));

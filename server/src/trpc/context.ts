@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import type { Request, Response } from 'express';
 import type { FeatureSet, Settings } from '../config';
 import type { Cache } from '../cache/cache';
 import { cookiePolicy } from '../http/cookies';
@@ -41,19 +42,52 @@ export function createContextInner(
   return { features: inner.settings.features, clock: systemClock, sessionCookie: noBrowser, ...inner };
 }
 
-/** The per-request context behind /trpc (create-t3-app's inner/outer split). */
-export function contextFactory(deps: Omit<ContextInner, 'features' | 'session' | 'sessionCookie'>) {
+type ContextDeps = Omit<ContextInner, 'features' | 'session' | 'sessionCookie'>;
+
+/** What a /trpc request holds of its own before its context exists. */
+export interface RequestSession {
+  /** The request's EntityManager, forked from the ORM's. */
+  em: EntityManager;
+  sessionCookie: SessionCookie;
+  /**
+   * The live session behind the cookie, looked up on first use and then remembered; rejects while
+   * a token the cache does not know needs the database and it is down.
+   */
+  session(): Promise<ActiveSession | null>;
+}
+
+/**
+ * The request's session, looked up once: the /trpc rate limit keys on it before tRPC runs, and the
+ * context then reads the same lookup.
+ */
+export function requestSessions(deps: ContextDeps): (req: Request, res: Response) => RequestSession {
   const cookies = cookiePolicy(deps.settings.publicUrl);
-  return async ({ req, res }: CreateExpressContextOptions): Promise<ContextInner> => {
+  const made = new WeakMap<Request, RequestSession>();
+  return (req, res) => {
+    const known = made.get(req);
+    if (known) return known;
     const em = deps.em.fork();
     const sessionCookie: SessionCookie = {
       set: (token, maxAgeMs) => res.cookie(cookies.session, token, cookies.options(maxAgeMs)),
       clear: () => res.clearCookie(cookies.session, cookies.options()),
     };
-    const session = await resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session], {
-      // A role change since the token was issued: this response carries the new one.
-      rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, deps.settings.sessionLifetime, deps.clock())),
-    }).catch((error: unknown) => {
+    let lookup: Promise<ActiveSession | null> | undefined;
+    const session = () =>
+      (lookup ??= resolveSession(sessionDeps({ ...deps, em }), req.cookies?.[cookies.session], {
+        // A role change since the token was issued: this response carries the new one.
+        rotate: (token, active) => sessionCookie.set(token, cookieLifetimeMs(active, deps.settings.sessionLifetime, deps.clock())),
+      }));
+    const fresh: RequestSession = { em, sessionCookie, session };
+    made.set(req, fresh);
+    return fresh;
+  };
+}
+
+/** The per-request context behind /trpc (create-t3-app's inner/outer split). */
+export function contextFactory(deps: ContextDeps, sessionOf = requestSessions(deps)) {
+  return async ({ req, res }: CreateExpressContextOptions): Promise<ContextInner> => {
+    const { em, sessionCookie, session: lookup } = sessionOf(req, res);
+    const session = await lookup().catch((error: unknown) => {
       // A session the cache does not know needs the database: while it is down, say so (503), as
       // the procedures would; tRPC turns anything else thrown here into a 500.
       throw mappedError(error) ?? error;
