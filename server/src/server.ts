@@ -237,7 +237,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   const identity = options.identity?.(settings) ?? (await createIdentity({ settings, logger, outbound }));
   if (identity.devProvider) {
     await seedDemoDirectory(db.orm.em.fork());
-    if (settings.devSignInOpen) {
+    if (settings.devSignIn === 'open') {
       logger.warn(
         { publicUrl: settings.publicUrl.origin, host: settings.host },
         `MREG_DEV_SIGN_IN=true: the development sign-in is served at ${new URL(DEV_IDP_PATH, settings.publicUrl).href}, and ANYONE WHO REACHES MREG CAN SIGN IN AS ANY DEMO USER, ADMINS INCLUDED. Configure Entra ID (MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET) before real people or data come near it`,

@@ -301,7 +301,7 @@ describe('the development sign-in', () => {
     for (const env of [{}, { MREG_PUBLIC_URL: 'http://localhost:8000' }, { MREG_HOST: '::1', MREG_PUBLIC_URL: 'http://[::1]:8000' }]) {
       const s = parseSettings(env);
       expect(s.features.offered).toMatchObject({ signIn: 'development', devSignInOpen: false });
-      expect(s.devSignInOpen).toBe(false);
+      expect(s.devSignIn).toBe('loopback');
     }
   });
 
@@ -315,11 +315,15 @@ describe('the development sign-in', () => {
     expect(problems({ MREG_ENV: 'test', MREG_HOST: '192.0.2.10', MREG_PUBLIC_URL: 'http://127.0.0.1:8000' })).toEqual([
       `MREG_HOST: 192.0.2.10 listens beyond loopback, and without Entra ID MREG would serve its development sign-in there; ${REMEDY}`,
     ]);
+    // A proxy on this machine in front of a loopback MREG still brings everyone to it.
+    expect(problems({ MREG_TRUST_PROXY: '1' })).toEqual([
+      `MREG_TRUST_PROXY: 1 says a proxy stands in front of MREG, and without Entra ID MREG would serve its development sign-in to whoever reaches that proxy; ${REMEDY}`,
+    ]);
   });
 
   it('is served beyond loopback when MREG_DEV_SIGN_IN=true says so, with a banner', () => {
     const s = parseSettings({ MREG_PUBLIC_URL: 'https://demo.example.com', MREG_HOST: '0.0.0.0', MREG_DEV_SIGN_IN: 'true' });
-    expect(s.devSignInOpen).toBe(true);
+    expect(s.devSignIn).toBe('open');
     expect(s.features.offered).toMatchObject({ signIn: 'development', devSignInOpen: true });
   });
 
@@ -328,7 +332,7 @@ describe('the development sign-in', () => {
       'MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only',
     ]);
     const s = parseSettings({ MREG_DEV_SIGN_IN: 'true', MREG_PUBLIC_URL: 'https://mreg.example.com', ...ENTRA });
-    expect(s.devSignInOpen).toBe(false);
+    expect(s.devSignIn).toBeNull();
     expect(s.features.offered).toMatchObject({ signIn: 'entra-id', devSignInOpen: false });
     expect(s.warnings).toEqual(['MREG_DEV_SIGN_IN: ignored, since Entra ID is configured (the development sign-in is not served)']);
   });
@@ -356,6 +360,10 @@ describe('production', () => {
     expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'https://mreg.example.com' }).publicUrl.href).toBe('https://mreg.example.com/');
     expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://127.0.0.1:8000' }).publicUrl.href).toBe('http://127.0.0.1:8000/');
     expect(parseSettings({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://localhost:8000' }).publicUrl.href).toBe('http://localhost:8000/');
+    // A loopback address is no excuse for plain http on every interface.
+    expect(problems({ ...PRODUCTION, MREG_PUBLIC_URL: 'http://127.0.0.1:8000', MREG_HOST: '0.0.0.0' })).toEqual([
+      'MREG_PUBLIC_URL: http://127.0.0.1:8000 is plain http on loopback, but MREG_HOST 0.0.0.0 listens beyond it; production beyond loopback needs an https address',
+    ]);
   });
 
   it('needs the public URL said when it listens beyond loopback', () => {

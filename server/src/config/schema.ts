@@ -164,7 +164,7 @@ export function problemsBetween(e: Partial<Env>, input: Record<string, string | 
   } else if (missingAzure.length === 3 && e.MREG_ENV === 'production') {
     problems.push(`${missingAzure.join(', ')}: missing; production needs Entra ID (the development sign-in provider is not served in production)`);
   } else if (missingAzure.length === 3 && e.MREG_DEV_SIGN_IN === false && e.MREG_HOST !== undefined && e.MREG_PORT !== undefined && publicUrlParsed) {
-    problems.push(...devSignInProblems(e.MREG_HOST, publicUrlOf(e as Env)));
+    problems.push(...devSignInProblems(e.MREG_HOST, publicUrlOf(e as Env), e.MREG_TRUST_PROXY ?? 0));
   }
   if (e.MREG_ENV === 'production' && e.MREG_DEV_SIGN_IN) {
     problems.push('MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only');
@@ -221,13 +221,16 @@ const ENTRA_VARIABLES = 'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZU
  * served only where no one else can reach it (public URL and listening address on loopback) unless
  * MREG_DEV_SIGN_IN=true says otherwise on purpose.
  */
-function devSignInProblems(host: string, publicUrl: URL): string[] {
+function devSignInProblems(host: string, publicUrl: URL, trustProxy: number): string[] {
   const remedy = `configure Entra ID (${ENTRA_VARIABLES}), or set MREG_DEV_SIGN_IN=true to serve the development sign-in anyway (anyone who reaches MREG can then sign in as any demo user, admins included)`;
   if (!isLoopbackHost(publicUrl.hostname)) {
     return [`MREG_PUBLIC_URL: ${publicUrl.origin} is not a loopback address, and without Entra ID MREG would serve its development sign-in there; ${remedy}`];
   }
   if (!isLoopbackHost(host)) {
     return [`MREG_HOST: ${host} listens beyond loopback, and without Entra ID MREG would serve its development sign-in there; ${remedy}`];
+  }
+  if (trustProxy > 0) {
+    return [`MREG_TRUST_PROXY: ${trustProxy} says a proxy stands in front of MREG, and without Entra ID MREG would serve its development sign-in to whoever reaches that proxy; ${remedy}`];
   }
   return [];
 }
@@ -243,8 +246,13 @@ function productionUrlProblems(host: string, publicUrl: string | undefined): str
       : [`MREG_PUBLIC_URL: missing; production listening on ${host} needs the https address people use (e.g. https://mreg.example.com)`];
   }
   const url = new URL(publicUrl);
-  if (url.protocol === 'https:' || isLoopbackHost(url.hostname)) return [];
-  return [`MREG_PUBLIC_URL: ${url.origin} is plain http; production needs https (cookies get the Secure flag and HSTS is sent only then), unless the address is loopback`];
+  if (url.protocol === 'https:') return [];
+  if (!isLoopbackHost(url.hostname)) {
+    return [`MREG_PUBLIC_URL: ${url.origin} is plain http; production needs https (cookies get the Secure flag and HSTS is sent only then), unless the address is loopback`];
+  }
+  return isLoopbackHost(host)
+    ? []
+    : [`MREG_PUBLIC_URL: ${url.origin} is plain http on loopback, but MREG_HOST ${host} listens beyond it; production beyond loopback needs an https address`];
 }
 
 /**
@@ -260,6 +268,7 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     e.MREG_AZURE_TENANT_ID && e.MREG_AZURE_CLIENT_ID && e.MREG_AZURE_CLIENT_SECRET
       ? { tenantId: e.MREG_AZURE_TENANT_ID, clientId: e.MREG_AZURE_CLIENT_ID, clientSecret: e.MREG_AZURE_CLIENT_SECRET }
       : undefined;
+  const devSignIn = entra ? null : e.MREG_DEV_SIGN_IN ? ('open' as const) : ('loopback' as const);
 
   return {
     env: e.MREG_ENV,
@@ -294,10 +303,11 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     /** Requests per minute and client IP on /auth/login and on /auth/callback. */
     signInRateLimit: e.MREG_SIGN_IN_RATE_LIMIT,
     /**
-     * The development provider is served beyond loopback because MREG_DEV_SIGN_IN=true said so:
-     * start-up warns, and the app shows a banner on every page.
+     * Whether the development provider is served: null with Entra ID; `loopback` where only this
+     * machine reaches it (problemsBetween refuses anything else); `open` because MREG_DEV_SIGN_IN=true
+     * said so, and then start-up warns and the app shows a banner on every page.
      */
-    devSignInOpen: !entra && e.MREG_DEV_SIGN_IN,
+    devSignIn,
     fastmcp: {
       sessionCleanupIntervalSeconds: e.MREG_FASTMCP_SESSION_CLEANUP_INTERVAL,
       profileCacheTtlSeconds: e.MREG_FASTMCP_PROFILE_CACHE_TTL,
@@ -319,7 +329,7 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     features: featureSet((variable) => e[variable], {
       preferencesStorage: e.MREG_FASTMCP_PREFERENCES_STORAGE,
       signIn: entra ? 'entra-id' : 'development',
-      devSignInOpen: !entra && e.MREG_DEV_SIGN_IN,
+      devSignInOpen: devSignIn === 'open',
     }),
     /** Problems that do not stop the server, such as unknown MREG_ variables. */
     warnings: [

@@ -68,20 +68,23 @@ describe('sign-in rate limits with Redis down', () => {
   });
 });
 
-/**
- * The endpoints of the development provider's discovery document, asked for with `headers`
- * (node:http, since fetch will not send another Host).
- */
-async function discoveredUrls(listenerUrl: string, headers: Record<string, string>): Promise<string[]> {
-  const body = await new Promise<string>((resolve, reject) => {
-    const request = httpGet(`${listenerUrl}/dev-idp/.well-known/openid-configuration`, { headers }, (response) => {
-      let text = '';
+/** A GET with `headers` as sent (node:http, since fetch will not send another Host). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers }, (response) => {
+      let body = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`${response.statusCode}: ${text}`))));
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
     });
     request.on('error', reject);
   });
+}
+
+/** The endpoints of the development provider's discovery document, asked for with `headers`. */
+async function discoveredUrls(listenerUrl: string, headers: Record<string, string>): Promise<string[]> {
+  const { status, body } = await rawGet(`${listenerUrl}/dev-idp/.well-known/openid-configuration`, headers);
+  expect(status, body).toBe(200);
   const document = JSON.parse(body) as Record<string, unknown>;
   return Object.values(document).filter((value): value is string => typeof value === 'string' && /^[a-z]+:\/\//.test(value));
 }
@@ -95,18 +98,38 @@ describe('the development provider on loopback', () => {
   });
   afterAll(() => app?.close());
 
-  it('builds its discovery document from the public URL, whatever Host and X-Forwarded-* say', async () => {
-    const honest = await discoveredUrls(app.url, {});
-    expect(honest.length).toBeGreaterThanOrEqual(4);
-    const forged = await discoveredUrls(app.url, FORGED_ORIGIN);
-    expect(forged).toEqual(honest);
-    for (const url of forged) expect(url.startsWith(`${app.url}/dev-idp`)).toBe(true);
+  it('builds its discovery document from the public URL, whatever loopback name it is asked by', async () => {
+    const port = new URL(app.url).port;
+    const urls = await discoveredUrls(app.url, { host: `localhost:${port}` });
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const url of urls) expect(url.startsWith(`${app.url}/dev-idp`), url).toBe(true);
+  });
+
+  it('refuses, with a readable page, requests made to another name or through a proxy or tunnel', async () => {
+    const port = new URL(app.url).port;
+    const requests: Record<string, string>[] = [
+      { host: 'evil.example' },
+      { host: `mreg.example.com:${port}` },
+      { host: `127.0.0.1:${port}`, 'x-forwarded-for': '203.0.113.9' },
+      { host: `127.0.0.1:${port}`, forwarded: 'for=203.0.113.9' },
+      { host: `localhost:${port}`, 'x-forwarded-host': 'mreg.example.com' },
+    ];
+    for (const headers of requests) {
+      for (const path of ['/dev-idp/.well-known/openid-configuration', '/dev-idp/auth?client_id=mreg-development', '/dev-idp/interaction/x/login']) {
+        const refused = await rawGet(`${app.url}${path}`, headers);
+        expect(refused.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+        expect(refused.body).toContain('The development sign-in answers on this machine only');
+        expect(refused.body).toContain('MREG_DEV_SIGN_IN=true');
+      }
+    }
+    expect(app.logs.some((line) => line.includes('Development sign-in refused'))).toBe(true);
+    expect((await signInAs(app.url, 'uma@contoso.test')).callback.status).toBe(303);
   });
 
   it('shows no banner and logs no warning: loopback is where it belongs', async () => {
     const features = await trpcQuery(new CookieClient(), app.url, 'config.features');
     expect(features.body.result!.data).toMatchObject({ signIn: 'development', devSignInOpen: false });
-    expect(app.logs.filter((line) => line.includes('MREG_DEV_SIGN_IN'))).toEqual([]);
+    expect(app.logs.filter((line) => line.includes('MREG_DEV_SIGN_IN=true'))).toEqual([]);
   });
 });
 

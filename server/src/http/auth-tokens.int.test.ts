@@ -81,6 +81,13 @@ describe(`id_token verification (${databaseMode})`, () => {
     const blank = await callbackWith((nonce) => provider.sign(provider.claims(nonce, { oid: 'blank-oid', name: '\u3164\u3164', email: 'blank@example.test' })));
     expect(blank.hop.status).toBe(303);
     expect((await user(blank.client)).user.name).toBe('blank@example.test');
+
+    // An address shown beside names gets no hidden characters either: it reads as what it is.
+    const address = await callbackWith((nonce) =>
+      provider.sign(provider.claims(nonce, { oid: 'hidden-email-oid', name: 'Ada', email: 'ada\u200b@contoso.test\u2060', preferred_username: 'x@y.test' })),
+    );
+    expect(address.hop.status).toBe(303);
+    expect((await user(address.client)).user.email).toBe('ada@contoso.test');
   });
 
   it.each([

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { AVATAR_MAX_BYTES } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
+import { rateLimitStore } from '../cache/rate-limit';
 import type { Settings } from '../config';
 import type { Clock } from '../lib/clock';
 import { deleteAvatar, loadAvatar, storeAvatar } from '../modules/profiles/avatars.service';
@@ -24,6 +26,11 @@ export interface AvatarRoutesDeps {
 /** An avatar URL names one image for good (its hash), so browsers may keep it for a year. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Uploads a minute per session: each is decoded and encoded again (tens of milliseconds of CPU at
+ * most), far beyond what a person choosing a picture needs, and a bound on what one session costs.
+ */
+export const AVATAR_UPLOADS_PER_MINUTE = 20;
 
 /**
  * Avatars over plain HTTP, since tRPC carries JSON only: `PUT /avatars` (the image file as the raw
@@ -64,9 +71,24 @@ export function avatarRoutes({ settings, em: rootEm, cache, clock, metrics }: Av
     next();
   };
 
+  const uploads = rateLimit({
+    windowMs: 60_000,
+    limit: AVATAR_UPLOADS_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: rateLimitStore(cache, 'avatar-upload'),
+    keyGenerator: (req: Signed) => `session:${req.session!.sessionId}`,
+    handler: (req: Signed, res) => {
+      req.log.warn({ userId: req.session!.userId }, 'Avatar upload rate limit reached');
+      refuse(res, 429, `Too many avatar uploads from this session: at most ${AVATAR_UPLOADS_PER_MINUTE} a minute. Try again in ${res.getHeader('retry-after')} s.`);
+    },
+  });
+
   router.put(
     '/',
     signedIn,
+    // Counted before the body is read: a refused upload costs neither the read nor the decode.
+    uploads,
     // Only here, after the checks above: strangers cannot make the server read a megabyte. Any
     // Content-Type is read, since the type comes from the bytes; no gzip, so the limit is the size.
     express.raw({ type: () => true, limit: AVATAR_MAX_BYTES, inflate: false }),

@@ -34,13 +34,20 @@ interface Answer {
   body: any;
 }
 
-/** A /trpc request as any client sends it: with the session cookie if given, and as the app's own page for a POST. */
-async function trpc(a: TestApp, path: string, { token, body }: { token?: string; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = token === undefined ? {} : { cookie: `mreg_session=${token}` };
+/**
+ * A /trpc request as MREG's clients send it: with the session cookie if given and the CSRF header,
+ * and as the app's own page for a POST; `headerless`, as another site's page or a bare script would,
+ * without the header.
+ */
+async function trpc(a: TestApp, path: string, { token, body, headerless = false }: { token?: string; body?: unknown; headerless?: boolean } = {}): Promise<Answer> {
+  const headers: Record<string, string> = {
+    ...(token !== undefined && { cookie: `mreg_session=${token}` }),
+    ...(!headerless && { 'x-mreg-csrf': '1' }),
+  };
   const init: RequestInit =
     body === undefined
       ? { headers }
-      : { method: 'POST', headers: { ...headers, origin: a.url, 'x-mreg-csrf': '1', 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      : { method: 'POST', headers: { ...headers, origin: a.url, 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const response = await fetch(`${a.url}/trpc/${path}`, init);
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
@@ -148,6 +155,20 @@ describe(`MREG_TRPC_RATE_LIMIT (${databaseMode}, ${cacheKind} cache)`, () => {
     expect(refused.body.error.message).toMatch(new RegExp(`^Too many calls from this address without a session: at most ${LIMIT} a minute`));
     expect((await trpc(a, 'config.features')).status).toBe(429);
     expect((await trpc(a, 'auth.user', { token })).status).toBe(200);
+  });
+
+  it("keeps requests without the CSRF header (another site's page, a bare script) to a count of their own: they cannot use up a person's calls", async () => {
+    const a = await app({ MREG_TRPC_RATE_LIMIT: String(LIMIT) });
+    const { token } = await signInAs(a.url, 'ada@contoso.test');
+    // What another site's page can make ada's browser send: her cookie, her address, no header.
+    for (let i = 0; i < LIMIT; i++) expect((await trpc(a, 'auth.user', { token, headerless: true })).status, `call ${i + 1}`).toBe(200);
+    const refused = await trpc(a, 'auth.user', { token, headerless: true });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.message).toMatch(/^Too many calls from this address without the x-mreg-csrf header \(MREG's own clients send it\): at most 6 a minute/);
+    expect((await trpc(a, 'config.features', { headerless: true })).status).toBe(429);
+    // The app's own calls, hers and those of signed-out pages at her address, go on.
+    expect((await trpc(a, 'auth.user', { token })).status).toBe(200);
+    expect((await trpc(a, 'config.features')).status).toBe(200);
   });
 
   it(`is counted ${cacheKind === 'redis' ? 'in Redis, across the instances sharing it' : 'per instance with the in-process cache'}, under the session id, never its token`, async () => {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type AugmentedRequest } from 'express-rate-limit';
-import { TRPC_MAX_BATCH_SIZE } from '@mreg/shared';
+import { CSRF_HEADER, TRPC_MAX_BATCH_SIZE } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import { rateLimitStore } from '../cache/rate-limit';
 import { refuseTrpc } from './errors';
@@ -47,15 +47,23 @@ export interface TrpcRateLimitDeps {
  *
  * The key is the session's id once the cookie has been looked up, never the cookie: made-up cookies
  * would each get a count of their own, so a caller without a live session is counted by address.
+ * Only requests with the CSRF header, which MREG's own clients always send, count as the session's
+ * or the address's: another site's page cannot add that header (it would need CORS, which MREG
+ * never answers), yet its navigations and no-cors fetches carry the person's cookie and come from
+ * their address. Such requests, and scripts that leave the header out, have a count of their own
+ * per address, so that no other site can use up a person's calls, or those of the app's pages at
+ * that address.
  */
 export function trpcRateLimit({ limit, cache, session }: TrpcRateLimitDeps): RequestHandler {
   // Held here rather than left to express-rate-limit, to count a batch's other calls on it too.
   const store = rateLimitStore(cache, 'trpc') ?? new MemoryStore();
   const keyOf = async (req: Request, res: Response) => {
+    const address = ipKeyGenerator(req.ip ?? '');
+    if (req.get(CSRF_HEADER) !== '1') return `headerless:${address}`;
     // A lookup that fails (the database down, the cache not knowing the token) is answered 503 by
     // the context; until then the caller counts as one without a session.
     const live = await session(req, res).catch(() => null);
-    return live ? `session:${live.sessionId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    return live ? `session:${live.sessionId}` : `ip:${address}`;
   };
   const limiter = rateLimit({
     windowMs: 60_000,
@@ -67,7 +75,11 @@ export function trpcRateLimit({ limit, cache, session }: TrpcRateLimitDeps): Req
     keyGenerator: keyOf,
     handler: (req, res) => {
       const { key } = (req as AugmentedRequest).rateLimit!;
-      const who = key.startsWith('session:') ? 'this session' : 'this address without a session';
+      const who = key.startsWith('session:')
+        ? 'this session'
+        : key.startsWith('ip:')
+          ? 'this address without a session'
+          : `this address without the ${CSRF_HEADER} header (MREG's own clients send it)`;
       req.log.warn({ rateLimitKey: key, calls: trpcCalls(req) }, 'tRPC rate limit reached (MREG_TRPC_RATE_LIMIT)');
       refuseTrpc(res, 'TOO_MANY_REQUESTS', `Too many calls from ${who}: at most ${limit} a minute. Try again in ${res.getHeader('retry-after')} s.`);
     },

@@ -5,6 +5,7 @@ import express, { Router } from 'express';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { isLoopbackHost } from '../lib/loopback';
 import { z } from 'zod';
 import { html, messagePage, page, sendMessage } from '../http/pages';
 import { DEMO_USERS, demoTenantName, type DemoUser } from './demo-directory';
@@ -76,6 +77,23 @@ function entraClaims(user: DemoUser) {
   };
 }
 
+/** Headers a proxy or tunnel adds: a request bearing one did not come straight from this machine. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'via'];
+
+/**
+ * Why a request did not come from this machine straight to MREG, or null when it did: it was made
+ * to a name other than a loopback one (a proxy or tunnel passing on its own Host) or bears a
+ * proxy's headers. A same-machine proxy that hides both is beyond what a server can tell.
+ */
+function notFromThisMachine(req: express.Request): string | null {
+  const host = req.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  if (!isLoopbackHost(name)) return `This request was made to ${JSON.stringify(host)}, not to a loopback address`;
+  const forwarded = FORWARDING_HEADERS.find((header) => req.headers[header] !== undefined);
+  if (forwarded) return `This request came through a proxy (it bears ${forwarded})`;
+  return null;
+}
+
 export interface DevProvider {
   description: ProviderDescription;
   /** Mount at DEV_IDP_PATH: the interaction pages, then the provider itself. */
@@ -86,8 +104,11 @@ export async function createDevProvider(options: {
   publicUrl: URL;
   redirectUri: string;
   dataDir: string;
-  /** Served beyond loopback by MREG_DEV_SIGN_IN=true: the chooser page says who can sign in. */
-  open: boolean;
+  /**
+   * `loopback`: only requests made on this machine, straight to MREG, are answered. `open`
+   * (MREG_DEV_SIGN_IN=true): anyone's, and the chooser page says so.
+   */
+  reach: 'loopback' | 'open';
   logger: Logger;
 }): Promise<DevProvider> {
   const { publicUrl, redirectUri, logger } = options;
@@ -178,7 +199,19 @@ export async function createDevProvider(options: {
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'Development provider error'));
 
   const router = Router();
-  router.use((req, _res, next) => {
+  router.use((req, res, next) => {
+    if (options.reach === 'loopback') {
+      const refusal = notFromThisMachine(req);
+      if (refusal) {
+        logger.warn({ host: req.headers.host, ip: req.ip }, `Development sign-in refused: ${refusal}`);
+        sendMessage(res, 403, {
+          title: 'The development sign-in answers on this machine only',
+          text: `${refusal}. Without Entra ID, MREG signs people in as demo users, admins included, to anyone who reaches it, so it answers only requests made on this machine straight to it. Its operator can configure Entra ID, or set MREG_DEV_SIGN_IN=true to open it on purpose.`,
+          links: [],
+        });
+        return;
+      }
+    }
     publicOrigin(req);
     next();
   });
@@ -191,7 +224,7 @@ export async function createDevProvider(options: {
           html`<h1>Sign in to MREG (development)</h1>
 <p>Entra ID is not configured, so MREG signs people in with its own development provider.
 Choose a demo user:</p>${
-            options.open
+            options.reach === 'open'
               ? html`<p class="warning"><strong>MREG_DEV_SIGN_IN=true:</strong> anyone who can reach this server can sign in as any of these people, admins included. Do not keep real data here.</p>`
               : ''
           }

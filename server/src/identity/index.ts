@@ -1,7 +1,6 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
-import { isLoopbackHost } from '../lib/loopback';
 import { createDevProvider, DEV_IDP_PATH } from './dev-provider';
 import { defaultFetch, type OutboundFetch } from './network';
 import { createSignInClient, entraProvider, type SignInClient } from './sign-in-client';
@@ -29,20 +28,15 @@ export async function createIdentity(options: {
     const provider = entraProvider(settings.entra, settings.publicUrl);
     return { client: createSignInClient({ provider, redirectUri, outbound, logger: log }), devProvider: undefined };
   }
-  // parseSettings refuses both already; this guards any other way of building Settings.
-  if (settings.env === 'production') {
+  if (settings.env === 'production' || settings.devSignIn === null) {
+    // parseSettings refuses this already; this guards any other way of building Settings.
     throw new Error('Production needs Entra ID: set MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID and MREG_AZURE_CLIENT_SECRET');
-  }
-  if (!settings.devSignInOpen && !(isLoopbackHost(settings.publicUrl.hostname) && isLoopbackHost(settings.host))) {
-    throw new Error(
-      `The development sign-in is served on loopback only (MREG_PUBLIC_URL ${settings.publicUrl.origin}, MREG_HOST ${settings.host}): configure Entra ID or set MREG_DEV_SIGN_IN=true`,
-    );
   }
   const dev = await createDevProvider({
     publicUrl: settings.publicUrl,
     redirectUri,
     dataDir: settings.dataDir,
-    open: settings.devSignInOpen,
+    reach: settings.devSignIn,
     logger: log,
   });
   return {

@@ -42,12 +42,14 @@ export interface IdentityClaims {
 
 /** users.name and tenants.name hold 255 characters. */
 const NAME_MAX_LENGTH = 255;
+/** An email address: at most 320 characters (RFC 3696), as users.email holds. */
+const EMAIL_MAX_LENGTH = 320;
 
 const ZIdTokenClaims = z.object({
   oid: z.string().min(1).max(100),
   tid: z.string().min(1).max(100),
-  email: z.string().max(320).optional(),
-  preferred_username: z.string().max(320).optional(),
+  email: z.string().max(EMAIL_MAX_LENGTH).optional(),
+  preferred_username: z.string().max(EMAIL_MAX_LENGTH).optional(),
   name: z.string().max(255).optional(),
   roles: z.array(z.string().max(100)).max(100).optional(),
   tenant_display_name: z.string().max(255).optional(),
@@ -127,15 +129,15 @@ export function createSignInClient(options: {
     }
     if (payload.nonce !== nonce) throw new SignInError('nonce_mismatch', 'id_token nonce differs from the request');
     const c = claims.data;
-    // Names others see are cleaned as a display name is checked (NFKC, nothing invisible, at most
-    // the column's 255 characters), but left out rather than refused: the person cannot change
-    // them here, and a sign-in must not fail over them. One with nothing visible falls back.
-    const shown = (text: string | undefined) => (text === undefined ? '' : cleanName(text, NAME_MAX_LENGTH));
+    // Names and addresses others see are cleaned as a display name is checked (NFKC, nothing
+    // invisible, at most the column's length), but left out rather than refused: the person cannot
+    // change them here, and a sign-in must not fail over them. One with nothing visible falls back.
+    const shown = (text: string | undefined, max = NAME_MAX_LENGTH) => (text === undefined ? '' : cleanName(text, max));
     return {
       oid: c.oid,
       tid: c.tid,
-      email: c.email ?? c.preferred_username ?? '',
-      name: [c.name, c.preferred_username, c.email].map(shown).find(Boolean) ?? c.oid,
+      email: shown(c.email, EMAIL_MAX_LENGTH) || shown(c.preferred_username, EMAIL_MAX_LENGTH),
+      name: [c.name, c.preferred_username, c.email].map((text) => shown(text)).find(Boolean) ?? c.oid,
       roles: c.roles ?? [],
       tenantName: shown(c.tenant_display_name) || undefined,
     };

@@ -6,6 +6,7 @@ import { CookieClient, type Hop } from '../../testing/cookie-client';
 import { startTestApp, type TestApp } from '../../testing/harness';
 import { signInAs } from '../../testing/sign-in';
 import { hashToken } from '../../lib/tokens';
+import { AVATAR_UPLOADS_PER_MINUTE } from '../../http/avatars';
 import { gifImage, HTML_PAGE, jpegImage, pngImage, pngOfOneColour, SVG_IMAGE, webpImage } from './test-images';
 import { app, ENV, me, profileRow, signIn, updateOverHttp, useProfilesApp } from './profiles.testing';
 
@@ -259,6 +260,22 @@ describe('avatars', () => {
     expect((await fetchAvatar(ada, url)).status).toBe(200);
     // Without a session cookie there is no authority to borrow: plainly signed out.
     expect((await upload(new CookieClient(), pngImage(), { origin: 'https://evil.example' })).status).toBe(401);
+  });
+});
+
+describe('avatar uploads', () => {
+  it(`are at most ${AVATAR_UPLOADS_PER_MINUTE} a minute per session: then 429 with Retry-After, the body unread and nothing stored`, async () => {
+    const vic = await signIn('vic@fabrikam.test');
+    for (let i = 0; i < AVATAR_UPLOADS_PER_MINUTE; i++) expect((await upload(vic, pngImage(i))).status, `upload ${i + 1}`).toBe(200);
+    const { user } = await me(vic);
+    const before = await avatarRow(user.id);
+    const refused = await upload(vic, pngImage(0xff));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(json(refused).error).toMatch(new RegExp(`^Too many avatar uploads from this session: at most ${AVATAR_UPLOADS_PER_MINUTE} a minute`));
+    expect(await avatarRow(user.id)).toEqual(before);
+    // Another session has its own count.
+    expect((await upload(await signIn('vic@fabrikam.test'), pngImage(0x40))).status).toBe(200);
   });
 });
 
