@@ -10,3 +10,4 @@ export * from './tenants';
 export * from './text';
 export * from './profile';
 export * from './preferences';
+export * from './registry';
