@@ -12,7 +12,20 @@ import { User, UserProfile } from '../modules/users/users.entity';
 import { EnhancedSession } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 
-const TABLES = ['enhanced_sessions', 'sign_in_requests', 'tenants', 'user_avatars', 'user_preferences', 'user_profiles', 'user_tenant_memberships', 'users'];
+const TABLES = [
+  'enhanced_sessions',
+  'mcp_server_catalogues',
+  'mcp_server_health',
+  'mcp_servers',
+  'sign_in_requests',
+  'tenants',
+  'user_avatars',
+  'user_preferences',
+  'user_profiles',
+  'user_tenant_memberships',
+  'users',
+];
+const REGISTRY_TABLES = ['mcp_server_catalogues', 'mcp_server_health', 'mcp_servers'];
 
 async function columns(em: EntityManager, table: string): Promise<string[]> {
   const rows = await em.execute<{ column_name: string }[]>(
@@ -64,24 +77,27 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261127000003_sign_in',
       'Migration20261127000004_tenants',
       'Migration20261127000005_avatars',
+      'Migration20261204000006_registry',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261204000006_registry']);
+    expect(await tables(em)).toEqual(TABLES.filter((t) => !REGISTRY_TABLES.includes(t)));
     expect(await db.rollback()).toEqual(['Migration20261127000005_avatars']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'user_avatars'));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await columns(em, 'enhanced_sessions')).not.toContain('rotation_due_at');
     await db.rollback();
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests' && t !== 'user_avatars'));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await tables(em)).toEqual(['tenants', 'users']);
     await db.rollback();
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(5);
+    expect(await db.migrate()).toHaveLength(6);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });
@@ -97,6 +113,11 @@ describe(`database (${databaseMode})`, () => {
        order by 1, 2`);
     expect(rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
       'enhanced_sessions.user_id',
+      'mcp_server_catalogues.server_id',
+      'mcp_server_health.server_id',
+      'mcp_servers.created_by_id',
+      'mcp_servers.tenant_id',
+      'mcp_servers.updated_by_id',
       'user_avatars.user_id',
       'user_preferences.user_id',
       'user_profiles.user_id',

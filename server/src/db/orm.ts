@@ -8,9 +8,22 @@ import { User, UserProfile } from '../modules/users/users.entity';
 import { EnhancedSession, SignInRequest } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 import { UserAvatar } from '../modules/profiles/avatars.entity';
+import { McpServer, McpServerCatalogue, McpServerHealth } from '../modules/registry/registry.entity';
 import { migrationsList } from './migrations';
 
-const entities = [Tenant, User, UserProfile, EnhancedSession, SignInRequest, UserPreference, UserTenantMembership, UserAvatar];
+const entities = [
+  Tenant,
+  User,
+  UserProfile,
+  EnhancedSession,
+  SignInRequest,
+  UserPreference,
+  UserTenantMembership,
+  UserAvatar,
+  McpServer,
+  McpServerCatalogue,
+  McpServerHealth,
+];
 
 export interface OrmOptions {
   clientUrl: string;

@@ -3,6 +3,7 @@ import { Migration20261127000002_enhanced_auth } from './Migration20261127000002
 import { Migration20261127000003_sign_in } from './Migration20261127000003_sign_in';
 import { Migration20261127000004_tenants } from './Migration20261127000004_tenants';
 import { Migration20261127000005_avatars } from './Migration20261127000005_avatars';
+import { Migration20261204000006_registry } from './Migration20261204000006_registry';
 
 /** Every migration, in order. Listed explicitly so the bundled server needs no file discovery. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261127000003_sign_in', class: Migration20261127000003_sign_in },
   { name: 'Migration20261127000004_tenants', class: Migration20261127000004_tenants },
   { name: 'Migration20261127000005_avatars', class: Migration20261127000005_avatars },
+  { name: 'Migration20261204000006_registry', class: Migration20261204000006_registry },
 ];
