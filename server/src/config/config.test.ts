@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseSettings, readEnvironment, SETTINGS_VARIABLES } from './index';
 
+const SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
 function problems(env: Record<string, string>): string[] {
   try {
     parseSettings(env);
@@ -49,6 +51,11 @@ describe('parseSettings', () => {
   it('reads every variable', () => {
     const s = parseSettings({
       MREG_ENV: 'production',
+      MREG_SECRET_KEY: SECRET_KEY,
+      MREG_REGISTRY_ALLOWED_HOSTS: 'MCP.internal.example, tools.example',
+      MREG_REGISTRY_HEALTH_INTERVAL: '30',
+      MREG_REGISTRY_UNHEALTHY_AFTER: '5',
+      MREG_REGISTRY_CATALOGUE_TTL: '600',
       MREG_HOST: '0.0.0.0',
       MREG_PORT: '9000',
       MREG_PUBLIC_URL: 'https://mreg.example.com',
@@ -105,6 +112,30 @@ describe('parseSettings', () => {
     });
     expect(s.sessionLifetime).toEqual({ expireMs: 8 * 3600_000, refreshThresholdMs: 3600_000, absoluteMs: 48 * 3600_000, idleMs: 90 * 60_000 });
     expect(s.features.offered).toMatchObject({ signIn: 'entra-id', enhancedAuth: false, preferencesStorage: 'both' });
+    expect(s.secretKey?.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(s.registry).toEqual({
+      allowPrivate: false,
+      allowedHosts: ['mcp.internal.example', 'tools.example'],
+      healthIntervalMs: 30_000,
+      unhealthyAfter: 5,
+      catalogueTtlMs: 600_000,
+    });
+  });
+
+  it('allows private upstreams by default outside production only, and takes the switch either way', () => {
+    expect(parseSettings({}).registry).toEqual({ allowPrivate: true, allowedHosts: [], healthIntervalMs: 60_000, unhealthyAfter: 3, catalogueTtlMs: 3_600_000 });
+    expect(parseSettings({ MREG_REGISTRY_ALLOW_PRIVATE: 'false' }).registry.allowPrivate).toBe(false);
+    expect(problems({ MREG_REGISTRY_ALLOW_PRIVATE: 'yes', MREG_REGISTRY_ALLOWED_HOSTS: 'ok.example, bad host', MREG_REGISTRY_HEALTH_INTERVAL: '1' })).toEqual([
+      'MREG_REGISTRY_ALLOW_PRIVATE: "yes" is not a boolean; use true, false, 1 or 0',
+      'MREG_REGISTRY_ALLOWED_HOSTS: "bad host": not a host name; list host names (mcp.internal.example) separated by commas',
+      'MREG_REGISTRY_HEALTH_INTERVAL: 1 is too small; the minimum is 5',
+    ]);
+  });
+
+  it('refuses a secret key that is not 32 bytes of base64, without repeating it', () => {
+    const short = Buffer.alloc(16, 1).toString('base64');
+    expect(problems({ MREG_SECRET_KEY: short })).toEqual(['MREG_SECRET_KEY: must be 32 bytes in base64 (44 characters; openssl rand -base64 32 makes one)']);
+    expect(problems({ MREG_SECRET_KEY: 'x'.repeat(44) }).join()).not.toContain('xxxx');
   });
 
   it('switches every feature off with enhanced authentication, and names the variable that did it', () => {
@@ -199,6 +230,7 @@ describe('parseSettings', () => {
     expect(problems({ MREG_ENV: 'production', MREG_PORT: 'x', MREG_FASTMCP_SESSION_EXPIRE_HOURS: '1' })).toEqual([
       'MREG_PORT: "x" is not a whole number',
       'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET: missing; production needs Entra ID (the development sign-in provider is not served in production)',
+      'MREG_SECRET_KEY: missing; production needs the key that encrypts upstream secrets, the same on every instance (openssl rand -base64 32 makes one)',
       'MREG_FASTMCP_SESSION_REFRESH_THRESHOLD: 2 must be less than MREG_FASTMCP_SESSION_EXPIRE_HOURS (1)',
     ]);
   });
@@ -250,6 +282,7 @@ describe('parseSettings', () => {
   it('refuses production without Entra ID', () => {
     expect(problems({ MREG_ENV: 'production' })).toEqual([
       'MREG_AZURE_TENANT_ID, MREG_AZURE_CLIENT_ID, MREG_AZURE_CLIENT_SECRET: missing; production needs Entra ID (the development sign-in provider is not served in production)',
+      'MREG_SECRET_KEY: missing; production needs the key that encrypts upstream secrets, the same on every instance (openssl rand -base64 32 makes one)',
     ]);
   });
 
@@ -328,7 +361,7 @@ describe('the development sign-in', () => {
   });
 
   it('is never served in production, and MREG_DEV_SIGN_IN is ignored with a warning beside Entra ID', () => {
-    expect(problems({ MREG_ENV: 'production', MREG_DEV_SIGN_IN: 'true', ...ENTRA })).toEqual([
+    expect(problems({ MREG_ENV: 'production', MREG_DEV_SIGN_IN: 'true', MREG_SECRET_KEY: SECRET_KEY, ...ENTRA })).toEqual([
       'MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only',
     ]);
     const s = parseSettings({ MREG_DEV_SIGN_IN: 'true', MREG_PUBLIC_URL: 'https://mreg.example.com', ...ENTRA });
@@ -347,6 +380,7 @@ describe('the development sign-in', () => {
 describe('production', () => {
   const PRODUCTION = {
     MREG_ENV: 'production',
+    MREG_SECRET_KEY: SECRET_KEY,
     MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
     MREG_AZURE_CLIENT_ID: 'client-1',
     MREG_AZURE_CLIENT_SECRET: 's3cret',

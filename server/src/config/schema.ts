@@ -94,6 +94,32 @@ const metricsToken = z
   .regex(/^[\x21-\x7e]+$/, { error: 'may hold only visible ASCII characters (no spaces)' })
   .optional();
 
+/** A 32-byte key, base64 (`openssl rand -base64 32`). A secret: never echoed in messages. */
+const secretKey = z
+  .string()
+  .refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value.trim()) && Buffer.from(value.trim(), 'base64').length === 32, {
+    error: 'must be 32 bytes in base64 (44 characters; openssl rand -base64 32 makes one)',
+  })
+  .transform((value) => Buffer.from(value.trim(), 'base64'))
+  .optional();
+
+/** true, false, 1 or 0; unset gives undefined, for defaults that depend on other variables. */
+const optionalBool = z
+  .enum(['true', 'false', '1', '0'], { error: (issue) => `${quoted(issue.input)} is not a boolean; use true, false, 1 or 0` })
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const hostNames = z
+  .string()
+  .max(10_000, { error: 'is longer than 10000 characters' })
+  .transform((value) => value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+  .refine((hosts) => hosts.every((host) => HOST_NAME.test(host)), {
+    error: (issue) =>
+      `${(issue.input as string[]).filter((host) => !HOST_NAME.test(host)).map(quoted).join(', ')}: not a host name; list host names (mcp.internal.example) separated by commas`,
+  })
+  .default([]);
+
 const text = (max: number) =>
   z.string().max(max, { error: `is longer than ${max} characters` }).optional();
 
@@ -116,6 +142,7 @@ export const ZEnv = z.object({
     .default('mreg'),
   MREG_METRICS_PORT: metricsPort,
   MREG_METRICS_TOKEN: metricsToken,
+  MREG_SECRET_KEY: secretKey,
 
   MREG_AZURE_TENANT_ID: tenantId,
   MREG_AZURE_CLIENT_ID: text(100),
@@ -123,6 +150,12 @@ export const ZEnv = z.object({
   MREG_AZURE_ALLOWED_TENANTS: tenantIds,
   MREG_SIGN_IN_RATE_LIMIT: int(30, 1, 100_000),
   MREG_DEV_SIGN_IN: bool(false),
+
+  MREG_REGISTRY_ALLOW_PRIVATE: optionalBool,
+  MREG_REGISTRY_ALLOWED_HOSTS: hostNames,
+  MREG_REGISTRY_HEALTH_INTERVAL: int(60, 5, 24 * 3600),
+  MREG_REGISTRY_UNHEALTHY_AFTER: int(3, 1, 100),
+  MREG_REGISTRY_CATALOGUE_TTL: int(3600, 60, 7 * 24 * 3600),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -165,6 +198,9 @@ export function problemsBetween(e: Partial<Env>, input: Record<string, string | 
     problems.push(`${missingAzure.join(', ')}: missing; production needs Entra ID (the development sign-in provider is not served in production)`);
   } else if (missingAzure.length === 3 && e.MREG_DEV_SIGN_IN === false && e.MREG_HOST !== undefined && e.MREG_PORT !== undefined && publicUrlParsed) {
     problems.push(...devSignInProblems(e.MREG_HOST, publicUrlOf(e as Env), e.MREG_TRUST_PROXY ?? 0));
+  }
+  if (e.MREG_ENV === 'production' && !('MREG_SECRET_KEY' in input)) {
+    problems.push('MREG_SECRET_KEY: missing; production needs the key that encrypts upstream secrets, the same on every instance (openssl rand -base64 32 makes one)');
   }
   if (e.MREG_ENV === 'production' && e.MREG_DEV_SIGN_IN) {
     problems.push('MREG_DEV_SIGN_IN: true is refused in production; production signs people in with Entra ID only');
@@ -295,6 +331,18 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       port: e.MREG_METRICS_PORT,
       /** When set, /metrics is also served on the public port, and on both only to `Authorization: Bearer <token>`. */
       token: e.MREG_METRICS_TOKEN,
+    },
+    /** The key that encrypts upstream secrets; undefined: the one in MREG_DATA_DIR/secret.key (made once). */
+    secretKey: e.MREG_SECRET_KEY,
+    registry: {
+      /** Upstreams on private and loopback addresses (default: outside production only). */
+      allowPrivate: e.MREG_REGISTRY_ALLOW_PRIVATE ?? e.MREG_ENV !== 'production',
+      /** Host names allowed whatever they resolve to (link-local and metadata addresses excepted). */
+      allowedHosts: e.MREG_REGISTRY_ALLOWED_HOSTS,
+      healthIntervalMs: e.MREG_REGISTRY_HEALTH_INTERVAL * 1000,
+      unhealthyAfter: e.MREG_REGISTRY_UNHEALTHY_AFTER,
+      /** A catalogue older than this is discovered again by the health loop. */
+      catalogueTtlMs: e.MREG_REGISTRY_CATALOGUE_TTL * 1000,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
     entra,
