@@ -20,6 +20,7 @@ import { DEV_IDP_PATH, type Identity } from './identity';
 import { spaRoutes } from './http/spa';
 import { trpcBatchLimit, trpcRateLimit } from './http/trpc-limits';
 import { contextFactory, requestSessions } from './trpc/context';
+import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
 
 export interface AppDeps {
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** The time for session rules; tests move it. */
   clock: Clock;
   metrics: Metrics;
+  /** The MCP server registry's upstream policy and secret box. */
+  registry: RegistryRuntime;
 }
 
 /** Largest tRPC request body; larger ones get 413. */
@@ -67,7 +70,7 @@ function clientMessage(error: { type?: string; message?: string }): string {
 const notJson = () => Object.assign(new Error('Request body is not valid JSON'), { status: 400 });
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry }: AppDeps): Express {
   const app = express();
   // First, so that the time counted is the whole of the app's.
   app.use(requestMetrics(metrics));
@@ -96,7 +99,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     if (!refusal) return next();
     refuseTrpc(res, 'FORBIDDEN', refusal);
   });
-  const contextDeps = { settings, cache, em: db.orm.em, clock, metrics };
+  const contextDeps = { settings, cache, em: db.orm.em, clock, metrics, registry };
   const sessionOf = requestSessions(contextDeps);
   app.use(
     '/trpc',

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp } from './app';
@@ -13,6 +14,8 @@ import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
+import { createRegistryRuntime, startRegistryService, type RegistryService } from './modules/registry/registry.runtime';
+import { loadSecretKey, secretBox } from './lib/secrets';
 import { seedDemoDirectory } from './modules/tenants/demo-seed';
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
@@ -55,7 +58,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host, { maxConnections: settings.maxConnections, logger });
-    const { settings: effective, identity, cleanup, metrics } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const { settings: effective, identity, cleanup, metrics, registry } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
     const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
 
@@ -79,7 +82,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       async stop() {
         try {
           await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
-          await cleanup.stop();
+          await Promise.all([cleanup.stop(), registry.stop()]);
         } finally {
           await openCache.close().finally(() => db.close());
         }
@@ -223,6 +226,8 @@ export interface ServedApp {
   identity: Identity;
   /** The periodic session clean-up; stop it before closing the database. */
   cleanup: CleanupSchedule;
+  /** The registry's health loop and list_changed watchers; stop them before closing the database. */
+  registry: RegistryService;
   /** What /metrics reports, for the metrics listener. */
   metrics: Metrics;
 }
@@ -245,7 +250,15 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     }
   }
   const metrics = createMetrics({ settings, db, cache, clock, logger });
-  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics }));
+  const secretKey = await loadSecretKey(settings.secretKey, settings.dataDir);
+  if (secretKey.source !== 'MREG_SECRET_KEY') {
+    logger.info(
+      { file: join(settings.dataDir, 'secret.key'), made: secretKey.source === 'new file' },
+      'Upstream secrets are encrypted under the key in MREG_DATA_DIR/secret.key (set MREG_SECRET_KEY to share one between instances)',
+    );
+  }
+  const runtime = createRegistryRuntime(settings, secretBox(secretKey.key));
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
@@ -253,7 +266,8 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     intervalSeconds: settings.fastmcp.sessionCleanupIntervalSeconds,
     logger,
   });
-  return { settings, identity, cleanup, metrics };
+  const registry = startRegistryService({ em: db.orm.em, runtime, settings, clock, logger });
+  return { settings, identity, cleanup, metrics, registry };
 }
 
 /** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */

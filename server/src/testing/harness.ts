@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '../db/database';
 import type { Identity } from '../identity';
 import type { Clock } from '../lib/clock';
 import type { CleanupSchedule } from '../modules/sessions/sessions.cleanup';
+import type { RegistryService } from '../modules/registry/registry.runtime';
 import { loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
@@ -98,6 +99,8 @@ export interface TestApp {
   outbound: ReturnType<typeof loopbackOnlyFetch>;
   /** The periodic session clean-up, to run at once. */
   cleanup: CleanupSchedule;
+  /** The registry's health loop (runOnce to check the due servers now) and list_changed watchers. */
+  registry: RegistryService;
   logs: string[];
   close(): Promise<void>;
 }
@@ -165,7 +168,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return outbound.fetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
     };
     const provider = options.signInProvider;
-    const { settings: effective, identity, cleanup } = await serveApp(listener, {
+    const { settings: effective, identity, cleanup, registry } = await serveApp(listener, {
       settings,
       db,
       cache,
@@ -181,6 +184,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         : undefined,
     });
     closers.push(() => cleanup.stop());
+    closers.push(() => registry.stop());
     return {
       url: listenerOrigin,
       databaseUrl,
@@ -193,6 +197,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       identity,
       outbound,
       cleanup,
+      registry,
       logs: lines,
       close,
     };

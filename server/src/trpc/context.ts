@@ -10,6 +10,8 @@ import { mappedError } from './error-map';
 import { cookieLifetimeMs } from '../modules/sessions/sessions.lifetime';
 import { resolveSession } from '../modules/sessions/sessions.validate';
 import { sessionDeps, type ActiveSession } from '../modules/sessions/sessions.store';
+import type { RegistryRuntime } from '../modules/registry/registry.service';
+import { ephemeralRegistryRuntime } from '../modules/registry/registry.runtime';
 
 /** Sets or clears the browser's session cookie from a procedure (rotation, revoking one's own session). */
 export interface SessionCookie {
@@ -30,6 +32,8 @@ export interface ContextInner {
   sessionCookie: SessionCookie;
   /** Where calls are counted; absent for callers without an app (createCaller in tests). */
   metrics?: Metrics;
+  /** The MCP server registry's upstream policy and secret box. */
+  registry: RegistryRuntime;
 }
 
 /** For callers without a browser (createCaller in tests, scripts): there is no cookie to set. */
@@ -37,9 +41,9 @@ const noBrowser: SessionCookie = { set() {}, clear() {} };
 
 /** The context without Express: what tests build for `createCaller`. */
 export function createContextInner(
-  inner: Omit<ContextInner, 'features' | 'clock' | 'sessionCookie'> & Partial<Pick<ContextInner, 'clock' | 'sessionCookie'>>,
+  inner: Omit<ContextInner, 'features' | 'clock' | 'sessionCookie' | 'registry'> & Partial<Pick<ContextInner, 'clock' | 'sessionCookie' | 'registry'>>,
 ): ContextInner {
-  return { features: inner.settings.features, clock: systemClock, sessionCookie: noBrowser, ...inner };
+  return { features: inner.settings.features, clock: systemClock, sessionCookie: noBrowser, registry: ephemeralRegistryRuntime(inner.settings), ...inner };
 }
 
 type ContextDeps = Omit<ContextInner, 'features' | 'session' | 'sessionCookie'>;

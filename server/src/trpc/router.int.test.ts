@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextFactory, createContextInner } from './context';
+import { ephemeralRegistryRuntime } from '../modules/registry/registry.runtime';
 import { createCaller } from './router';
 import { systemClock } from '../lib/clock';
 import { createSession, sessionDeps } from '../modules/sessions/sessions.store';
@@ -64,7 +65,8 @@ describe('tRPC', () => {
   });
 
   it('gives every request its own EntityManager, never the global one', async () => {
-    const createContext = contextFactory({ settings: testSettings(), cache, em: db.orm.em, clock: systemClock });
+    const settings = testSettings();
+    const createContext = contextFactory({ settings, cache, em: db.orm.em, clock: systemClock, registry: ephemeralRegistryRuntime(settings) });
     const request = () => ({ req: { cookies: {} }, res: {}, info: {} }) as unknown as Parameters<typeof createContext>[0];
     const one = await createContext(request());
     const two = await createContext(request());

@@ -1,5 +1,6 @@
 import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
+import { registryRouter } from '../modules/registry/registry.router';
 import { tenantsRouter } from '../modules/tenants/tenants.router';
 import { createCallerFactory, router } from './trpc';
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   auth: authRouter,
   config: configRouter,
   tenants: tenantsRouter,
+  registry: registryRouter,
 });
 
 export type AppRouter = typeof appRouter;

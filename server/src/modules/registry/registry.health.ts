@@ -1,0 +1,165 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Clock } from '../../lib/clock';
+import { McpServer, McpServerHealth } from './registry.entity';
+
+/**
+ * Server health: what a check (a ping, or a discovery) records, and the loop that checks each
+ * enabled server once per interval across all instances.
+ *
+ * There is no coordinator: an instance claims the servers that are due by moving their
+ * `next_check_at` a lease ahead in one statement (`for update skip locked`), so no other instance
+ * takes them, then checks them and sets the next time. An instance that dies mid-check leaves its
+ * claims to expire at the lease's end, when another takes them: the loop never stops with it.
+ */
+
+export type CheckResult = { ok: true; latencyMs: number } | { ok: false; error: string };
+
+/** Longest error kept (the column's). */
+const ERROR_MAX_LENGTH = 1000;
+
+/**
+ * Records one check: a success makes the server healthy at once; failures count, and make it
+ * unhealthy once `unhealthyAfter` come in a row. A server removed meanwhile is no error.
+ */
+export async function recordCheck(
+  em: EntityManager,
+  serverId: string,
+  result: CheckResult,
+  { now, unhealthyAfter }: { now: Date; unhealthyAfter: number },
+): Promise<void> {
+  try {
+    if (result.ok) {
+      await em.execute(
+        `insert into mcp_server_health (server_id, status, last_checked_at, last_success_at, last_error, consecutive_failures, latency_ms)
+         values (?, 'healthy', ?, ?, null, 0, ?)
+         on conflict (server_id) do update set status = 'healthy', last_checked_at = excluded.last_checked_at,
+           last_success_at = excluded.last_success_at, last_error = null, consecutive_failures = 0, latency_ms = excluded.latency_ms`,
+        [serverId, now, now, Math.round(result.latencyMs)],
+      );
+    } else {
+      await em.execute(
+        `insert into mcp_server_health (server_id, status, last_checked_at, last_error, consecutive_failures)
+         values (?, case when 1 >= ? then 'unhealthy' else 'unknown' end, ?, ?, 1)
+         on conflict (server_id) do update set
+           consecutive_failures = mcp_server_health.consecutive_failures + 1,
+           status = case when mcp_server_health.consecutive_failures + 1 >= ? then 'unhealthy' else mcp_server_health.status end,
+           last_checked_at = excluded.last_checked_at, last_error = excluded.last_error`,
+        [serverId, unhealthyAfter, now, result.error.slice(0, ERROR_MAX_LENGTH), unhealthyAfter],
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof ForeignKeyConstraintViolationException)) throw error;
+  }
+}
+
+export interface HealthLoopOptions {
+  em: EntityManager;
+  clock: Clock;
+  logger: Logger;
+  intervalMs: number;
+  /** A catalogue older than this is discovered again instead of pinged. */
+  catalogueTtlMs: number;
+  /**
+   * Checks one claimed server: a ping, or a discovery when its catalogue is stale; records the
+   * outcome itself (recordCheck) and answers it.
+   */
+  check(serverId: string, kind: 'ping' | 'discover'): Promise<CheckResult>;
+  /** Servers checked at once by this instance. */
+  concurrency?: number;
+  /** How often this instance looks for due servers; at most the interval. */
+  tickMs?: number;
+}
+
+export interface HealthLoop {
+  /** Claims and checks the servers due now; answers how many it checked. */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The next check after one that failed `failures` times in a row: the interval, doubled per failure beyond the third, at most 16 times. */
+export function nextCheckDelay(intervalMs: number, failures: number, random = Math.random): number {
+  const backoff = 2 ** Math.min(Math.max(failures - 3, 0), 4);
+  // ±10% jitter, so that servers added together do not stay in step.
+  return Math.round(intervalMs * backoff * (0.9 + 0.2 * random()));
+}
+
+export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
+  const { em: rootEm, clock, intervalMs, catalogueTtlMs, check, concurrency = 4 } = options;
+  const log = options.logger.child({ component: 'registry-health' });
+  const tickMs = Math.min(options.tickMs ?? 5000, intervalMs);
+  // A claim outlives any check (bounded by the upstream module's own timeouts).
+  const leaseMs = Math.max(intervalMs, 120_000);
+
+  const claim = async (): Promise<{ id: string; kind: 'ping' | 'discover' }[]> => {
+    const now = clock();
+    const rows = await rootEm.fork().execute<{ server_id: string; stale: boolean }[]>(
+      `update mcp_server_health h set next_check_at = ?
+         from (select h2.server_id
+                 from mcp_server_health h2 join mcp_servers s on s.id = h2.server_id
+                where s.enabled and h2.next_check_at <= ?
+                order by h2.next_check_at
+                limit ? for update of h2 skip locked) due
+        where h.server_id = due.server_id
+        returning h.server_id,
+          coalesce((select c.fetched_at < ? from mcp_server_catalogues c where c.server_id = h.server_id), true) as stale`,
+      [new Date(now.getTime() + leaseMs), now, concurrency * 4, new Date(now.getTime() - catalogueTtlMs)],
+    );
+    return rows.map((row) => ({ id: row.server_id, kind: row.stale ? 'discover' : 'ping' }));
+  };
+
+  const reschedule = async (serverId: string) => {
+    const em = rootEm.fork();
+    const health = await em.findOne(McpServerHealth, { server: serverId });
+    if (!health) return;
+    health.nextCheckAt = new Date(clock().getTime() + nextCheckDelay(intervalMs, health.consecutiveFailures));
+    await em.flush();
+  };
+
+  const runOnce = async (): Promise<number> => {
+    const due = await claim();
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const { id, kind } = due[next++]!;
+        try {
+          const result = await check(id, kind);
+          if (!result.ok) log.info({ serverId: id, kind, error: result.error }, 'MCP server check failed');
+        } catch (error) {
+          log.error({ err: error, serverId: id }, 'MCP server check could not run');
+        }
+        await reschedule(id).catch((error: unknown) => log.error({ err: error, serverId: id }, 'Could not schedule the next check'));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+    return due.length;
+  };
+
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= runOnce()
+      .catch((error: unknown) => log.error({ err: error }, 'The registry health loop failed; it tries again'))
+      .finally(() => (running = undefined));
+  }, tickMs);
+  timer.unref();
+
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** Makes a server due for a discovery at the next tick of any instance (an upstream said its lists changed). */
+export async function markCatalogueStale(em: EntityManager, serverId: string, now: Date): Promise<void> {
+  await em.execute(`update mcp_server_catalogues set fetched_at = 'epoch' where server_id = ?`, [serverId]);
+  await em.nativeUpdate(McpServerHealth, { server: serverId }, { nextCheckAt: now });
+}
+
+/** Enabled servers, for the list_changed watchers. */
+export async function enabledServers(em: EntityManager) {
+  return em.find(McpServer, { enabled: true }, { fields: ['id', 'url', 'authKind', 'authHeaderName', 'updatedAt'] });
+}

@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Server, ServerDetail, ServerSaved, TestServerResult } from '@mreg/shared';
+import { DEMO_TENANTS } from '../../identity/demo-directory';
+import type { CookieClient } from '../../testing/cookie-client';
+import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
+import { startEverythingServer, startToyServer, type TestUpstream, type ToyUpstream } from '../../testing/mcp-upstreams';
+import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
+
+/**
+ * The registry through the real app over HTTP, against real MCP servers on 127.0.0.1: the
+ * procedures, discovery at save, write-only secrets, tenant isolation, health and list_changed.
+ */
+
+const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
+const TOKEN = 'upstream-bearer-token-7f3c9a1e5d';
+
+let app: TestApp;
+let everything: TestUpstream;
+let toy: ToyUpstream;
+let guarded: ToyUpstream;
+beforeAll(async () => {
+  [everything, toy, guarded] = await Promise.all([startEverythingServer(), startToyServer(), startToyServer({ token: TOKEN })]);
+  app = await startTestApp({ env: { MREG_REGISTRY_UNHEALTHY_AFTER: '2' } });
+});
+afterAll(async () => {
+  await app?.close();
+  await Promise.all([everything?.close(), toy?.close(), guarded?.close()]);
+});
+
+function data<T>(answer: TrpcAnswer): T {
+  if (!answer.body.result) throw new Error(`expected a result, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.result.data as T;
+}
+const query = (client: CookieClient, path: string, input?: unknown) => trpcQuery(client, app.url, path, input);
+const mutate = (client: CookieClient, path: string, input?: unknown) => trpcMutation(client, app.url, path, input);
+
+/** Signs in and switches to `tenantId` (ada and uma start in Contoso, vic in Fabrikam). */
+async function as(email: string, tenantId?: string): Promise<CookieClient> {
+  const { client } = await signInAs(app.url, email);
+  if (tenantId) expect((await mutate(client, 'auth.switchTenant', { tenantId })).status).toBe(200);
+  return client;
+}
+
+let slugs = 0;
+const slug = (prefix: string) => `${prefix}-${++slugs}`;
+
+async function rawServerRow(id: string) {
+  const [row] = await app.db.orm.em.fork().execute(`select * from mcp_servers where id = ?`, [id]);
+  return row as Record<string, unknown>;
+}
+
+describe(`the registry (${databaseMode})`, () => {
+  it('registers the everything server, discovering every page of its lists, and answers it from the database', async () => {
+    const ada = await as('ada@contoso.test');
+    const saved = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('everything'), name: 'Everything', url: everything.url }));
+    expect(saved.discovery).toMatchObject({ ok: true });
+    expect(saved.server).toMatchObject({ name: 'Everything', enabled: true, status: 'healthy', auth: { kind: 'none' }, lastError: null });
+    expect(saved.server.toolCount).toBeGreaterThan(5);
+
+    const detail = data<ServerDetail>(await query(ada, 'registry.get', { id: saved.server.id }));
+    expect(detail.catalogue?.serverInfo.name).toBe('mcp-servers/everything');
+    expect(detail.catalogue?.tools.map((t) => t.name)).toContain('echo');
+    // The everything server pages its resources: more than one page's worth came back.
+    expect(detail.catalogue!.resources.length).toBeGreaterThan(10);
+    expect(detail.catalogue!.resourceTemplates.length).toBeGreaterThan(0);
+    expect(detail.catalogue!.prompts.length).toBeGreaterThan(0);
+
+    // Reading never waits on the upstream: with it stopped, list and get answer as before.
+    const list = data<Server[]>(await query(ada, 'registry.list'));
+    expect(list.find((s) => s.id === saved.server.id)).toMatchObject({ toolCount: saved.server.toolCount });
+  });
+
+  it('keeps an upstream secret write-only: encrypted in the row, never answered, and sent to the upstream alone', async () => {
+    const ada = await as('ada@contoso.test');
+    const saved = data<ServerSaved>(
+      await mutate(ada, 'registry.create', { slug: slug('guarded'), name: 'Guarded', url: guarded.url, auth: { kind: 'bearer', token: TOKEN } }),
+    );
+    expect(saved.discovery).toMatchObject({ ok: true, toolCount: 1 });
+    expect(saved.server.auth).toEqual({ kind: 'bearer' });
+    expect(guarded.requests.some((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+
+    const row = await rawServerRow(saved.server.id);
+    expect(Buffer.isBuffer(row.auth_secret)).toBe(true);
+    expect(JSON.stringify(row)).not.toContain(TOKEN);
+    expect((row.auth_secret as Buffer).includes(Buffer.from(TOKEN))).toBe(false);
+    for (const path of ['registry.list', 'registry.get']) {
+      const answer = await query(ada, path, path === 'registry.get' ? { id: saved.server.id } : undefined);
+      expect(JSON.stringify(answer.body)).not.toContain(TOKEN);
+    }
+    expect(app.logs.join('\n')).not.toContain(TOKEN);
+
+    // A wrong credential: the server is saved, and the answer says why it could not be reached.
+    const wrong = data<ServerSaved>(
+      await mutate(ada, 'registry.update', { id: saved.server.id, auth: { kind: 'header', name: 'X-Api-Key', value: 'not-the-token' } }),
+    );
+    expect(wrong.discovery.ok).toBe(false);
+    expect(wrong.server.auth).toEqual({ kind: 'header', name: 'X-Api-Key' });
+    expect(JSON.stringify(wrong)).not.toContain('not-the-token');
+  });
+
+  it('tests a connection before saving, with nothing stored', async () => {
+    const ada = await as('ada@contoso.test');
+    const before = data<Server[]>(await query(ada, 'registry.list')).length;
+    const tested = data<TestServerResult>(await mutate(ada, 'registry.test', { url: everything.url }));
+    expect(tested).toMatchObject({ ok: true, serverInfo: { name: 'mcp-servers/everything' } });
+    const refused = data<TestServerResult>(await mutate(ada, 'registry.test', { url: guarded.url }));
+    expect(refused).toMatchObject({ ok: false });
+    expect(data<Server[]>(await query(ada, 'registry.list'))).toHaveLength(before);
+  });
+
+  it('names the field of bad input, and stores nothing', async () => {
+    const ada = await as('ada@contoso.test');
+    const before = data<Server[]>(await query(ada, 'registry.list')).length;
+    const cases: [unknown, RegExp][] = [
+      [{ slug: 'Bad Slug', name: 'x', url: everything.url }, /^slug: must be 1 to 16 characters/],
+      [{ slug: 'a'.repeat(17), name: 'x', url: everything.url }, /^slug: /],
+      [{ slug: 'ok', name: 'x', url: 'ftp://127.0.0.1/mcp' }, /^url: must start with http:\/\/ or https:\/\//],
+      [{ slug: 'ok', name: 'x', url: 'http://user:pass@127.0.0.1/mcp' }, /^url: must not hold a user name or password/],
+      [{ slug: 'ok', name: 'x'.repeat(101), url: everything.url }, /^name: is longer than 100 characters/],
+      [{ slug: 'ok', name: 'x', url: everything.url, auth: { kind: 'bearer', token: 'x'.repeat(5000) } }, /^auth\.token: is longer than 4096/],
+      [{ slug: 'ok', name: 'x', url: 'http://169.254.169.254/latest/meta-data' }, /^url: .*169\.254\.169\.254/],
+    ];
+    for (const [input, message] of cases) {
+      const answer = await mutate(ada, 'registry.create', input);
+      expect(answer.status, JSON.stringify(input)).toBe(400);
+      expect(answer.body.error?.message).toMatch(message);
+    }
+    expect(data<Server[]>(await query(ada, 'registry.list'))).toHaveLength(before);
+
+    const taken = slug('taken');
+    expect((await mutate(ada, 'registry.create', { slug: taken, name: 'First', url: toy.url })).status).toBe(200);
+    const again = await mutate(ada, 'registry.create', { slug: taken, name: 'Second', url: toy.url });
+    expect(again.status).toBe(409);
+    expect(again.body.error?.message).toBe(`slug: ${taken} is already taken by another server in Contoso; choose another`);
+  });
+
+  it('keeps each tenant to its own servers: another tenant\'s server is NOT_FOUND for every procedure', async () => {
+    const adaInContoso = await as('ada@contoso.test');
+    const contosoServer = data<ServerSaved>(await mutate(adaInContoso, 'registry.create', { slug: slug('iso'), name: 'Contoso only', url: toy.url })).server;
+    const vic = await as('vic@fabrikam.test');
+    const adaInFabrikam = await as('ada@contoso.test', FABRIKAM!.id);
+
+    const matrix: string[] = [];
+    for (const [who, client] of [['vic (viewer of Fabrikam)', vic], ['ada (member of Fabrikam, active there)', adaInFabrikam]] as const) {
+      expect(data<Server[]>(await query(client, 'registry.list')).map((s) => s.id)).not.toContain(contosoServer.id);
+      for (const [path, kind, input] of [
+        ['registry.get', 'query', { id: contosoServer.id }],
+        ['registry.update', 'mutation', { id: contosoServer.id, name: 'Taken over' }],
+        ['registry.refresh', 'mutation', { id: contosoServer.id }],
+        ['registry.remove', 'mutation', { id: contosoServer.id }],
+        ['registry.test', 'mutation', { id: contosoServer.id, url: toy.url }],
+      ] as const) {
+        const answer = kind === 'query' ? await query(client, path, input) : await mutate(client, path, input);
+        matrix.push(`${who} ${path}: ${answer.status} ${answer.body.error?.data?.code ?? 'OK'}`);
+      }
+    }
+    expect(matrix).toEqual([
+      'vic (viewer of Fabrikam) registry.get: 404 NOT_FOUND',
+      'vic (viewer of Fabrikam) registry.update: 403 FORBIDDEN',
+      'vic (viewer of Fabrikam) registry.refresh: 403 FORBIDDEN',
+      'vic (viewer of Fabrikam) registry.remove: 403 FORBIDDEN',
+      'vic (viewer of Fabrikam) registry.test: 403 FORBIDDEN',
+      'ada (member of Fabrikam, active there) registry.get: 404 NOT_FOUND',
+      'ada (member of Fabrikam, active there) registry.update: 404 NOT_FOUND',
+      'ada (member of Fabrikam, active there) registry.refresh: 404 NOT_FOUND',
+      'ada (member of Fabrikam, active there) registry.remove: 404 NOT_FOUND',
+      'ada (member of Fabrikam, active there) registry.test: 404 NOT_FOUND',
+    ]);
+    const after = data<ServerDetail>(await query(adaInContoso, 'registry.get', { id: contosoServer.id }));
+    expect(after.server.name).toBe('Contoso only');
+    console.info(`isolation matrix (${databaseMode}):\n${matrix.join('\n')}`);
+  });
+
+  it('lets a viewer read and refuses every change, naming the permission', async () => {
+    const adaInFabrikam = await as('ada@contoso.test', FABRIKAM!.id);
+    const server = data<ServerSaved>(await mutate(adaInFabrikam, 'registry.create', { slug: slug('fab'), name: 'Fabrikam tools', url: toy.url })).server;
+    const vic = await as('vic@fabrikam.test');
+    expect(data<Server[]>(await query(vic, 'registry.list')).map((s) => s.id)).toContain(server.id);
+    expect(data<ServerDetail>(await query(vic, 'registry.get', { id: server.id })).catalogue?.tools.map((t) => t.name)).toEqual(['echo']);
+    const refused = await mutate(vic, 'registry.create', { slug: slug('vic'), name: 'Mine', url: toy.url });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error?.message).toBe('This needs the permission registry:write in Fabrikam, which your role there (viewer) does not give');
+    // Uma (member of Contoso) may change the registry; ada's server of Contoso is hers to see.
+    const uma = await as('uma@contoso.test');
+    expect(data<Server[]>(await query(uma, 'registry.list')).every((s) => s.id !== server.id)).toBe(true);
+    void CONTOSO;
+  });
+
+  it('turns a server that stops answering unhealthy after the configured failures, and healthy again after one success', async () => {
+    const upstream = await startToyServer();
+    try {
+      const ada = await as('ada@contoso.test');
+      const server = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('flaky'), name: 'Flaky', url: upstream.url })).server;
+      expect(server.status).toBe('healthy');
+      const due = () => app.db.orm.em.fork().execute(`update mcp_server_health set next_check_at = now() - interval '1 second' where server_id = ?`, [server.id]);
+      const status = async () => data<ServerDetail>(await query(ada, 'registry.get', { id: server.id })).server;
+
+      await upstream.stop();
+      await due();
+      await app.registry.health.runOnce();
+      expect((await status()).status).toBe('healthy');
+      await due();
+      await app.registry.health.runOnce();
+      const down = await status();
+      expect(down.status).toBe('unhealthy');
+      expect(down.lastError).toMatch(/127\.0\.0\.1/);
+
+      await upstream.start();
+      await due();
+      await app.registry.health.runOnce();
+      expect(await status()).toMatchObject({ status: 'healthy', lastError: null });
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('discovers a server again when it says its tools changed', async () => {
+    const upstream = await startToyServer();
+    try {
+      const ada = await as('ada@contoso.test');
+      const server = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('grows'), name: 'Grows', url: upstream.url })).server;
+      const tools = async () => data<ServerDetail>(await query(ada, 'registry.get', { id: server.id })).catalogue?.tools.map((t) => t.name);
+      expect(await tools()).toEqual(['echo']);
+      // The watchers follow the enabled servers: wait until this one is followed, then change it.
+      await expect.poll(() => upstream.requests.filter((r) => r.method === 'GET').length, { timeout: 10_000, interval: 100 }).toBeGreaterThan(0);
+      upstream.addTool('reverse');
+      await expect.poll(tools, { timeout: 15_000, interval: 200 }).toEqual(['echo', 'reverse']);
+    } finally {
+      await upstream.close();
+    }
+  }, 30_000);
+
+  it('removes a server with its catalogue and health', async () => {
+    const ada = await as('ada@contoso.test');
+    const server = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('gone'), name: 'Gone', url: toy.url })).server;
+    expect(data<{ id: string }>(await mutate(ada, 'registry.remove', { id: server.id }))).toEqual({ id: server.id });
+    expect((await query(ada, 'registry.get', { id: server.id })).status).toBe(404);
+    const left = await app.db.orm.em.fork().execute(
+      `select (select count(*) from mcp_server_catalogues where server_id = ?)::int + (select count(*) from mcp_server_health where server_id = ?)::int as n`,
+      [server.id, server.id],
+    );
+    expect(left[0]!.n).toBe(0);
+  });
+});
