@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { AddressPolicy } from './policy';
 import { classifyAddress, guardedLookup, urlRefusal } from './ssrf';
 
-const closed = { allowPrivate: false, allowedHosts: [] };
-const open = { allowPrivate: true, allowedHosts: [] };
+const closed: AddressPolicy = { allowPrivate: false, allowedHosts: [] };
+const open: AddressPolicy = { allowPrivate: true, allowedHosts: [] };
 
 describe('urlRefusal', () => {
   it.each([
