@@ -213,7 +213,8 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
       release();
       if (listening && response.ok) options.onStreamEnd?.({ problem: findUpstreamError(error) });
     });
-    return new UndiciResponse(body, { status: response.status, statusText: response.statusText, headers: response.headers }) as unknown as Response;
+    // undici's own BodyInit: the web app's typecheck (DOM lib) sees another ReadableStream type here.
+    return new UndiciResponse(body as unknown as ConstructorParameters<typeof UndiciResponse>[0], { status: response.status, statusText: response.statusText, headers: response.headers }) as unknown as Response;
   };
 
   return {
