@@ -14,6 +14,9 @@ import { Members } from './pages/Members';
 import { NotFound } from './pages/NotFound';
 import { Preferences } from './pages/Preferences';
 import { Profile } from './pages/Profile';
+import { AddServer, EditServer } from './pages/ServerEditor';
+import { ServerPage } from './pages/ServerPage';
+import { Servers } from './pages/Servers';
 import { Sessions } from './pages/Sessions';
 import { SignIn } from './pages/SignIn';
 import { useApplyTheme } from './prefs/usePreferences';
@@ -90,6 +93,30 @@ export function App() {
             <RequireAuth>
               <Dashboard />
             </RequireAuth>
+          </Route>
+          <Route path="/servers">
+            <RequireAuth permission="registry:read">
+              <Servers />
+            </RequireAuth>
+          </Route>
+          <Route path="/servers/new">
+            <RequireAuth permission="registry:write">
+              <AddServer />
+            </RequireAuth>
+          </Route>
+          <Route path="/servers/:id/edit">
+            {(params) => (
+              <RequireAuth permission="registry:write">
+                <EditServer key={params.id} id={params.id} />
+              </RequireAuth>
+            )}
+          </Route>
+          <Route path="/servers/:id">
+            {(params) => (
+              <RequireAuth permission="registry:read">
+                <ServerPage key={params.id} id={params.id} />
+              </RequireAuth>
+            )}
           </Route>
           <Route path="/profile">
             <RequireAuth feature="userProfiles">

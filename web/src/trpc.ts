@@ -35,3 +35,8 @@ export function fieldErrors(error: unknown): Record<string, string[]> {
   if (!(error instanceof TRPCClientError)) return {};
   return ((error.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {});
 }
+
+/** The tRPC code of a refused call ('NOT_FOUND', 'BAD_REQUEST'...), or undefined when it did not come from the server. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}

@@ -11,6 +11,9 @@ export interface NavItem {
 export function navItems(auth: EnhancedAuth): NavItem[] {
   const f = auth.features;
   const items: NavItem[] = [{ path: '/dashboard', label: 'Dashboard', description: 'Who you are here, and where to go next.' }];
+  if (auth.can('registry:read')) {
+    items.push({ path: '/servers', label: 'Servers', description: 'The MCP servers behind MREG, what they offer and how they are.' });
+  }
   if (f?.userProfiles) {
     items.push(
       { path: '/profile', label: 'Profile', description: 'Your name, picture and a few words about you.' },

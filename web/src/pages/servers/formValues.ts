@@ -1,0 +1,116 @@
+import {
+  ZCreateServerInput,
+  ZTestServerInput,
+  ZUpdateServerInput,
+  type CreateServerInput,
+  type Server,
+  type ServerAuth,
+  type ServerAuthInput,
+  type TestServerInput,
+  type UpdateServerInput,
+} from '@mreg/shared';
+import { schemaProblems, type Labels, type Problems } from './problems';
+
+/** The server form's values as typed, and what they become: the inputs of registry.create, .update and .test. */
+
+export type AuthKind = ServerAuth['kind'];
+
+export interface FormValues {
+  name: string;
+  slug: string;
+  url: string;
+  description: string;
+  enabled: boolean;
+  authKind: AuthKind;
+  headerName: string;
+  /** The token or header value typed; empty keeps a stored one of the same kind. */
+  secret: string;
+}
+
+export const AUTH_KIND_LABEL: Record<AuthKind, string> = { none: 'None', bearer: 'Bearer token', header: 'A named header' };
+
+export function initialValues(server: Server | null): FormValues {
+  return {
+    name: server?.name ?? '',
+    slug: server?.slug ?? '',
+    url: server?.url ?? '',
+    description: server?.description ?? '',
+    enabled: server?.enabled ?? true,
+    authKind: server?.auth.kind ?? 'none',
+    headerName: server?.auth.kind === 'header' ? server.auth.name : '',
+    secret: '',
+  };
+}
+
+export function labelsFor(values: FormValues): Labels {
+  return {
+    name: 'Name',
+    slug: 'Slug',
+    url: 'URL',
+    description: 'Description',
+    enabled: 'Enabled',
+    authKind: 'Authentication',
+    headerName: 'Header name',
+    secret: values.authKind === 'header' ? 'Header value' : 'Token',
+  };
+}
+
+/**
+ * True when the stored secret stands in for an empty secret field: editing, the same kind (and, for
+ * a header, the same name, since a new name replaces the credential whole).
+ */
+export function keepsStoredSecret(values: FormValues, stored: ServerAuth | null): boolean {
+  if (values.secret !== '' || !stored) return false;
+  if (values.authKind === 'bearer') return stored.kind === 'bearer';
+  if (values.authKind === 'header') return stored.kind === 'header' && stored.name === values.headerName.trim();
+  return false;
+}
+
+/** The credential to send; undefined sends none, which keeps the stored one. */
+export function authToSend(values: FormValues, stored: ServerAuth | null): ServerAuthInput | undefined {
+  if (values.authKind === 'none') return stored?.kind === 'none' ? undefined : { kind: 'none' };
+  if (keepsStoredSecret(values, stored)) return undefined;
+  // An empty secret goes to the schema as it is, which says it must not be empty.
+  return values.authKind === 'bearer'
+    ? { kind: 'bearer', token: values.secret }
+    : { kind: 'header', name: values.headerName.trim(), value: values.secret };
+}
+
+export function createInput(values: FormValues): CreateServerInput {
+  return {
+    name: values.name,
+    slug: values.slug,
+    url: values.url.trim(),
+    ...(values.description.trim() !== '' && { description: values.description }),
+    enabled: values.enabled,
+    auth: authToSend(values, null),
+  };
+}
+
+/** Only what changed: a changed URL or credential has the server discovered again, other fields do not. */
+export function updateInput(values: FormValues, server: Server): UpdateServerInput {
+  const auth = authToSend(values, server.auth);
+  return {
+    id: server.id,
+    ...(values.name !== server.name && { name: values.name }),
+    ...(values.slug !== server.slug && { slug: values.slug }),
+    ...(values.url.trim() !== server.url && { url: values.url.trim() }),
+    ...(values.description !== (server.description ?? '') && { description: values.description }),
+    ...(values.enabled !== server.enabled && { enabled: values.enabled }),
+    ...(auth && { auth }),
+  };
+}
+
+export function testInput(values: FormValues, server: Server | null): TestServerInput {
+  const auth = authToSend(values, server?.auth ?? null);
+  // With the id, the server uses the stored credential when none is sent.
+  return { url: values.url.trim(), ...(auth && { auth }), ...(server && { id: server.id }) };
+}
+
+export const saveProblems = (values: FormValues, server: Server | null): Problems =>
+  server
+    ? schemaProblems(ZUpdateServerInput.safeParse(updateInput(values, server)), labelsFor(values))
+    : schemaProblems(ZCreateServerInput.safeParse(createInput(values)), labelsFor(values));
+
+export const testProblems = (values: FormValues, server: Server | null): Problems =>
+  schemaProblems(ZTestServerInput.safeParse(testInput(values, server)), labelsFor(values));
