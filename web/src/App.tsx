@@ -58,7 +58,8 @@ function Header() {
           <ul>
             {items.map((item) => (
               <li key={item.path}>
-                <Link href={item.path} aria-current={location === item.path ? 'page' : undefined}>
+                {/* A page under a section (a server's page under Servers) marks the section too. */}
+                <Link href={item.path} aria-current={location === item.path ? 'page' : location.startsWith(`${item.path}/`) ? 'true' : undefined}>
                   {item.label}
                 </Link>
               </li>

@@ -12,7 +12,7 @@ import { useArrivalState, type SavedFlash } from './servers/flash';
 import { NoSuchServer, isNoSuchServer } from './servers/NoSuchServer';
 import { ServerActions, type Feedback } from './servers/ServerActions';
 import { ServerOverview } from './servers/ServerOverview';
-import { discoverySentence } from './servers/words';
+import { asSentence, discoverySentence } from './servers/words';
 import './Servers.css';
 
 type Notice = { message: string; tone: 'success' | 'warning' };
@@ -26,7 +26,7 @@ function savedNotice(saved: SavedFlash): Notice {
   return saved.discovery.ok
     ? { message: `${what}. ${discoverySentence(saved.discovery)}`, tone: 'success' }
     : {
-        message: `${what}, but it could not be reached: ${saved.discovery.error} The server is saved all the same; MREG keeps checking it, and Refresh tries again now.`,
+        message: `${what}, but it could not be reached: ${asSentence(saved.discovery.error)} The server is saved all the same; MREG keeps checking it, and Refresh tries again now.`,
         tone: 'warning',
       };
 }
@@ -99,7 +99,7 @@ export function ServerPage({ id }: { id: string }) {
           ) : (
             <EmptyState title="Nothing discovered yet.">
               {detail.data.server.lastError
-                ? `MREG could not reach it: ${detail.data.server.lastError}`
+                ? `MREG could not reach it: ${asSentence(detail.data.server.lastError)}`
                 : 'MREG has not reached this server yet, so it does not know its tools, resources and prompts.'}
               {auth.can('registry:write') && ' Refresh to try again now.'}
             </EmptyState>

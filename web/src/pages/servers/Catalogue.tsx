@@ -56,6 +56,7 @@ export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
             <li key={prompt.name}>
               <Heading name={prompt.name} title={prompt.title} code />
               {prompt.description && <p className="catalogue-text">{prompt.description}</p>}
+              <h4>Arguments</h4>
               {prompt.arguments && prompt.arguments.length > 0 ? (
                 <ul className="schema-props" aria-label={`Arguments of ${prompt.name}`}>
                   {prompt.arguments.map((argument) => (
@@ -95,7 +96,15 @@ function Heading({ name, title, code }: { name: string; title: string | undefine
   return (
     <h3 className="catalogue-name">
       {code ? <code>{name}</code> : name}
-      {title && title !== name && <span className="catalogue-title"> {title}</span>}
+      {title && title !== name && (
+        <>
+          {' '}
+          <span className="catalogue-title">
+            <span aria-hidden="true">· </span>
+            {title}
+          </span>
+        </>
+      )}
     </h3>
   );
 }

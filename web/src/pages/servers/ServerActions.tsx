@@ -5,7 +5,7 @@ import type { Server } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useTRPC } from '../../trpc';
 import type { ArrivalState } from './flash';
-import { discoverySentence } from './words';
+import { asSentence, discoverySentence } from './words';
 
 /** Where an action says how it went: the page's live region, or its problem banner. */
 export interface Feedback {
@@ -45,6 +45,7 @@ function RefreshButton({ server, feedback }: ActionProps) {
   const refresh = useMutation(trpc.registry.refresh.mutationOptions());
   const invalidate = useInvalidateRegistry();
   const run = () => {
+    if (refresh.isPending) return;
     feedback.clear();
     refresh.mutate(
       { id: server.id },
@@ -52,7 +53,7 @@ function RefreshButton({ server, feedback }: ActionProps) {
         onSuccess: ({ discovery }) =>
           discovery.ok
             ? feedback.report(`Refreshed ${server.name}. ${discoverySentence(discovery)}`)
-            : feedback.report(`${server.name} could not be reached: ${discovery.error} What was discovered on it before is kept.`, 'warning'),
+            : feedback.report(`${server.name} could not be reached: ${asSentence(discovery.error)} What was discovered on it before is kept.`, 'warning'),
         onError: (error) => feedback.fail(`Could not refresh ${server.name}`, error),
         onSettled: () => void invalidate(),
       },
@@ -62,7 +63,9 @@ function RefreshButton({ server, feedback }: ActionProps) {
     <button
       type="button"
       onClick={run}
-      disabled={refresh.isPending || !server.enabled}
+      // Not disabled while it works: a disabled button would lose the keyboard focus.
+      disabled={!server.enabled}
+      aria-disabled={refresh.isPending}
       aria-busy={refresh.isPending}
       title={server.enabled ? 'Ask the server again what it offers' : 'Enable the server to refresh it'}
     >
@@ -78,6 +81,7 @@ function EnableButton({ server, feedback }: ActionProps) {
   const invalidate = useInvalidateRegistry();
   const enable = !server.enabled;
   const run = () => {
+    if (update.isPending) return;
     feedback.clear();
     update.mutate(
       { id: server.id, enabled: enable },
@@ -92,7 +96,7 @@ function EnableButton({ server, feedback }: ActionProps) {
     );
   };
   return (
-    <button type="button" onClick={run} disabled={update.isPending} aria-busy={update.isPending}>
+    <button type="button" onClick={run} aria-disabled={update.isPending} aria-busy={update.isPending}>
       {update.isPending ? (enable ? 'Enabling…' : 'Disabling…') : enable ? 'Enable' : 'Disable'}
     </button>
   );

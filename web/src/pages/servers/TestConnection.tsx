@@ -4,7 +4,7 @@ import { LoadError } from '../../components/LoadError';
 import { count } from '../../components/useNow';
 import { useTRPC } from '../../trpc';
 import { placeRefusal, type Labels, type Problems } from './problems';
-import { duration } from './words';
+import { asSentence, duration } from './words';
 
 interface TestConnectionProps {
   /** The form's URL and credential to try, or null when the form found them wrong (and said so beside the fields). */
@@ -54,7 +54,7 @@ function TestOutcome({ result }: { result: TestServerResult }) {
     return (
       <div className="banner banner-error">
         <p>
-          <strong>Could not connect.</strong> {result.error} You can still save the server; MREG keeps checking it.
+          <strong>Could not connect.</strong> {asSentence(result.error)} You can still save the server; MREG keeps checking it.
         </p>
       </div>
     );

@@ -107,10 +107,13 @@ export function testInput(values: FormValues, server: Server | null): TestServer
   return { url: values.url.trim(), ...(auth && { auth }), ...(server && { id: server.id }) };
 }
 
+// An empty URL is checked as a missing one, which the schema calls required rather than "not a URL".
+const urlOrMissing = <T extends { url: string }>(input: T) => ({ ...input, url: input.url === '' ? undefined : input.url });
+
 export const saveProblems = (values: FormValues, server: Server | null): Problems =>
   server
     ? schemaProblems(ZUpdateServerInput.safeParse(updateInput(values, server)), labelsFor(values))
-    : schemaProblems(ZCreateServerInput.safeParse(createInput(values)), labelsFor(values));
+    : schemaProblems(ZCreateServerInput.safeParse(urlOrMissing(createInput(values))), labelsFor(values));
 
 export const testProblems = (values: FormValues, server: Server | null): Problems =>
-  schemaProblems(ZTestServerInput.safeParse(testInput(values, server)), labelsFor(values));
+  schemaProblems(ZTestServerInput.safeParse(urlOrMissing(testInput(values, server))), labelsFor(values));

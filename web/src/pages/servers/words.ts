@@ -30,6 +30,9 @@ export function describeAuth(auth: ServerAuth): string {
   }
 }
 
+/** Text that more words follow, ended as a sentence: the upstream module's errors come without a full stop. */
+export const asSentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+
 /** "42 ms", "1.3 s". */
 export const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -43,5 +46,5 @@ export const toolCountText = (server: Pick<Server, 'toolCount'>) => (server.tool
 export function discoverySentence(outcome: DiscoveryOutcome): string {
   return outcome.ok
     ? `Found ${count(outcome.toolCount, 'tool')} in ${duration(outcome.latencyMs)}.`
-    : `It could not be reached: ${outcome.error}`;
+    : `It could not be reached: ${asSentence(outcome.error)}`;
 }
