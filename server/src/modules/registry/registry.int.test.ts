@@ -242,3 +242,36 @@ describe(`the registry (${databaseMode})`, () => {
     expect(left[0]!.n).toBe(0);
   });
 });
+
+describe(`the registry with private addresses refused (as in production; ${databaseMode})`, () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp({ env: { MREG_REGISTRY_ALLOW_PRIVATE: 'false' } });
+  });
+  afterAll(() => strict?.close());
+
+  it('refuses loopback and metadata addresses in every spelling, with the reason, storing nothing', async () => {
+    const { client: ada } = await signInAs(strict.url, 'ada@contoso.test');
+    const urls = [
+      toy.url,
+      toy.url.replace('127.0.0.1', 'localhost'),
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/mcp',
+      'http://2852039166/mcp',
+      'http://0251.0376.0251.0376/mcp',
+      'http://[::1]:9/mcp',
+    ];
+    const answers: string[] = [];
+    for (const url of urls) {
+      const answer = await trpcMutation(ada, strict.url, 'registry.create', { slug: 'blocked', name: 'Blocked', url });
+      answers.push(`${answer.status} ${answer.body.error?.message}`);
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.error?.message, url).toMatch(/^url: /);
+    }
+    console.info(`SSRF refusals:\n${answers.join('\n')}`);
+    // localhost resolves to loopback: refused when MREG connects (test) if not already when saved.
+    const tested = await trpcMutation(ada, strict.url, 'registry.test', { url: `http://localhost.:${new URL(toy.url).port}/mcp` });
+    expect(JSON.stringify(tested.body)).toMatch(/loopback|refused/i);
+    expect(data<Server[]>(await trpcQuery(ada, strict.url, 'registry.list'))).toEqual([]);
+  });
+});
