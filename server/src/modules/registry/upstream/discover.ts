@@ -69,9 +69,7 @@ const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '
  */
 export async function discover(target: UpstreamTarget, policy: UpstreamPolicy): Promise<DiscoverResult> {
   const started = performance.now();
-  const overallMs = policy.discoverTimeoutMs ?? 4 * policy.requestTimeoutMs;
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new UpstreamError(`discovery took longer than ${formatDuration(overallMs)}, MREG's limit`)), overallMs);
+  const deadline = bound('discovery', policy.discoverTimeoutMs ?? 4 * policy.requestTimeoutMs);
   let session: Session | undefined;
   try {
     session = await openSession(target, policy, { signal: deadline.signal });
@@ -80,9 +78,16 @@ export async function discover(target: UpstreamTarget, policy: UpstreamPolicy): 
   } catch (error) {
     return { ok: false, error: error instanceof UpstreamError ? error.message : 'discovery failed unexpectedly' };
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     await session?.close();
   }
+}
+
+/** An AbortSignal that fires after `ms` with words naming `what` (each request has its own, shorter timeout too). */
+function bound(what: string, ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new UpstreamError(`${what} took longer than ${formatDuration(ms)}, MREG's limit`)), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 async function readCatalogue(session: Session, policy: UpstreamPolicy): Promise<{ catalogue: Catalogue; warnings: string[] }> {
@@ -164,9 +169,11 @@ function keepValid(raw: unknown[], spec: ListSpec, warnings: string[]): Record<s
 /** initialize + ping; closes. Never throws for upstream problems. */
 export async function ping(target: UpstreamTarget, policy: UpstreamPolicy): Promise<PingResult> {
   const started = performance.now();
+  // Connection, initialize, the initialized notification (which the SDK does not time) and the ping.
+  const deadline = bound('the ping', policy.connectTimeoutMs + 3 * policy.requestTimeoutMs);
   let session: Session | undefined;
   try {
-    session = await openSession(target, policy);
+    session = await openSession(target, policy, { signal: deadline.signal });
     const sent = performance.now();
     await session.request('ping', undefined, EmptyResultSchema);
     const answered = performance.now();
@@ -174,6 +181,7 @@ export async function ping(target: UpstreamTarget, policy: UpstreamPolicy): Prom
   } catch (error) {
     return { ok: false, error: error instanceof UpstreamError ? error.message : 'the ping failed unexpectedly' };
   } finally {
+    deadline.clear();
     await session?.close();
   }
 }

@@ -35,14 +35,16 @@ export function hostPort(url: URL): string {
 }
 
 /**
- * `text` with every secret (and its URL-encoded form) replaced: the last guard, since an upstream
- * may echo a credential back in whatever it answers.
+ * `text` with every secret (and its URL-encoded form) replaced, whatever the case (a host name
+ * comes back lowercased): the last guard, since an upstream may echo a credential in its answers.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('[redacted]');
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      out = out.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+    }
   }
   return out;
 }
