@@ -198,6 +198,35 @@ describe('concurrency per upstream origin', () => {
     await Promise.all(Array.from({ length: 8 }, () => ping(target, { ...policy, maxConcurrentPerUpstream: 8 })));
     expect(most).toBeGreaterThan(2);
   });
+
+  it('does not let answer streams left open by the server hold their places', async () => {
+    // A minimal MCP server answering each request on an event stream it never closes (a server SHOULD close it).
+    const upstream = await started(
+      listenLoopback((req, res) => {
+        let text = '';
+        req.on('data', (c) => (text += c)).on('end', () => {
+          if (req.method !== 'POST') return void res.writeHead(405).end();
+          const message = JSON.parse(text) as { id?: number; method: string };
+          if (message.id === undefined) return void res.writeHead(202).end();
+          const result =
+            message.method === 'initialize'
+              ? { protocolVersion: '2025-06-18', capabilities: { tools: {}, prompts: {} }, serverInfo: { name: 'open-streams', version: '1' } }
+              : message.method === 'tools/list'
+                ? { tools: [{ name: 'only', inputSchema: { type: 'object' } }] }
+                : message.method === 'prompts/list'
+                  ? { prompts: [] }
+                  : {};
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
+          res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: message.id, result })}\n\n`);
+        });
+      }),
+    );
+    const result = await discover({ url: `${upstream.origin}/mcp`, auth: none }, { ...policy, maxConcurrentPerUpstream: 1, requestTimeoutMs: 2000 });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.catalogue.tools.map((t) => t.name)).toEqual(['only']);
+    // Not held up by a stream waiting for its body timeout.
+    expect(result.latencyMs).toBeLessThan(1000);
+  });
 });
 
 describe('connection problems, in words', () => {

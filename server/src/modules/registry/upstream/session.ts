@@ -44,6 +44,11 @@ export async function openSession(target: UpstreamTarget, policy: UpstreamPolicy
     // MREG's watcher reconnects on its own, with a fresh session.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });
+  // The client sends one request at a time (discover, ping, a watcher's liveness ping): once an
+  // answer arrived, the stream it came on has nothing more for MREG. Client.connect chains this.
+  transport.onmessage = (message) => {
+    if ('id' in message && ('result' in message || 'error' in message)) exchange.endAnswers();
+  };
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   // The SDK reports stream and parse problems here; MREG answers in its own words instead.
   client.onerror = () => undefined;
