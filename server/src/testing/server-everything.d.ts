@@ -1,5 +1,5 @@
-// @modelcontextprotocol/server-everything ships JavaScript only: the one entry the tests use.
+// The package ships no types; this names the one factory the tests use.
 declare module '@modelcontextprotocol/server-everything/dist/server/index.js' {
   import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-  export function createServer(): { server: McpServer; cleanup: () => void };
+  export function createServer(): { server: McpServer; cleanup(sessionId?: string): void };
 }
