@@ -229,7 +229,12 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
       if (listening && response.ok) options.onStreamEnd?.({ problem: findUpstreamError(error) });
     });
     if (!listening) answers.add(body.end);
-    return new UndiciResponse(body.stream, { status: response.status, statusText: response.statusText, headers: response.headers }) as unknown as Response;
+    // undici's own BodyInit: the web app's typecheck (DOM lib) sees another ReadableStream type here.
+    return new UndiciResponse(body.stream as unknown as ConstructorParameters<typeof UndiciResponse>[0], {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }) as unknown as Response;
   };
 
   return {
