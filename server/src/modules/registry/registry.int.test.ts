@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, ServerDetail, ServerSaved, TestServerResult } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
@@ -41,6 +43,36 @@ async function as(email: string, tenantId?: string): Promise<CookieClient> {
   return client;
 }
 
+/** The upstream's lists as the MCP SDK's client sees them, following every page. */
+async function listDirectly(url: string) {
+  const client = new Client({ name: 'registry-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const all = async <T>(list: (cursor?: string) => Promise<{ nextCursor?: string } & T>, items: (page: T) => unknown[]) => {
+      const found: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await list(cursor);
+        found.push(...items(page));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    const tools = (await all((cursor) => client.listTools({ cursor }), (page) => page.tools)) as { name: string }[];
+    const resources = (await all((cursor) => client.listResources({ cursor }), (page) => page.resources)) as { uri: string }[];
+    const templates = await all((cursor) => client.listResourceTemplates({ cursor }), (page) => page.resourceTemplates);
+    const prompts = (await all((cursor) => client.listPrompts({ cursor }), (page) => page.prompts)) as { name: string }[];
+    return {
+      tools: tools.map((t) => t.name).sort(),
+      resources: resources.map((r) => r.uri).sort(),
+      resourceTemplates: templates.length,
+      prompts: prompts.map((p) => p.name).sort(),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
 let slugs = 0;
 const slug = (prefix: string) => `${prefix}-${++slugs}`;
 
@@ -60,10 +92,13 @@ describe(`the registry (${databaseMode})`, () => {
     const detail = data<ServerDetail>(await query(ada, 'registry.get', { id: saved.server.id }));
     expect(detail.catalogue?.serverInfo.name).toBe('mcp-servers/everything');
     expect(detail.catalogue?.tools.map((t) => t.name)).toContain('echo');
-    // The everything server pages its resources: more than one page's worth came back.
-    expect(detail.catalogue!.resources.length).toBeGreaterThan(10);
-    expect(detail.catalogue!.resourceTemplates.length).toBeGreaterThan(0);
-    expect(detail.catalogue!.prompts.length).toBeGreaterThan(0);
+    // What the SDK's own client lists, every page followed, is what was stored.
+    const direct = await listDirectly(everything.url);
+    expect(detail.catalogue!.tools.map((t) => t.name).sort()).toEqual(direct.tools);
+    expect(detail.catalogue!.resources.map((r) => r.uri).sort()).toEqual(direct.resources);
+    expect(detail.catalogue!.resourceTemplates.length).toBe(direct.resourceTemplates);
+    expect(detail.catalogue!.prompts.map((p) => p.name).sort()).toEqual(direct.prompts);
+    expect(direct.resources.length).toBeGreaterThan(0);
 
     // Reading never waits on the upstream: with it stopped, list and get answer as before.
     const list = data<Server[]>(await query(ada, 'registry.list'));
