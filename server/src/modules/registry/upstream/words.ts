@@ -54,6 +54,6 @@ export function redact(text: string, secrets: readonly string[]): string {
  * could leave half a secret that no later redaction finds), then on one line and cut short.
  */
 export function quote(text: string, secrets: readonly string[], max = 200): string {
-  const line = redact(text, secrets).replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  const line = redact(text, secrets).replace(/\p{Cc}+/gu, ' ').trim();
   return JSON.stringify(line.length > max ? `${line.slice(0, max)}...` : line);
 }
