@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMcpUpstream, type McpUpstream } from '../../../testing/mcp-upstreams';
 import { discover, ping, UPSTREAM_POLICY_DEFAULTS, type UpstreamPolicy, type UpstreamTarget } from './index';
 
@@ -108,5 +110,32 @@ describe('upstream credentials', () => {
         expectNoSecret(result.error, API_KEY);
       }
     }
+  });
+
+  it('keeps the token out of what the server echoes inside MCP answers (a page cursor, an item name), and prints nothing', async () => {
+    const echoing = await startMcpUpstream(() => {
+      const server = new Server({ name: 'echoing', version: '1' }, { capabilities: { tools: {} } });
+      server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+        const sent = String(extra.requestInfo?.headers.authorization ?? '');
+        return { tools: [{ name: `bad ${sent}` }], nextCursor: `cursor ${sent}` } as never;
+      });
+      return { server };
+    });
+    const printed: string[] = [];
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (printed.push(String(chunk)), true)),
+      vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (printed.push(String(chunk)), true)),
+    ];
+    try {
+      const result = await discover({ url: echoing.url, auth: { kind: 'bearer', token: TOKEN } }, policy);
+      expect(result).toEqual({ ok: false, error: 'the server sent the same tools/list page twice (cursor "cursor Bearer [redacted]"): it would never end' });
+      const once = await discover({ url: echoing.url, auth: { kind: 'bearer', token: TOKEN } }, { ...policy, maxCatalogueItems: 1 });
+      expect(once.ok).toBe(false);
+      if (!once.ok) expectNoSecret(once.error, TOKEN);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await echoing.close();
+    }
+    for (const line of printed) expectNoSecret(line, TOKEN);
   });
 });

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,7 +70,7 @@ describe('time bounds', () => {
     expect(value).toEqual({ ok: false, error: 'no answer within 500 ms' });
     expect(tookMs).toBeGreaterThanOrEqual(450);
     expect(tookMs).toBeLessThan(2500);
-    expect(stallMs).toBeLessThan(200);
+    expect(stallMs).toBeLessThan(300);
     // MREG hung up: no connection of its own stays open.
     await expect.poll(() => new Promise((resolve) => hung.server.getConnections((_, n) => resolve(n))), { timeout: 2000 }).toBe(0);
   });
@@ -241,5 +246,27 @@ describe('connection problems, in words', () => {
       ok: false,
       error: 'the server answered with "text/html" content, not JSON or an event stream (is this an MCP Streamable HTTP URL?)',
     });
+  });
+
+  it('names TLS problems: a certificate not trusted, https to a plain http server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mreg-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=upstream.test', '-addext', 'subjectAltName=DNS:upstream.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.writeHead(500).end());
+      await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+      stops.push(() => new Promise((resolve) => tls.close(() => resolve())));
+      const port = (tls.address() as { port: number }).port;
+      const lookup = async () => [{ address: '127.0.0.1', family: 4 as const }];
+      expect(await ping({ url: `https://upstream.test:${port}/mcp`, auth: none }, { ...policy, lookup })).toEqual({
+        ok: false,
+        error: 'the TLS certificate of upstream.test was not accepted (DEPTH_ZERO_SELF_SIGNED_CERT)',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const plain = await started(listenLoopback((req, res) => (req.resume(), res.writeHead(500).end())));
+    const result = await ping({ url: `https://127.0.0.1:${plain.port}/mcp`, auth: none }, policy);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(new RegExp(`^the TLS handshake with 127\\.0\\.0\\.1:${plain.port} failed \\(\\w+; is it an https server\\?\\)$`));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, redact } from './words';
+import { formatBytes, formatDuration, quote, redact } from './words';
 
 describe('words', () => {
   it('names sizes and durations as people read them', () => {
@@ -16,5 +16,13 @@ describe('words', () => {
     const text = `got ${secret}, ${secret.toLowerCase()} and ${encodeURIComponent(secret)}`;
     expect(redact(text, [secret])).toBe('got [redacted], [redacted] and [redacted]');
     expect(redact('nothing here', ['', 'zz'])).toBe('nothing here');
+  });
+
+  it('quotes upstream text on one line, cut short, never cutting a secret in half', () => {
+    const secret = 'sk live 0123456789';
+    const text = `${'x'.repeat(190)}\n${secret} tail`;
+    const quoted = quote(text, [secret], 200);
+    expect(quoted).toBe(JSON.stringify(`${'x'.repeat(190)} [redacted...`));
+    expect(quoted).not.toContain('sk live');
   });
 });

@@ -49,8 +49,11 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** An upstream's own text, cut short and on one line, to quote inside MREG's words. */
-export function quote(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+/**
+ * An upstream's own text, to quote inside MREG's words: secrets redacted first (cutting short
+ * could leave half a secret that no later redaction finds), then on one line and cut short.
+ */
+export function quote(text: string, secrets: readonly string[], max = 200): string {
+  const line = redact(text, secrets).replace(/\p{Cc}+/gu, ' ').trim();
   return JSON.stringify(line.length > max ? `${line.slice(0, max)}...` : line);
 }
