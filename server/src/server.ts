@@ -257,7 +257,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
       'Upstream secrets are encrypted under the key in MREG_DATA_DIR/secret.key (set MREG_SECRET_KEY to share one between instances)',
     );
   }
-  const runtime = createRegistryRuntime(settings, secretBox(secretKey.key));
+  const runtime = createRegistryRuntime(settings, secretBox(secretKey.key), metrics);
   listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,

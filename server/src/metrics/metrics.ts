@@ -29,6 +29,8 @@ export interface Metrics extends SessionMetrics {
   trpcCall(procedure: string, type: string, code: string, seconds: number): void;
   signIn(): void;
   signInFailed(reason: SignInFailureReason): void;
+  /** A check of a registered MCP server: a discovery or a ping, and whether it succeeded. */
+  registryCheck(serverId: string, kind: 'discover' | 'ping', ok: boolean, seconds: number): void;
   /** The text exposition of every metric, the process's included. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -115,6 +117,42 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     labelNames: ['reason'] as const,
     registers,
   });
+  const registryChecks = new Histogram({
+    name: 'mreg_registry_check_seconds',
+    help: 'Checks of registered MCP servers by server id and kind (discover: initialize and every list; ping), successful or not',
+    labelNames: ['server', 'kind'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const registryFailures = new Counter({
+    name: 'mreg_registry_check_failures_total',
+    help: 'Failed checks of registered MCP servers by server id and kind',
+    labelNames: ['server', 'kind'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'mreg_registry_servers',
+    help: `Registered MCP servers by status, counted in the database at scrape time (NaN when it did not answer within ${SCRAPE_QUERY_TIMEOUT_MS} ms)`,
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      const statuses = ['healthy', 'unhealthy', 'unknown', 'disabled'] as const;
+      try {
+        const rows = await withTimeout(
+          db.orm.em.fork().execute<{ status: string; n: number }[]>(
+            `select case when not s.enabled then 'disabled' else coalesce(h.status, 'unknown') end as status, count(*)::int as n
+               from mcp_servers s left join mcp_server_health h on h.server_id = s.id group by 1`,
+          ),
+          SCRAPE_QUERY_TIMEOUT_MS,
+          'The database',
+        );
+        for (const status of statuses) this.labels(status).set(rows.find((row) => row.status === status)?.n ?? 0);
+      } catch (error) {
+        for (const status of statuses) this.labels(status).set(Number.NaN);
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Metrics: registered servers not counted');
+      }
+    },
+  });
   // Every value from the start, so that rate() sees the first one.
   for (const result of ['hit', 'miss'] as const) sessionCache.labels(result).inc(0);
   for (const reason of [...(Object.keys(SIGN_IN_FAILURES) as SignInFailure[]), 'internal_error'] as const) {
@@ -185,6 +223,10 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     },
     signInFailed(reason) {
       signInFailures.labels(reason).inc();
+    },
+    registryCheck(serverId, kind, ok, seconds) {
+      registryChecks.labels(serverId, kind).observe(seconds);
+      if (!ok) registryFailures.labels(serverId, kind).inc();
     },
     async scrape() {
       // Both registries use the Prometheus text format: their texts simply follow each other.

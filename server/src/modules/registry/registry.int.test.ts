@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, ServerDetail, ServerSaved, TestServerResult } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
@@ -41,6 +43,36 @@ async function as(email: string, tenantId?: string): Promise<CookieClient> {
   return client;
 }
 
+/** The upstream's lists as the MCP SDK's client sees them, following every page. */
+async function listDirectly(url: string) {
+  const client = new Client({ name: 'registry-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const all = async <T>(list: (cursor?: string) => Promise<{ nextCursor?: string } & T>, items: (page: T) => unknown[]) => {
+      const found: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await list(cursor);
+        found.push(...items(page));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    const tools = (await all((cursor) => client.listTools({ cursor }), (page) => page.tools)) as { name: string }[];
+    const resources = (await all((cursor) => client.listResources({ cursor }), (page) => page.resources)) as { uri: string }[];
+    const templates = await all((cursor) => client.listResourceTemplates({ cursor }), (page) => page.resourceTemplates);
+    const prompts = (await all((cursor) => client.listPrompts({ cursor }), (page) => page.prompts)) as { name: string }[];
+    return {
+      tools: tools.map((t) => t.name).sort(),
+      resources: resources.map((r) => r.uri).sort(),
+      resourceTemplates: templates.length,
+      prompts: prompts.map((p) => p.name).sort(),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
 let slugs = 0;
 const slug = (prefix: string) => `${prefix}-${++slugs}`;
 
@@ -60,10 +92,13 @@ describe(`the registry (${databaseMode})`, () => {
     const detail = data<ServerDetail>(await query(ada, 'registry.get', { id: saved.server.id }));
     expect(detail.catalogue?.serverInfo.name).toBe('mcp-servers/everything');
     expect(detail.catalogue?.tools.map((t) => t.name)).toContain('echo');
-    // The everything server pages its resources: more than one page's worth came back.
-    expect(detail.catalogue!.resources.length).toBeGreaterThan(10);
-    expect(detail.catalogue!.resourceTemplates.length).toBeGreaterThan(0);
-    expect(detail.catalogue!.prompts.length).toBeGreaterThan(0);
+    // What the SDK's own client lists, every page followed, is what was stored.
+    const direct = await listDirectly(everything.url);
+    expect(detail.catalogue!.tools.map((t) => t.name).sort()).toEqual(direct.tools);
+    expect(detail.catalogue!.resources.map((r) => r.uri).sort()).toEqual(direct.resources);
+    expect(detail.catalogue!.resourceTemplates.length).toBe(direct.resourceTemplates);
+    expect(detail.catalogue!.prompts.map((p) => p.name).sort()).toEqual(direct.prompts);
+    expect(direct.resources.length).toBeGreaterThan(0);
 
     // Reading never waits on the upstream: with it stopped, list and get answer as before.
     const list = data<Server[]>(await query(ada, 'registry.list'));
@@ -240,5 +275,38 @@ describe(`the registry (${databaseMode})`, () => {
       [server.id, server.id],
     );
     expect(left[0]!.n).toBe(0);
+  });
+});
+
+describe(`the registry with private addresses refused (as in production; ${databaseMode})`, () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp({ env: { MREG_REGISTRY_ALLOW_PRIVATE: 'false' } });
+  });
+  afterAll(() => strict?.close());
+
+  it('refuses loopback and metadata addresses in every spelling, with the reason, storing nothing', async () => {
+    const { client: ada } = await signInAs(strict.url, 'ada@contoso.test');
+    const urls = [
+      toy.url,
+      toy.url.replace('127.0.0.1', 'localhost'),
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/mcp',
+      'http://2852039166/mcp',
+      'http://0251.0376.0251.0376/mcp',
+      'http://[::1]:9/mcp',
+    ];
+    const answers: string[] = [];
+    for (const url of urls) {
+      const answer = await trpcMutation(ada, strict.url, 'registry.create', { slug: 'blocked', name: 'Blocked', url });
+      answers.push(`${answer.status} ${answer.body.error?.message}`);
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.error?.message, url).toMatch(/^url: /);
+    }
+    console.info(`SSRF refusals:\n${answers.join('\n')}`);
+    // localhost resolves to loopback: refused when MREG connects (test) if not already when saved.
+    const tested = await trpcMutation(ada, strict.url, 'registry.test', { url: `http://localhost.:${new URL(toy.url).port}/mcp` });
+    expect(JSON.stringify(tested.body)).toMatch(/loopback|refused/i);
+    expect(data<Server[]>(await trpcQuery(ada, strict.url, 'registry.list'))).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config';
 import type { Clock } from '../../lib/clock';
+import type { Metrics } from '../../metrics/metrics';
 import { secretBox, type SecretBox } from '../../lib/secrets';
 import { McpServer } from './registry.entity';
 import { enabledServers, markCatalogueStale, recordCheck, startHealthLoop, type CheckResult, type HealthLoop } from './registry.health';
@@ -10,13 +11,14 @@ import { discoverAndRecord, upstreamOf, type RegistryRuntime } from './registry.
 import { ping, UPSTREAM_POLICY_DEFAULTS, watchListChanges } from './upstream';
 
 /** The registry's policy and secrets from the settings: the upstream bounds are fixed (upstream/policy.ts). */
-export function createRegistryRuntime(settings: Settings, secrets: SecretBox): RegistryRuntime {
+export function createRegistryRuntime(settings: Settings, secrets: SecretBox, metrics?: Pick<Metrics, 'registryCheck'>): RegistryRuntime {
   return {
     policy: { ...UPSTREAM_POLICY_DEFAULTS, allowPrivate: settings.registry.allowPrivate, allowedHosts: settings.registry.allowedHosts },
     secrets,
     unhealthyAfter: settings.registry.unhealthyAfter,
     // Until startRegistryService follows the servers, there is nothing to tell.
     serversChanged: () => {},
+    observeCheck: (serverId, kind, ok, seconds) => metrics?.registryCheck(serverId, kind, ok, seconds),
   };
 }
 
@@ -50,7 +52,9 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
       const outcome = await discoverAndRecord({ em, registry: runtime, clock }, server);
       return outcome.ok ? { ok: true, latencyMs: outcome.latencyMs } : outcome;
     }
+    const started = performance.now();
     const result = await ping(await upstreamOf(em, runtime, server), runtime.policy);
+    runtime.observeCheck(serverId, 'ping', result.ok, (performance.now() - started) / 1000);
     await recordCheck(em, serverId, result, { now: clock(), unhealthyAfter: runtime.unhealthyAfter });
     return result;
   };

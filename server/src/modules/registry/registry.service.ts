@@ -38,6 +38,8 @@ export interface RegistryRuntime {
    * once (registry.runtime.ts sets it; other instances catch up at their next sync).
    */
   serversChanged(): void;
+  /** Counts a check of a server (metrics). */
+  observeCheck(serverId: string, kind: 'discover' | 'ping', ok: boolean, seconds: number): void;
 }
 
 export interface RegistryDeps {
@@ -276,7 +278,9 @@ export async function upstreamOf(em: EntityManager, registry: RegistryRuntime, s
  */
 export async function discoverAndRecord(deps: RegistryDeps, server: IMcpServer): Promise<DiscoveryOutcome> {
   const { em, registry, clock } = deps;
+  const started = performance.now();
   const found = await discover(await upstreamOf(em, registry, server), registry.policy);
+  registry.observeCheck(server.id, 'discover', found.ok, (performance.now() - started) / 1000);
   const now = clock();
   if (found.ok) {
     try {

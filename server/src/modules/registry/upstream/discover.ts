@@ -9,7 +9,8 @@ import { EmptyResultSchema, type ServerCapabilities } from '@modelcontextprotoco
 import { z } from 'zod';
 import type { UpstreamPolicy, UpstreamTarget } from './policy';
 import { openSession, type Session } from './session';
-import { formatBytes, formatDuration, quote, UpstreamError } from './words';
+import { secretsOf } from './fetch';
+import { formatBytes, formatDuration, quote, redact, UpstreamError } from './words';
 
 export type DiscoverResult =
   | {
@@ -69,20 +70,26 @@ const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '
  */
 export async function discover(target: UpstreamTarget, policy: UpstreamPolicy): Promise<DiscoverResult> {
   const started = performance.now();
-  const overallMs = policy.discoverTimeoutMs ?? 4 * policy.requestTimeoutMs;
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new UpstreamError(`discovery took longer than ${formatDuration(overallMs)}, MREG's limit`)), overallMs);
+  const secrets = secretsOf(target.auth);
+  const deadline = bound('discovery', policy.discoverTimeoutMs ?? 4 * policy.requestTimeoutMs);
   let session: Session | undefined;
   try {
     session = await openSession(target, policy, { signal: deadline.signal });
     const { catalogue, warnings } = await readCatalogue(session, policy);
-    return { ok: true, catalogue, latencyMs: Math.round(performance.now() - started), warnings };
+    return { ok: true, catalogue, latencyMs: Math.round(performance.now() - started), warnings: warnings.map((w) => redact(w, secrets)) };
   } catch (error) {
-    return { ok: false, error: error instanceof UpstreamError ? error.message : 'discovery failed unexpectedly' };
+    return { ok: false, error: redact(error instanceof UpstreamError ? error.message : 'discovery failed unexpectedly', secrets) };
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     await session?.close();
   }
+}
+
+/** An AbortSignal that fires after `ms` with words naming `what` (each request has its own, shorter timeout too). */
+function bound(what: string, ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new UpstreamError(`${what} took longer than ${formatDuration(ms)}, MREG's limit`)), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 async function readCatalogue(session: Session, policy: UpstreamPolicy): Promise<{ catalogue: Catalogue; warnings: string[] }> {
@@ -103,7 +110,7 @@ async function readCatalogue(session: Session, policy: UpstreamPolicy): Promise<
       if (bytes > policy.maxCatalogueBytes) tooLarge();
     });
     // keepValid parsed each item with the list's own catalogue schema.
-    lists[spec.key] = keepValid(raw, spec, warnings) as never;
+    lists[spec.key] = keepValid(raw, spec, warnings, session.exchange.secrets) as never;
   }
   const catalogue: Catalogue = { ...base, ...lists, fetchedAt: new Date().toISOString() };
   if (bytesOf(catalogue) > policy.maxCatalogueBytes) tooLarge();
@@ -130,19 +137,19 @@ async function readList(session: Session, spec: ListSpec, policy: UpstreamPolicy
     items.push(...got);
     cursor = (answer.nextCursor as string | undefined) || undefined;
     if (cursor === undefined) return items;
-    if (cursors.has(cursor)) throw new UpstreamError(`the server sent the same ${spec.method} page twice (cursor ${quote(cursor, 40)}): it would never end`);
+    if (cursors.has(cursor)) throw new UpstreamError(`the server sent the same ${spec.method} page twice (cursor ${quote(cursor, session.exchange.secrets, 40)}): it would never end`);
     cursors.add(cursor);
     if (pages > policy.maxCatalogueItems) throw new UpstreamError(`the server sent more than ${policy.maxCatalogueItems} pages of ${spec.noun}; MREG stops there`);
   }
 }
 
 /** The items that pass the catalogue's schema, each id once; a warning for every other. */
-function keepValid(raw: unknown[], spec: ListSpec, warnings: string[]): Record<string, unknown>[] {
+function keepValid(raw: unknown[], spec: ListSpec, warnings: string[], secrets: readonly string[]): Record<string, unknown>[] {
   const kept: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   raw.forEach((item, index) => {
     const id = item && typeof item === 'object' ? (item as Record<string, unknown>)[spec.id] : undefined;
-    const named = typeof id === 'string' ? `${spec.singular} ${quote(id, 80)}` : `${spec.singular} #${index + 1}`;
+    const named = typeof id === 'string' ? `${spec.singular} ${quote(id, secrets, 80)}` : `${spec.singular} #${index + 1}`;
     const parsed = spec.item.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -164,16 +171,19 @@ function keepValid(raw: unknown[], spec: ListSpec, warnings: string[]): Record<s
 /** initialize + ping; closes. Never throws for upstream problems. */
 export async function ping(target: UpstreamTarget, policy: UpstreamPolicy): Promise<PingResult> {
   const started = performance.now();
+  // Connection, initialize, the initialized notification (which the SDK does not time) and the ping.
+  const deadline = bound('the ping', policy.connectTimeoutMs + 3 * policy.requestTimeoutMs);
   let session: Session | undefined;
   try {
-    session = await openSession(target, policy);
+    session = await openSession(target, policy, { signal: deadline.signal });
     const sent = performance.now();
     await session.request('ping', undefined, EmptyResultSchema);
     const answered = performance.now();
     return { ok: true, latencyMs: Math.round((answered - sent) * 10) / 10, totalMs: Math.round(answered - started) };
   } catch (error) {
-    return { ok: false, error: error instanceof UpstreamError ? error.message : 'the ping failed unexpectedly' };
+    return { ok: false, error: redact(error instanceof UpstreamError ? error.message : 'the ping failed unexpectedly', secretsOf(target.auth)) };
   } finally {
+    deadline.clear();
     await session?.close();
   }
 }

@@ -22,6 +22,12 @@ export interface Exchange {
   /** Secrets that must appear in no word MREG answers. */
   readonly secrets: readonly string[];
   fail(problem: UpstreamError): void;
+  /**
+   * Ends the answers still streaming (POST event streams) once the MCP request they answer is
+   * settled: a server SHOULD close such a stream after its response, and one that does not would
+   * otherwise keep its place in the origin's gate.
+   */
+  endAnswers(): void;
   /** Ends every connection of the exchange. */
   destroy(): Promise<void>;
 }
@@ -67,8 +73,9 @@ export function secretsOf(auth: UpstreamTarget['auth']): string[] {
  * A body that errors once more than `limit` bytes came through: in all (`perEvent` false), or
  * since the last blank line that ends a server-sent event (`perEvent`, for the listening stream,
  * which may live for days). Read on demand, so the upstream is not read ahead of the reader.
+ * `end()` stops it early: the reader then sees its end.
  */
-function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: boolean, tooLarge: () => Error, done: (error?: unknown) => void): ReadableStream<Uint8Array> {
+function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: boolean, tooLarge: () => Error, done: (error?: unknown) => void): { stream: ReadableStream<Uint8Array>; end(): void } {
   const reader = body.getReader();
   let count = 0;
   let lineEnds = 0;
@@ -78,7 +85,7 @@ function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: 
     finished = true;
     done(error);
   };
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
@@ -117,6 +124,11 @@ function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: 
     },
     { highWaterMark: 0 },
   );
+  const end = () => {
+    finish();
+    reader.cancel().catch(() => undefined);
+  };
+  return { stream, end };
 }
 
 export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions = {}): Exchange {
@@ -143,6 +155,8 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
   const credential = credentialHeaders(target.auth);
   // Places held in the origin's gate, given back when their answer is read, cancelled or destroyed.
   const held = new Set<() => void>();
+  // Answers being read (not the listening stream).
+  const answers = new Set<() => void>();
   const tooLarge = () => {
     const error = new UpstreamError(`the answer was larger than ${formatBytes(policy.maxResponseBytes)}`);
     fail(error);
@@ -211,10 +225,16 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     if (listening) release();
     const body = countedBody(response.body as ReadableStream<Uint8Array>, policy.maxResponseBytes, listening, tooLarge, (error) => {
       release();
+      answers.delete(body.end);
       if (listening && response.ok) options.onStreamEnd?.({ problem: findUpstreamError(error) });
     });
+    if (!listening) answers.add(body.end);
     // undici's own BodyInit: the web app's typecheck (DOM lib) sees another ReadableStream type here.
-    return new UndiciResponse(body as unknown as ConstructorParameters<typeof UndiciResponse>[0], { status: response.status, statusText: response.statusText, headers: response.headers }) as unknown as Response;
+    return new UndiciResponse(body.stream as unknown as ConstructorParameters<typeof UndiciResponse>[0], {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }) as unknown as Response;
   };
 
   return {
@@ -226,6 +246,9 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     },
     secrets: secretsOf(target.auth),
     fail,
+    endAnswers() {
+      for (const end of [...answers]) end();
+    },
     async destroy() {
       for (const release of [...held]) release();
       await agent.destroy().catch(() => undefined);

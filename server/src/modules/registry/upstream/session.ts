@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type Implementation, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { findUpstreamError, openExchange, type Exchange, type ExchangeOptions } from './fetch';
+import { findUpstreamError, openExchange, secretsOf, type Exchange, type ExchangeOptions } from './fetch';
 import type { UpstreamPolicy, UpstreamTarget } from './policy';
 import { urlRefusal } from './ssrf';
 import { formatDuration, hostPort, quote, redact, UpstreamError } from './words';
@@ -35,6 +35,10 @@ export interface Session {
 export async function openSession(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions & { signal?: AbortSignal } = {}): Promise<Session> {
   const refusal = urlRefusal(target.url, policy);
   if (refusal) throw new UpstreamError(refusal);
+  // Stored credentials passed ZServerAuthInput; this keeps a bad one from reaching a header error message.
+  if (!secretsOf(target.auth).every((secret) => /^[\x20-\x7e]+$/.test(secret))) {
+    throw new UpstreamError("the server's credential holds characters an HTTP header cannot carry");
+  }
   options.signal?.throwIfAborted();
   const exchange = openExchange(target, policy, options);
   // An outer bound (discover's): its reason, in words, becomes the exchange's problem.
@@ -44,6 +48,11 @@ export async function openSession(target: UpstreamTarget, policy: UpstreamPolicy
     // MREG's watcher reconnects on its own, with a fresh session.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });
+  // The client sends one request at a time (discover, ping, a watcher's liveness ping): once an
+  // answer arrived, the stream it came on has nothing more for MREG. Client.connect chains this.
+  transport.onmessage = (message) => {
+    if ('id' in message && ('result' in message || 'error' in message)) exchange.endAnswers();
+  };
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   // The SDK reports stream and parse problems here; MREG answers in its own words instead.
   client.onerror = () => undefined;
@@ -112,12 +121,12 @@ function failureWords(error: unknown, { exchange, target, policy, step }: Failur
   if (error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0) return statusWords(error.code, target, to, step);
   if (error instanceof StreamableHTTPError && /Unexpected content type: (.*)$/.test(error.message)) {
     const type = /Unexpected content type: (.*)$/.exec(error.message)![1]!;
-    return `the server answered${to} with ${quote(type, 60)} content, not JSON or an event stream (is this an MCP Streamable HTTP URL?)`;
+    return `the server answered${to} with ${quote(type, exchange.secrets, 60)} content, not JSON or an event stream (is this an MCP Streamable HTTP URL?)`;
   }
   if (error instanceof McpError) {
     if (error.code === ErrorCode.RequestTimeout) return `no answer within ${formatDuration(policy.requestTimeoutMs)}${to}`;
     if (error.code === ErrorCode.ConnectionClosed) return `the server closed the connection${to}`;
-    return `the server answered ${step} with error ${error.code}: ${quote(error.message.replace(/^MCP error -?\d+: /, ''))}`;
+    return `the server answered ${step} with error ${error.code}: ${quote(error.message.replace(/^MCP error -?\d+: /, ''), exchange.secrets)}`;
   }
   const code = errorCode(error);
   if (code) {
@@ -139,8 +148,8 @@ function failureWords(error: unknown, { exchange, target, policy, step }: Failur
   if (isZodError(error)) return `the server's answer to ${step} is not valid MCP`;
   const message = error instanceof Error ? error.message : String(error);
   const version = /protocol version is not supported: (.*)$/.exec(message);
-  if (version) return `the server speaks MCP protocol version ${quote(version[1]!, 40)}, which MREG does not support`;
-  return `${step} failed: ${quote(message)}`;
+  if (version) return `the server speaks MCP protocol version ${quote(version[1]!, exchange.secrets, 40)}, which MREG does not support`;
+  return `${step} failed: ${quote(message, exchange.secrets)}`;
 }
 
 function statusWords(status: number, target: UpstreamTarget, to: string, step: string): string {

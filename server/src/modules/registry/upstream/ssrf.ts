@@ -151,21 +151,22 @@ export const systemResolver: Resolver = async (hostname) =>
  * the address connected to.
  */
 export function guardedLookup(policy: AddressPolicy, resolve: Resolver): LookupFunction {
+  const checked = async (hostname: string, wanted: 0 | 4 | 6): Promise<ResolvedAddress[]> => {
+    const addresses = await resolve(hostname);
+    for (const { address } of addresses) {
+      const refusal = addressRefusal(address, hostname, policy);
+      if (refusal) throw new UpstreamError(refusal);
+    }
+    const usable = addresses.filter((a) => wanted === 0 || a.family === wanted);
+    if (usable.length === 0) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    return usable.map(({ address, family }) => ({ address, family }));
+  };
   return (hostname, options, callback) => {
     const wanted = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
-    resolve(hostname).then(
-      (addresses) => {
-        for (const { address } of addresses) {
-          const refusal = addressRefusal(address, hostname, policy);
-          if (refusal) return callback(new UpstreamError(refusal) as NodeJS.ErrnoException, '', 0);
-        }
-        const usable = addresses.filter((a) => wanted === 0 || a.family === wanted);
-        if (usable.length === 0) {
-          const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
-          return callback(error, '', 0);
-        }
-        if (options.all) return (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, usable.map((a) => ({ ...a })));
-        callback(null, usable[0]!.address, usable[0]!.family);
+    checked(hostname, wanted).then(
+      (usable) => {
+        if (options.all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, usable);
+        else callback(null, usable[0]!.address, usable[0]!.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 0),
     );

@@ -35,20 +35,25 @@ export function hostPort(url: URL): string {
 }
 
 /**
- * `text` with every secret (and its URL-encoded form) replaced: the last guard, since an upstream
- * may echo a credential back in whatever it answers.
+ * `text` with every secret (and its URL-encoded form) replaced, whatever the case (a host name
+ * comes back lowercased): the last guard, since an upstream may echo a credential in its answers.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('[redacted]');
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      out = out.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+    }
   }
   return out;
 }
 
-/** An upstream's own text, cut short and on one line, to quote inside MREG's words. */
-export function quote(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+/**
+ * An upstream's own text, to quote inside MREG's words: secrets redacted first (cutting short
+ * could leave half a secret that no later redaction finds), then on one line and cut short.
+ */
+export function quote(text: string, secrets: readonly string[], max = 200): string {
+  const line = redact(text, secrets).replace(/\p{Cc}+/gu, ' ').trim();
   return JSON.stringify(line.length > max ? `${line.slice(0, max)}...` : line);
 }
