@@ -45,6 +45,8 @@ export function ServerForm({ server }: { server: Server | null }) {
   const [checking, setChecking] = useState<'save' | 'test' | null>(null);
   const [fromServer, setFromServer] = useState<Problems>({});
   const [general, setGeneral] = useState<unknown>(null);
+  // Moves on with every change of the URL or credential: a test's result is about the values it tried.
+  const [testRound, setTestRound] = useState(0);
   const form = useRef<HTMLFormElement>(null);
   const saving = create.isPending || update.isPending;
   const enabledId = useId();
@@ -62,6 +64,7 @@ export function ServerForm({ server }: { server: Server | null }) {
     field && form.current?.querySelector<HTMLElement>(field === 'authKind' ? '[name="authKind"]:checked' : `[name="${field}"]`)?.focus();
 
   const change = (patch: Partial<FormValues>) => {
+    if (['url', 'authKind', 'headerName', 'secret'].some((key) => key in patch)) setTestRound((round) => round + 1);
     setValues((current) => {
       const next = { ...current, ...patch };
       if (patch.name !== undefined && !slugEdited) next.slug = suggestSlug(patch.name);
@@ -182,7 +185,7 @@ export function ServerForm({ server }: { server: Server | null }) {
 
       <TestConnection
         // A new URL or credential is another test: the last one's result goes.
-        key={JSON.stringify([values.url, values.authKind, values.headerName, values.secret])}
+        key={testRound}
         prepare={prepareTest}
         labels={labels}
         onRefused={(refused) => {
