@@ -53,7 +53,7 @@ test('the header and menus work from the keyboard alone', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeHidden();
   // From the account button, Tab goes on through the nav links in order (the closed menu is skipped).
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const name of ['Dashboard', 'Profile', 'Preferences', 'Sessions']) {
+  for (const name of ['Dashboard', 'Servers', 'Profile', 'Preferences', 'Sessions']) {
     await page.keyboard.press('Tab');
     await expect(nav.getByRole('link', { name })).toBeFocused();
   }
