@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, ServerDetail, ServerSaved, TestServerResult } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
 import type { CookieClient } from '../../testing/cookie-client';
+import { manualClock } from '../../lib/clock';
 import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
 import { startEverythingServer, startToyServer, type TestUpstream, type ToyUpstream } from '../../testing/mcp-upstreams';
 import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
@@ -15,6 +16,7 @@ import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testin
 
 const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 const TOKEN = 'upstream-bearer-token-7f3c9a1e5d';
+const METRICS_TOKEN = 'metrics-token-for-the-registry-test-0123456789';
 
 let app: TestApp;
 let everything: TestUpstream;
@@ -308,5 +310,42 @@ describe(`the registry with private addresses refused (as in production; ${datab
     const tested = await trpcMutation(ada, strict.url, 'registry.test', { url: `http://localhost.:${new URL(toy.url).port}/mcp` });
     expect(JSON.stringify(tested.body)).toMatch(/loopback|refused/i);
     expect(data<Server[]>(await trpcQuery(ada, strict.url, 'registry.list'))).toEqual([]);
+  });
+});
+
+describe(`the health loop across instances (${databaseMode})`, () => {
+  it('checks each due server once per interval whichever instances run, and takes over a dead instance\'s claims when their lease ends', async () => {
+    const clock = manualClock();
+    const first = await startTestApp({ clock, env: { MREG_METRICS_TOKEN: METRICS_TOKEN } });
+    const second = await startTestApp({ clock, sameStoresAs: first });
+    try {
+      const { client: ada } = await signInAs(first.url, 'ada@contoso.test');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(data<ServerSaved>(await trpcMutation(ada, first.url, 'registry.create', { slug: `loop-${i}`, name: `Loop ${i}`, url: toy.url })).server.id);
+      }
+      const em = first.db.orm.em.fork();
+      const due = () => em.execute(`update mcp_server_health set next_check_at = ? where server_id in (?, ?, ?)`, [new Date(clock().getTime() - 1000), ...ids]);
+
+      await due();
+      const [a, b] = await Promise.all([first.registry.health.runOnce(), second.registry.health.runOnce()]);
+      expect(a + b).toBe(3);
+      // Checked and rescheduled about an interval (60 s ± 10%) ahead: not due again now.
+      expect(await Promise.all([first.registry.health.runOnce(), second.registry.health.runOnce()])).toEqual([0, 0]);
+
+      // An instance that claimed servers and died: its claims hold for the lease, then another takes them.
+      await due();
+      await em.execute(`update mcp_server_health set next_check_at = ? where server_id in (?, ?, ?)`, [new Date(clock().getTime() + 120_000), ...ids]);
+      expect(await second.registry.health.runOnce()).toBe(0);
+      clock.advance(121_000);
+      expect(await second.registry.health.runOnce()).toBe(3);
+
+      const metrics = await (await fetch(`${first.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      expect(metrics).toMatch(/^mreg_registry_servers\{status="healthy"\} [1-9]/m);
+      expect(metrics).toMatch(new RegExp(`^mreg_registry_check_seconds_count\\{server="${ids[0]}",kind="(ping|discover)"\\} [1-9]`, 'm'));
+    } finally {
+      await second.close();
+      await first.close();
+    }
   });
 });

@@ -85,12 +85,18 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
       if (watchers.has(server.id)) continue;
       const full = await em.findOne(McpServer, { id: server.id });
       if (!full) continue;
-      const watcher = watchListChanges(await upstreamOf(em, runtime, full), runtime.policy, () => {
-        log.info({ serverId: server.id }, 'An MCP server says its lists changed; discovering it again');
-        markCatalogueStale(rootEm.fork(), server.id, clock())
-          .then(() => health.runOnce())
-          .catch((error: unknown) => log.error({ err: error, serverId: server.id }, 'Could not discover a changed server'));
-      });
+      const watcher = watchListChanges(
+        await upstreamOf(em, runtime, full),
+        runtime.policy,
+        () => {
+          log.info({ serverId: server.id }, 'An MCP server says its lists changed (or was reached again); discovering it again');
+          markCatalogueStale(rootEm.fork(), server.id, clock())
+            .then(() => health.runOnce())
+            .catch((error: unknown) => log.error({ err: error, serverId: server.id }, 'Could not discover a changed server'));
+        },
+        // The words are the upstream module's, without the credential.
+        { onError: (words) => log.debug({ serverId: server.id, error: words }, 'Not following an MCP server for list_changed; trying again later') },
+      );
       watchers.set(server.id, { version: server.updatedAt.getTime(), close: () => watcher.close() });
     }
   };
