@@ -27,6 +27,7 @@ const RESERVED_HEADERS = new Set([
  * typed without DOM or Node types, so this names the part it uses.
  */
 interface ParsedUrl {
+  href: string;
   protocol: string;
   username: string;
   password: string;
@@ -73,7 +74,10 @@ export const ZServerUrl = z
     } else if (url.hash) {
       ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
     }
-  });
+  })
+  // Kept as the parser spells it (scheme and host lowercased, `//` added): what is stored is what is reached.
+  .transform((value) => new WhatwgUrl(value).href)
+  .pipe(z.string().max(SERVER_URL_MAX_LENGTH, { error: `is longer than ${SERVER_URL_MAX_LENGTH} characters once written out` }));
 
 const ZSecret = (what: string) =>
   z

@@ -70,27 +70,36 @@ export interface HealthLoopOptions {
   concurrency?: number;
   /** How often this instance looks for due servers; at most the interval. */
   tickMs?: number;
+  /** Failures in a row after which a server is unhealthy: backoff starts there. */
+  unhealthyAfter: number;
 }
 
 export interface HealthLoop {
   /** Claims and checks the servers due now; answers how many it checked. */
   runOnce(): Promise<number>;
+  /** Runs a round soon unless one is running: for events (list_changed) rather than the timer. */
+  kick(): void;
   stop(): Promise<void>;
 }
 
-/** The next check after one that failed `failures` times in a row: the interval, doubled per failure beyond the third, at most 16 times. */
-export function nextCheckDelay(intervalMs: number, failures: number, random = Math.random): number {
-  const backoff = 2 ** Math.min(Math.max(failures - 3, 0), 4);
+/**
+ * The next check after one that failed `failures` times in a row: the interval, doubled per failure
+ * once the server is unhealthy (`unhealthyAfter`), at most 16 times.
+ */
+export function nextCheckDelay(intervalMs: number, failures: number, unhealthyAfter: number, random = Math.random): number {
+  const backoff = 2 ** Math.min(Math.max(failures - unhealthyAfter, 0), 4);
   // ±10% jitter, so that servers added together do not stay in step.
   return Math.round(intervalMs * backoff * (0.9 + 0.2 * random()));
 }
 
 export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
-  const { em: rootEm, clock, intervalMs, catalogueTtlMs, check, concurrency = 4 } = options;
+  const { em: rootEm, clock, intervalMs, catalogueTtlMs, check, concurrency = 4, unhealthyAfter } = options;
   const log = options.logger.child({ component: 'registry-health' });
   const tickMs = Math.min(options.tickMs ?? 5000, intervalMs);
-  // A claim outlives any check (bounded by the upstream module's own timeouts).
+  // A claim outlives any check (bounded by the upstream module's own timeouts, 40 s at most): each
+  // round claims only as many servers as it checks at once, so none waits behind another's.
   const leaseMs = Math.max(intervalMs, 120_000);
+  let stopped = false;
 
   const claim = async (): Promise<{ id: string; kind: 'ping' | 'discover' }[]> => {
     const now = clock();
@@ -104,7 +113,7 @@ export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
         where h.server_id = due.server_id
         returning h.server_id,
           coalesce((select c.fetched_at < ? from mcp_server_catalogues c where c.server_id = h.server_id), true) as stale`,
-      [new Date(now.getTime() + leaseMs), now, concurrency * 4, new Date(now.getTime() - catalogueTtlMs)],
+      [new Date(now.getTime() + leaseMs), now, concurrency, new Date(now.getTime() - catalogueTtlMs)],
     );
     return rows.map((row) => ({ id: row.server_id, kind: row.stale ? 'discover' : 'ping' }));
   };
@@ -113,15 +122,17 @@ export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
     const em = rootEm.fork();
     const health = await em.findOne(McpServerHealth, { server: serverId });
     if (!health) return;
-    health.nextCheckAt = new Date(clock().getTime() + nextCheckDelay(intervalMs, health.consecutiveFailures));
+    health.nextCheckAt = new Date(clock().getTime() + nextCheckDelay(intervalMs, health.consecutiveFailures, unhealthyAfter));
     await em.flush();
   };
 
   const runOnce = async (): Promise<number> => {
+    if (stopped) return 0;
     const due = await claim();
     let next = 0;
     const worker = async () => {
-      while (next < due.length) {
+      // Once stopped, no claimed server is started: its lease hands it to another instance.
+      while (next < due.length && !stopped) {
         const { id, kind } = due[next++]!;
         try {
           const result = await check(id, kind);
@@ -137,16 +148,20 @@ export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
   };
 
   let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
+  const kick = () => {
+    if (stopped) return;
     running ??= runOnce()
       .catch((error: unknown) => log.error({ err: error }, 'The registry health loop failed; it tries again'))
       .finally(() => (running = undefined));
-  }, tickMs);
+  };
+  const timer = setInterval(kick, tickMs);
   timer.unref();
 
   return {
     runOnce,
+    kick,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await running;
     },

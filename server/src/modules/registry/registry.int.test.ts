@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, ServerDetail, ServerSaved, TestServerResult } from '@mreg/shared';
@@ -6,7 +7,7 @@ import { DEMO_TENANTS } from '../../identity/demo-directory';
 import type { CookieClient } from '../../testing/cookie-client';
 import { manualClock } from '../../lib/clock';
 import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
-import { startEverythingServer, startToyServer, type TestUpstream, type ToyUpstream } from '../../testing/mcp-upstreams';
+import { startEverythingServer, startMcpUpstream, startToyServer, type TestUpstream, type ToyUpstream } from '../../testing/mcp-upstreams';
 import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
 
 /**
@@ -133,6 +134,60 @@ describe(`the registry (${databaseMode})`, () => {
     expect(wrong.discovery.ok).toBe(false);
     expect(wrong.server.auth).toEqual({ kind: 'header', name: 'X-Api-Key' });
     expect(JSON.stringify(wrong)).not.toContain('not-the-token');
+  });
+
+  it('sends a stored credential only to the origin it was given for: a URL moved elsewhere needs it again', async () => {
+    const ada = await as('ada@contoso.test');
+    const saved = data<ServerSaved>(
+      await mutate(ada, 'registry.create', { slug: slug('home'), name: 'Home', url: guarded.url, auth: { kind: 'bearer', token: TOKEN } }),
+    );
+    const elsewhere = await startToyServer();
+    try {
+      const message = `auth: ${new URL(elsewhere.url).origin} is another origin than ${new URL(guarded.url).origin}; enter the credential again, since the stored one goes only to the server it was given for`;
+      for (const [path, input] of [
+        ['registry.update', { id: saved.server.id, url: elsewhere.url }],
+        ['registry.test', { id: saved.server.id, url: elsewhere.url }],
+      ] as const) {
+        const refused = await mutate(ada, path, input);
+        expect(refused.status, path).toBe(400);
+        expect(refused.body.error?.message).toBe(message);
+      }
+      expect(elsewhere.requests).toEqual([]);
+      expect(data<ServerDetail>(await query(ada, 'registry.get', { id: saved.server.id })).server.url).toBe(guarded.url);
+      // Same origin, another path: the credential goes along.
+      expect(data<TestServerResult>(await mutate(ada, 'registry.test', { id: saved.server.id, url: `${guarded.url}?again=1` }))).toMatchObject({ ok: true });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('stores a URL as the parser writes it, saves a disabled server without contacting it, and keeps a catalogue it cannot store from becoming a 500', async () => {
+    const ada = await as('ada@contoso.test');
+    const shouted = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('case'), name: 'Case', url: toy.url.replace('http://', 'HTTP://') }));
+    expect(shouted.server.url).toBe(toy.url);
+    expect(shouted.discovery).toMatchObject({ ok: true });
+
+    const before = toy.requests.length;
+    const off = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('off'), name: 'Off', url: toy.url, enabled: false }));
+    expect(off.server.status).toBe('disabled');
+    expect(off.discovery).toEqual({ ok: false, error: 'The server is disabled: MREG did not contact it' });
+    expect(toy.requests.length).toBe(before);
+
+    const nul = await startMcpUpstream(() => {
+      const server = new McpServer({ name: 'nul', version: '1.0.0' });
+      server.registerTool('odd', { description: 'holds a \u0000 NUL' }, () => ({ content: [] }));
+      return { server };
+    });
+    try {
+      const saved = await mutate(ada, 'registry.create', { slug: slug('nul'), name: 'NUL', url: nul.url });
+      expect(saved.status).toBe(200);
+      expect(data<ServerSaved>(saved).discovery).toEqual({
+        ok: false,
+        error: "The server's lists hold text that cannot be stored (a NUL character or a broken UTF-16 surrogate); MREG keeps its last catalogue",
+      });
+    } finally {
+      await nul.close();
+    }
   });
 
   it('tests a connection before saving, with nothing stored', async () => {

@@ -7,7 +7,7 @@ import type { Metrics } from '../../metrics/metrics';
 import { secretBox, type SecretBox } from '../../lib/secrets';
 import { McpServer } from './registry.entity';
 import { enabledServers, markCatalogueStale, recordCheck, startHealthLoop, type CheckResult, type HealthLoop } from './registry.health';
-import { discoverAndRecord, upstreamOf, type RegistryRuntime } from './registry.service';
+import { discoverAndRecord, UnreadableSecretError, upstreamOf, type RegistryRuntime } from './registry.service';
 import { ping, UPSTREAM_POLICY_DEFAULTS, watchListChanges } from './upstream';
 
 /** The registry's policy and secrets from the settings: the upstream bounds are fixed (upstream/policy.ts). */
@@ -53,7 +53,13 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
       return outcome.ok ? { ok: true, latencyMs: outcome.latencyMs } : outcome;
     }
     const started = performance.now();
-    const result = await ping(await upstreamOf(em, runtime, server), runtime.policy);
+    let result: CheckResult;
+    try {
+      result = await ping(await upstreamOf(em, runtime, server), runtime.policy);
+    } catch (error) {
+      if (!(error instanceof UnreadableSecretError)) throw error;
+      result = { ok: false, error: error.message };
+    }
     runtime.observeCheck(serverId, 'ping', result.ok, (performance.now() - started) / 1000);
     await recordCheck(em, serverId, result, { now: clock(), unhealthyAfter: runtime.unhealthyAfter });
     return result;
@@ -65,6 +71,7 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
     logger: options.logger,
     intervalMs: settings.registry.healthIntervalMs,
     catalogueTtlMs: settings.registry.catalogueTtlMs,
+    unhealthyAfter: runtime.unhealthyAfter,
     check,
   });
 
@@ -82,16 +89,24 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
       }
     }
     for (const server of servers) {
-      if (watchers.has(server.id)) continue;
+      if (watchers.has(server.id) || stopped) continue;
       const full = await em.findOne(McpServer, { id: server.id });
       if (!full) continue;
+      let target;
+      try {
+        target = await upstreamOf(em, runtime, full);
+      } catch (error) {
+        // One server's unreadable credential leaves the others followed; its checks say why.
+        if (error instanceof UnreadableSecretError) continue;
+        throw error;
+      }
       const watcher = watchListChanges(
-        await upstreamOf(em, runtime, full),
+        target,
         runtime.policy,
         () => {
           log.info({ serverId: server.id }, 'An MCP server says its lists changed (or was reached again); discovering it again');
           markCatalogueStale(rootEm.fork(), server.id, clock())
-            .then(() => health.runOnce())
+            .then(() => health.kick())
             .catch((error: unknown) => log.error({ err: error, serverId: server.id }, 'Could not discover a changed server'));
         },
         // The words are the upstream module's, without the credential.
@@ -128,11 +143,13 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
     health,
     async stop() {
       stopped = true;
+      runtime.serversChanged = () => {};
       clearInterval(timer);
       while (syncing) await syncing;
-      await health.stop();
+      // Watchers first: a list_changed heard now must not start another round.
       await Promise.all([...watchers.values()].map((watcher) => watcher.close()));
       watchers.clear();
+      await health.stop();
     },
   };
 }

@@ -155,12 +155,37 @@ function sealAuth(registry: RegistryRuntime, auth: ServerAuthInput): Pick<IMcpSe
   }
 }
 
+/** A stored credential that does not open under this key (MREG_SECRET_KEY changed, or instances with different keys). */
+export class UnreadableSecretError extends Error {
+  constructor() {
+    super("The stored credential cannot be read with this server's key (MREG_SECRET_KEY or MREG_DATA_DIR/secret.key changed?); enter it again");
+    this.name = 'UnreadableSecretError';
+  }
+}
+
 /** The stored credential, opened: only for a call to the upstream, never answered or logged. */
 async function storedAuth(em: EntityManager, registry: RegistryRuntime, server: IMcpServer): Promise<ServerAuthInput> {
   if (server.authKind === 'none') return { kind: 'none' };
   await em.populate(server, ['authSecret']);
-  const secret = server.authSecret ? registry.secrets.open(Buffer.from(server.authSecret)) : '';
+  let secret: string;
+  try {
+    secret = server.authSecret ? registry.secrets.open(Buffer.from(server.authSecret)) : '';
+  } catch {
+    throw new UnreadableSecretError();
+  }
   return server.authKind === 'bearer' ? { kind: 'bearer', token: secret } : { kind: 'header', name: server.authHeaderName ?? '', value: secret };
+}
+
+/**
+ * A stored credential goes only to the origin it was given for: a URL moved elsewhere needs it
+ * entered again, or anyone with registry:write could send it to a server of their own.
+ */
+function credentialStaysHome(server: IMcpServer, url: string, authGiven: boolean) {
+  if (authGiven || server.authKind === 'none' || new URL(url).origin === new URL(server.url).origin) return;
+  throw new AppError(
+    'BAD_REQUEST',
+    `auth: ${new URL(url).origin} is another origin than ${new URL(server.url).origin}; enter the credential again, since the stored one goes only to the server it was given for`,
+  );
 }
 
 const slugTaken = (tenant: TenantContext, slug: string) =>
@@ -188,16 +213,22 @@ export async function createServer(deps: RegistryDeps, tenant: TenantContext, ac
     throw error;
   }
   registry.serversChanged();
-  const discovery = await discoverAndRecord(deps, server);
+  const discovery: DiscoveryOutcome = server.enabled ? await discoverAndRecord(deps, server) : NOT_CONTACTED;
   return { server: await serverRow(em, tenant, server.id), discovery };
 }
+
+const NOT_CONTACTED: DiscoveryOutcome = { ok: false, error: 'The server is disabled: MREG did not contact it' };
 
 export async function updateServer(deps: RegistryDeps, tenant: TenantContext, actorId: string, input: UpdateServerInput): Promise<ServerSaved> {
   const { em, registry } = deps;
   const server = await em.findOne(McpServer, { id: input.id, tenant: tenant.tenantId });
   if (!server) throw notFound(tenant, input.id);
-  if (input.url !== undefined) checkUrl(registry, input.url);
-  const reached = input.url !== undefined || input.auth !== undefined || (input.enabled === true && !server.enabled);
+  if (input.url !== undefined) {
+    checkUrl(registry, input.url);
+    credentialStaysHome(server, input.url, input.auth !== undefined);
+  }
+  const moved = (input.url !== undefined && input.url !== server.url) || input.auth !== undefined;
+  const reached = moved || (input.enabled === true && !server.enabled);
   em.assign(server, {
     ...(input.slug !== undefined && { slug: input.slug }),
     ...(input.name !== undefined && { name: input.name }),
@@ -213,6 +244,8 @@ export async function updateServer(deps: RegistryDeps, tenant: TenantContext, ac
     if (error instanceof UniqueConstraintViolationException) throw slugTaken(tenant, input.slug ?? server.slug);
     throw error;
   }
+  // Another URL or credential: what was known of the old one's health no longer says anything.
+  if (moved) await em.nativeUpdate(McpServerHealth, { server: server.id }, { status: 'unknown', consecutiveFailures: 0, lastError: null, latencyMs: null });
   registry.serversChanged();
   // A server reached another way (URL, credential) or enabled again is discovered at once.
   const discovery: DiscoveryOutcome = reached && server.enabled ? await discoverAndRecord(deps, server) : await lastOutcome(em, server.id);
@@ -244,7 +277,13 @@ export async function testServer(deps: RegistryDeps, tenant: TenantContext, inpu
   if (!auth && input.id) {
     const server = await em.findOne(McpServer, { id: input.id, tenant: tenant.tenantId });
     if (!server) throw notFound(tenant, input.id);
-    auth = await storedAuth(em, registry, server);
+    credentialStaysHome(server, input.url, false);
+    try {
+      auth = await storedAuth(em, registry, server);
+    } catch (error) {
+      if (error instanceof UnreadableSecretError) throw new AppError('BAD_REQUEST', `auth: ${error.message}`);
+      throw error;
+    }
   }
   const found = await discover({ url: input.url, auth: auth ?? { kind: 'none' } }, registry.policy);
   if (!found.ok) return found;
@@ -279,7 +318,13 @@ export async function upstreamOf(em: EntityManager, registry: RegistryRuntime, s
 export async function discoverAndRecord(deps: RegistryDeps, server: IMcpServer): Promise<DiscoveryOutcome> {
   const { em, registry, clock } = deps;
   const started = performance.now();
-  const found = await discover(await upstreamOf(em, registry, server), registry.policy);
+  let found: Awaited<ReturnType<typeof discover>>;
+  try {
+    found = await discover(await upstreamOf(em, registry, server), registry.policy);
+  } catch (error) {
+    if (!(error instanceof UnreadableSecretError)) throw error;
+    found = { ok: false, error: error.message };
+  }
   registry.observeCheck(server.id, 'discover', found.ok, (performance.now() - started) / 1000);
   const now = clock();
   if (found.ok) {
@@ -287,12 +332,18 @@ export async function discoverAndRecord(deps: RegistryDeps, server: IMcpServer):
       await storeCatalogue(em, server.id, found.catalogue);
     } catch (error) {
       // Removed while it was being discovered: there is nothing left to record it on.
-      if (!(error instanceof ForeignKeyConstraintViolationException)) throw error;
+      if (error instanceof ForeignKeyConstraintViolationException) return { ok: false, error: 'The server was removed meanwhile' };
+      // Text PostgreSQL cannot hold (a NUL, a broken surrogate): the catalogue cannot be kept.
+      if (!UNSTORABLE_TEXT.has((error as { code?: string }).code ?? '')) throw error;
+      found = { ok: false, error: 'The server\'s lists hold text that cannot be stored (a NUL character or a broken UTF-16 surrogate); MREG keeps its last catalogue' };
     }
   }
   await recordCheck(em, server.id, found.ok ? { ok: true, latencyMs: found.latencyMs } : found, { now, unhealthyAfter: registry.unhealthyAfter });
   return found.ok ? { ok: true, toolCount: found.catalogue.tools.length, latencyMs: found.latencyMs } : { ok: false, error: found.error };
 }
+
+/** PostgreSQL's codes for text it cannot hold: untranslatable character, invalid escape or JSON text, NUL in text. */
+const UNSTORABLE_TEXT = new Set(['22P05', '22021', '22P02', '22025', '22032']);
 
 async function storeCatalogue(em: EntityManager, serverId: string, catalogue: Catalogue): Promise<void> {
   const fields = {
