@@ -286,20 +286,24 @@ describe(`the registry (${databaseMode})`, () => {
       expect(server.status).toBe('healthy');
       const due = () => app.db.orm.em.fork().execute(`update mcp_server_health set next_check_at = now() - interval '1 second' where server_id = ?`, [server.id]);
       const status = async () => data<ServerDetail>(await query(ada, 'registry.get', { id: server.id })).server;
+      const failures = async () => data<ServerDetail>(await query(ada, 'registry.get', { id: server.id })).health.consecutiveFailures;
+      // Makes the server due and waits for its check, whichever round takes it: this one, or the
+      // app's own timer that may have claimed it first.
+      const checked = async (expected: () => Promise<unknown>, value: unknown) => {
+        await due();
+        await expect.poll(async () => (await app.registry.health.runOnce(), await expected()), { timeout: 15_000, interval: 100 }).toEqual(value);
+      };
 
       await upstream.stop();
-      await due();
-      await app.registry.health.runOnce();
+      await checked(failures, 1);
       expect((await status()).status).toBe('healthy');
-      await due();
-      await app.registry.health.runOnce();
+      await checked(failures, 2);
       const down = await status();
       expect(down.status).toBe('unhealthy');
       expect(down.lastError).toMatch(/127\.0\.0\.1/);
 
       await upstream.start();
-      await due();
-      await app.registry.health.runOnce();
+      await checked(async () => (await status()).status, 'healthy');
       expect(await status()).toMatchObject({ status: 'healthy', lastError: null });
     } finally {
       await upstream.close();
@@ -372,7 +376,7 @@ describe(`the health loop across instances (${databaseMode})`, () => {
   it('checks each due server once per interval whichever instances run, and takes over a dead instance\'s claims when their lease ends', async () => {
     const clock = manualClock();
     const first = await startTestApp({ clock, env: { MREG_METRICS_TOKEN: METRICS_TOKEN } });
-    const second = await startTestApp({ clock, sameStoresAs: first });
+    const second = await startTestApp({ clock, sameStoresAs: first, env: { MREG_METRICS_TOKEN: METRICS_TOKEN } });
     try {
       const { client: ada } = await signInAs(first.url, 'ada@contoso.test');
       const ids: string[] = [];
@@ -382,18 +386,33 @@ describe(`the health loop across instances (${databaseMode})`, () => {
       const em = first.db.orm.em.fork();
       const due = () => em.execute(`update mcp_server_health set next_check_at = ? where server_id in (?, ?, ?)`, [new Date(clock().getTime() - 1000), ...ids]);
 
+      // Checks of the three servers so far, by both instances' own counts (their timers included).
+      const checks = async () => {
+        let total = 0;
+        for (const instance of [first, second]) {
+          const text = await (await fetch(`${instance.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+          for (const id of ids) {
+            for (const match of text.matchAll(new RegExp(`^mreg_registry_check_seconds_count\\{server="${id}",kind="(?:ping|discover)"\\} (\\d+)$`, 'gm'))) total += Number(match[1]);
+          }
+        }
+        return total;
+      };
+      const before = await checks();
       await due();
-      const [a, b] = await Promise.all([first.registry.health.runOnce(), second.registry.health.runOnce()]);
-      expect(a + b).toBe(3);
-      // Checked and rescheduled about an interval (60 s ± 10%) ahead: not due again now.
+      await Promise.all([first.registry.health.runOnce(), second.registry.health.runOnce()]);
+      // Each once, whichever instance (or timer) took it; rescheduled an interval (60 s ± 10%) ahead.
+      await expect.poll(checks, { timeout: 10_000, interval: 100 }).toBe(before + 3);
       expect(await Promise.all([first.registry.health.runOnce(), second.registry.health.runOnce()])).toEqual([0, 0]);
+      expect(await checks()).toBe(before + 3);
 
       // An instance that claimed servers and died: its claims hold for the lease, then another takes them.
       await due();
       await em.execute(`update mcp_server_health set next_check_at = ? where server_id in (?, ?, ?)`, [new Date(clock().getTime() + 120_000), ...ids]);
       expect(await second.registry.health.runOnce()).toBe(0);
+      const beforeTakeover = await checks();
       clock.advance(121_000);
-      expect(await second.registry.health.runOnce()).toBe(3);
+      await second.registry.health.runOnce();
+      await expect.poll(checks, { timeout: 10_000, interval: 100 }).toBe(beforeTakeover + 3);
 
       const metrics = await (await fetch(`${first.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
       expect(metrics).toMatch(/^mreg_registry_servers\{status="healthy"\} [1-9]/m);
