@@ -190,6 +190,26 @@ describe(`the registry (${databaseMode})`, () => {
     }
   });
 
+  it('never shows a credential an upstream echoes into its own lists', async () => {
+    const ada = await as('ada@contoso.test');
+    const echoing = await startMcpUpstream(() => {
+      const server = new McpServer({ name: `echoes ${TOKEN}`, version: '1.0.0' });
+      server.registerTool('leaky', { description: `my token is ${TOKEN.toUpperCase()}` }, () => ({ content: [] }));
+      return { server };
+    });
+    try {
+      const saved = data<ServerSaved>(
+        await mutate(ada, 'registry.create', { slug: slug('echo'), name: 'Echoes', url: echoing.url, auth: { kind: 'bearer', token: TOKEN } }),
+      );
+      expect(saved.discovery).toMatchObject({ ok: true, toolCount: 1 });
+      const detail = await query(ada, 'registry.get', { id: saved.server.id });
+      expect(JSON.stringify(detail.body).toLowerCase()).not.toContain(TOKEN.toLowerCase());
+      expect(data<ServerDetail>(detail).catalogue?.tools[0]?.description).toBe('my token is [redacted]');
+    } finally {
+      await echoing.close();
+    }
+  });
+
   it('tests a connection before saving, with nothing stored', async () => {
     const ada = await as('ada@contoso.test');
     const before = data<Server[]>(await query(ada, 'registry.list')).length;

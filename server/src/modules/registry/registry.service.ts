@@ -20,6 +20,8 @@ import type { SecretBox } from '../../lib/secrets';
 import { McpServer, McpServerCatalogue, McpServerHealth, type IMcpServer } from './registry.entity';
 import { recordCheck } from './registry.health';
 import { discover, urlRefusal, type UpstreamPolicy, type UpstreamTarget } from './upstream';
+import { secretsOf } from './upstream/fetch';
+import { redact } from './upstream/words';
 
 /**
  * The registry of a tenant's MCP servers (issue 18): reads answer from the database alone, never
@@ -290,7 +292,7 @@ export async function testServer(deps: RegistryDeps, tenant: TenantContext, inpu
   const { catalogue } = found;
   return {
     ok: true,
-    serverInfo: catalogue.serverInfo,
+    serverInfo: withoutSecrets(catalogue.serverInfo, secretsOf(auth ?? { kind: 'none' })),
     protocolVersion: catalogue.protocolVersion,
     toolCount: catalogue.tools.length,
     resourceCount: catalogue.resources.length + catalogue.resourceTemplates.length,
@@ -320,7 +322,10 @@ export async function discoverAndRecord(deps: RegistryDeps, server: IMcpServer):
   const started = performance.now();
   let found: Awaited<ReturnType<typeof discover>>;
   try {
-    found = await discover(await upstreamOf(em, registry, server), registry.policy);
+    const target = await upstreamOf(em, registry, server);
+    found = await discover(target, registry.policy);
+    // An upstream may echo its own credential into its lists: what readers see never holds it.
+    if (found.ok) found = { ...found, catalogue: withoutSecrets(found.catalogue, secretsOf(target.auth)) };
   } catch (error) {
     if (!(error instanceof UnreadableSecretError)) throw error;
     found = { ok: false, error: error.message };
@@ -340,6 +345,28 @@ export async function discoverAndRecord(deps: RegistryDeps, server: IMcpServer):
   }
   await recordCheck(em, server.id, found.ok ? { ok: true, latencyMs: found.latencyMs } : found, { now, unhealthyAfter: registry.unhealthyAfter });
   return found.ok ? { ok: true, toolCount: found.catalogue.tools.length, latencyMs: found.latencyMs } : { ok: false, error: found.error };
+}
+
+/** `value` with every string (keys included) redacted of `secrets`; walked without recursion, however deep. */
+function withoutSecrets<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.every((secret) => !secret)) return value;
+  const clean = (text: string) => redact(text, secrets);
+  const root = { value: structuredClone(value) as unknown };
+  const pending: Record<string, unknown>[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    for (const key of Object.keys(node)) {
+      const child = node[key];
+      const cleanKey = clean(key);
+      if (cleanKey !== key) delete node[key];
+      if (typeof child === 'string') node[cleanKey] = clean(child);
+      else {
+        node[cleanKey] = child;
+        if (child !== null && typeof child === 'object') pending.push(child as Record<string, unknown>);
+      }
+    }
+  }
+  return root.value as T;
 }
 
 /** PostgreSQL's codes for text it cannot hold: untranslatable character, invalid escape or JSON text, NUL in text. */
