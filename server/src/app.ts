@@ -106,7 +106,15 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     // From the URL alone, before the body is read: at most TRPC_MAX_BATCH_SIZE calls a request and
     // MREG_TRPC_RATE_LIMIT calls a minute (the session looked up here is the context's too).
     trpcBatchLimit,
-    trpcRateLimit({ limit: settings.trpcRateLimit, cache, session: (req, res) => sessionOf(req, res).session() }),
+    trpcRateLimit({
+      limit: settings.trpcRateLimit,
+      cache,
+      session: (req, res) => sessionOf(req, res).session(),
+      apiKey: async (req, res) => {
+        const check = await sessionOf(req, res).bearer();
+        return check?.ok ? check.caller.credential.id : null;
+      },
+    }),
     // body-parser enforces the size limit (413) and decodes the body, which stays text: tRPC parses
     // it itself. Given a parsed body, tRPC's adapter would serialise it again, and JSON.stringify
     // writes a number past JSON's range (1e400, parsed as Infinity) as null, which the schemas then
