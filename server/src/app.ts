@@ -22,6 +22,8 @@ import { trpcBatchLimit, trpcRateLimit } from './http/trpc-limits';
 import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
+import { requireBearer } from './http/bearer';
+import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
 export interface AppDeps {
   settings: Settings;
@@ -144,6 +146,14 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },
+    }),
+  );
+  // MCP clients: bearer credentials only (DESIGN.md, security model), never the browser cookie.
+  app.use(
+    '/mcp',
+    requireBearer({
+      authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em.fork(), cache, clock, settings }), token),
+      sessionCookie: cookies.session,
     }),
   );
   app.use(spaRoutes(webDir));
