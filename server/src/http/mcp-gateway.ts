@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -80,10 +80,13 @@ function permissionFor(method: string): Permission {
   return NEEDS[method] ?? 'registry:read';
 }
 
+/** A method the caller's role does not allow (counted as refused). */
+class NotAllowed extends McpError {}
+
 function requireAllowed(caller: BearerCaller, method: string): void {
   const needed = permissionFor(method);
   if (!caller.tenant.permissions.includes(needed)) {
-    throw new McpError(ErrorCode.InvalidRequest, `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`);
+    throw new NotAllowed(ErrorCode.InvalidRequest, `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`);
   }
 }
 
@@ -106,7 +109,7 @@ function routeOf(view: GatewayView, routes: GatewayView['toolRoutes'], name: str
 
 const outcomeOf = (error: unknown): McpOutcome => {
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return 'timeout';
-  if (error instanceof McpError && error.code === ErrorCode.InvalidRequest && /needs the permission/.test(error.message)) return 'refused';
+  if (error instanceof NotAllowed) return 'refused';
   return 'error';
 };
 
@@ -118,7 +121,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
   /** The MCP server for one request of `caller`, from the tenant's view as it is now. */
   const serverFor = (caller: BearerCaller, view: GatewayView, sessionId: string | undefined, request: { signal: AbortSignal }) => {
     const tenant = caller.tenant;
-    const served = [...view.servers.values()].filter((server) => view.tools.length > 0 && server.enabled && server.status === 'healthy');
+    const served = [...view.servers.values()].filter((server) => server.enabled && server.status === 'healthy');
     const server = new Server(
       { name: 'mreg', title: `MREG: ${tenant.tenantName}`, version: '0.1.0' },
       {
@@ -338,6 +341,14 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     await cache.delete(sessionKey(session));
     res.status(200).end();
   });
+
+  // A body that is not JSON, or too large: the JSON-RPC error, as the transport would answer it.
+  router.use(((error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error?.type === 'entity.too.large') return refuse(res, 413, ErrorCode.InvalidRequest, `The request body is larger than ${MCP_MAX_BODY_BYTES} bytes`);
+    if (error?.type === 'entity.parse.failed') return refuse(res, 400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON');
+    next(error);
+  }) as ErrorRequestHandler);
 
   router.all('/', (req, res) => refuse(res, 405, ErrorCode.InvalidRequest, `${req.method} is not an MCP Streamable HTTP method`, { allow: 'POST, GET, DELETE' }));
   return router;

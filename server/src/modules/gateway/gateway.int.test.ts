@@ -25,6 +25,7 @@ let everything: TestUpstream;
 let toy: ToyUpstream;
 let fabrikamToy: ToyUpstream;
 let ada: CookieClient;
+let adaInFabrikam: CookieClient;
 const keys: Record<string, string> = {};
 const clients: Client[] = [];
 
@@ -64,7 +65,7 @@ beforeAll(async () => {
   ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
   await register(ada, 'every', everything.url);
   await register(ada, 'toy', toy.url);
-  const { client: adaInFabrikam } = await signInAs(app.url, 'ada@contoso.test');
+  ({ client: adaInFabrikam } = await signInAs(app.url, 'ada@contoso.test'));
   expect((await trpcMutation(adaInFabrikam, app.url, 'auth.switchTenant', { tenantId: FABRIKAM.id })).status).toBe(200);
   await register(adaInFabrikam, 'fab', fabrikamToy.url);
   keys.ada = (await mintApiKey(app.url, 'ada@contoso.test')).secret;
@@ -161,6 +162,25 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(await client.callTool({ name: 'fab__echo', arguments: { text: 'back' } })).toMatchObject({ content: [{ text: 'back' }] });
     await expect(client.callTool({ name: 'fab__nothing', arguments: {} })).rejects.toThrow(/There is no tool fab__nothing in Fabrikam/);
     await expect(client.callTool({ name: 'gone__echo', arguments: {} })).rejects.toThrow(/There is no server gone in Fabrikam/);
+
+    // A server whose upstream is gone for good, then marked unhealthy (as the health loop would after
+    // MREG_REGISTRY_UNHEALTHY_AFTER failed pings): its tools leave the list, and a call says why.
+    const doomed = await startToyServer();
+    const saved = await register(adaInFabrikam, 'doomed', doomed.url);
+    await doomed.close();
+    await expect.poll(async () => (await client.listTools()).tools.map((tool) => tool.name), { timeout: 3000 }).toContain('doomed__echo');
+    await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(/The server doomed is not reachable: connection refused/);
+    await app.db.orm.em.fork().execute(`update mcp_server_health set status = 'unhealthy', last_error = 'connection refused at 127.0.0.1:9' where server_id = ?`, [saved.server.id]);
+    await expect.poll(async () => (await client.listTools()).tools.map((tool) => tool.name), { timeout: 3000 }).not.toContain('doomed__echo');
+    await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(/The server doomed is unhealthy: connection refused at 127.0.0.1:9; try again later/);
+    expect((await trpcMutation(adaInFabrikam, app.url, 'registry.remove', { id: saved.server.id })).status).toBe(200);
+    await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(/There is no server doomed in Fabrikam/);
+  });
+
+  it('answers bad JSON with the JSON-RPC parse error', async () => {
+    const response = await fetch(`${app.url}/mcp`, { method: 'POST', headers: { ...bearer(keys.ada!), 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc": ' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
   });
 
   it('refuses an answer over the size cap, and the connection stays usable', async () => {
