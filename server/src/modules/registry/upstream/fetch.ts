@@ -131,6 +131,22 @@ function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: 
   return { stream, end };
 }
 
+/**
+ * An undici Agent that connects only where the policy allows (the SSRF-guarded lookup, and IP
+ * literals checked, since undici hands those to net.connect without a lookup), within the policy's
+ * connect timeout. Its refusals are UpstreamErrors in words (findUpstreamError finds them).
+ */
+export function guardedAgent(policy: UpstreamPolicy, timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number }): Agent {
+  const lookup = guardedLookup(policy, policy.lookup ?? systemResolver);
+  const connectOnce = buildConnector({ timeout: policy.connectTimeoutMs, lookup });
+  const connect: buildConnector.connector = (connectOptions, callback) => {
+    const refusal = literalRefusal(connectOptions.hostname, policy);
+    if (refusal) return callback(new UpstreamError(refusal), null);
+    connectOnce(connectOptions, callback);
+  };
+  return new Agent({ connect, headersTimeout: timeouts.headersTimeoutMs, bodyTimeout: timeouts.bodyTimeoutMs });
+}
+
 export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions = {}): Exchange {
   const url = new URL(target.url);
   const controller = new AbortController();
@@ -139,18 +155,9 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     problem ??= error;
     if (!controller.signal.aborted) controller.abort(problem);
   };
-  const lookup = guardedLookup(policy, policy.lookup ?? systemResolver);
-  const connectOnce = buildConnector({ timeout: policy.connectTimeoutMs, lookup });
-  // undici hands IP literals to net.connect, which does not look them up: check them here.
-  const connect: buildConnector.connector = (connectOptions, callback) => {
-    const refusal = literalRefusal(connectOptions.hostname, policy);
-    if (refusal) return callback(new UpstreamError(refusal), null);
-    connectOnce(connectOptions, callback);
-  };
-  const agent = new Agent({
-    connect,
-    headersTimeout: policy.requestTimeoutMs,
-    bodyTimeout: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs,
+  const agent = guardedAgent(policy, {
+    headersTimeoutMs: policy.requestTimeoutMs,
+    bodyTimeoutMs: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs,
   });
   const credential = credentialHeaders(target.auth);
   // Places held in the origin's gate, given back when their answer is read, cancelled or destroyed.
