@@ -157,6 +157,8 @@ export const ZEnv = z.object({
   MREG_REGISTRY_UNHEALTHY_AFTER: int(3, 1, 100),
   MREG_REGISTRY_CATALOGUE_TTL: int(3600, 60, 7 * 24 * 3600),
 
+  MREG_GATEWAY_CALL_TIMEOUT: int(60, 1, 3600),
+
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
   MREG_FASTMCP_SESSION_MANAGEMENT_ENHANCED: bool(true),
@@ -343,6 +345,13 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       unhealthyAfter: e.MREG_REGISTRY_UNHEALTHY_AFTER,
       /** A catalogue older than this is discovered again by the health loop. */
       catalogueTtlMs: e.MREG_REGISTRY_CATALOGUE_TTL * 1000,
+    },
+    gateway: {
+      /**
+       * Longest MREG waits on an upstream for a call through /mcp or /mcp/<slug>: for its answer's
+       * headers, and then between two pieces of a POST's answer (a tool that sends progress keeps it alive).
+       */
+      callTimeoutMs: e.MREG_GATEWAY_CALL_TIMEOUT * 1000,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
     entra,
