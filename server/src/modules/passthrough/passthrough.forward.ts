@@ -1,0 +1,237 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { request, type Dispatcher } from 'undici';
+import type { Cache } from '../../cache/cache';
+import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
+import { credentialHeaders, findUpstreamError, secretsOf } from '../registry/upstream/fetch';
+import type { UpstreamPolicy } from '../registry/upstream';
+import { errorCode, networkWords } from '../registry/upstream/session';
+import { formatBytes, redact } from '../registry/upstream/words';
+import type { AgentPool } from './passthrough.agents';
+import type { JsonRpcId, PassThroughServer } from './passthrough.service';
+import { bindSession, dropSession, type SessionOwner } from './passthrough.sessions';
+
+/**
+ * The HTTP half of /mcp/<slug>: one request to the upstream and its answer back, at the HTTP level
+ * (MREG reads no message of it). Request headers go from an allow-list, with the server's own
+ * credential in place of the caller's; answer headers come back from an allow-list. An event
+ * stream is piped as it comes (each event bounded); any other answer is read whole, bounded, first.
+ * The caller going away aborts the upstream request; the upstream failing mid-stream ends the
+ * caller's stream.
+ */
+
+/** What a client may tell the upstream: never Authorization, Cookie, Host or X-Forwarded-*. */
+const REQUEST_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent'] as const;
+/** What the upstream may tell the client: never Set-Cookie, WWW-Authenticate (MREG's own challenge is the one that counts) or Location. */
+const ANSWER_HEADERS = ['content-type', 'cache-control', 'mcp-session-id', 'mcp-protocol-version', 'allow', 'retry-after'] as const;
+
+export interface ForwardDeps {
+  cache: Cache;
+  policy: UpstreamPolicy;
+  agents: AgentPool;
+  callTimeoutMs: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface Forward {
+  method: 'GET' | 'POST' | 'DELETE';
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
+  /** The id to answer MREG's own errors with. */
+  id: JsonRpcId;
+  server: PassThroughServer;
+  owner: SessionOwner;
+  /** The session id the request presented, already checked to be the owner's. */
+  sessionId: string | undefined;
+}
+
+/** MREG's own answer: a JSON-RPC error (no upstream words but those given, redacted). */
+export function answerError(res: ServerResponse, status: number, message: string, id: JsonRpcId, code = -32000): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Counts an event stream's bytes since the last blank line (the end of an event) and fails once
+ * one event holds more than `limit` bytes: a stream may live for hours, an event may not be huge.
+ */
+function perEventLimit(limit: number, tooLarge: () => Error): Transform {
+  let count = 0;
+  let lineEnds = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (const byte of chunk) {
+        if (byte === 0x0a) lineEnds += 1;
+        else if (byte !== 0x0d) lineEnds = 0;
+        count = lineEnds >= 2 ? 0 : count + 1;
+      }
+      if (count > limit) return done(tooLarge());
+      done(null, chunk);
+    },
+  });
+}
+
+/** The body read whole, or undefined once it holds more than `limit` bytes (the rest is not read). */
+async function readBounded(body: Readable, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).byteLength;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+class AnswerTooLarge extends Error {}
+
+/** The caller went away (the answer's end closed early, which aborted the upstream body), rather than the upstream failing. */
+function isClientGone(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'UND_ERR_ABORTED' || (error as { name?: string } | null)?.name === 'AbortError';
+}
+
+export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forward): Promise<PassThroughOutcome> {
+  const { server, method, id } = call;
+  const url = new URL(server.target.url);
+  const secrets = secretsOf(server.target.auth);
+  const named = `the MCP server "${server.slug}"`;
+  const fail = (status: number, words: string) => answerError(res, status, redact(`${named}: ${words}`, secrets), id);
+
+  const headers: Record<string, string> = {};
+  for (const name of REQUEST_HEADERS) {
+    const value = headerValue(call.headers[name]);
+    if (value !== undefined) headers[name] = value;
+  }
+  for (const [name, value] of credentialHeaders(server.target.auth)) headers[name.toLowerCase()] = value;
+
+  // The caller going away (or MREG ending the answer) aborts the upstream request.
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const listening = method === 'GET';
+  const started = performance.now();
+  let answer: Dispatcher.ResponseData;
+  try {
+    answer = await request(url, {
+      method,
+      headers,
+      body: call.body,
+      signal: abort.signal,
+      dispatcher: deps.agents.get(server.id, server.version),
+      headersTimeout: deps.callTimeoutMs,
+      // A listening stream may stay quiet for hours; a POST's answer may not, past the call timeout.
+      bodyTimeout: listening ? 0 : deps.callTimeoutMs,
+    });
+  } catch (error) {
+    if (abort.signal.aborted) return 'client_gone';
+    const refusal = findUpstreamError(error);
+    const code = errorCode(error);
+    const words =
+      refusal?.message ??
+      (code && networkWords(code, { url, connectTimeoutMs: deps.policy.connectTimeoutMs, answerTimeoutMs: deps.callTimeoutMs }, '', method)) ??
+      'the request failed';
+    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    deps.logger.info({ server: server.id, code }, 'Pass-through: upstream not reached');
+    fail(timeout ? 504 : 502, `${refusal ? '' : 'not reached: '}${words}`);
+    return timeout ? 'upstream_timeout' : 'upstream_unreachable';
+  }
+  deps.metrics.passThroughUpstream(method, (performance.now() - started) / 1000);
+  const { statusCode: status, headers: upstreamHeaders, body } = answer;
+  const drain = () => body.destroy();
+
+  // Statuses that are about MREG's own dealings with the upstream, not the caller's request.
+  if (status >= 300 && status < 400) {
+    drain();
+    fail(502, `the server answered ${status}, a redirect MREG does not follow (if the server moved, save its new URL)`);
+    return 'upstream_refused';
+  }
+  if (status === 401 || status === 403) {
+    drain();
+    const words = server.target.auth.kind === 'none' ? 'it needs credentials' : "it refused MREG's credentials";
+    fail(502, `the server answered ${status}: ${words} (a tenant admin can check the server's authentication)`);
+    return 'upstream_refused';
+  }
+  if (status >= 500) {
+    drain();
+    fail(502, `the server answered ${status}, a server error`);
+    return 'upstream_refused';
+  }
+
+  // Sessions: the id the upstream gives is bound to the caller before the caller learns it.
+  const given = headerValue(upstreamHeaders['mcp-session-id']);
+  if (given && given !== call.sessionId) {
+    const bound = await bindSession(deps.cache, server.id, given, call.owner);
+    if (bound !== 'bound') {
+      drain();
+      if (bound === 'other') fail(502, 'the server gave a session id that belongs to another user; MREG does not hand it on');
+      else fail(503, 'MREG could not record the new session (its cache did not answer); try again');
+      return bound === 'other' ? 'upstream_refused' : 'upstream_unreachable';
+    }
+  }
+  if (call.sessionId && ((method === 'DELETE' && status < 300) || status === 404)) {
+    await dropSession(deps.cache, server.id, call.sessionId);
+  }
+
+  const answerHeaders: Record<string, string> = {};
+  for (const name of ANSWER_HEADERS) {
+    const value = headerValue(upstreamHeaders[name]);
+    if (value !== undefined) answerHeaders[name] = value;
+  }
+  const limit = deps.policy.maxResponseBytes;
+  const tooLarge = () => new AnswerTooLarge(`an event larger than ${formatBytes(limit)}`);
+  const contentType = answerHeaders['content-type'] ?? '';
+
+  if (status < 300 && /^text\/event-stream\b/i.test(contentType)) {
+    // Piped as it comes: no buffering here or in a proxy in front (X-Accel-Buffering), no length.
+    res.writeHead(status, { ...answerHeaders, 'cache-control': answerHeaders['cache-control'] ?? 'no-cache', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    try {
+      await pipeline(body, perEventLimit(limit, tooLarge), res);
+    } catch (error) {
+      // pipeline has destroyed the caller's stream: it sees its end.
+      if (isClientGone(error)) return 'client_gone';
+      if (error instanceof AnswerTooLarge) {
+        deps.logger.info({ server: server.id }, `Pass-through: event stream ended, ${error.message}`);
+        return 'answer_too_large';
+      }
+      deps.logger.info({ server: server.id, code: errorCode(error) }, 'Pass-through: event stream from the upstream failed');
+      return 'upstream_unreachable';
+    }
+    return 'forwarded';
+  }
+
+  const declared = Number(headerValue(upstreamHeaders['content-length']) ?? Number.NaN);
+  let whole: Buffer | undefined;
+  try {
+    whole = declared > limit ? undefined : await readBounded(body, limit);
+  } catch (error) {
+    if (abort.signal.aborted || isClientGone(error)) return 'client_gone';
+    const code = errorCode(error);
+    fail(code === 'UND_ERR_BODY_TIMEOUT' ? 504 : 502, networkWords(code ?? '', { url, connectTimeoutMs: deps.policy.connectTimeoutMs, answerTimeoutMs: deps.callTimeoutMs }, '', method) ?? 'the answer was cut short');
+    return code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_timeout' : 'upstream_unreachable';
+  }
+  if (!whole) {
+    drain();
+    fail(502, `the answer was larger than ${formatBytes(limit)}, which MREG does not pass on`);
+    return 'answer_too_large';
+  }
+  res.writeHead(status, { ...answerHeaders, 'content-length': whole.byteLength });
+  res.end(whole);
+  return 'forwarded';
+}
