@@ -22,6 +22,8 @@ import { trpcBatchLimit, trpcRateLimit } from './http/trpc-limits';
 import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
+import { requireBearer } from './http/bearer';
+import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
 export interface AppDeps {
   settings: Settings;
@@ -106,7 +108,15 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     // From the URL alone, before the body is read: at most TRPC_MAX_BATCH_SIZE calls a request and
     // MREG_TRPC_RATE_LIMIT calls a minute (the session looked up here is the context's too).
     trpcBatchLimit,
-    trpcRateLimit({ limit: settings.trpcRateLimit, cache, session: (req, res) => sessionOf(req, res).session() }),
+    trpcRateLimit({
+      limit: settings.trpcRateLimit,
+      cache,
+      session: (req, res) => sessionOf(req, res).session(),
+      apiKey: async (req, res) => {
+        const check = await sessionOf(req, res).bearer();
+        return check?.ok ? check.caller.credential.id : null;
+      },
+    }),
     // body-parser enforces the size limit (413) and decodes the body, which stays text: tRPC parses
     // it itself. Given a parsed body, tRPC's adapter would serialise it again, and JSON.stringify
     // writes a number past JSON's range (1e400, parsed as Infinity) as null, which the schemas then
@@ -136,6 +146,14 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC error');
       },
+    }),
+  );
+  // MCP clients: bearer credentials only (DESIGN.md, security model), never the browser cookie.
+  app.use(
+    '/mcp',
+    requireBearer({
+      authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em.fork(), cache, clock, settings }), token),
+      sessionCookie: cookies.session,
     }),
   );
   app.use(spaRoutes(webDir));

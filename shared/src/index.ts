@@ -11,3 +11,4 @@ export * from './text';
 export * from './profile';
 export * from './preferences';
 export * from './registry';
+export * from './apikeys';

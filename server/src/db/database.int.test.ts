@@ -13,6 +13,7 @@ import { EnhancedSession } from '../modules/sessions/sessions.entity';
 import { UserPreference } from '../modules/preferences/preferences.entity';
 
 const TABLES = [
+  'api_keys',
   'enhanced_sessions',
   'mcp_server_catalogues',
   'mcp_server_health',
@@ -78,26 +79,29 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261127000004_tenants',
       'Migration20261127000005_avatars',
       'Migration20261204000006_registry',
+      'Migration20261205000007_api_keys',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261205000007_api_keys']);
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys'));
     expect(await db.rollback()).toEqual(['Migration20261204000006_registry']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && !REGISTRY_TABLES.includes(t)));
     expect(await db.rollback()).toEqual(['Migration20261127000005_avatars']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await columns(em, 'enhanced_sessions')).not.toContain('rotation_due_at');
     await db.rollback();
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'sign_in_requests' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && t !== 'sign_in_requests' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await tables(em)).toEqual(['tenants', 'users']);
     await db.rollback();
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(6);
+    expect(await db.migrate()).toHaveLength(7);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });
@@ -112,6 +116,8 @@ describe(`database (${databaseMode})`, () => {
        where c.contype = 'f' and c.connamespace = 'public'::regnamespace
        order by 1, 2`);
     expect(rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
+      'api_keys.tenant_id',
+      'api_keys.user_id',
       'enhanced_sessions.user_id',
       'mcp_server_catalogues.server_id',
       'mcp_server_health.server_id',

@@ -9,6 +9,7 @@ import { EnhancedSession, SignInRequest } from '../modules/sessions/sessions.ent
 import { UserPreference } from '../modules/preferences/preferences.entity';
 import { UserAvatar } from '../modules/profiles/avatars.entity';
 import { McpServer, McpServerCatalogue, McpServerHealth } from '../modules/registry/registry.entity';
+import { ApiKeyEntity } from '../modules/apikeys/apikeys.entity';
 import { migrationsList } from './migrations';
 
 const entities = [
@@ -23,6 +24,7 @@ const entities = [
   McpServer,
   McpServerCatalogue,
   McpServerHealth,
+  ApiKeyEntity,
 ];
 
 export interface OrmOptions {

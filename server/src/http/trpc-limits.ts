@@ -37,6 +37,8 @@ export interface TrpcRateLimitDeps {
   cache: Cache;
   /** The live session behind the request, null without one (the lookup the tRPC context then reuses). */
   session(req: Request, res: Response): Promise<{ sessionId: string } | null>;
+  /** The id of the live API key a bearer request presents, null when it presents none (or a dead one). */
+  apiKey(req: Request, res: Response): Promise<string | null>;
 }
 
 /**
@@ -54,11 +56,16 @@ export interface TrpcRateLimitDeps {
  * per address, so that no other site can use up a person's calls, or those of the app's pages at
  * that address.
  */
-export function trpcRateLimit({ limit, cache, session }: TrpcRateLimitDeps): RequestHandler {
+export function trpcRateLimit({ limit, cache, session, apiKey }: TrpcRateLimitDeps): RequestHandler {
   // Held here rather than left to express-rate-limit, to count a batch's other calls on it too.
   const store = rateLimitStore(cache, 'trpc') ?? new MemoryStore();
   const keyOf = async (req: Request, res: Response) => {
     const address = ipKeyGenerator(req.ip ?? '');
+    // A bearer request is a script's, counted per key (a dead key's by address: it is refused anyway).
+    if (req.headers.authorization !== undefined) {
+      const key = await apiKey(req, res).catch(() => null);
+      return key ? `apikey:${key}` : `ip:${address}`;
+    }
     if (req.get(CSRF_HEADER) !== '1') return `headerless:${address}`;
     // A lookup that fails (the database down, the cache not knowing the token) is answered 503 by
     // the context; until then the caller counts as one without a session.
@@ -77,6 +84,8 @@ export function trpcRateLimit({ limit, cache, session }: TrpcRateLimitDeps): Req
       const { key } = (req as AugmentedRequest).rateLimit!;
       const who = key.startsWith('session:')
         ? 'this session'
+        : key.startsWith('apikey:')
+          ? 'this API key'
         : key.startsWith('ip:')
           ? 'this address without a session'
           : `this address without the ${CSRF_HEADER} header (MREG's own clients send it)`;

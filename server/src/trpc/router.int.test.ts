@@ -67,7 +67,7 @@ describe('tRPC', () => {
   it('gives every request its own EntityManager, never the global one', async () => {
     const settings = testSettings();
     const createContext = contextFactory({ settings, cache, em: db.orm.em, clock: systemClock, registry: ephemeralRegistryRuntime(settings) });
-    const request = () => ({ req: { cookies: {} }, res: {}, info: {} }) as unknown as Parameters<typeof createContext>[0];
+    const request = () => ({ req: { cookies: {}, headers: {} }, res: {}, info: {} }) as unknown as Parameters<typeof createContext>[0];
     const one = await createContext(request());
     const two = await createContext(request());
     expect(one.em).not.toBe(two.em);

@@ -1,3 +1,4 @@
+import { apiKeysRouter } from '../modules/apikeys/apikeys.router';
 import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
 import { registryRouter } from '../modules/registry/registry.router';
@@ -9,6 +10,7 @@ export const appRouter = router({
   config: configRouter,
   tenants: tenantsRouter,
   registry: registryRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import type { Permission } from '@mreg/shared';
+import type { Permission, TenantContext } from '@mreg/shared';
 // zod's messages in MREG's words (shared/src/messages.ts), which the error formatter below passes on.
 import '@mreg/shared';
 import type { FeatureSwitch } from '../config';
@@ -60,11 +60,40 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(timing).use(appErrors);
 
-/** Signed in: UNAUTHORIZED otherwise; `ctx.session` is no longer nullable after it. */
+/**
+ * Signed in with the browser session: UNAUTHORIZED otherwise; `ctx.session` is no longer nullable
+ * after it. An API key is refused here (FORBIDDEN): a key cannot act on its owner's sessions,
+ * profile or preferences, nor make more keys.
+ */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
+  if (!ctx.session) {
+    if (ctx.bearer) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session; an API key calls only the procedures of its tenant (registry, tenants, apiKeys.list)' });
+    }
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
+  }
   return next({ ctx: { session: ctx.session } });
 });
+
+/** After tenantProcedure: the browser session only (FORBIDDEN for an API key, as authedProcedure says). */
+export const browserSessionOnly = t.middleware(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session; an API key cannot make or revoke API keys' });
+  return next({ ctx: { session: ctx.session } });
+});
+
+/** Who acts: the session's person, or an API key's owner (its tenant's standing, checked on this request). */
+export interface Actor {
+  userId: string;
+  tenant: TenantContext | null;
+  /** The browser session acting, null for an API key. */
+  sessionId: string | null;
+}
+
+function actorOf(ctx: Context): Actor | null {
+  if (ctx.bearer) return { userId: ctx.bearer.userId, tenant: ctx.bearer.tenant, sessionId: null };
+  if (ctx.session) return { userId: ctx.session.userId, tenant: ctx.session.tenantContext, sessionId: ctx.session.sessionId };
+  return null;
+}
 
 /** A feature's procedures answer PRECONDITION_FAILED, naming the variable, while it is switched off. */
 export function requireFeature(feature: FeatureSwitch) {
@@ -75,9 +104,9 @@ export function requireFeature(feature: FeatureSwitch) {
   });
 }
 
-/** The active tenant's context, or FORBIDDEN: the membership is checked on every request (resolveSession). */
-function activeTenantOf(session: Context['session']) {
-  const tenant = session?.tenantContext;
+/** The active tenant's context, or FORBIDDEN: the membership is checked on every request (resolveSession, authenticateApiKey). */
+function activeTenantOf(actor: Actor | null) {
+  const tenant = actor?.tenant;
   if (!tenant) {
     throw new TRPCError({
       code: 'FORBIDDEN',
@@ -88,10 +117,15 @@ function activeTenantOf(session: Context['session']) {
 }
 
 /**
- * An active membership of the session's active tenant: FORBIDDEN otherwise. `ctx.tenant` (the
- * tenant context, with the effective permissions) is not nullable after it.
+ * An active membership of the active tenant (the session's, or an API key's own): UNAUTHORIZED
+ * without either, FORBIDDEN without the membership. `ctx.actor` and `ctx.tenant` (the tenant
+ * context, with the effective permissions) are not nullable after it.
  */
-export const tenantProcedure = authedProcedure.use(({ ctx, next }) => next({ ctx: { tenant: activeTenantOf(ctx.session) } }));
+export const tenantProcedure = publicProcedure.use(({ ctx, next }) => {
+  const actor = actorOf(ctx);
+  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
+  return next({ ctx: { actor, tenant: activeTenantOf(actor) } });
+});
 
 /**
  * The active tenant grants `permission`: FORBIDDEN, naming it, otherwise. Checks the membership too,
@@ -99,7 +133,7 @@ export const tenantProcedure = authedProcedure.use(({ ctx, next }) => next({ ctx
  */
 export function requirePermission(permission: Permission) {
   return t.middleware(({ ctx, next }) => {
-    const tenant = activeTenantOf(ctx.session);
+    const tenant = activeTenantOf(actorOf(ctx));
     if (!tenant.permissions.includes(permission)) {
       throw new TRPCError({
         code: 'FORBIDDEN',

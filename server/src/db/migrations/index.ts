@@ -4,6 +4,7 @@ import { Migration20261127000003_sign_in } from './Migration20261127000003_sign_
 import { Migration20261127000004_tenants } from './Migration20261127000004_tenants';
 import { Migration20261127000005_avatars } from './Migration20261127000005_avatars';
 import { Migration20261204000006_registry } from './Migration20261204000006_registry';
+import { Migration20261205000007_api_keys } from './Migration20261205000007_api_keys';
 
 /** Every migration, in order. Listed explicitly so the bundled server needs no file discovery. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261127000004_tenants', class: Migration20261127000004_tenants },
   { name: 'Migration20261127000005_avatars', class: Migration20261127000005_avatars },
   { name: 'Migration20261204000006_registry', class: Migration20261204000006_registry },
+  { name: 'Migration20261205000007_api_keys', class: Migration20261205000007_api_keys },
 ];

@@ -37,12 +37,12 @@ export const registryRouter = router({
   create: writeProcedure
     .input(ZCreateServerInput)
     .output(ZServerSaved)
-    .mutation(({ ctx, input }) => createServer(registryDeps(ctx), ctx.tenant, ctx.session.userId, input)),
+    .mutation(({ ctx, input }) => createServer(registryDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
 
   update: writeProcedure
     .input(ZUpdateServerInput)
     .output(ZServerSaved)
-    .mutation(({ ctx, input }) => updateServer(registryDeps(ctx), ctx.tenant, ctx.session.userId, input)),
+    .mutation(({ ctx, input }) => updateServer(registryDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
 
   remove: writeProcedure
     .input(ZServerIdInput)

@@ -304,7 +304,7 @@ const SESSION_LIST_LIMIT = 200;
  */
 export async function listSessions(
   deps: SessionDeps,
-  current: Pick<ActiveSession, 'userId' | 'sessionId'>,
+  current: { userId: string; sessionId: string | null },
   tenantId?: string,
 ): Promise<SessionSummary[]> {
   const now = deps.clock().getTime();

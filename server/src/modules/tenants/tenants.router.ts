@@ -32,15 +32,15 @@ export const tenantsRouter = router({
   addMember: adminProcedure
     .input(ZAddMemberInput)
     .output(ZTenantMember)
-    .mutation(({ ctx, input }) => addMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input)),
+    .mutation(({ ctx, input }) => addMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
 
   updateMember: adminProcedure
     .input(ZUpdateMemberInput)
     .output(ZTenantMember)
     .mutation(async ({ ctx, input }) => {
-      const member = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input);
+      const member = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input);
       // Deactivating oneself ends one's own session here too.
-      if (member.userId === ctx.session.userId && !member.isActive) ctx.sessionCookie.clear();
+      if (member.userId === ctx.actor.userId && !member.isActive) ctx.sessionCookie.clear();
       return member;
     }),
 
@@ -48,22 +48,22 @@ export const tenantsRouter = router({
     .input(ZRemoveMemberInput)
     .output(ZRemoveMemberResult)
     .mutation(async ({ ctx, input }) => {
-      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.session.userId, input.userId);
-      if (endedSessionIds.includes(ctx.session.sessionId)) ctx.sessionCookie.clear();
+      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
+      if (ctx.actor.sessionId && endedSessionIds.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { userId, sessionsEnded };
     }),
 
   memberSessions: sessionAdminProcedure
     .input(ZListMemberSessionsInput)
     .output(ZSessionList)
-    .query(({ ctx, input }) => memberSessions(sessionDeps(ctx), ctx.tenant, ctx.session, input.userId)),
+    .query(({ ctx, input }) => memberSessions(sessionDeps(ctx), ctx.tenant, ctx.actor, input.userId)),
 
   revokeMemberSessions: sessionAdminProcedure
     .input(ZRevokeMemberSessionsInput)
     .output(ZRevokeOtherSessionsResult)
     .mutation(async ({ ctx, input }) => {
       const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, input.userId);
-      if (ended.includes(ctx.session.sessionId)) ctx.sessionCookie.clear();
+      if (ctx.actor.sessionId && ended.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { revoked: ended.length };
     }),
 });

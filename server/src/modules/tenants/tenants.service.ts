@@ -329,7 +329,7 @@ export async function removeMember(
 export async function memberSessions(
   deps: SessionDeps,
   tenant: TenantContext,
-  current: Pick<ActiveSession, 'sessionId'>,
+  current: { sessionId: string | null },
   userId: string,
 ): Promise<SessionSummary[]> {
   outranks(tenant, await memberOrNotFound(deps.em, tenant, userId));

@@ -1,0 +1,69 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { API_KEY_PREFIX } from '@mreg/shared';
+import type { BearerCaller } from '../modules/apikeys/caller';
+import type { KeyCheck } from '../modules/apikeys/apikeys.service';
+
+/**
+ * Bearer credentials (RFC 6750) for /mcp, /mcp/<slug> and /trpc: `Authorization: Bearer <API key>`
+ * (issue 19; OAuth access tokens join with issue 20). /mcp takes nothing else: never the browser
+ * cookie, which any page the person visits could make their browser send.
+ */
+
+/** What a request's Authorization header holds. */
+export type Presented = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'malformed'; message: string };
+
+export function presentedCredential(req: Request): Presented {
+  const header = req.headers.authorization;
+  if (header === undefined) return { kind: 'none' };
+  const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
+  if (!match) return { kind: 'malformed', message: 'The Authorization header must be "Bearer <API key>"' };
+  return { kind: 'bearer', token: match[1]! };
+}
+
+/** Where requireBearer leaves the caller for the routes after it. */
+const CALLER = 'bearerCaller';
+
+/** The caller requireBearer admitted; only for handlers mounted after it. */
+export function callerOf(res: Response): BearerCaller {
+  const caller = res.locals[CALLER] as BearerCaller | undefined;
+  if (!caller) throw new Error('callerOf: no requireBearer before this route');
+  return caller;
+}
+
+/** A quoted-string for WWW-Authenticate: no quotes or backslashes in MREG's own words. */
+const quoted = (words: string) => `"${words.replace(/["\\]/g, "'")}"`;
+
+export interface BearerOptions {
+  authenticate(token: string): Promise<KeyCheck>;
+  /** The browser session cookie's name, to say why it is not enough. */
+  sessionCookie: string;
+}
+
+/**
+ * Admits a request with a live bearer credential and puts its caller in res.locals; answers 401
+ * with a WWW-Authenticate challenge (and the OAuth error in JSON) otherwise.
+ */
+export function requireBearer({ authenticate, sessionCookie }: BearerOptions): RequestHandler {
+  const refuse = (res: Response, description: string, error?: 'invalid_token' | 'invalid_request') => {
+    const params = [`realm="MREG"`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
+    res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
+    res.status(error === 'invalid_request' ? 400 : 401).json({ error: error ?? 'unauthorized', error_description: description });
+  };
+  return async (req, res, next) => {
+    const presented = presentedCredential(req);
+    if (presented.kind === 'malformed') return refuse(res, presented.message, 'invalid_request');
+    if (presented.kind === 'none') {
+      const withCookie = req.cookies?.[sessionCookie] !== undefined;
+      return refuse(
+        res,
+        withCookie
+          ? `The browser session is not accepted here; send an API key as "Authorization: Bearer ${API_KEY_PREFIX}..." (make one on the API keys page)`
+          : `Send an API key as "Authorization: Bearer ${API_KEY_PREFIX}..." (make one on the API keys page)`,
+      );
+    }
+    const check = await authenticate(presented.token);
+    if (!check.ok) return refuse(res, check.message, 'invalid_token');
+    res.locals[CALLER] = check.caller;
+    next();
+  };
+}

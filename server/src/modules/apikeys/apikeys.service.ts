@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { API_KEY_PREFIX, API_KEYS_PER_TENANT, type ApiKey, type ApiKeyCreated, type CreateApiKeyInput, type TenantContext } from '@mreg/shared';
+import type { Cache } from '../../cache/cache';
+import { bury, readThrough } from '../../cache/read-through';
+import { AppError } from '../../errors';
+import type { Clock } from '../../lib/clock';
+import type { Settings } from '../../config';
+import { hashToken } from '../../lib/tokens';
+import { resolveTenantContext } from '../tenants/tenant-context';
+import { ApiKeyEntity, type IApiKey } from './apikeys.entity';
+import type { BearerCaller } from './caller';
+
+/**
+ * API keys (issue 19): made and revoked by their owner in the active tenant; presented as
+ * `Authorization: Bearer mreg_pat_<43 base64url characters>` (32 random bytes). Only the secret's
+ * SHA-256 is stored. A presented key is looked up by hash in the cache, then the database; its
+ * owner's standing in its tenant is read on every request (the tenant context, which every
+ * membership change invalidates), so a removed or demoted member's keys follow at once. Revoking
+ * puts a tombstone in the cache (every instance, with Redis) and marks the row.
+ */
+
+export interface ApiKeyDeps {
+  em: EntityManager;
+  /** Where keys are cached; undefined: the database alone answers. */
+  cache: Cache | undefined;
+  /** Where tenant contexts are cached (MREG_FASTMCP_TENANT_CONTEXT_CACHING), as for sessions. */
+  tenantCache: Cache | undefined;
+  clock: Clock;
+}
+
+/** The deps from the app's: keys are always cached (their tombstones carry revocation); tenant contexts as the settings say. */
+export function apiKeyDeps({ em, cache, clock, settings }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): ApiKeyDeps {
+  return { em, cache, tenantCache: settings.features.offered.tenantContextCaching ? cache : undefined, clock };
+}
+
+/** 32 random bytes in base64url: 43 characters after the prefix. */
+const SECRET_SHAPE = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
+/** How much of the secret the list shows, after the prefix. */
+const HINT_CHARACTERS = 4;
+/** A looked-up key stays cached this long; revocation does not wait for it (tombstone). */
+const KEY_TTL_SECONDS = 15 * 60;
+/** last_used_at is written at most this often per key. */
+export const LAST_USED_WRITE_MS = 60_000;
+
+const keyCacheKey = (hash: string) => `api-key:${hash}`;
+
+/** What the cache keeps of a key: facts that never change, but revocation (which buries the entry). */
+interface KeyRecord {
+  id: string;
+  userId: string;
+  tenantId: string;
+  /** Epoch ms, or null for a key that does not expire. */
+  expiresAt: number | null;
+  revoked: boolean;
+}
+
+/** Why a presented key was refused, in words for the WWW-Authenticate description or tRPC message. */
+export type KeyRefusal = { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'not_member'; message: string };
+export type KeyCheck = { ok: true; caller: BearerCaller } | KeyRefusal;
+
+export const isApiKeyShaped = (value: string): boolean => SECRET_SHAPE.test(value);
+
+function toApiKey(row: IApiKey, now: Date): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    hint: row.hint,
+    tenantId: row.tenant.id,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    expired: row.expiresAt !== null && row.expiresAt !== undefined && row.expiresAt.getTime() <= now.getTime(),
+  };
+}
+
+/** The caller's keys in the active tenant, newest first; revoked ones are gone from the list. */
+export async function listApiKeys(deps: ApiKeyDeps, userId: string, tenant: TenantContext): Promise<ApiKey[]> {
+  const rows = await deps.em.find(ApiKeyEntity, { user: userId, tenant: tenant.tenantId, revokedAt: null }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  const now = deps.clock();
+  return rows.map((row) => toApiKey(row, now));
+}
+
+/** A new key for the caller in the active tenant; its secret is in the answer and nowhere else. */
+export async function createApiKey(deps: ApiKeyDeps, userId: string, tenant: TenantContext, input: CreateApiKeyInput): Promise<ApiKeyCreated> {
+  const { em, clock } = deps;
+  const now = clock();
+  const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return em.transactional(async (tx) => {
+    // The owner's membership row, locked, orders concurrent creations so the bound holds.
+    await tx.execute(`select 1 from user_tenant_memberships where user_id = ? and tenant_id = ? for update`, [userId, tenant.tenantId]);
+    const [live] = await tx.execute<{ count: string }[]>(
+      `select count(*) from api_keys where user_id = ? and tenant_id = ? and revoked_at is null and (expires_at is null or expires_at > ?)`,
+      [userId, tenant.tenantId, now],
+    );
+    if (Number(live?.count ?? 0) >= API_KEYS_PER_TENANT) {
+      throw new AppError('CONFLICT', `You have ${API_KEYS_PER_TENANT} API keys in ${tenant.tenantName}, the most one may hold; revoke one first`);
+    }
+    const row = tx.create(ApiKeyEntity, {
+      user: userId,
+      tenant: tenant.tenantId,
+      name: input.name,
+      tokenHash: hashToken(secret),
+      hint: secret.slice(0, API_KEY_PREFIX.length + HINT_CHARACTERS),
+      createdAt: now,
+      expiresAt: input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await tx.flush();
+    return { apiKey: toApiKey(row, now), secret };
+  });
+}
+
+/** Revokes one of the caller's keys in the active tenant: refused from the next request on, on every instance. */
+export async function revokeApiKey(deps: ApiKeyDeps, userId: string, tenant: TenantContext, id: string): Promise<{ revoked: true }> {
+  const { em, cache, clock } = deps;
+  const row = await em.findOne(ApiKeyEntity, { id, user: userId, tenant: tenant.tenantId, revokedAt: null });
+  if (!row) throw new AppError('NOT_FOUND', 'No such API key of yours in this tenant (it may have been revoked already)');
+  row.revokedAt = clock();
+  await em.flush();
+  // After the commit: an instance that loads the row from now on finds it revoked; the tombstone
+  // makes those that cached it refuse it too, and outlives any entry cached before it.
+  if (cache) await bury(cache, [keyCacheKey(row.tokenHash)], KEY_TTL_SECONDS * 2);
+  return { revoked: true };
+}
+
+async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecord | null }> {
+  const [row] = await em.execute<{ id: string; user_id: string; tenant_id: string; expires_at: Date | null; revoked_at: Date | null }[]>(
+    `select id, user_id, tenant_id, expires_at, revoked_at from api_keys where token_hash = ?`,
+    [hash],
+  );
+  if (!row) return { key: null };
+  return {
+    key: { id: row.id, userId: row.user_id, tenantId: row.tenant_id, expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null, revoked: row.revoked_at !== null },
+  };
+}
+
+/** When this process last wrote each key's last_used_at (the database keeps it to once a minute whatever the instances). */
+const lastUseWritten = new Map<string, number>();
+
+function noteUse(em: EntityManager, keyId: string, now: number): void {
+  const written = lastUseWritten.get(keyId);
+  if (written !== undefined && now - written < LAST_USED_WRITE_MS) return;
+  lastUseWritten.set(keyId, now);
+  if (lastUseWritten.size > 10_000) lastUseWritten.delete(lastUseWritten.keys().next().value!);
+  // Not awaited: a request does not wait for its bookkeeping, and a failure here costs only the timestamp.
+  em.fork()
+    .execute(`update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?)`, [
+      new Date(now),
+      keyId,
+      new Date(now - LAST_USED_WRITE_MS),
+    ])
+    .catch(() => lastUseWritten.delete(keyId));
+}
+
+/**
+ * The caller a presented key acts for, or why it is refused. Unknown, revoked and malformed keys
+ * are not told apart (an unknown one says nothing of which exist).
+ */
+export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Promise<KeyCheck> {
+  const refused = (reason: KeyRefusal['reason'], message: string): KeyRefusal => ({ ok: false, reason, message });
+  if (!isApiKeyShaped(secret)) return refused('malformed', `This is not an MREG API key (they start with ${API_KEY_PREFIX})`);
+  const hash = hashToken(secret);
+  const { em, cache, clock } = deps;
+  const { key } = cache
+    ? await readThrough(cache, keyCacheKey(hash), KEY_TTL_SECONDS, () => loadKey(em, hash))
+    : await loadKey(em, hash);
+  if (!key || key.revoked) return refused('unknown', 'The API key is unknown or has been revoked');
+  const now = clock().getTime();
+  if (key.expiresAt !== null && key.expiresAt <= now) return refused('expired', 'The API key has expired');
+  const tenant = await resolveTenantContext({ em, cache: deps.tenantCache }, key.userId, key.tenantId);
+  if (!tenant) return refused('not_member', "The API key's owner is no longer an active member of its tenant");
+  noteUse(em, key.id, now);
+  return { ok: true, caller: { credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant } };
+}
