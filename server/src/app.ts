@@ -23,6 +23,8 @@ import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
 import { requireBearer } from './http/bearer';
+import { mcpHostCheck } from './http/mcp-host';
+import { mcpPassThroughRoutes, PASS_THROUGH_ROUTE } from './modules/passthrough/passthrough.router';
 import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
 export interface AppDeps {
@@ -148,6 +150,11 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       },
     }),
   );
+  // /mcp/<slug>: named for the metrics (never by slug), and its Host/Origin checked (DNS rebinding) before anything else.
+  app.use(PASS_THROUGH_ROUTE, (_req, res, next) => {
+    res.locals[METRICS_ROUTE] = PASS_THROUGH_ROUTE;
+    next();
+  }, mcpHostCheck(settings.publicUrl));
   // MCP clients: bearer credentials only (DESIGN.md, security model), never the browser cookie.
   app.use(
     '/mcp',
@@ -156,6 +163,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       sessionCookie: cookies.session,
     }),
   );
+  app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ settings, db, cache, logger, metrics, registry }));
   app.use(spaRoutes(webDir));
 
   app.use((req, res) => {

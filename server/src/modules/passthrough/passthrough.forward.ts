@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { Cache } from '../../cache/cache';
@@ -26,6 +26,8 @@ import { bindSession, dropSession, type SessionOwner } from './passthrough.sessi
 const REQUEST_HEADERS = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'user-agent'] as const;
 /** What the upstream may tell the client: never Set-Cookie, WWW-Authenticate (MREG's own challenge is the one that counts) or Location. */
 const ANSWER_HEADERS = ['content-type', 'cache-control', 'mcp-session-id', 'mcp-protocol-version', 'allow', 'retry-after'] as const;
+
+class AnswerTooLarge extends Error {}
 
 export interface ForwardDeps {
   cache: Cache;
@@ -63,23 +65,41 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * Counts an event stream's bytes since the last blank line (the end of an event) and fails once
- * one event holds more than `limit` bytes: a stream may live for hours, an event may not be huge.
+ * Splits an event stream at its events' ends (a blank line) so that only whole events are passed
+ * on, and fails once one event holds more than `limit` bytes: a stream may live for hours, an event
+ * may not be huge. A client acts on whole events only, so holding back the start of one delays
+ * nothing it could see, and a refused event leaves no half of it with the client.
  */
-function perEventLimit(limit: number, tooLarge: () => Error): Transform {
+export function eventSplitter(limit: number) {
+  let held: Buffer[] = [];
   let count = 0;
   let lineEnds = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      for (const byte of chunk) {
+  return {
+    /** The whole events this chunk completes (with those held before), or undefined; throws AnswerTooLarge. */
+    push(chunk: Buffer): Buffer | undefined {
+      let boundary = -1;
+      for (let i = 0; i < chunk.length; i += 1) {
+        const byte = chunk[i]!;
         if (byte === 0x0a) lineEnds += 1;
         else if (byte !== 0x0d) lineEnds = 0;
-        count = lineEnds >= 2 ? 0 : count + 1;
+        if (lineEnds >= 2) {
+          boundary = i + 1;
+          count = 0;
+        } else if (++count > limit) {
+          throw new AnswerTooLarge(`an event larger than ${formatBytes(limit)}`);
+        }
       }
-      if (count > limit) return done(tooLarge());
-      done(null, chunk);
+      if (boundary < 0) {
+        held.push(chunk);
+        return undefined;
+      }
+      const out = Buffer.concat([...held, chunk.subarray(0, boundary)]);
+      held = boundary < chunk.length ? [chunk.subarray(boundary)] : [];
+      return out;
     },
-  });
+    /** What is held when the stream ends (an event the upstream never finished). */
+    rest: () => Buffer.concat(held),
+  };
 }
 
 /** The body read whole, or undefined once it holds more than `limit` bytes (the rest is not read). */
@@ -96,8 +116,6 @@ async function readBounded(body: Readable, limit: number): Promise<Buffer | unde
   }
   return Buffer.concat(chunks);
 }
-
-class AnswerTooLarge extends Error {}
 
 /** The caller went away (the answer's end closed early, which aborted the upstream body), rather than the upstream failing. */
 function isClientGone(error: unknown): boolean {
@@ -194,22 +212,36 @@ export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forw
     if (value !== undefined) answerHeaders[name] = value;
   }
   const limit = deps.policy.maxResponseBytes;
-  const tooLarge = () => new AnswerTooLarge(`an event larger than ${formatBytes(limit)}`);
   const contentType = answerHeaders['content-type'] ?? '';
 
   if (status < 300 && /^text\/event-stream\b/i.test(contentType)) {
-    // Piped as it comes: no buffering here or in a proxy in front (X-Accel-Buffering), no length.
+    // Passed on event by event, as they come: no length, no buffering in a proxy in front (X-Accel-Buffering).
     res.writeHead(status, { ...answerHeaders, 'cache-control': answerHeaders['cache-control'] ?? 'no-cache', 'x-accel-buffering': 'no' });
     res.flushHeaders();
+    const events = eventSplitter(limit);
     try {
-      await pipeline(body, perEventLimit(limit, tooLarge), res);
+      for await (const chunk of body) {
+        const whole = events.push(chunk as Buffer);
+        if (whole && !res.write(whole)) await once(res, 'drain', { signal: abort.signal });
+      }
+      res.end(events.rest());
     } catch (error) {
-      // pipeline has destroyed the caller's stream: it sees its end.
-      if (isClientGone(error)) return 'client_gone';
+      drain();
       if (error instanceof AnswerTooLarge) {
-        deps.logger.info({ server: server.id }, `Pass-through: event stream ended, ${error.message}`);
+        deps.logger.info({ server: server.id }, `Pass-through: event stream refused, ${error.message}`);
+        // A POST's stream answers its request: that request gets MREG's error, and the stream ends.
+        // A listening stream answers no request: it is ended, and the client may open another.
+        if (id !== null && !res.destroyed) {
+          const message = redact(`${named}: the answer held ${error.message}, which MREG does not pass on`, secrets);
+          res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id })}\n\n`);
+        } else {
+          res.destroy();
+        }
         return 'answer_too_large';
       }
+      // The caller's stream ends with the upstream's.
+      res.destroy();
+      if (abort.signal.aborted || isClientGone(error)) return 'client_gone';
       deps.logger.info({ server: server.id, code: errorCode(error) }, 'Pass-through: event stream from the upstream failed');
       return 'upstream_unreachable';
     }

@@ -4,9 +4,9 @@ import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
 import type { Database } from '../../db/database';
 import { AppError } from '../../errors';
+import { callerOf } from '../../http/bearer';
 import { METRICS_ROUTE } from '../../http/metrics';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
-import type { BearerCaller } from '../apikeys/caller';
 import { UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
 import { formatBytes } from '../registry/upstream/words';
 import { AgentPool } from './passthrough.agents';
@@ -17,7 +17,7 @@ import { checkSession } from './passthrough.sessions';
 /**
  * `/mcp/<slug>`: one registered server of the caller's tenant, passed through at the HTTP level
  * (DESIGN.md, "The MCP part"; issue 19). Mounted after the Host/Origin check and requireBearer,
- * which leaves the caller in `res.locals.caller`. A plain handler, not a Router route, so that the
+ * which leaves the caller for callerOf. A plain handler, not a Router route, so that the
  * request metrics label it `/mcp/:slug`, never with a tenant's slug.
  */
 
@@ -61,15 +61,13 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
   };
 
   const handle = async (req: Request, res: Response): Promise<PassThroughOutcome> => {
-    const caller = res.locals.caller as BearerCaller | undefined;
+    const caller = callerOf(res);
     const slug = String(req.params.slug ?? '');
     let id: JsonRpcId = null;
     const refuse = (status: number, outcome: PassThroughOutcome, message: string, code = -32000) => {
       answerError(res, status, message, id, code);
       return outcome;
     };
-    // requireBearer runs before this handler; without a caller, the mount is wrong: refuse, never pass on.
-    if (!caller) return refuse(401, 'forbidden', 'Authentication required: Authorization: Bearer <API key>');
     const { tenant } = caller;
     const unread = missingPermission(tenant, []);
     if (unread) return refuse(403, 'forbidden', `Forbidden: /mcp/${slug} needs the permission ${unread} in ${tenant.tenantName}`);
