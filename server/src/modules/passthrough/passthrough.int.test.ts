@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ServerSaved } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
 import { mintApiKey } from '../../testing/api-keys';
-import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
+import { databaseMode, startTestApp, testRedisUrl, type TestApp } from '../../testing/harness';
 import { listenLoopback, startEverything, startMcpUpstream, type LoopbackServer, type McpUpstream } from '../../testing/mcp-upstreams';
 import { signInAs, trpcMutation } from '../../testing/sign-in';
 
@@ -24,6 +24,7 @@ const [, FABRIKAM] = DEMO_TENANTS;
 const UPSTREAM_TOKEN = 'upstream-secret-token-4b1d9e7c2a';
 const METRICS_TOKEN = 'metrics-token-for-the-passthrough-test-0123456789';
 const MiB = 1024 * 1024;
+const cacheMode = testRedisUrl ? 'Redis' : 'in-process cache';
 
 interface Seen {
   method: string | undefined;
@@ -152,7 +153,7 @@ afterAll(async () => {
   await Promise.all([everything?.close(), toy?.close(), jsonToy?.close()]);
 });
 
-describe(`/mcp/<slug> (${databaseMode})`, () => {
+describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
   it('passes the everything server through to the SDK client: its tools listed and called, progress notifications on the way', async () => {
     const { client } = await connect(keys.ada, slugs.everything);
     try {
@@ -362,6 +363,86 @@ describe(`/mcp/<slug> (${databaseMode})`, () => {
     expect(text).toMatch(/mreg_passthrough_upstream_seconds_count\{method="POST"\} [1-9]/);
     expect(text).toMatch(/mreg_http_requests_total\{method="POST",route="\/mcp\/:slug",status="200"\}/);
     for (const slug of Object.values(slugs)) expect(text).not.toContain(`/mcp/${slug}`);
+  });
+});
+
+/** Opens a session with raw requests; answers its id. */
+async function rawSession(secret: string, slug: string): Promise<string> {
+  const opened = await raw(urlOf(slug), { headers: { ...MCP_HEADERS, authorization: `Bearer ${secret}` }, body: INITIALIZE });
+  expect(opened.status).toBe(200);
+  const sessionId = opened.headers['mcp-session-id'] as string;
+  const initialized = await raw(urlOf(slug), {
+    headers: { ...MCP_HEADERS, authorization: `Bearer ${secret}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  expect(initialized.status).toBe(202);
+  return sessionId;
+}
+
+describe(`/mcp/<slug>: streams and instances (${databaseMode}, ${cacheMode})`, () => {
+  it("ends the upstream's GET stream when the client goes away, and the client's when the upstream fails mid-stream", async () => {
+    // The upstream's side of each GET stream: its answer, and whether it has closed.
+    // (MREG's own list_changed watcher opens one too, in a session of its own.)
+    const all: { session: string | undefined; res: ServerResponse; closed: boolean }[] = [];
+    let sessionId = '';
+    const streams = () => all.filter((s) => s.session === sessionId);
+    const upstream = await startMcpUpstream(toyServer, {
+      intercept: (req, res) => {
+        if (req.method === 'GET') {
+          const stream = { session: req.headers['mcp-session-id'] as string | undefined, res, closed: false };
+          res.on('close', () => (stream.closed = true));
+          all.push(stream);
+        }
+        return false;
+      },
+    });
+    try {
+      await register('ada@contoso.test', undefined, { slug: 'streams', url: upstream.url });
+      sessionId = await rawSession(keys.ada, 'streams');
+      const openStream = () =>
+        new Promise<{ req: ReturnType<typeof httpRequest>; res: IncomingMessage }>((resolve, reject) => {
+          const req = httpRequest(urlOf('streams'), {
+            method: 'GET',
+            headers: { accept: 'text/event-stream', authorization: `Bearer ${keys.ada}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+          });
+          req.on('response', (res) => resolve({ req, res }));
+          req.on('error', reject);
+          req.end();
+        });
+
+      const first = await openStream();
+      expect(first.res.statusCode).toBe(200);
+      expect(first.res.headers['content-type']).toMatch(/^text\/event-stream/);
+      await expect.poll(() => streams().length).toBe(1);
+      first.req.destroy();
+      await expect.poll(() => streams()[0]!.closed).toBe(true);
+
+      const second = await openStream();
+      await expect.poll(() => streams().length).toBe(2);
+      const ended = new Promise<void>((resolve) => second.res.on('close', () => resolve()));
+      streams()[1]!.res.destroy();
+      await ended;
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('binds sessions in the shared cache: another instance lets the owner in and keeps others out', async () => {
+    const other = await startTestApp({ sameStoresAs: app });
+    try {
+      const sessionId = await rawSession(keys.ada, slugs.everything);
+      const list = (secret: string) =>
+        raw(`${other.url}/mcp/${slugs.everything}`, {
+          headers: { ...MCP_HEADERS, authorization: `Bearer ${secret}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+        });
+      const owner = await list(keys.ada);
+      expect(owner.status).toBe(200);
+      expect(owner.body).toContain('"echo"');
+      expect((await list(keys.uma)).status).toBe(404);
+    } finally {
+      await other.close();
+    }
   });
 });
 
