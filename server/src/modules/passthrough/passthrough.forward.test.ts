@@ -12,6 +12,14 @@ describe('eventSplitter', () => {
     expect(text(events.rest())).toBe('');
   });
 
+  it('ends events at any line end the event-stream format allows: LF, CRLF, CR', () => {
+    const events = eventSplitter(100);
+    expect(text(events.push(Buffer.from('data: 1\r\rdata: 2\r\n\r\ndata: 3\n\r\n')))).toBe('data: 1\r\rdata: 2\r\n\r\ndata: 3\n\r\n');
+    expect(text(events.push(Buffer.from('data: 4\r')))).toBeUndefined();
+    expect(text(events.push(Buffer.from('\r')))).toBe('data: 4\r\r');
+    expect(text(events.push(Buffer.from('\ndata: 5\n\n')))).toBe('\ndata: 5\n\n');
+  });
+
   it('counts each event apart: many small events pass, one too large fails', () => {
     const events = eventSplitter(20);
     for (let i = 0; i < 10; i += 1) expect(events.push(Buffer.from('data: 0123456789\n\n'))).toBeDefined();

@@ -73,16 +73,25 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export function eventSplitter(limit: number) {
   let held: Buffer[] = [];
   let count = 0;
+  // Line ends in a row (CR, LF and CRLF each count once); two end an event.
   let lineEnds = 0;
+  let afterCr = false;
   return {
     /** The whole events this chunk completes (with those held before), or undefined; throws AnswerTooLarge. */
     push(chunk: Buffer): Buffer | undefined {
       let boundary = -1;
       for (let i = 0; i < chunk.length; i += 1) {
         const byte = chunk[i]!;
-        if (byte === 0x0a) lineEnds += 1;
-        else if (byte !== 0x0d) lineEnds = 0;
+        if (byte === 0x0a && afterCr) {
+          // The LF of a CRLF: the line end was counted at its CR; an event that ended there takes it along.
+          afterCr = false;
+          if (boundary === i) boundary = i + 1;
+          continue;
+        }
+        afterCr = byte === 0x0d;
+        lineEnds = byte === 0x0a || byte === 0x0d ? lineEnds + 1 : 0;
         if (lineEnds >= 2) {
+          lineEnds = 0;
           boundary = i + 1;
           count = 0;
         } else if (++count > limit) {
@@ -171,6 +180,9 @@ export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forw
   }
   deps.metrics.passThroughUpstream(method, (performance.now() - started) / 1000);
   const { statusCode: status, headers: upstreamHeaders, body } = answer;
+  // Destroying an undici body emits an AbortError, which would be uncaught (and end the process)
+  // without a listener; reads see their errors through their own iterators.
+  body.on('error', () => undefined);
   const drain = () => body.destroy();
 
   // Statuses that are about MREG's own dealings with the upstream, not the caller's request.
@@ -183,6 +195,12 @@ export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forw
     drain();
     const words = server.target.auth.kind === 'none' ? 'it needs credentials' : "it refused MREG's credentials";
     fail(502, `the server answered ${status}: ${words} (a tenant admin can check the server's authentication)`);
+    return 'upstream_refused';
+  }
+  if (status === 404 && !call.sessionId) {
+    // Without a session, a 404 is the server's URL, not the caller's request: MREG's own 404 means "no such slug".
+    drain();
+    fail(502, 'the server answered 404: nothing at its URL (a tenant admin can check its path, e.g. /mcp)');
     return 'upstream_refused';
   }
   if (status >= 500) {

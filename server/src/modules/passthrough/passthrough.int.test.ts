@@ -211,6 +211,18 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     expect(JSON.stringify(toySeen)).not.toContain(keys.ada);
     // And nothing of the upstream's own challenge comes back.
     expect(sent.headers['www-authenticate']).toBeUndefined();
+
+    // An upstream refusing the stored credential is MREG's 502 in words, not a 401 the client would
+    // take for its own key, and neither the credential nor the upstream's challenge comes back.
+    const wrongToken = 'stale-upstream-token-0b9e2f71';
+    await register('ada@contoso.test', undefined, { slug: 'stale', url: toy.url, auth: { kind: 'bearer', token: wrongToken } });
+    const refused = await raw(urlOf('stale'), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: INITIALIZE });
+    expect(refused.status).toBe(502);
+    expect(JSON.parse(refused.body).error.message).toBe(
+      `the MCP server "stale": the server answered 401: it refused MREG's credentials (a tenant admin can check the server's authentication)`,
+    );
+    expect(refused.body).not.toContain(wrongToken);
+    expect(refused.headers['www-authenticate']).toBeUndefined();
   });
 
   it("binds an upstream session to the user who opened it: another's key with that session id is refused, never forwarded; DELETE ends the binding", async () => {
@@ -295,6 +307,11 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     });
     // The SDK client gets it as an error too.
     await expect(connect(keys.ada, slugs.stopped)).rejects.toThrow(/connection refused at 127\.0\.0\.1/);
+    // A server whose URL leads nowhere is MREG's 502 too, not a 404 that would read as "no such slug".
+    await register('ada@contoso.test', undefined, { slug: 'wrong-path', url: `${new URL(everything.url).origin}/nope` });
+    const wrongPath = await raw(urlOf('wrong-path'), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: INITIALIZE });
+    expect(wrongPath.status).toBe(502);
+    expect(JSON.parse(wrongPath.body).error.message).toBe('the MCP server "wrong-path": the server answered 404: nothing at its URL (a tenant admin can check its path, e.g. /mcp)');
   });
 
   it('refuses an answer larger than 4 MiB: a JSON answer with 502, an event over 4 MiB with an error event for the request', async () => {

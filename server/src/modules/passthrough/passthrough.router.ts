@@ -35,15 +35,19 @@ export interface PassThroughDeps {
   registry: RegistryRuntime;
 }
 
-/** The request body, or undefined once it holds more than `limit` bytes. */
-async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return undefined;
+/** The request body; 'too large' once it holds more than `limit` bytes, 'gone' when the client went away sending it. */
+async function readBody(req: Request, limit: number): Promise<Buffer | 'too large' | 'gone'> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return 'too large';
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).byteLength;
+      if (size > limit) return 'too large';
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return 'gone';
   }
   return Buffer.concat(chunks);
 }
@@ -79,11 +83,13 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
 
     let body: Buffer | undefined;
     if (method === 'POST') {
-      body = await readBody(req, PASS_THROUGH_MAX_BODY_BYTES);
-      if (!body) {
+      const read = await readBody(req, PASS_THROUGH_MAX_BODY_BYTES);
+      if (read === 'gone') return 'client_gone';
+      if (read === 'too large') {
         res.set('Connection', 'close');
         return refuse(413, 'too_large', `Request body too large; the limit is ${formatBytes(PASS_THROUGH_MAX_BODY_BYTES)}`);
       }
+      body = read;
       const messages = readMessages(body);
       if (!messages) return refuse(400, 'bad_request', 'Parse error: the request body is not JSON', -32700);
       id = messages.id;
