@@ -12,3 +12,4 @@ export * from './profile';
 export * from './preferences';
 export * from './registry';
 export * from './apikeys';
+export * from './gateway';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZGatewayOmission } from './gateway';
 import { ZIsoDate } from './auth';
 import { orRequired } from './messages';
 import { visibleText } from './text';
@@ -233,6 +234,8 @@ export type DiscoveryOutcome = z.infer<typeof ZDiscoveryOutcome>;
 export const ZServerDetail = z.object({
   server: ZServer,
   catalogue: ZCatalogue.nullable(),
+  /** Tools and prompts /mcp leaves out: their names, prefixed with the slug, are too long. */
+  gatewayOmitted: z.array(ZGatewayOmission),
   health: z.object({
     lastSuccessAt: ZIsoDate.nullable(),
     consecutiveFailures: z.number().int(),

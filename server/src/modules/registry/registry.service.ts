@@ -1,5 +1,6 @@
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { gatewayOmissions } from '@mreg/shared';
 import type {
   Catalogue,
   CreateServerInput,
@@ -132,6 +133,7 @@ export async function getServer(em: EntityManager, tenant: TenantContext, id: st
           fetchedAt: catalogue.fetchedAt.toISOString(),
         }
       : null,
+    gatewayOmitted: catalogue ? gatewayOmissions(server.slug, catalogue) : [],
     health: {
       lastSuccessAt: health?.lastSuccessAt?.toISOString() ?? null,
       consecutiveFailures: health?.consecutiveFailures ?? 0,

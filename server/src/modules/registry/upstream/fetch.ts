@@ -132,19 +132,19 @@ function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: 
 }
 
 /**
- * An undici Agent that connects only where the policy allows (the SSRF-guarded lookup, and IP
- * literals checked, since undici hands those to net.connect without a lookup), within the policy's
- * connect timeout. Its refusals are UpstreamErrors in words (findUpstreamError finds them).
+ * An undici Agent for upstream connections: the connect timeout, and the SSRF guard at connection
+ * time (each resolved address checked, IP literals too). `bodyTimeoutMs` 0: no limit between bytes.
  */
-export function guardedAgent(policy: UpstreamPolicy, timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number }): Agent {
+export function guardedAgent(policy: UpstreamPolicy, { headersTimeoutMs, bodyTimeoutMs, connections }: { headersTimeoutMs: number; bodyTimeoutMs: number; connections?: number }): Agent {
   const lookup = guardedLookup(policy, policy.lookup ?? systemResolver);
   const connectOnce = buildConnector({ timeout: policy.connectTimeoutMs, lookup });
+  // undici hands IP literals to net.connect, which does not look them up: check them here.
   const connect: buildConnector.connector = (connectOptions, callback) => {
     const refusal = literalRefusal(connectOptions.hostname, policy);
     if (refusal) return callback(new UpstreamError(refusal), null);
     connectOnce(connectOptions, callback);
   };
-  return new Agent({ connect, headersTimeout: timeouts.headersTimeoutMs, bodyTimeout: timeouts.bodyTimeoutMs });
+  return new Agent({ connect, headersTimeout: headersTimeoutMs, bodyTimeout: bodyTimeoutMs, ...(connections ? { connections } : {}) });
 }
 
 export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions = {}): Exchange {
@@ -155,10 +155,7 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     problem ??= error;
     if (!controller.signal.aborted) controller.abort(problem);
   };
-  const agent = guardedAgent(policy, {
-    headersTimeoutMs: policy.requestTimeoutMs,
-    bodyTimeoutMs: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs,
-  });
+  const agent = guardedAgent(policy, { headersTimeoutMs: policy.requestTimeoutMs, bodyTimeoutMs: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs });
   const credential = credentialHeaders(target.auth);
   // Places held in the origin's gate, given back when their answer is read, cancelled or destroyed.
   const held = new Set<() => void>();
