@@ -278,6 +278,17 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     expect(JSON.parse(disabled.body).error.message).toContain(`"${slugs.disabled}" is disabled`);
   });
 
+  it('follows a server disabled in the registry within a second', async () => {
+    const saved = await register('ada@contoso.test', undefined, { slug: 'soon-off', url: everything.url });
+    const ask = () => raw(urlOf('soon-off'), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: INITIALIZE });
+    expect((await ask()).status).toBe(200);
+    const { client } = await signInAs(app.url, 'ada@contoso.test');
+    expect((await trpcMutation(client, app.url, 'registry.update', { id: saved.server.id, enabled: false })).status).toBe(200);
+    const started = performance.now();
+    await expect.poll(async () => (await ask()).status, { timeout: 3000, interval: 100 }).toBe(404);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
   it('lets a viewer list tools but not call them (403 naming tools:call)', async () => {
     const { client } = await connect(keys.vic, slugs.fabrikamToy);
     try {

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
@@ -24,6 +25,12 @@ import { checkSession } from './passthrough.sessions';
 /** Largest request body passed on; larger ones get 413. */
 export const PASS_THROUGH_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const PASS_THROUGH_ROUTE = '/mcp/:slug';
+/**
+ * How long this instance reuses a server it looked up (its URL and opened credential) before asking
+ * the database again: a server disabled, removed or changed on any instance is followed within this
+ * long, as /mcp follows the tenant's servers, and a busy session does not cost a query a request.
+ */
+export const SERVER_REUSE_MS = 1000;
 const METHODS = new Set(['GET', 'POST', 'DELETE']);
 
 export interface PassThroughDeps {
@@ -55,6 +62,8 @@ async function readBody(req: Request, limit: number): Promise<Buffer | 'too larg
 export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
   const log = deps.logger.child({ component: 'passthrough' });
   const agents = new AgentPool(deps.registry.policy);
+  // By tenant and slug; found servers only, so a server just created is found at once.
+  const servers = new LRUCache<string, PassThroughServer>({ max: 1000, ttl: SERVER_REUSE_MS });
   const forwardDeps: ForwardDeps = {
     cache: deps.cache,
     policy: deps.registry.policy,
@@ -97,9 +106,13 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
       if (missing) return refuse(403, 'forbidden', `Forbidden: tools/call needs the permission ${missing} in ${tenant.tenantName}`);
     }
 
-    let server: PassThroughServer;
+    const key = `${tenant.tenantId}/${slug}`;
+    let server = servers.get(key);
     try {
-      server = await findPassThroughServer(deps.db.orm.em.fork(), deps.registry, tenant, slug);
+      if (!server) {
+        server = await findPassThroughServer(deps.db.orm.em.fork(), deps.registry, tenant, slug);
+        servers.set(key, server);
+      }
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return refuse(404, 'not_found', error.message);
       if (error instanceof UnreadableSecretError) return refuse(502, 'upstream_refused', `The MCP server "${slug}": ${error.message}`);
