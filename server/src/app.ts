@@ -23,6 +23,8 @@ import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
 import { requireBearer } from './http/bearer';
+import { mcpHostCheck } from './http/mcp-host';
+import { mcpPassThroughRoutes, PASS_THROUGH_ROUTE } from './modules/passthrough/passthrough.router';
 import { mcpGatewayRoutes } from './http/mcp-gateway';
 import type { Gateway } from './modules/gateway';
 import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
@@ -152,6 +154,11 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       },
     }),
   );
+  // /mcp/<slug>: named for the metrics (never by slug), and its Host/Origin checked (DNS rebinding) before anything else.
+  app.use(PASS_THROUGH_ROUTE, (_req, res, next) => {
+    res.locals[METRICS_ROUTE] = PASS_THROUGH_ROUTE;
+    next();
+  }, mcpHostCheck(settings.publicUrl));
   // MCP clients: bearer credentials only (DESIGN.md, security model), never the browser cookie.
   app.use(
     '/mcp',
@@ -160,6 +167,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       sessionCookie: cookies.session,
     }),
   );
+  // Before /mcp's own router, which would otherwise see /mcp/<slug> first (its metrics name, its checks).
+  app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ settings, db, cache, logger, metrics, registry }));
   app.use('/mcp', mcpGatewayRoutes({ settings, cache, logger, metrics, ...gateway }));
   app.use(spaRoutes(webDir));
 

@@ -186,6 +186,14 @@ describe('parseSettings', () => {
     expect(problems({ MREG_TRPC_RATE_LIMIT: '0' })).toEqual(['MREG_TRPC_RATE_LIMIT: 0 is too small; the minimum is 1']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '10000001' })).toEqual(['MREG_TRPC_RATE_LIMIT: 10000001 is too large; the maximum is 10000000']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '1e3' })).toEqual(['MREG_TRPC_RATE_LIMIT: "1e3" is not a whole number']);
+    expect(problems({ MREG_GATEWAY_CALL_TIMEOUT: '0' })).toEqual(['MREG_GATEWAY_CALL_TIMEOUT: 0 is too small; the minimum is 1']);
+    expect(problems({ MREG_GATEWAY_CALL_TIMEOUT: '3601' })).toEqual(['MREG_GATEWAY_CALL_TIMEOUT: 3601 is too large; the maximum is 3600']);
+    expect(problems({ MREG_GATEWAY_CALL_TIMEOUT: '1.5' })).toEqual(['MREG_GATEWAY_CALL_TIMEOUT: "1.5" is not a whole number']);
+  });
+
+  it('waits 60 s on an upstream call by default, and takes seconds', () => {
+    expect(parseSettings({}).gateway.callTimeoutMs).toBe(60_000);
+    expect(parseSettings({ MREG_GATEWAY_CALL_TIMEOUT: '5' }).gateway.callTimeoutMs).toBe(5000);
   });
 
   it('serves metrics on loopback port 9464 by default, with no token; takes a port, 0 or off', () => {

@@ -49,6 +49,10 @@ export interface Metrics extends SessionMetrics {
   signInFailed(reason: SignInFailureReason): void;
   /** A check of a registered MCP server: a discovery or a ping, and whether it succeeded. */
   registryCheck(serverId: string, kind: 'discover' | 'ping', ok: boolean, seconds: number): void;
+  /** A request through /mcp/<slug>, by HTTP method (GET, POST, DELETE or other) and what came of it. */
+  passThrough(method: string, outcome: PassThroughOutcome): void;
+  /** Time from sending a request through /mcp/<slug> to the upstream's answer headers (a stream's length not counted). */
+  passThroughUpstream(method: string, seconds: number): void;
   /** An MCP request (or notification) to /mcp, by JSON-RPC method (unknown ones as `other`) and outcome. */
   mcpRequest(method: string, outcome: McpOutcome): void;
   /** A tools/call routed to an upstream: by server id and outcome, with the upstream's time. */
@@ -57,6 +61,29 @@ export interface Metrics extends SessionMetrics {
   scrape(): Promise<string>;
   readonly contentType: string;
 }
+
+/**
+ * What came of a request through /mcp/<slug>: forwarded and answered by the upstream (whatever its
+ * status), refused by MREG before it left, or the upstream failing MREG.
+ */
+export const PASS_THROUGH_OUTCOMES = [
+  'forwarded',
+  'not_found',
+  'forbidden',
+  'session_refused',
+  'bad_request',
+  'too_large',
+  'upstream_unreachable',
+  'upstream_timeout',
+  'upstream_refused',
+  'answer_too_large',
+  'client_gone',
+  /** MREG's own failure (the database down, say), answered by the app's error handlers. */
+  'error',
+] as const;
+export type PassThroughOutcome = (typeof PASS_THROUGH_OUTCOMES)[number];
+const PASS_THROUGH_METHODS = ['GET', 'POST', 'DELETE', 'other'] as const;
+const passThroughMethod = (method: string) => ((PASS_THROUGH_METHODS as readonly string[]).includes(method) ? method : 'other');
 
 let processRegistry: Registry | undefined;
 
@@ -194,6 +221,19 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
       }
     },
   });
+  const passThroughs = new Counter({
+    name: 'mreg_passthrough_requests_total',
+    help: 'Requests through /mcp/<slug> by HTTP method and outcome (forwarded, refused by MREG, or failed upstream); no per-server label',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
+  const passThroughUpstream = new Histogram({
+    name: 'mreg_passthrough_upstream_seconds',
+    help: 'Time from a request through /mcp/<slug> leaving MREG to the upstream answer headers, by HTTP method',
+    labelNames: ['method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
   // Every value from the start, so that rate() sees the first one.
   for (const result of ['hit', 'miss'] as const) sessionCache.labels(result).inc(0);
   for (const reason of [...(Object.keys(SIGN_IN_FAILURES) as SignInFailure[]), 'internal_error'] as const) {
@@ -268,6 +308,12 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     registryCheck(serverId, kind, ok, seconds) {
       registryChecks.labels(serverId, kind).observe(seconds);
       if (!ok) registryFailures.labels(serverId, kind).inc();
+    },
+    passThrough(method, outcome) {
+      passThroughs.labels(passThroughMethod(method), outcome).inc();
+    },
+    passThroughUpstream(method, seconds) {
+      passThroughUpstream.labels(passThroughMethod(method)).observe(seconds);
     },
     mcpRequest(method, outcome) {
       mcpRequests.labels(MCP_METHODS.has(method) ? method : 'other', outcome).inc();

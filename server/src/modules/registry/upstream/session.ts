@@ -129,27 +129,35 @@ function failureWords(error: unknown, { exchange, target, policy, step }: Failur
     return `the server answered ${step} with error ${error.code}: ${quote(error.message.replace(/^MCP error -?\d+: /, ''), exchange.secrets)}`;
   }
   const code = errorCode(error);
-  if (code) {
-    const where = hostPort(exchange.url);
-    const host = exchange.url.hostname;
-    if (code === 'ECONNREFUSED') return `connection refused at ${where}`;
-    if (code === 'ENOTFOUND') return `${host} was not found (DNS)`;
-    if (code === 'EAI_AGAIN') return `${host} could not be resolved just now (DNS); try again`;
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within ${formatDuration(policy.connectTimeoutMs)} to ${where}`;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no answer within ${formatDuration(policy.requestTimeoutMs)}${to}`;
-    if (code === 'UND_ERR_BODY_TIMEOUT') return `the answer${to} stalled for ${formatDuration(policy.requestTimeoutMs)}`;
-    if (['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) return `the connection to ${where} was closed unexpectedly${to && ` during ${step}`}`;
-    if (['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) return `${where} is unreachable`;
-    if (/^(CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code)) return `the TLS certificate of ${host} was not accepted (${code})`;
-    if (/^(ERR_SSL_|EPROTO)/.test(code)) return `the TLS handshake with ${where} failed (${code}; is it an https server?)`;
-    if (/^HPE_|^UND_ERR_INFO/.test(code)) return `the server at ${where} did not answer in HTTP`;
-  }
+  const network = code && networkWords(code, { url: exchange.url, connectTimeoutMs: policy.connectTimeoutMs, answerTimeoutMs: policy.requestTimeoutMs }, to, step);
+  if (network) return network;
   if (error instanceof SyntaxError) return `the server's answer${to} is not valid JSON`;
   if (isZodError(error)) return `the server's answer to ${step} is not valid MCP`;
   const message = error instanceof Error ? error.message : String(error);
   const version = /protocol version is not supported: (.*)$/.exec(message);
   if (version) return `the server speaks MCP protocol version ${quote(version[1]!, exchange.secrets, 40)}, which MREG does not support`;
   return `${step} failed: ${quote(message, exchange.secrets)}`;
+}
+
+/**
+ * A network failure (a Node or undici error code) in words, or undefined for a code it does not
+ * know. `to` is " to <step>" or empty; the pass-through (modules/passthrough) uses it too.
+ */
+export function networkWords(code: string, bounds: { url: URL; connectTimeoutMs: number; answerTimeoutMs: number }, to: string, step: string): string | undefined {
+  const where = hostPort(bounds.url);
+  const host = bounds.url.hostname;
+  if (code === 'ECONNREFUSED') return `connection refused at ${where}`;
+  if (code === 'ENOTFOUND') return `${host} was not found (DNS)`;
+  if (code === 'EAI_AGAIN') return `${host} could not be resolved just now (DNS); try again`;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within ${formatDuration(bounds.connectTimeoutMs)} to ${where}`;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no answer within ${formatDuration(bounds.answerTimeoutMs)}${to}`;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return `the answer${to} stalled for ${formatDuration(bounds.answerTimeoutMs)}`;
+  if (['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) return `the connection to ${where} was closed unexpectedly${to && ` during ${step}`}`;
+  if (['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) return `${where} is unreachable`;
+  if (/^(CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code)) return `the TLS certificate of ${host} was not accepted (${code})`;
+  if (/^(ERR_SSL_|EPROTO)/.test(code)) return `the TLS handshake with ${where} failed (${code}; is it an https server?)`;
+  if (/^HPE_|^UND_ERR_INFO/.test(code)) return `the server at ${where} did not answer in HTTP`;
+  return undefined;
 }
 
 function statusWords(status: number, target: UpstreamTarget, to: string, step: string): string {
@@ -170,7 +178,8 @@ function statusWords(status: number, target: UpstreamTarget, to: string, step: s
   return answered;
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The first string `code` along an error's causes (undici's "fetch failed" wraps the socket's). */
+export function errorCode(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;

@@ -1,0 +1,71 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Permission, TenantContext } from '@mreg/shared';
+import { AppError } from '../../errors';
+import { McpServer } from '../registry/registry.entity';
+import { upstreamOf, type RegistryRuntime } from '../registry/registry.service';
+import type { UpstreamTarget } from '../registry/upstream';
+
+/**
+ * What /mcp/<slug> needs to know before it forwards a request: which server the slug names in the
+ * caller's tenant, and which permissions the request's JSON-RPC messages need. MREG reads the
+ * messages only for that; it forwards the bytes it was sent.
+ */
+
+export const SLUG = /^[a-z0-9-]{1,16}$/;
+
+export interface PassThroughServer {
+  id: string;
+  slug: string;
+  /** Changes whenever the server is saved: the pool's key for a fresh connection Agent. */
+  version: string;
+  target: UpstreamTarget;
+}
+
+const noSuchServer = (tenant: TenantContext, slug: string) =>
+  new AppError('NOT_FOUND', `There is no MCP server "${slug}" in ${tenant.tenantName}`);
+
+/**
+ * The enabled server of that slug in the tenant, with its credential opened; NOT_FOUND naming the
+ * slug for an unknown slug, another tenant's, or a disabled server. An unreadable stored credential
+ * throws UnreadableSecretError (registry.service.ts).
+ */
+export async function findPassThroughServer(em: EntityManager, registry: RegistryRuntime, tenant: TenantContext, slug: string): Promise<PassThroughServer> {
+  if (!SLUG.test(slug)) throw noSuchServer(tenant, slug);
+  const server = await em.findOne(McpServer, { tenant: tenant.tenantId, slug });
+  if (!server) throw noSuchServer(tenant, slug);
+  if (!server.enabled) throw new AppError('NOT_FOUND', `The MCP server "${slug}" is disabled in ${tenant.tenantName}`);
+  return { id: server.id, slug, version: `${server.url} ${server.updatedAt.getTime()}`, target: await upstreamOf(em, registry, server) };
+}
+
+export type JsonRpcId = string | number | null;
+
+export interface ReadMessages {
+  /** The methods of the requests and notifications the body holds (one message or a batch). */
+  methods: string[];
+  /** The id to answer a refusal with: the single request's, else null. */
+  id: JsonRpcId;
+}
+
+/** The methods and id of a POST's JSON-RPC body, or undefined when it is not JSON. */
+export function readMessages(body: Buffer): ReadMessages | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  const methods = messages.flatMap((message) => {
+    const method = (message as { method?: unknown } | null)?.method;
+    return typeof method === 'string' ? [method] : [];
+  });
+  const single = Array.isArray(parsed) ? undefined : (parsed as { id?: unknown } | null);
+  const id = typeof single?.id === 'string' || typeof single?.id === 'number' ? single.id : null;
+  return { methods, id };
+}
+
+/** Anything through /mcp/<slug> needs registry:read; calling a tool needs tools:call too. */
+export function missingPermission(tenant: TenantContext, methods: readonly string[]): Permission | undefined {
+  const needed: Permission[] = ['registry:read', ...(methods.includes('tools/call') ? (['tools:call'] as const) : [])];
+  return needed.find((permission) => !tenant.permissions.includes(permission));
+}

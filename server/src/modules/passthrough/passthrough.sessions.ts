@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { Cache } from '../../cache/cache';
+
+/**
+ * Who opened each upstream MCP session passed through /mcp/<slug>: the one owner of the
+ * `mcp-session:` cache keys (Redis when configured, so every instance sees them). An upstream's
+ * session id is a bearer secret of its own: whoever presents it speaks in that session, so MREG
+ * lets only the user (and kind of credential) that opened it present it.
+ *
+ * Only a hash of the id is stored. The binding slides: each request through the session renews
+ * it for SESSION_TTL_SECONDS. An id with no binding (never seen, idle past the TTL, lost with an
+ * in-process cache at restart, or evicted) is refused like another user's: not found, which MCP
+ * clients answer by opening a new session. Forwarding it instead would let anyone who learned an id
+ * use it once its binding was gone.
+ */
+
+export const SESSION_TTL_SECONDS = 24 * 3600;
+
+export interface SessionOwner {
+  userId: string;
+  /** The kind of credential that opened it: a session an API key opened is not an OAuth client's. */
+  credential: string;
+}
+
+const key = (serverId: string, sessionId: string) => `mcp-session:${serverId}:${createHash('sha256').update(sessionId).digest('base64url')}`;
+
+const sameOwner = (a: SessionOwner, b: SessionOwner) => a.userId === b.userId && a.credential === b.credential;
+
+export type SessionCheck = 'owner' | 'other' | 'unknown';
+
+/** Whether `owner` may present `sessionId` to the server; renews the binding when it may. */
+export async function checkSession(cache: Cache, serverId: string, sessionId: string, owner: SessionOwner): Promise<SessionCheck> {
+  const stored = await cache.get<SessionOwner>(key(serverId, sessionId));
+  if (!stored) return 'unknown';
+  if (!sameOwner(stored, owner)) return 'other';
+  await cache.set(key(serverId, sessionId), stored, SESSION_TTL_SECONDS);
+  return 'owner';
+}
+
+/**
+ * Binds a session id the upstream just gave to `owner`: 'bound' (or already theirs), 'other' when
+ * it is someone else's, 'unstored' when the cache did not take it (then MREG must not hand the id
+ * on, since no later request could be let through).
+ */
+export async function bindSession(cache: Cache, serverId: string, sessionId: string, owner: SessionOwner): Promise<'bound' | 'other' | 'unstored'> {
+  const value: SessionOwner = { userId: owner.userId, credential: owner.credential };
+  if (await cache.add(key(serverId, sessionId), value, SESSION_TTL_SECONDS)) return 'bound';
+  const stored = await cache.get<SessionOwner>(key(serverId, sessionId));
+  if (!stored) return 'unstored';
+  return sameOwner(stored, owner) ? 'bound' : 'other';
+}
+
+/** Forgets a session (deleted by its owner, or ended upstream). */
+export async function dropSession(cache: Cache, serverId: string, sessionId: string): Promise<void> {
+  await cache.delete(key(serverId, sessionId));
+}
