@@ -177,9 +177,13 @@ describe(`host (${databaseMode})`, () => {
   it('tags each request with an id and keeps cookies, tokens and query strings out of the log', async () => {
     const a = await app();
     const res = await fetch(`${a.url}/trpc/config.features?code=SECRET1`, {
-      headers: { cookie: 'mreg_session=SECRET2', authorization: 'Bearer SECRET3', 'x-request-id': 'req-42' },
+      headers: { cookie: 'mreg_session=SECRET2', 'x-request-id': 'req-42' },
     });
     expect(res.headers.get('x-request-id')).toBe('req-42');
+    // A bearer credential, refused, is not logged either.
+    const bearer = await fetch(`${a.url}/mcp`, { method: 'POST', headers: { authorization: 'Bearer SECRET3', 'x-request-id': 'req-43' } });
+    expect(bearer.status).toBe(401);
+    await vi.waitFor(() => expect(a.logs.some((l) => l.includes('"req-43"'))).toBe(true));
     const generated = await fetch(`${a.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     await vi.waitFor(() => expect(a.logs.some((l) => l.includes('"req-42"'))).toBe(true));
