@@ -17,8 +17,8 @@ export function NewKeyPanel({ created, onDone }: { created: ApiKeyCreated; onDon
       </p>
       <CopyField label="API key" value={secret} what={`the key ${apiKey.name}`} autoFocus />
       <p className="muted">
-        Paste it where your MCP client or script asks for it (see <Link href="/servers#connect">Connect an MCP client</Link>), or send it as{' '}
-        <code>Authorization: Bearer …</code>. Keep it out of code and chats: anyone who has it acts as you.
+        Paste it where your MCP client or script asks for it (see <Link href="/servers#connect">Connect an MCP client</Link>); it goes in the
+        header <code>Authorization: Bearer &lt;key&gt;</code>. Keep it out of code and chats: anyone who has it acts as you.
       </p>
       <div className="actions">
         <button type="button" className="primary" onClick={onDone}>

@@ -23,7 +23,7 @@ export function GatewayOmitted({ omitted, slug }: { omitted: GatewayOmission[]; 
       </ul>
       <p>
         MCP clients refuse longer names, and MREG does not cut them short (two could become one). This server&apos;s own address,{' '}
-        <code>/mcp/{slug}</code>, still offers them under their own names.
+        <code>/mcp/{slug}</code>, still offers {omitted.length === 1 ? 'it under its own name' : 'them under their own names'}.
       </p>
     </section>
   );
