@@ -161,3 +161,11 @@ test('the Connect panel gives the MCP address and each client its configuration,
   );
   await look(page, 'connect-panel');
 });
+
+test("vic, Fabrikam's viewer, has API keys too: hers act in Fabrikam, with a viewer's rights", async ({ page }) => {
+  await signIn(page, DEMO.vic);
+  await nav(page).getByRole('link', { name: 'API keys' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'API keys' })).toBeFocused();
+  await expect(page.getByText('A key acts for you in Fabrikam, with your permissions there (viewer)')).toBeVisible();
+  await expect(page.getByText('You have no API keys in Fabrikam.')).toBeVisible();
+});
