@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
+import { z } from 'zod';
 import { API_KEY_NAME_MAX_LENGTH, ZCreateApiKeyInput, type ApiKeyCreated } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
@@ -38,7 +39,8 @@ export function CreateKeyForm({ tenantName, onStart, onCreated }: { tenantName: 
     setGeneral(null);
     const parsed = ZCreateApiKeyInput.safeParse(createKeyInput(name, expiry));
     if (!parsed.success) {
-      const found = errorsOf(Object.fromEntries(parsed.error.issues.map((issue) => [String(issue.path[0]), [issue.message]])));
+      // The same shape as the server's field errors (its error formatter flattens them so too).
+      const found = errorsOf(z.flattenError(parsed.error).fieldErrors);
       setErrors(found);
       (found.name ? nameInput : expirySelect).current?.focus();
       return;
