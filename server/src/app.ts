@@ -23,6 +23,8 @@ import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
 import { requireBearer } from './http/bearer';
+import { mcpGatewayRoutes } from './http/mcp-gateway';
+import type { Gateway } from './modules/gateway';
 import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
 export interface AppDeps {
@@ -39,6 +41,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The MCP server registry's upstream policy and secret box. */
   registry: RegistryRuntime;
+  /** What /mcp runs on: views of the tenants' servers, upstream connections, calls in flight. */
+  gateway: Gateway;
 }
 
 /** Largest tRPC request body; larger ones get 413. */
@@ -72,7 +76,7 @@ function clientMessage(error: { type?: string; message?: string }): string {
 const notJson = () => Object.assign(new Error('Request body is not valid JSON'), { status: 400 });
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry, gateway }: AppDeps): Express {
   const app = express();
   // First, so that the time counted is the whole of the app's.
   app.use(requestMetrics(metrics));
@@ -156,6 +160,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       sessionCookie: cookies.session,
     }),
   );
+  app.use('/mcp', mcpGatewayRoutes({ settings, cache, logger, metrics, ...gateway }));
   app.use(spaRoutes(webDir));
 
   app.use((req, res) => {

@@ -14,6 +14,7 @@ import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { scheduleSessionCleanup, type CleanupSchedule } from './modules/sessions/sessions.cleanup';
+import { startGateway, type Gateway } from './modules/gateway';
 import { createRegistryRuntime, startRegistryService, type RegistryService } from './modules/registry/registry.runtime';
 import { loadSecretKey, secretBox } from './lib/secrets';
 import { seedDemoDirectory } from './modules/tenants/demo-seed';
@@ -58,7 +59,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host, { maxConnections: settings.maxConnections, logger });
-    const { settings: effective, identity, cleanup, metrics, registry } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const { settings: effective, identity, cleanup, metrics, registry, gateway } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
     const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
 
@@ -82,7 +83,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       async stop() {
         try {
           await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
-          await Promise.all([cleanup.stop(), registry.stop()]);
+          await Promise.all([cleanup.stop(), registry.stop(), gateway.close()]);
         } finally {
           await openCache.close().finally(() => db.close());
         }
@@ -230,6 +231,8 @@ export interface ServedApp {
   registry: RegistryService;
   /** What /metrics reports, for the metrics listener. */
   metrics: Metrics;
+  /** /mcp's upstream connections and cancellation channel; close after the listener. */
+  gateway: Gateway;
 }
 
 /**
@@ -258,7 +261,8 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     );
   }
   const runtime = createRegistryRuntime(settings, secretBox(secretKey.key), metrics);
-  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime }));
+  const gateway = startGateway({ em: db.orm.em, cache, logger, settings, registry: runtime });
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime, gateway }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
@@ -267,7 +271,13 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     logger,
   });
   const registry = startRegistryService({ em: db.orm.em, runtime, settings, clock, logger });
-  return { settings, identity, cleanup, metrics, registry };
+  // A change saved here shows in this instance's /mcp at once (others within a second).
+  const followServers = runtime.serversChanged;
+  runtime.serversChanged = () => {
+    gateway.views.forget();
+    followServers();
+  };
+  return { settings, identity, cleanup, metrics, registry, gateway };
 }
 
 /** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */

@@ -156,6 +156,9 @@ export const ZEnv = z.object({
   MREG_REGISTRY_HEALTH_INTERVAL: int(60, 5, 24 * 3600),
   MREG_REGISTRY_UNHEALTHY_AFTER: int(3, 1, 100),
   MREG_REGISTRY_CATALOGUE_TTL: int(3600, 60, 7 * 24 * 3600),
+  MREG_GATEWAY_CALL_TIMEOUT: int(60, 1, 3600),
+  MREG_GATEWAY_RATE_LIMIT: int(600, 1, 10_000_000),
+  MREG_GATEWAY_TENANT_RATE_LIMIT: int(6000, 1, 10_000_000),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -343,6 +346,14 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       unhealthyAfter: e.MREG_REGISTRY_UNHEALTHY_AFTER,
       /** A catalogue older than this is discovered again by the health loop. */
       catalogueTtlMs: e.MREG_REGISTRY_CATALOGUE_TTL * 1000,
+    },
+    gateway: {
+      /** Longest an upstream call through /mcp or /mcp/<slug> may go without an answer (progress restarts it). */
+      callTimeoutMs: e.MREG_GATEWAY_CALL_TIMEOUT * 1000,
+      /** MCP requests a minute per credential (API key) on /mcp and /mcp/<slug>. */
+      rateLimit: e.MREG_GATEWAY_RATE_LIMIT,
+      /** MCP requests a minute per tenant, all its credentials together. */
+      tenantRateLimit: e.MREG_GATEWAY_TENANT_RATE_LIMIT,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
     entra,

@@ -19,6 +19,24 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 /** A scrape never waits longer than this for the database's count of sessions. */
 export const SCRAPE_QUERY_TIMEOUT_MS = 1000;
 
+/** How an MCP request ended: answered, an MCP error, refused (auth, permission, rate limit), cancelled, timed out. */
+export type McpOutcome = 'ok' | 'error' | 'refused' | 'cancelled' | 'timeout';
+
+/** The MCP methods counted by name; any other is `other`, so that clients cannot grow the label set. */
+const MCP_METHODS = new Set([
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'notifications/initialized',
+  'notifications/cancelled',
+]);
+
 /** Sign-in failures: SIGN_IN_FAILURES' reasons, and a fault of our own. */
 export type SignInFailureReason = SignInFailure | 'internal_error';
 
@@ -31,6 +49,10 @@ export interface Metrics extends SessionMetrics {
   signInFailed(reason: SignInFailureReason): void;
   /** A check of a registered MCP server: a discovery or a ping, and whether it succeeded. */
   registryCheck(serverId: string, kind: 'discover' | 'ping', ok: boolean, seconds: number): void;
+  /** An MCP request (or notification) to /mcp, by JSON-RPC method (unknown ones as `other`) and outcome. */
+  mcpRequest(method: string, outcome: McpOutcome): void;
+  /** A tools/call routed to an upstream: by server id and outcome, with the upstream's time. */
+  toolCall(serverId: string, outcome: McpOutcome, seconds: number): void;
   /** The text exposition of every metric, the process's included. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -130,6 +152,25 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     labelNames: ['server', 'kind'] as const,
     registers,
   });
+  const mcpRequests = new Counter({
+    name: 'mreg_mcp_requests_total',
+    help: 'MCP messages to /mcp by JSON-RPC method (other: any method MREG does not serve) and outcome',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
+  const toolCalls = new Counter({
+    name: 'mreg_mcp_tool_calls_total',
+    help: 'Tool calls through /mcp by server id and outcome',
+    labelNames: ['server', 'outcome'] as const,
+    registers,
+  });
+  const upstreamSeconds = new Histogram({
+    name: 'mreg_mcp_upstream_seconds',
+    help: 'Time of tool calls at the upstream, through /mcp, by server id',
+    labelNames: ['server'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
   new Gauge({
     name: 'mreg_registry_servers',
     help: `Registered MCP servers by status, counted in the database at scrape time (NaN when it did not answer within ${SCRAPE_QUERY_TIMEOUT_MS} ms)`,
@@ -227,6 +268,13 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     registryCheck(serverId, kind, ok, seconds) {
       registryChecks.labels(serverId, kind).observe(seconds);
       if (!ok) registryFailures.labels(serverId, kind).inc();
+    },
+    mcpRequest(method, outcome) {
+      mcpRequests.labels(MCP_METHODS.has(method) ? method : 'other', outcome).inc();
+    },
+    toolCall(serverId, outcome, seconds) {
+      toolCalls.labels(serverId, outcome).inc();
+      upstreamSeconds.labels(serverId).observe(seconds);
     },
     async scrape() {
       // Both registries use the Prometheus text format: their texts simply follow each other.

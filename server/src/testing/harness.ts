@@ -168,7 +168,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return outbound.fetch(target, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
     };
     const provider = options.signInProvider;
-    const { settings: effective, identity, cleanup, registry } = await serveApp(listener, {
+    const { settings: effective, identity, cleanup, registry, gateway } = await serveApp(listener, {
       settings,
       db,
       cache,
@@ -185,6 +185,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     });
     closers.push(() => cleanup.stop());
     closers.push(() => registry.stop());
+    closers.push(() => gateway.close());
     return {
       url: listenerOrigin,
       databaseUrl,

@@ -223,10 +223,45 @@ export interface ToyUpstream extends TestUpstream {
   /** Adds a tool to every session's server: connected clients get notifications/tools/list_changed. */
   addTool(name: string): void;
   toolNames(): string[];
+  /** With `callTools`: the `slow` calls that saw their cancellation (their `label`). */
+  cancelled: string[];
 }
 
-/** A small server of the tests' own: `echo` and the tools added later. */
-export async function startToyServer(options: { token?: string } = {}): Promise<ToyUpstream> {
+export interface ToyOptions {
+  token?: string;
+  /**
+   * Also `slow` ({label, steps, delayMs}: a progress notification per step, watching for
+   * cancellation) and `big` ({bytes}: a text that long), for the gateway's tests.
+   */
+  callTools?: boolean;
+}
+
+/** A small server of the tests' own: `echo`, the call tools when asked, and the tools added later. */
+export async function startToyServer(options: ToyOptions = {}): Promise<ToyUpstream> {
+  const cancelled: string[] = [];
+  const callTools = (server: McpServer) => {
+    server.registerTool(
+      'slow',
+      { description: 'Counts steps slowly, reporting progress', inputSchema: { label: z.string(), steps: z.number().int(), delayMs: z.number().int() } },
+      async ({ label, steps, delayMs }, extra) => {
+        for (let step = 1; step <= steps; step++) {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          if (extra.signal.aborted) {
+            cancelled.push(label);
+            return { content: [{ type: 'text', text: 'cancelled' }], isError: true };
+          }
+          const progressToken = extra._meta?.progressToken;
+          if (progressToken !== undefined) {
+            await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: step, total: steps, message: `step ${step}` } });
+          }
+        }
+        return { content: [{ type: 'text', text: `${label}: ${steps} steps` }] };
+      },
+    );
+    server.registerTool('big', { description: 'Answers a long text', inputSchema: { bytes: z.number().int() } }, ({ bytes }) => ({
+      content: [{ type: 'text', text: 'x'.repeat(bytes) }],
+    }));
+  };
   const names = ['echo'];
   const servers = new Set<McpServer>();
   const register = (server: McpServer, name: string) =>
@@ -236,11 +271,13 @@ export async function startToyServer(options: { token?: string } = {}): Promise<
   const upstream = await hostUpstream(() => {
     const server = new McpServer({ name: 'toy', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
     for (const name of names) register(server, name);
+    if (options.callTools) callTools(server);
     servers.add(server);
     return { server, cleanup: () => servers.delete(server) };
   }, options);
   return {
     ...upstream,
+    cancelled,
     addTool(name) {
       names.push(name);
       for (const server of servers) register(server, name);

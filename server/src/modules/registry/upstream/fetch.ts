@@ -131,14 +131,11 @@ function countedBody(body: ReadableStream<Uint8Array>, limit: number, perEvent: 
   return { stream, end };
 }
 
-export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions = {}): Exchange {
-  const url = new URL(target.url);
-  const controller = new AbortController();
-  let problem: UpstreamError | undefined;
-  const fail = (error: UpstreamError) => {
-    problem ??= error;
-    if (!controller.signal.aborted) controller.abort(problem);
-  };
+/**
+ * An undici Agent for upstream connections: the connect timeout, and the SSRF guard at connection
+ * time (each resolved address checked, IP literals too). `bodyTimeoutMs` 0: no limit between bytes.
+ */
+export function guardedAgent(policy: UpstreamPolicy, { headersTimeoutMs, bodyTimeoutMs, connections }: { headersTimeoutMs: number; bodyTimeoutMs: number; connections?: number }): Agent {
   const lookup = guardedLookup(policy, policy.lookup ?? systemResolver);
   const connectOnce = buildConnector({ timeout: policy.connectTimeoutMs, lookup });
   // undici hands IP literals to net.connect, which does not look them up: check them here.
@@ -147,11 +144,18 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     if (refusal) return callback(new UpstreamError(refusal), null);
     connectOnce(connectOptions, callback);
   };
-  const agent = new Agent({
-    connect,
-    headersTimeout: policy.requestTimeoutMs,
-    bodyTimeout: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs,
-  });
+  return new Agent({ connect, headersTimeout: headersTimeoutMs, bodyTimeout: bodyTimeoutMs, ...(connections ? { connections } : {}) });
+}
+
+export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, options: ExchangeOptions = {}): Exchange {
+  const url = new URL(target.url);
+  const controller = new AbortController();
+  let problem: UpstreamError | undefined;
+  const fail = (error: UpstreamError) => {
+    problem ??= error;
+    if (!controller.signal.aborted) controller.abort(problem);
+  };
+  const agent = guardedAgent(policy, { headersTimeoutMs: policy.requestTimeoutMs, bodyTimeoutMs: options.listen ? NO_BODY_TIMEOUT : policy.requestTimeoutMs });
   const credential = credentialHeaders(target.auth);
   // Places held in the origin's gate, given back when their answer is read, cancelled or destroyed.
   const held = new Set<() => void>();

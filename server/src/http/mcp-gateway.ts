@@ -1,0 +1,344 @@
+import { createHash, randomBytes } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  CallToolRequestSchema,
+  CancelledNotificationSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import { splitGatewayUri, type Permission } from '@mreg/shared';
+import type { Cache } from '../cache/cache';
+import { rateLimitStore } from '../cache/rate-limit';
+import type { Settings } from '../config';
+import type { McpOutcome, Metrics } from '../metrics/metrics';
+import type { BearerCaller } from '../modules/apikeys/caller';
+import { callKey, type Cancellations } from '../modules/gateway/cancellation';
+import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
+import type { Upstreams } from '../modules/gateway/upstreams';
+import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews } from '../modules/gateway/view';
+import { callerOf } from './bearer';
+import { mcpHostRefusal } from './mcp-host';
+import { METRICS_ROUTE } from './metrics';
+
+/**
+ * `/mcp`: a tenant's registered servers as one MCP server over Streamable HTTP (issue 19, DESIGN.md
+ * "The MCP part"), for the caller that requireBearer admitted. Every POST is served by a fresh SDK
+ * server on a stateless transport, from the tenant's view (modules/gateway/view.ts) and the shared
+ * upstream connections (upstreams.ts), so any instance answers any request: the Mcp-Session-Id
+ * MREG hands out at initialize is kept in the shared cache, bound to the credential, and only
+ * carries the GET stream (list_changed) and cancellation; nothing else depends on it.
+ */
+
+export interface GatewayDeps {
+  settings: Settings;
+  cache: Cache;
+  logger: Logger;
+  metrics: Metrics;
+  views: GatewayViews;
+  upstreams: Upstreams;
+  cancellations: Cancellations;
+  toolCalls: ToolCallRecorder;
+}
+
+/** Largest POST body on /mcp. */
+export const MCP_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** A gateway session lives this long after initialize; then the client initializes again (404). */
+const SESSION_TTL_SECONDS = 24 * 3600;
+/** How often an open GET stream looks for list changes, and sends a keep-alive comment. */
+const WATCH_MS = 2 * VIEW_FRESH_MS;
+const KEEPALIVE_MS = 25_000;
+
+const sessionKey = (id: string) => `mcp-session:${createHash('sha256').update(id).digest('hex')}`;
+
+interface SessionRecord {
+  credentialId: string;
+  userId: string;
+  tenantId: string;
+}
+
+/** A JSON-RPC error as a plain HTTP answer (no request to answer it on: refusals before MCP). */
+function refuse(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  res.status(status).set(headers).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+const NEEDS: Record<string, Permission> = {
+  'tools/call': 'tools:call',
+};
+
+function permissionFor(method: string): Permission {
+  return NEEDS[method] ?? 'registry:read';
+}
+
+function requireAllowed(caller: BearerCaller, method: string): void {
+  const needed = permissionFor(method);
+  if (!caller.tenant.permissions.includes(needed)) {
+    throw new McpError(ErrorCode.InvalidRequest, `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`);
+  }
+}
+
+function unavailable(server: GatewayServer | undefined, slug: string, tenantName: string): McpError {
+  if (!server) return new McpError(ErrorCode.InvalidParams, `There is no server ${slug} in ${tenantName} (it may have been removed)`);
+  if (!server.enabled) return new McpError(ErrorCode.InvalidParams, `The server ${slug} is disabled in ${tenantName}`);
+  const why = server.lastError ? `: ${server.lastError}` : '';
+  return new McpError(ErrorCode.InternalError, `The server ${slug} is ${server.status === 'unhealthy' ? 'unhealthy' : 'not checked yet'}${why}; try again later`);
+}
+
+/** What the caller's tenant currently serves, and the route of one gateway name in it. */
+function routeOf(view: GatewayView, routes: GatewayView['toolRoutes'], name: string, kind: string, tenantName: string) {
+  const route = routes.get(name);
+  if (route) return route;
+  const slug = name.includes('__') ? name.slice(0, name.indexOf('__')) : '';
+  const server = view.servers.get(slug);
+  if (slug && (!server || !server.enabled || server.status !== 'healthy')) throw unavailable(server, slug, tenantName);
+  throw new McpError(ErrorCode.InvalidParams, `There is no ${kind} ${name} in ${tenantName}`);
+}
+
+const outcomeOf = (error: unknown): McpOutcome => {
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return 'timeout';
+  if (error instanceof McpError && error.code === ErrorCode.InvalidRequest && /needs the permission/.test(error.message)) return 'refused';
+  return 'error';
+};
+
+export function mcpGatewayRoutes(deps: GatewayDeps): Router {
+  const { settings, cache, views, upstreams, cancellations, metrics, toolCalls } = deps;
+  const log = deps.logger.child({ component: 'gateway' });
+  const router = Router();
+
+  /** The MCP server for one request of `caller`, from the tenant's view as it is now. */
+  const serverFor = (caller: BearerCaller, view: GatewayView, sessionId: string | undefined, request: { signal: AbortSignal }) => {
+    const tenant = caller.tenant;
+    const served = [...view.servers.values()].filter((server) => view.tools.length > 0 && server.enabled && server.status === 'healthy');
+    const server = new Server(
+      { name: 'mreg', title: `MREG: ${tenant.tenantName}`, version: '0.1.0' },
+      {
+        capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
+        instructions: `The MCP servers of ${tenant.tenantName} registered in MREG, as one server: each tool and prompt is named <server>__<name>. Servers: ${served.map((s) => `${s.slug} (${s.name})`).join(', ') || 'none yet'}.`,
+      },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, () => {
+      requireAllowed(caller, 'tools/list');
+      return { tools: [...view.tools] };
+    });
+    server.setRequestHandler(ListPromptsRequestSchema, () => {
+      requireAllowed(caller, 'prompts/list');
+      return { prompts: [...view.prompts] };
+    });
+    server.setRequestHandler(ListResourcesRequestSchema, () => {
+      requireAllowed(caller, 'resources/list');
+      return { resources: [...view.resources] };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => {
+      requireAllowed(caller, 'resources/templates/list');
+      return { resourceTemplates: [...view.resourceTemplates] };
+    });
+
+    /** One request routed upstream, bounded by the caller's cancellation wherever it comes from. */
+    const forward = async (
+      target: GatewayServer,
+      method: string,
+      params: Record<string, unknown>,
+      extra: { requestId: string | number; signal: AbortSignal; _meta?: { progressToken?: string | number }; sendNotification: (n: never) => Promise<void> },
+      controller = new AbortController(),
+    ) => {
+      const abort = () => controller.abort(extra.signal.reason ?? request.signal.reason);
+      extra.signal.addEventListener('abort', abort, { once: true });
+      request.signal.addEventListener('abort', abort, { once: true });
+      const untrack = cancellations.track(callKey(caller.credential.id, sessionId, extra.requestId), controller);
+      const progressToken = extra._meta?.progressToken;
+      try {
+        return await upstreams.request(target, method, params, {
+          signal: controller.signal,
+          onprogress:
+            progressToken === undefined
+              ? undefined
+              : (progress) => void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } } as never).catch(() => undefined),
+        });
+      } finally {
+        untrack();
+        extra.signal.removeEventListener('abort', abort);
+        request.signal.removeEventListener('abort', abort);
+      }
+    };
+
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      requireAllowed(caller, 'tools/call');
+      const route = routeOf(view, view.toolRoutes, request.params.name, 'tool', tenant.tenantName);
+      const started = performance.now();
+      const cancelled = new AbortController();
+      let outcome: McpOutcome = 'ok';
+      try {
+        return await forward(route.server, 'tools/call', { ...request.params, name: route.name }, extra as never, cancelled);
+      } catch (error) {
+        outcome = cancelled.signal.aborted ? 'cancelled' : outcomeOf(error);
+        throw error;
+      } finally {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.toolCall(route.server.id, outcome, seconds);
+        toolCalls.record({
+          at: new Date(),
+          userId: caller.userId,
+          tenantId: tenant.tenantId,
+          credential: caller.credential,
+          serverId: route.server.id,
+          serverSlug: route.server.slug,
+          tool: route.name,
+          outcome,
+          durationMs: Math.round(seconds * 1000),
+        });
+      }
+    });
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      requireAllowed(caller, 'prompts/get');
+      const route = routeOf(view, view.promptRoutes, request.params.name, 'prompt', tenant.tenantName);
+      return forward(route.server, 'prompts/get', { ...request.params, name: route.name }, extra as never) as never;
+    });
+    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+      requireAllowed(caller, 'resources/read');
+      const target = splitGatewayUri(request.params.uri);
+      const server = target && view.servers.get(target.slug);
+      if (!target || !server || !server.enabled || server.status !== 'healthy') {
+        throw target ? unavailable(server ?? undefined, target.slug, tenant.tenantName) : new McpError(ErrorCode.InvalidParams, `${request.params.uri} is not a resource of MREG (they start with mreg://<server>/)`);
+      }
+      return forward(server, 'resources/read', { ...request.params, uri: target.uri }, extra as never) as never;
+    });
+    // The client's notifications/cancelled comes on a POST of its own, to any instance.
+    server.setNotificationHandler(CancelledNotificationSchema, async (notification) => {
+      const { requestId, reason } = notification.params;
+      if (requestId !== undefined) await cancellations.cancel(callKey(caller.credential.id, sessionId, requestId), reason ?? 'Cancelled by the client');
+    });
+    return server;
+  };
+
+  // Per credential and per tenant, in Redis when the app has it; a refusal is 429 with Retry-After.
+  const limiter = (name: string, limit: number, key: (caller: BearerCaller) => string, who: string): RequestHandler =>
+    rateLimit({
+      windowMs: 60_000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      identifier: `mcp-${name}`,
+      store: rateLimitStore(cache, `mcp-${name}`) ?? new MemoryStore(),
+      keyGenerator: (_req, res) => {
+        try {
+          return key(callerOf(res as Response));
+        } catch {
+          return ipKeyGenerator(_req.ip ?? '');
+        }
+      },
+      handler: (req, res) => {
+        metrics.mcpRequest('rate-limited', 'refused');
+        refuse(res, 429, ErrorCode.InvalidRequest, `Too many MCP requests from ${who}: at most ${limit} a minute. Try again in ${res.getHeader('retry-after')} s.`);
+      },
+    });
+  const perCredential = limiter('credential', settings.gateway.rateLimit, (caller) => caller.credential.id, 'this API key (MREG_GATEWAY_RATE_LIMIT)');
+  const perTenant = limiter('tenant', settings.gateway.tenantRateLimit, (caller) => caller.tenant.tenantId, 'this tenant (MREG_GATEWAY_TENANT_RATE_LIMIT)');
+
+  /** The caller's gateway session named by Mcp-Session-Id: undefined without one; null when unknown or another's. */
+  const sessionOf = async (req: Request, caller: BearerCaller): Promise<string | undefined | null> => {
+    const id = req.get('mcp-session-id');
+    if (id === undefined) return undefined;
+    if (!/^[\x21-\x7e]{1,256}$/.test(id)) return null;
+    const record = await cache.get<SessionRecord>(sessionKey(id));
+    if (!record || record.credentialId !== caller.credential.id || record.tenantId !== caller.tenant.tenantId) return null;
+    return id;
+  };
+  const noSession = (res: Response) => refuse(res, 404, -32001, 'Session not found: initialize again');
+
+  router.use((req, res, next) => {
+    res.locals[METRICS_ROUTE] = '/mcp';
+    const refusal = mcpHostRefusal(req, settings.publicUrl);
+    if (refusal) return refuse(res, 403, ErrorCode.InvalidRequest, refusal);
+    next();
+  });
+
+  router.post('/', perCredential, perTenant, express.json({ limit: MCP_MAX_BODY_BYTES, type: () => true }), async (req, res) => {
+    const caller = callerOf(res);
+    const session = await sessionOf(req, caller);
+    if (session === null) return noSession(res);
+    const messages = (Array.isArray(req.body) ? req.body : [req.body]) as JSONRPCMessage[];
+    const methods = messages.map((message) => (message && typeof message === 'object' && 'method' in message && typeof message.method === 'string' ? message.method : 'response'));
+    const initializing = methods.includes('initialize');
+    // Progress needs an event stream to come on; any other answer is plain JSON.
+    const streams = messages.some((message) => message && typeof message === 'object' && 'params' in message && (message.params as { _meta?: { progressToken?: unknown } })?._meta?.progressToken !== undefined);
+
+    const view = await views.of(caller.tenant.tenantId);
+    const aborted = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) aborted.abort(new Error('The client went away'));
+    });
+    let sessionId = session;
+    if (initializing && sessionId === undefined) {
+      sessionId = randomBytes(32).toString('base64url');
+      await cache.set(sessionKey(sessionId), { credentialId: caller.credential.id, userId: caller.userId, tenantId: caller.tenant.tenantId } satisfies SessionRecord, SESSION_TTL_SECONDS);
+      res.setHeader('mcp-session-id', sessionId);
+    }
+    const server = serverFor(caller, view, sessionId, { signal: aborted.signal });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streams });
+    res.on('close', () => {
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+    });
+    let failed = false;
+    transport.onerror = () => {
+      failed = true;
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+    for (const method of methods) if (method !== 'response') metrics.mcpRequest(method, failed || res.statusCode >= 400 ? 'error' : 'ok');
+  });
+
+  // The standing stream: list_changed notifications when the tenant's servers change.
+  router.get('/', async (req, res) => {
+    const caller = callerOf(res);
+    const session = await sessionOf(req, caller);
+    if (session === null) return noSession(res);
+    if (session === undefined) return refuse(res, 405, ErrorCode.InvalidRequest, 'Open the event stream with the Mcp-Session-Id that initialize answered', { allow: 'POST, DELETE' });
+    if (!req.accepts('text/event-stream')) return refuse(res, 406, ErrorCode.InvalidRequest, 'The event stream needs Accept: text/event-stream');
+    let last = (await views.of(caller.tenant.tenantId)).fingerprint;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'mcp-session-id': session });
+    res.flushHeaders();
+    const send = (method: string) => res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method })}\n\n`);
+    let quietFor = 0;
+    const watch = setInterval(() => {
+      quietFor += WATCH_MS;
+      views
+        .of(caller.tenant.tenantId)
+        .then((view) => {
+          if (view.fingerprint !== last) {
+            last = view.fingerprint;
+            quietFor = 0;
+            send('notifications/tools/list_changed');
+            send('notifications/prompts/list_changed');
+            send('notifications/resources/list_changed');
+          } else if (quietFor >= KEEPALIVE_MS) {
+            quietFor = 0;
+            res.write(': keep-alive\n\n');
+          }
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'Could not look for list changes for an open /mcp stream'));
+    }, WATCH_MS);
+    res.on('close', () => clearInterval(watch));
+  });
+
+  router.delete('/', async (req, res) => {
+    const caller = callerOf(res);
+    const session = await sessionOf(req, caller);
+    if (!session) return noSession(res);
+    await cache.delete(sessionKey(session));
+    res.status(200).end();
+  });
+
+  router.all('/', (req, res) => refuse(res, 405, ErrorCode.InvalidRequest, `${req.method} is not an MCP Streamable HTTP method`, { allow: 'POST, GET, DELETE' }));
+  return router;
+}

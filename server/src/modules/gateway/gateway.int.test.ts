@@ -1,0 +1,292 @@
+import { request as httpRequest } from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Server, ServerDetail, ServerSaved, TenantMember } from '@mreg/shared';
+import { DEMO_TENANTS } from '../../identity/demo-directory';
+import { bearer, mintApiKey } from '../../testing/api-keys';
+import type { CookieClient } from '../../testing/cookie-client';
+import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
+import { startEverythingServer, startToyServer, type TestUpstream, type ToyUpstream } from '../../testing/mcp-upstreams';
+import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
+
+/**
+ * /mcp through the real app, with the official MCP SDK client and an API key, against real MCP
+ * servers on 127.0.0.1: the union of a tenant's servers, calls with progress and cancellation,
+ * refusals, isolation between tenants, list_changed, and two instances sharing the stores.
+ */
+
+const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
+const METRICS_TOKEN = 'metrics-token-for-the-gateway-test-0123456789';
+let app: TestApp;
+let second: TestApp;
+let everything: TestUpstream;
+let toy: ToyUpstream;
+let fabrikamToy: ToyUpstream;
+let ada: CookieClient;
+const keys: Record<string, string> = {};
+const clients: Client[] = [];
+
+function data<T>(answer: TrpcAnswer): T {
+  if (!answer.body.result) throw new Error(`expected a result, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.result.data as T;
+}
+
+async function register(client: CookieClient, slug: string, url: string): Promise<ServerSaved> {
+  const saved = data<ServerSaved>(await trpcMutation(client, app.url, 'registry.create', { slug, name: `Server ${slug}`, url }));
+  expect(saved.discovery.ok).toBe(true);
+  return saved;
+}
+
+/** The SDK client on `baseUrl`/mcp with `secret` as its bearer. */
+async function connect(secret: string, baseUrl = app.url): Promise<Client> {
+  const client = new Client({ name: 'gateway-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers: bearer(secret) } }));
+  clients.push(client);
+  return client;
+}
+
+/** A raw JSON-RPC POST to /mcp. */
+function post(body: unknown, headers: Record<string, string> = {}, baseUrl = app.url) {
+  return fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+
+beforeAll(async () => {
+  [everything, toy, fabrikamToy] = await Promise.all([startEverythingServer(), startToyServer({ callTools: true }), startToyServer({ callTools: true })]);
+  app = await startTestApp({ env: { MREG_METRICS_TOKEN: METRICS_TOKEN } });
+  second = await startTestApp({ sameStoresAs: app });
+  ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
+  await register(ada, 'every', everything.url);
+  await register(ada, 'toy', toy.url);
+  const { client: adaInFabrikam } = await signInAs(app.url, 'ada@contoso.test');
+  expect((await trpcMutation(adaInFabrikam, app.url, 'auth.switchTenant', { tenantId: FABRIKAM.id })).status).toBe(200);
+  await register(adaInFabrikam, 'fab', fabrikamToy.url);
+  keys.ada = (await mintApiKey(app.url, 'ada@contoso.test')).secret;
+  keys.uma = (await mintApiKey(app.url, 'uma@contoso.test')).secret;
+  keys.vic = (await mintApiKey(app.url, 'vic@fabrikam.test')).secret;
+  keys.adaFabrikam = (await mintApiKey(app.url, 'ada@contoso.test', { tenantId: FABRIKAM.id })).secret;
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+  await second?.close();
+  await app?.close();
+  await Promise.all([everything?.close(), toy?.close(), fabrikamToy?.close()]);
+});
+
+describe(`/mcp (${databaseMode})`, () => {
+  it("lists the union of the tenant's servers, named <slug>__<name>, schemas unchanged", async () => {
+    const client = await connect(keys.ada!);
+    expect(client.getServerVersion()?.name).toBe('mreg');
+    const { tools } = await client.listTools();
+    const direct = new Client({ name: 'direct', version: '1' });
+    await direct.connect(new StreamableHTTPClientTransport(new URL(everything.url)));
+    const upstreamTools = (await direct.listTools()).tools;
+    await direct.close();
+    const names = tools.map((tool) => tool.name);
+    expect(names).toEqual(expect.arrayContaining(['toy__echo', 'toy__slow', 'toy__big', 'every__echo', 'every__get-sum']));
+    expect(names.filter((name) => name.startsWith('every__'))).toHaveLength(upstreamTools.length);
+    expect(names.some((name) => name.startsWith('fab__'))).toBe(false);
+    const echo = upstreamTools.find((tool) => tool.name === 'echo')!;
+    expect(tools.find((tool) => tool.name === 'every__echo')).toEqual({ ...echo, name: 'every__echo' });
+
+    const { resources } = await client.listResources();
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.every((resource) => resource.uri.startsWith('mreg://every/'))).toBe(true);
+    const read = await client.readResource({ uri: resources[0]!.uri });
+    expect(read.contents[0]!.uri).toBe(resources[0]!.uri.slice('mreg://every/'.length));
+    const { prompts } = await client.listPrompts();
+    expect(prompts.length).toBeGreaterThan(0);
+    expect(prompts.every((prompt) => prompt.name.startsWith('every__'))).toBe(true);
+    const simple = prompts.find((prompt) => !prompt.arguments?.some((argument) => argument.required));
+    expect((await client.getPrompt({ name: simple!.name })).messages.length).toBeGreaterThan(0);
+  });
+
+  it('calls tools of two upstreams with their own credentials, never the caller’s', async () => {
+    const client = await connect(keys.uma!);
+    expect(await client.callTool({ name: 'toy__echo', arguments: { text: 'hello' } })).toMatchObject({ content: [{ type: 'text', text: 'hello' }] });
+    const sum = await client.callTool({ name: 'every__get-sum', arguments: { a: 2, b: 3 } });
+    expect(JSON.stringify(sum.content)).toContain('5');
+    expect(toy.requests.some((request) => request.authorization?.includes('mreg_pat_'))).toBe(false);
+    expect(everything.requests.some((request) => request.authorization !== undefined)).toBe(false);
+    // Recorded for the audit log: who, where, what, how it ended; never the arguments.
+    const line = app.logs.map((entry) => JSON.parse(entry) as Record<string, unknown>).find((entry) => entry.event === 'tool_call' && entry.tool === 'echo' && entry.serverSlug === 'toy');
+    expect(line).toMatchObject({ tenantId: CONTOSO.id, outcome: 'ok', credential: { kind: 'apiKey' } });
+    expect(JSON.stringify(line)).not.toContain('hello');
+  });
+
+  it('carries progress back and the cancellation upstream', async () => {
+    const client = await connect(keys.ada!);
+    const progress: Progress[] = [];
+    const done = await client.callTool({ name: 'toy__slow', arguments: { label: 'progress', steps: 3, delayMs: 20 } }, undefined, { onprogress: (p) => progress.push(p) });
+    expect(done).toMatchObject({ content: [{ text: 'progress: 3 steps' }] });
+    expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
+
+    const abort = new AbortController();
+    const slow = client.callTool({ name: 'toy__slow', arguments: { label: 'cancel-me', steps: 100, delayMs: 50 } }, undefined, { signal: abort.signal });
+    setTimeout(() => abort.abort('changed my mind'), 300);
+    await expect(slow).rejects.toThrow();
+    await expect.poll(() => toy.cancelled, { timeout: 5000 }).toContain('cancel-me');
+  });
+
+  it('carries a cancellation sent to the other instance (no sticky sessions)', async () => {
+    const init = await post(initialize, bearer(keys.ada!));
+    const sessionId = init.headers.get('mcp-session-id')!;
+    expect(sessionId).toBeTruthy();
+    const headers = { ...bearer(keys.ada!), 'mcp-session-id': sessionId };
+    const call = post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'toy__slow', arguments: { label: 'across', steps: 100, delayMs: 50 } } }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cancel = await post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'enough' } }, headers, second.url);
+    expect(cancel.status).toBe(202);
+    await expect.poll(() => toy.cancelled, { timeout: 5000 }).toContain('across');
+    await (await call).text().catch(() => undefined);
+    // The session goes on at the other instance too.
+    const list = await post({ jsonrpc: '2.0', id: 8, method: 'tools/list' }, { ...headers, accept: 'application/json, text/event-stream' }, second.url);
+    expect(list.status).toBe(200);
+  });
+
+  it('answers a clear error, quickly, for a stopped upstream and for tools that are not there', async () => {
+    const client = await connect(keys.adaFabrikam!);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['fab__echo', 'fab__slow', 'fab__big']);
+    await fabrikamToy.stop();
+    const started = Date.now();
+    await expect(client.callTool({ name: 'fab__echo', arguments: { text: 'x' } })).rejects.toThrow(/The server fab is not reachable: connection refused/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await fabrikamToy.start();
+    expect(await client.callTool({ name: 'fab__echo', arguments: { text: 'back' } })).toMatchObject({ content: [{ text: 'back' }] });
+    await expect(client.callTool({ name: 'fab__nothing', arguments: {} })).rejects.toThrow(/There is no tool fab__nothing in Fabrikam/);
+    await expect(client.callTool({ name: 'gone__echo', arguments: {} })).rejects.toThrow(/There is no server gone in Fabrikam/);
+  });
+
+  it('refuses an answer over the size cap, and the connection stays usable', async () => {
+    const client = await connect(keys.ada!);
+    await expect(client.callTool({ name: 'toy__big', arguments: { bytes: 5 * 1024 * 1024 } })).rejects.toThrow(/larger than 4 MiB/);
+    expect(await client.callTool({ name: 'toy__echo', arguments: { text: 'still here' } })).toMatchObject({ content: [{ text: 'still here' }] });
+  });
+
+  it("keeps tenants apart: Fabrikam's key sees and calls none of Contoso's servers", async () => {
+    const client = await connect(keys.vic!);
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toEqual(['fab__echo', 'fab__slow', 'fab__big']);
+    const caller = await connect(keys.adaFabrikam!);
+    await expect(caller.callTool({ name: 'toy__echo', arguments: { text: 'x' } })).rejects.toThrow(/There is no server toy in Fabrikam/);
+    await expect(client.readResource({ uri: 'mreg://every/demo://resource/static/document/architecture.md' })).rejects.toThrow(/no server every in Fabrikam/);
+  });
+
+  it('lets a viewer list but not call', async () => {
+    const client = await connect(keys.vic!);
+    await expect(client.callTool({ name: 'fab__echo', arguments: { text: 'x' } })).rejects.toThrow(/needs the permission tools:call in Fabrikam/);
+  });
+
+  it('takes bearer keys only: no cookie, no unknown, revoked or demoted key', async () => {
+    const none = await post(initialize);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="MREG"/);
+    const cookie = await ada.request(`${app.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin: app.url, 'x-mreg-csrf': '1' },
+      body: JSON.stringify(initialize),
+    });
+    expect(cookie.status).toBe(401);
+    expect(cookie.body).toContain('browser session is not accepted');
+    const unknown = await post(initialize, bearer(`mreg_pat_${'B'.repeat(43)}`));
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    // Revoked: the next request of a connected client is refused.
+    const made = await mintApiKey(app.url, 'ada@contoso.test', { name: 'short-lived' });
+    const client = await connect(made.secret);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    expect((await trpcMutation(ada, app.url, 'apiKeys.revoke', { id: made.apiKey.id })).status).toBe(200);
+    const refused = await client.listTools().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect(String(refused)).toMatch(/401|nauthorized|invalid_token/);
+
+    // Demoted: uma's key lists but no longer calls.
+    const members = data<TenantMember[]>(await trpcQuery(ada, app.url, 'tenants.members'));
+    const uma = members.find((member) => member.email === 'uma@contoso.test')!;
+    const umaClient = await connect(keys.uma!, second.url);
+    expect((await trpcMutation(ada, app.url, 'tenants.updateMember', { userId: uma.userId, role: 'viewer' })).status).toBe(200);
+    try {
+      await expect(umaClient.callTool({ name: 'toy__echo', arguments: { text: 'x' } })).rejects.toThrow(/needs the permission tools:call/);
+      expect((await umaClient.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      expect((await trpcMutation(ada, app.url, 'tenants.updateMember', { userId: uma.userId, role: 'member' })).status).toBe(200);
+    }
+  });
+
+  it('binds the session id to its key, and checks Host and Origin', async () => {
+    const init = await post(initialize, bearer(keys.ada!));
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const other = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { ...bearer(keys.uma!), 'mcp-session-id': sessionId });
+    expect(other.status).toBe(404);
+    const evil = await post(initialize, { ...bearer(keys.ada!), origin: 'http://evil.test' });
+    expect(evil.status).toBe(403);
+    expect(await evil.text()).toContain('is not this MREG');
+    // fetch will not send another Host: node:http does.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(initialize);
+      const request = httpRequest(`${app.url}/mcp`, {
+        method: 'POST',
+        headers: { ...bearer(keys.ada!), host: 'evil.test', 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body) },
+      });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(rebound).toBe(403);
+  });
+
+  it('tells connected clients when the tools change, and leaves out names over 64 characters', async () => {
+    const client = await connect(keys.ada!);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed += 1;
+    });
+    // Let the client's GET stream open.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const long = `a-tool-with-a-rather-long-name-${'x'.repeat(40)}`;
+    toy.addTool('added');
+    toy.addTool(long);
+    const toyServer = data<Server[]>(await trpcQuery(ada, app.url, 'registry.list')).find((server) => server.slug === 'toy')!;
+    expect(data<ServerSaved>(await trpcMutation(ada, app.url, 'registry.refresh', { id: toyServer.id })).discovery.ok).toBe(true);
+    await expect.poll(() => changed, { timeout: 8000 }).toBeGreaterThan(0);
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toContain('toy__added');
+    expect(names.some((name) => name.includes('rather-long'))).toBe(false);
+    const detail = data<ServerDetail>(await trpcQuery(ada, app.url, 'registry.get', { id: toyServer.id }));
+    expect(detail.gatewayOmitted).toEqual([{ kind: 'tool', name: long, gatewayName: `toy__${long}` }]);
+  });
+
+  it('counts requests and calls in the metrics', async () => {
+    const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(text).toMatch(/mreg_mcp_requests_total\{method="tools\/call",outcome="ok"\} \d+/);
+    expect(text).toMatch(/mreg_mcp_tool_calls_total\{server="[0-9a-f-]+",outcome="ok"\} \d+/);
+    expect(text).toContain('mreg_mcp_upstream_seconds_bucket');
+  });
+});
+
+describe(`/mcp rate limits (${databaseMode})`, () => {
+  it('answers 429 with Retry-After past MREG_GATEWAY_RATE_LIMIT', async () => {
+    const limited = await startTestApp({ env: { MREG_GATEWAY_RATE_LIMIT: '3' } });
+    try {
+      const { secret } = await mintApiKey(limited.url, 'ada@contoso.test');
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(secret), limited.url)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await post({ jsonrpc: '2.0', id: 9, method: 'ping' }, bearer(secret), limited.url);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.text()).toContain('MREG_GATEWAY_RATE_LIMIT');
+    } finally {
+      await limited.close();
+    }
+  });
+});

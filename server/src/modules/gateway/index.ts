@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Cache } from '../../cache/cache';
+import type { Settings } from '../../config';
+import type { RegistryRuntime } from '../registry/registry.service';
+import { cancellations, type Cancellations } from './cancellation';
+import { loggedToolCalls, type ToolCallRecorder } from './tool-calls';
+import { gatewayUpstreams, type Upstreams } from './upstreams';
+import { gatewayViews, type GatewayViews } from './view';
+
+/** What /mcp runs on in this process: the tenants' views, the upstream connections, the calls in flight. */
+export interface Gateway {
+  views: GatewayViews;
+  upstreams: Upstreams;
+  cancellations: Cancellations;
+  toolCalls: ToolCallRecorder;
+  close(): Promise<void>;
+}
+
+export function startGateway({ em, cache, logger, settings, registry }: { em: EntityManager; cache: Cache; logger: Logger; settings: Settings; registry: RegistryRuntime }): Gateway {
+  const views = gatewayViews(em);
+  const upstreams = gatewayUpstreams({ em, registry, callTimeoutMs: settings.gateway.callTimeoutMs });
+  const inFlight = cancellations(cache, logger);
+  return {
+    views,
+    upstreams,
+    cancellations: inFlight,
+    toolCalls: loggedToolCalls(logger),
+    async close() {
+      await Promise.all([upstreams.close(), inFlight.close()]);
+    },
+  };
+}
