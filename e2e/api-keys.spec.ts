@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { expect, test, type Page } from '@playwright/test';
 import { startToyServer, type ToyUpstream } from '@mreg/server/testing/mcp-upstreams';
 import { DEMO, signIn, watchProblems } from './support';
 
@@ -39,11 +41,11 @@ async function look(page: Page, name: string) {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** What a script with the key sees of the registry: the tRPC API with the key as its bearer credential. */
-async function serverSlugs(request: APIRequestContext, secret: string): Promise<{ status: number; slugs: string[] }> {
-  const response = await request.get(`${baseURL}/trpc/registry.list`, { headers: { authorization: `Bearer ${secret}` } });
-  const body = (await response.json()) as { result?: { data: { slug: string }[] } };
-  return { status: response.status(), slugs: body.result?.data.map((server) => server.slug) ?? [] };
+/** The official SDK's client on `url`, sending `headers` on every request, as a script of ada's would. */
+async function mcpClient(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'e2e-api-keys', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
 }
 
 test("ada registers a server whose long tool /mcp leaves out; its page says why and names the others' /mcp names", async ({ page }) => {
@@ -68,7 +70,7 @@ test("ada registers a server whose long tool /mcp leaves out; its page says why 
   await look(page, 'server-page');
 });
 
-test('ada creates a key, sees its secret once and copies it; it reaches MREG as her until she revokes it', async ({ page, request }) => {
+test('ada creates a key, sees its secret once and copies it; it reaches /mcp as her until she revokes it', async ({ page }) => {
   const problems = await watchProblems(page);
   await signIn(page, DEMO.ada);
   await nav(page).getByRole('link', { name: 'API keys' }).click();
@@ -116,8 +118,23 @@ test('ada creates a key, sees its secret once and copies it; it reaches MREG as 
   await expect(row).toBeVisible();
   expect(await page.content()).not.toContain(secret);
 
-  // The key, without the browser's cookie, acts as ada in Contoso.
-  expect(await serverSlugs(request, secret)).toEqual({ status: 200, slugs: ['toy'] });
+  // The Connect panel's Cursor configuration, the key put where it says: the SDK's client reaches /mcp
+  // as ada in Contoso, without the browser's cookie.
+  await page.goto('/servers#connect');
+  const connect = page.getByRole('region', { name: 'Connect an MCP client' });
+  await connect.getByText('Cursor', { exact: true }).click();
+  await connect.getByRole('button', { name: 'Copy the Cursor configuration' }).click();
+  const copied = (await clipboard(page)).replace('<your-api-key>', secret);
+  const { url, headers } = (JSON.parse(copied) as { mcpServers: { mreg: { url: string; headers: Record<string, string> } } }).mcpServers.mreg;
+  expect(url).toBe(`${baseURL}/mcp`);
+  const client = await mcpClient(url, headers);
+  const { tools } = await client.listTools();
+  // The long tool is left out, as the server's page said.
+  expect(tools.map((tool) => tool.name)).toEqual(['toy__echo']);
+  expect(await client.callTool({ name: 'toy__echo', arguments: { text: 'hello from ada' } })).toMatchObject({
+    content: [{ type: 'text', text: 'hello from ada' }],
+  });
+  await page.goto('/api-keys');
   await page.reload();
   await expect(row).not.toContainText('Never used');
   await look(page, 'api-keys-list');
@@ -132,7 +149,11 @@ test('ada creates a key, sees its secret once and copies it; it reaches MREG as 
   await expect(page.getByRole('row', { name: /Laptop Claude/ })).toHaveCount(0);
   await expect(page.getByText('You have no API keys in Contoso.')).toBeVisible();
 
-  expect((await serverSlugs(request, secret)).status).toBe(401);
+  // The next call of the client already connected is refused, and so is a new connection.
+  const revoked = { code: 401, message: expect.stringContaining('The API key is unknown or has been revoked') };
+  await expect(client.listTools()).rejects.toMatchObject(revoked);
+  await expect(mcpClient(url, headers)).rejects.toMatchObject(revoked);
+  await client.close();
   expect(problems()).toEqual([]);
 });
 
