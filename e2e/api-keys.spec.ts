@@ -135,7 +135,6 @@ test('ada creates a key, sees its secret once and copies it; it reaches /mcp as 
     content: [{ type: 'text', text: 'hello from ada' }],
   });
   await page.goto('/api-keys');
-  await page.reload();
   await expect(row).not.toContainText('Never used');
   await look(page, 'api-keys-list');
 
