@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect, test, type Page } from '@playwright/test';
 import { startToyServer, type ToyUpstream } from '@mreg/server/testing/mcp-upstreams';
-import { DEMO, signIn, watchProblems } from './support';
+import { DEMO, signedInPage, signIn, watchProblems } from './support';
 
 test.use({ baseURL: process.env.MREG_TEST_E2E_URL, permissions: ['clipboard-read', 'clipboard-write'] });
 // One MREG for the whole run: the server registered first is the one the key reaches.
@@ -20,7 +20,15 @@ test.beforeAll(async () => {
   toy = await startToyServer();
   toy.addTool(LONG_TOOL);
 });
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  // One MREG serves every spec of a run: the servers spec expects Contoso to have none yet.
+  const page = await signedInPage(browser, DEMO.ada);
+  await page.goto('/servers');
+  await page.getByRole('link', { name: 'Toy', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete Toy' }).click();
+  await page.getByRole('dialog', { name: 'Delete Toy?' }).getByRole('button', { name: 'Delete server' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Deleted Toy' })).toBeVisible();
+  await page.context().close();
   await toy?.close();
 });
 
