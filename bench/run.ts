@@ -9,7 +9,8 @@
  *
  *   pnpm bench [--quick] [--only 1,2,...]
  *     --quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M
- *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup, 6 the floor)
+ *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup, 6 the floor,
+ *              7 the gateway: tools/call direct, through /mcp and /mcp/<slug>, and tools/list of 1000 tools)
  *   pnpm bench --baseline <checkout>
  *     scenario 2 for another checkout's build (its server/dist/main.js, built there with pnpm build)
  *     and for this one, alternately, three rounds each in this one run: before and after a change
@@ -25,6 +26,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deleteRedisKeys } from '@mreg/server/testing/databases';
 import { measureMisses, type MissFigures } from './cache-miss';
+import { gatewayReport, measureGateway, type GatewayFigures } from './gateway';
 import { load, loadAuthUser } from './lib/measure';
 import { children, cleanups, ensureBuilt, scratchDatabase, startBenchServer, startMreg, stopProcess } from './lib/processes';
 import { report, revision, type Comparison, type Row } from './lib/report';
@@ -48,6 +50,7 @@ import {
 const rows: Row[] = [];
 const starts: { what: string; ms: number }[] = [];
 let misses: MissFigures | undefined;
+let gateway: GatewayFigures | undefined;
 
 async function ceilingScenario() {
   const server = await startBenchServer('ceiling.ts', { BENCH_EMAIL: EMAIL });
@@ -205,19 +208,26 @@ async function main() {
     await floorScenario();
   }
 
+  if (runs(7)) {
+    console.log('7-8. the gateway: tools/call direct, through /mcp and /mcp/<slug>; tools/list of 1000 tools...');
+    gateway = await measureGateway({ cwd, dataDir });
+  }
+
   if (baselineBundle) {
     console.log(`2. before/after: ${baselineBundle} and this checkout's build...`);
     await comparisonScenario(baselineBundle, cwd);
   }
 
   const { table, goals, json } = report({ rows, starts, misses, comparison });
+  const gatewayLines = gateway ? gatewayReport(gateway) : [];
   console.log(`\n${table}\n`);
   for (const goal of goals) console.log(`- ${goal}`);
+  if (gatewayLines.length) console.log(`\n${gatewayLines.join('\n')}`);
   // A quick or partial run never replaces the day's full results.
   const day = `${new Date().toISOString().slice(0, 10)}${quick || only ? '-partial' : ''}`;
   const dir = join(root, 'bench/results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${day}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(join(dir, `${day}.json`), `${JSON.stringify({ ...json, gateway }, null, 2)}\n`);
   const md = [
     `# MREG benchmarks, ${json.date}`,
     '',
@@ -227,6 +237,7 @@ async function main() {
     '',
     ...goals.map((g) => `- ${g}`),
     '',
+    ...(gatewayLines.length ? [...gatewayLines, ''] : []),
   ].join('\n');
   await writeFile(join(dir, `${day}.md`), md);
   console.log(`\nWritten: bench/results/${day}.json and .md`);

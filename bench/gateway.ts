@@ -1,0 +1,264 @@
+/**
+ * Scenarios 7 and 8, the gateway (issue 19), with the official MCP SDK client as the load:
+ *
+ * 7. tools/call of a trivial tool (`echo`) by 20 concurrent clients, each with its own session,
+ *    direct to the upstream, through MREG's /mcp and through /mcp/<slug>, in alternating rounds
+ *    (the machine's noise falls on all three alike): p50/p99 latency, calls a second, and MREG's
+ *    own CPU per call (its process's user + system time over the window / calls answered). Beside
+ *    it, the CPU of what MREG does per /mcp call before any MCP (the API key's check with its
+ *    owner's standing, the tenant's view and the tool's route), measured in this process against
+ *    the same PostgreSQL and Redis.
+ * 8. tools/list through /mcp for a tenant with 20 servers of 50 tools (1000 tools), from the
+ *    catalogue: p50/p99 of one client's calls in a row.
+ *
+ * Every process on loopback: the upstreams (bench/servers/mcp-upstream.ts) and MREG (as deployed,
+ * on PostgreSQL + Redis); the clients run here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ApiKeyCreated, ServerSaved } from '@mreg/shared';
+import { signInAs, trpcMutation } from '@mreg/server/testing/sign-in';
+import { createCache } from '../server/src/cache/create';
+import { parseSettings } from '../server/src/config';
+import { openDatabase } from '../server/src/db/database';
+import { DEMO_TENANTS } from '../server/src/identity/demo-directory';
+import { systemClock } from '../server/src/lib/clock';
+import { createLogger } from '../server/src/logger';
+import { apiKeyDeps, authenticateApiKey } from '../server/src/modules/apikeys/apikeys.service';
+import { gatewayViews } from '../server/src/modules/gateway/view';
+import { scratchDatabase, startBenchServer, startMreg, type Started } from './lib/processes';
+import { quick, redisUrl, runId } from './lib/settings';
+
+export const GATEWAY_CLIENTS = 20;
+const ROUNDS = quick ? 1 : 3;
+const WARMUP_MS = quick ? 500 : 1500;
+const WINDOW_MS = quick ? 2000 : 5000;
+const CATALOGUE_SERVERS = 20;
+const CATALOGUE_TOOLS = 50;
+const LIST_CALLS = quick ? 100 : 400;
+const ROUTING_ITERATIONS = quick ? 2000 : 10_000;
+
+const FABRIKAM = DEMO_TENANTS[1];
+
+export interface CallFigures {
+  target: 'direct' | '/mcp' | '/mcp/<slug>';
+  calls: number;
+  errors: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** MREG's CPU per call, microseconds (none for direct). */
+  mregCpuUs: number | null;
+}
+
+export interface GatewayFigures {
+  clients: number;
+  rounds: number;
+  calls: CallFigures[];
+  /** Key check, view and route, CPU microseconds per call (in this process). */
+  routingCpuUs: number;
+  list: { servers: number; tools: number; p50Ms: number; p99Ms: number; calls: number };
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/** User + system CPU of a process so far, in microseconds (Linux /proc, clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function connectClients(url: string, secret: string | undefined, count: number): Promise<Client[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const client = new Client({ name: 'mreg-bench', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), secret ? { requestInit: { headers: { authorization: `Bearer ${secret}` } } } : {}));
+      return client;
+    }),
+  );
+}
+
+/** Every client calls `tool` in a loop for `ms`; the latencies of the answers that came back right. */
+async function drive(clients: Client[], tool: string, ms: number): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + ms;
+  await Promise.all(
+    clients.map(async (client, i) => {
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        try {
+          const result = await client.callTool({ name: tool, arguments: { text: `c${i}` } });
+          const text = (result.content as { text?: string }[])[0]?.text;
+          if (text !== `c${i}`) throw new Error(`unexpected answer ${JSON.stringify(result)}`);
+          latencies.push(performance.now() - started);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { latencies, errors };
+}
+
+async function setUp(mreg: Started, echoUrl: string, catalogueUrl: string) {
+  const { client: ada } = await signInAs(mreg.url, 'ada@contoso.test');
+  const create = async (slug: string, url: string) => {
+    const saved = await trpcMutation(ada, mreg.url, 'registry.create', { slug, name: `Bench ${slug}`, url });
+    const body = saved.body.result?.data as ServerSaved | undefined;
+    if (!body?.discovery.ok) throw new Error(`registry.create ${slug} answered ${saved.status}: ${JSON.stringify(saved.body)}`);
+  };
+  const key = async () => {
+    const made = await trpcMutation(ada, mreg.url, 'apiKeys.create', { name: 'bench' });
+    if (made.status !== 200) throw new Error(`apiKeys.create answered ${made.status}`);
+    return (made.body.result!.data as ApiKeyCreated).secret;
+  };
+  await create('echo', echoUrl);
+  const contosoKey = await key();
+  // The big catalogue in the other tenant, so that the calls' tenant keeps a small one.
+  if ((await trpcMutation(ada, mreg.url, 'auth.switchTenant', { tenantId: FABRIKAM!.id })).status !== 200) throw new Error('switchTenant failed');
+  for (let i = 1; i <= CATALOGUE_SERVERS; i++) await create(`cat-${i}`, catalogueUrl);
+  const fabrikamKey = await key();
+  return { contosoKey, fabrikamKey };
+}
+
+/** Key check, view and route as /mcp does them before any MCP: CPU per call in this process. */
+async function routingCpu(databaseUrl: string, namespace: string, secret: string): Promise<number> {
+  const logger = createLogger('silent');
+  const settings = parseSettings({ MREG_DATABASE_URL: databaseUrl, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: namespace });
+  const db = await openDatabase({ databaseUrl, dataDir: '.', statementTimeoutMs: 10_000, logger });
+  const cache = await createCache({ redisUrl, logger, namespace });
+  try {
+    const views = gatewayViews(db.orm.em);
+    const once = async () => {
+      const check = await authenticateApiKey(apiKeyDeps({ em: db.orm.em.fork(), cache, clock: systemClock, settings }), secret);
+      if (!check.ok) throw new Error(check.message);
+      const view = await views.of(check.caller.tenant.tenantId);
+      if (!view.toolRoutes.get('echo__echo')) throw new Error('no route for echo__echo');
+    };
+    for (let i = 0; i < 200; i++) await once();
+    const before = process.cpuUsage();
+    for (let i = 0; i < ROUTING_ITERATIONS; i++) await once();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / ROUTING_ITERATIONS;
+  } finally {
+    await cache.close();
+    await db.close();
+  }
+}
+
+export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: string }): Promise<GatewayFigures> {
+  const echo = await startBenchServer('mcp-upstream.ts', {});
+  const catalogue = await startBenchServer('mcp-upstream.ts', { BENCH_TOOLS: String(CATALOGUE_TOOLS - 1) });
+  const db = await scratchDatabase('gateway');
+  const namespace = `${runId}_gateway`;
+  const mreg = await startMreg(
+    {
+      MREG_DATABASE_URL: db.url,
+      MREG_REDIS_URL: redisUrl,
+      MREG_REDIS_NAMESPACE: namespace,
+      MREG_DATA_DIR: join(dataDir, 'gateway'),
+      MREG_REGISTRY_ALLOW_PRIVATE: 'true',
+      MREG_GATEWAY_RATE_LIMIT: '10000000',
+      MREG_GATEWAY_TENANT_RATE_LIMIT: '10000000',
+    },
+    cwd,
+  );
+  const all: Client[] = [];
+  try {
+    const { contosoKey, fabrikamKey } = await setUp(mreg, echo.url, catalogue.url);
+    const targets = [
+      { target: 'direct' as const, tool: 'echo', clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
+      { target: '/mcp' as const, tool: 'echo__echo', clients: await connectClients(`${mreg.url}/mcp`, contosoKey, GATEWAY_CLIENTS) },
+      { target: '/mcp/<slug>' as const, tool: 'echo', clients: await connectClients(`${mreg.url}/mcp/echo`, contosoKey, GATEWAY_CLIENTS) },
+    ];
+    all.push(...targets.flatMap((t) => t.clients));
+    const totals = new Map(targets.map((t) => [t.target, { latencies: [] as number[], errors: 0, ms: 0, cpu: 0 }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = [...targets.slice(round % 3), ...targets.slice(0, round % 3)];
+      for (const { target, tool, clients } of order) {
+        console.log(`   7. round ${round + 1} of ${ROUNDS}: tools/call ${target}`);
+        await drive(clients, tool, WARMUP_MS);
+        const cpuBefore = cpuUs(mreg.child.pid!);
+        const started = performance.now();
+        const { latencies, errors } = await drive(clients, tool, WINDOW_MS);
+        const total = totals.get(target)!;
+        total.ms += performance.now() - started;
+        total.cpu += cpuUs(mreg.child.pid!) - cpuBefore;
+        total.latencies.push(...latencies);
+        total.errors += errors;
+      }
+    }
+    const calls: CallFigures[] = targets.map(({ target }) => {
+      const { latencies, errors, ms, cpu } = totals.get(target)!;
+      const sorted = latencies.sort((a, b) => a - b);
+      return {
+        target,
+        calls: sorted.length,
+        errors,
+        perSecond: sorted.length / (ms / 1000),
+        p50Ms: quantile(sorted, 0.5),
+        p99Ms: quantile(sorted, 0.99),
+        mregCpuUs: target === 'direct' ? null : cpu / Math.max(1, sorted.length),
+      };
+    });
+
+    console.log('   7. key check and routing, CPU per call...');
+    const routingCpuUs = await routingCpu(db.url, namespace, contosoKey);
+
+    console.log(`   8. tools/list of ${CATALOGUE_SERVERS} servers x ${CATALOGUE_TOOLS} tools...`);
+    const [lister] = await connectClients(`${mreg.url}/mcp`, fabrikamKey, 1);
+    all.push(lister!);
+    const first = await lister!.listTools();
+    if (first.tools.length !== CATALOGUE_SERVERS * CATALOGUE_TOOLS) throw new Error(`tools/list answered ${first.tools.length} tools, not ${CATALOGUE_SERVERS * CATALOGUE_TOOLS}`);
+    const listTimes: number[] = [];
+    for (let i = 0; i < LIST_CALLS; i++) {
+      const started = performance.now();
+      await lister!.listTools();
+      listTimes.push(performance.now() - started);
+    }
+    listTimes.sort((a, b) => a - b);
+    return {
+      clients: GATEWAY_CLIENTS,
+      rounds: ROUNDS,
+      calls,
+      routingCpuUs,
+      list: { servers: CATALOGUE_SERVERS, tools: first.tools.length, p50Ms: quantile(listTimes, 0.5), p99Ms: quantile(listTimes, 0.99), calls: LIST_CALLS },
+    };
+  } finally {
+    await Promise.all(all.map((client) => client.close().catch(() => undefined)));
+    await mreg.stop();
+    await Promise.all([echo.stop(), catalogue.stop()]);
+  }
+}
+
+/** The figures as Markdown, with the issue's goals judged. */
+export function gatewayReport(figures: GatewayFigures): string[] {
+  const direct = figures.calls.find((c) => c.target === 'direct')!;
+  const row = (c: CallFigures) =>
+    `| ${c.target} | ${c.calls} | ${c.errors} | ${c.perSecond.toFixed(0)} | ${c.p50Ms.toFixed(2)} | ${c.p99Ms.toFixed(2)} | ${(c.p50Ms / direct.p50Ms).toFixed(2)}x | ${c.mregCpuUs === null ? '-' : c.mregCpuUs.toFixed(0)} |`;
+  const via = (target: CallFigures['target']) => figures.calls.find((c) => c.target === target)!;
+  const ratio = (target: CallFigures['target']) => via(target).p50Ms / direct.p50Ms;
+  const judge = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  return [
+    `### Gateway: tools/call of a trivial tool, ${figures.clients} concurrent SDK clients, ${figures.rounds} alternating round(s)`,
+    '',
+    '| target | calls | errors | calls/s | p50 ms | p99 ms | p50 vs direct | MREG CPU us/call |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...figures.calls.map(row),
+    '',
+    `Key check and routing (API key with its owner's standing, the tenant's view, the route): ${figures.routingCpuUs.toFixed(1)} us CPU per call.`,
+    '',
+    `### Gateway: tools/list from the catalogue, ${figures.list.servers} servers x ${figures.list.tools / figures.list.servers} tools (${figures.list.tools} tools)`,
+    '',
+    `p50 ${figures.list.p50Ms.toFixed(2)} ms, p99 ${figures.list.p99Ms.toFixed(2)} ms over ${figures.list.calls} calls in a row.`,
+    '',
+    `- /mcp/<slug> p50 <= 1.10x direct: ${ratio('/mcp/<slug>').toFixed(2)}x, ${judge(ratio('/mcp/<slug>') <= 1.1)}`,
+    `- /mcp p50 <= 1.25x direct: ${ratio('/mcp').toFixed(2)}x, ${judge(ratio('/mcp') <= 1.25)}`,
+    `- key check and routing <= 50 us CPU per call: ${figures.routingCpuUs.toFixed(1)} us, ${judge(figures.routingCpuUs <= 50)}`,
+  ];
+}
