@@ -12,6 +12,7 @@ test('every page loads under the CSP without errors, and focus starts at its hea
     ['/preferences', 'Preferences'],
     ['/sessions', 'Sessions'],
     ['/members', 'Members'],
+    ['/api-keys', 'API keys'],
   ] as const) {
     await page.goto(path);
     const h1 = page.getByRole('heading', { level: 1, name: heading });
@@ -53,7 +54,7 @@ test('the header and menus work from the keyboard alone', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeHidden();
   // From the account button, Tab goes on through the nav links in order (the closed menu is skipped).
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const name of ['Dashboard', 'Servers', 'Profile', 'Preferences', 'Sessions']) {
+  for (const name of ['Dashboard', 'Servers', 'API keys', 'Profile', 'Preferences', 'Sessions']) {
     await page.keyboard.press('Tab');
     await expect(nav.getByRole('link', { name })).toBeFocused();
   }

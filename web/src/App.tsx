@@ -9,6 +9,7 @@ import { ExpiryBanner } from './layout/ExpiryBanner';
 import { navItems } from './layout/nav';
 import { TenantSwitcher } from './layout/TenantSwitcher';
 import { UserMenu } from './layout/UserMenu';
+import { ApiKeys } from './pages/ApiKeys';
 import { Dashboard } from './pages/Dashboard';
 import { Members } from './pages/Members';
 import { NotFound } from './pages/NotFound';
@@ -118,6 +119,11 @@ export function App() {
                 <ServerPage key={params.id} id={params.id} />
               </RequireAuth>
             )}
+          </Route>
+          <Route path="/api-keys">
+            <RequireAuth>
+              <ApiKeys />
+            </RequireAuth>
           </Route>
           <Route path="/profile">
             <RequireAuth feature="userProfiles">

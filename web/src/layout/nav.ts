@@ -14,6 +14,10 @@ export function navItems(auth: EnhancedAuth): NavItem[] {
   if (auth.can('registry:read')) {
     items.push({ path: '/servers', label: 'Servers', description: 'The MCP servers behind MREG, what they offer and how they are.' });
   }
+  // Any member may hold keys (with at most their own permissions); they belong to the active tenant.
+  if (auth.tenantContext) {
+    items.push({ path: '/api-keys', label: 'API keys', description: 'Keys for your MCP clients and scripts, acting as you here.' });
+  }
   if (f?.userProfiles) {
     items.push(
       { path: '/profile', label: 'Profile', description: 'Your name, picture and a few words about you.' },

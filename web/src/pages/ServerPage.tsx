@@ -9,6 +9,7 @@ import { Skeleton } from '../components/Skeleton';
 import { errorMessage, useTRPC } from '../trpc';
 import { Catalogue } from './servers/Catalogue';
 import { useArrivalState, type SavedFlash } from './servers/flash';
+import { GatewayOmitted, ServerAddress } from './servers/GatewayNotes';
 import { NoSuchServer, isNoSuchServer } from './servers/NoSuchServer';
 import { ServerActions, type Feedback } from './servers/ServerActions';
 import { ServerOverview } from './servers/ServerOverview';
@@ -93,9 +94,11 @@ export function ServerPage({ id }: { id: string }) {
       ) : (
         <>
           {auth.can('registry:write') && <ServerActions server={detail.data.server} feedback={feedback} tenantName={tenantName} />}
+          <GatewayOmitted omitted={detail.data.gatewayOmitted} slug={detail.data.server.slug} />
           <ServerOverview detail={detail.data} />
+          <ServerAddress server={detail.data.server} tenantName={tenantName} />
           {detail.data.catalogue ? (
-            <Catalogue catalogue={detail.data.catalogue} />
+            <Catalogue catalogue={detail.data.catalogue} slug={detail.data.server.slug} />
           ) : (
             <EmptyState title="Nothing discovered yet.">
               {detail.data.server.lastError

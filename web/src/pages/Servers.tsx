@@ -9,6 +9,7 @@ import { Skeleton } from '../components/Skeleton';
 import { useNow } from '../components/useNow';
 import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
+import { ConnectPanel } from './servers/ConnectPanel';
 import { useArrivalState } from './servers/flash';
 import { StatusBadge } from './servers/StatusBadge';
 import { toolCountText } from './servers/words';
@@ -60,6 +61,8 @@ export function Servers() {
       ) : (
         <ServerTable servers={servers.data} tenantName={tenantName} />
       )}
+
+      <ConnectPanel tenantName={tenantName} />
     </section>
   );
 }

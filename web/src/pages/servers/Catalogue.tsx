@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 import type { Catalogue as CatalogueData, CatalogueTool } from '@mreg/shared';
+import { GatewayName } from './GatewayNotes';
 import { InputSchema } from './InputSchema';
 
 /** What discovery found on a server: its tools, resources, resource templates and prompts, each a section. */
-export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
+export function Catalogue({ catalogue, slug }: { catalogue: CatalogueData; slug: string }) {
   const { tools, resources, resourceTemplates, prompts } = catalogue;
   return (
     <>
@@ -18,7 +19,7 @@ export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
         <ul className="catalogue-cards">
           {tools.map((tool) => (
             <li key={tool.name}>
-              <ToolCard tool={tool} />
+              <ToolCard tool={tool} slug={slug} />
             </li>
           ))}
         </ul>
@@ -55,6 +56,7 @@ export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
           {prompts.map((prompt) => (
             <li key={prompt.name}>
               <Heading name={prompt.name} title={prompt.title} code />
+              <GatewayName slug={slug} name={prompt.name} />
               {prompt.description && <p className="catalogue-text">{prompt.description}</p>}
               <h4>Arguments</h4>
               {prompt.arguments && prompt.arguments.length > 0 ? (
@@ -120,11 +122,12 @@ function annotationBadges(tool: CatalogueTool): string[] {
   return badges;
 }
 
-function ToolCard({ tool }: { tool: CatalogueTool }) {
+function ToolCard({ tool, slug }: { tool: CatalogueTool; slug: string }) {
   const badges = annotationBadges(tool);
   return (
     <article className="card tool-card" aria-label={`Tool ${tool.name}`}>
       <Heading name={tool.name} title={tool.title} code />
+      <GatewayName slug={slug} name={tool.name} />
       {badges.length > 0 && (
         <ul className="chips tool-hints" aria-label="Hints from the server">
           {badges.map((badge) => (
