@@ -26,6 +26,7 @@ import { requireBearer } from './http/bearer';
 import { mcpHostCheck } from './http/mcp-host';
 import { mcpPassThroughRoutes, PASS_THROUGH_ROUTE } from './modules/passthrough/passthrough.router';
 import { mcpGatewayRoutes } from './http/mcp-gateway';
+import { mcpRateLimits } from './http/mcp-limits';
 import type { Gateway } from './modules/gateway';
 import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
@@ -154,22 +155,25 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       },
     }),
   );
-  // /mcp/<slug>: named for the metrics (never by slug), and its Host/Origin checked (DNS rebinding) before anything else.
-  app.use(PASS_THROUGH_ROUTE, (_req, res, next) => {
-    res.locals[METRICS_ROUTE] = PASS_THROUGH_ROUTE;
-    next();
-  }, mcpHostCheck(settings.publicUrl));
-  // MCP clients: bearer credentials only (DESIGN.md, security model), never the browser cookie.
+  // MCP clients (/mcp and /mcp/<slug>): named for the metrics (never by slug); Host and Origin
+  // checked first (DNS rebinding); bearer credentials only (DESIGN.md, security model), never the
+  // browser cookie; then the rate limits both share.
   app.use(
     '/mcp',
+    (req, res, next) => {
+      res.locals[METRICS_ROUTE] = req.path === '/' ? '/mcp' : PASS_THROUGH_ROUTE;
+      next();
+    },
+    mcpHostCheck(settings.publicUrl),
     requireBearer({
       authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em.fork(), cache, clock, settings }), token),
       sessionCookie: cookies.session,
     }),
+    ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
-  // Before /mcp's own router, which would otherwise see /mcp/<slug> first (its metrics name, its checks).
+  // Before /mcp's own router, which would otherwise see /mcp/<slug> first.
   app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ settings, db, cache, logger, metrics, registry }));
-  app.use('/mcp', mcpGatewayRoutes({ settings, cache, logger, metrics, ...gateway }));
+  app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, ...gateway }));
   app.use(spaRoutes(webDir));
 
   app.use((req, res) => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -15,12 +15,9 @@ import {
   ReadResourceRequestSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { splitGatewayUri, type Permission } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
-import { rateLimitStore } from '../cache/rate-limit';
-import type { Settings } from '../config';
 import type { McpOutcome, Metrics } from '../metrics/metrics';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import { callKey, type Cancellations } from '../modules/gateway/cancellation';
@@ -28,8 +25,7 @@ import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
 import type { Upstreams } from '../modules/gateway/upstreams';
 import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews } from '../modules/gateway/view';
 import { callerOf } from './bearer';
-import { mcpHostRefusal } from './mcp-host';
-import { METRICS_ROUTE } from './metrics';
+import { jsonRpcRefusal } from './mcp-host';
 
 /**
  * `/mcp`: a tenant's registered servers as one MCP server over Streamable HTTP (issue 19, DESIGN.md
@@ -41,10 +37,9 @@ import { METRICS_ROUTE } from './metrics';
  */
 
 export interface GatewayDeps {
-  settings: Settings;
   cache: Cache;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'mcpRequest' | 'toolCall'>;
   views: GatewayViews;
   upstreams: Upstreams;
   cancellations: Cancellations;
@@ -69,7 +64,7 @@ interface SessionRecord {
 
 /** A JSON-RPC error as a plain HTTP answer (no request to answer it on: refusals before MCP). */
 function refuse(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  res.status(status).set(headers).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+  jsonRpcRefusal(res.set(headers), status, message, null, code);
 }
 
 const NEEDS: Record<string, Permission> = {
@@ -114,7 +109,7 @@ const outcomeOf = (error: unknown): McpOutcome => {
 };
 
 export function mcpGatewayRoutes(deps: GatewayDeps): Router {
-  const { settings, cache, views, upstreams, cancellations, metrics, toolCalls } = deps;
+  const { cache, views, upstreams, cancellations, metrics, toolCalls } = deps;
   const log = deps.logger.child({ component: 'gateway' });
   const router = Router();
 
@@ -223,30 +218,6 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     return server;
   };
 
-  // Per credential and per tenant, in Redis when the app has it; a refusal is 429 with Retry-After.
-  const limiter = (name: string, limit: number, key: (caller: BearerCaller) => string, who: string): RequestHandler =>
-    rateLimit({
-      windowMs: 60_000,
-      limit,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      identifier: `mcp-${name}`,
-      store: rateLimitStore(cache, `mcp-${name}`) ?? new MemoryStore(),
-      keyGenerator: (_req, res) => {
-        try {
-          return key(callerOf(res as Response));
-        } catch {
-          return ipKeyGenerator(_req.ip ?? '');
-        }
-      },
-      handler: (req, res) => {
-        metrics.mcpRequest('rate-limited', 'refused');
-        refuse(res, 429, ErrorCode.InvalidRequest, `Too many MCP requests from ${who}: at most ${limit} a minute. Try again in ${res.getHeader('retry-after')} s.`);
-      },
-    });
-  const perCredential = limiter('credential', settings.gateway.rateLimit, (caller) => caller.credential.id, 'this API key (MREG_GATEWAY_RATE_LIMIT)');
-  const perTenant = limiter('tenant', settings.gateway.tenantRateLimit, (caller) => caller.tenant.tenantId, 'this tenant (MREG_GATEWAY_TENANT_RATE_LIMIT)');
-
   /** The caller's gateway session named by Mcp-Session-Id: undefined without one; null when unknown or another's. */
   const sessionOf = async (req: Request, caller: BearerCaller): Promise<string | undefined | null> => {
     const id = req.get('mcp-session-id');
@@ -258,14 +229,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
   };
   const noSession = (res: Response) => refuse(res, 404, -32001, 'Session not found: initialize again');
 
-  router.use((req, res, next) => {
-    res.locals[METRICS_ROUTE] = '/mcp';
-    const refusal = mcpHostRefusal(req, settings.publicUrl);
-    if (refusal) return refuse(res, 403, ErrorCode.InvalidRequest, refusal);
-    next();
-  });
-
-  router.post('/', perCredential, perTenant, express.json({ limit: MCP_MAX_BODY_BYTES, type: () => true }), async (req, res) => {
+  router.post('/', express.json({ limit: MCP_MAX_BODY_BYTES, type: () => true }), async (req, res) => {
     const caller = callerOf(res);
     const session = await sessionOf(req, caller);
     if (session === null) return noSession(res);

@@ -295,13 +295,17 @@ describe(`/mcp (${databaseMode})`, () => {
 });
 
 describe(`/mcp rate limits (${databaseMode})`, () => {
-  it('answers 429 with Retry-After past MREG_GATEWAY_RATE_LIMIT', async () => {
+  it('answers 429 with Retry-After past MREG_GATEWAY_RATE_LIMIT, /mcp and /mcp/<slug> counted together', async () => {
     const limited = await startTestApp({ env: { MREG_GATEWAY_RATE_LIMIT: '3' } });
     try {
       const { secret } = await mintApiKey(limited.url, 'ada@contoso.test');
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(secret), limited.url)).status);
-      expect(statuses).toEqual([200, 200, 200, 429]);
+      for (let i = 0; i < 2; i++) statuses.push((await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(secret), limited.url)).status);
+      // /mcp/<slug> counts with /mcp (no server of that slug: a 404, counted all the same).
+      const passThrough = () =>
+        fetch(`${limited.url}/mcp/nothing`, { method: 'POST', headers: { ...bearer(secret), 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+      statuses.push((await passThrough()).status, (await passThrough()).status);
+      expect(statuses).toEqual([200, 200, 404, 429]);
       const refused = await post({ jsonrpc: '2.0', id: 9, method: 'ping' }, bearer(secret), limited.url);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await refused.text()).toContain('MREG_GATEWAY_RATE_LIMIT');
