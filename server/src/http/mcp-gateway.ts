@@ -54,7 +54,7 @@ const SESSION_TTL_SECONDS = 24 * 3600;
 const WATCH_MS = 2 * VIEW_FRESH_MS;
 const KEEPALIVE_MS = 25_000;
 
-const sessionKey = (id: string) => `mcp-session:${createHash('sha256').update(id).digest('hex')}`;
+const sessionKey = (id: string) => `mcp-gateway-session:${createHash('sha256').update(id).digest('hex')}`;
 
 interface SessionRecord {
   credentialId: string;
