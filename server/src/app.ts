@@ -166,14 +166,15 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     },
     mcpHostCheck(settings.publicUrl),
     requireBearer({
-      authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em.fork(), cache, clock, settings }), token),
+      // Raw statements only (no unit of work), and those only on a cache miss: the ORM's own EntityManager serves.
+      authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers }), token),
       sessionCookie: cookies.session,
     }),
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
   // Before /mcp's own router, which would otherwise see /mcp/<slug> first.
   app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ settings, db, cache, logger, metrics, registry }));
-  app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, ...gateway }));
+  app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, views: gateway.views, upstreams: gateway.upstreams, cancellations: gateway.cancellations, toolCalls: gateway.toolCalls }));
   app.use(spaRoutes(webDir));
 
   app.use((req, res) => {

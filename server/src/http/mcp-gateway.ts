@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import {
   CallToolRequestSchema,
   CancelledNotificationSchema,
@@ -112,6 +113,8 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
   const { cache, views, upstreams, cancellations, metrics, toolCalls } = deps;
   const log = deps.logger.child({ component: 'gateway' });
   const router = Router();
+  // The SDK builds an Ajv instance per server unless given one (hundreds of microseconds a request).
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
   /** The MCP server for one request of `caller`, from the tenant's view as it is now. */
   const serverFor = (caller: BearerCaller, view: GatewayView, sessionId: string | undefined, request: { signal: AbortSignal }) => {
@@ -121,6 +124,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
       { name: 'mreg', title: `MREG: ${tenant.tenantName}`, version: '0.1.0' },
       {
         capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
+        jsonSchemaValidator,
         instructions: `The MCP servers of ${tenant.tenantName} registered in MREG, as one server: each tool and prompt is named <server>__<name>. Servers: ${served.map((s) => `${s.slug} (${s.name})`).join(', ') || 'none yet'}.`,
       },
     );

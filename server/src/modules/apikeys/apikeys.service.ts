@@ -3,6 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_KEY_PREFIX, API_KEYS_PER_TENANT, type ApiKey, type ApiKeyCreated, type CreateApiKeyInput, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 import { bury, readThrough } from '../../cache/read-through';
+import { publishInvalidation, subscribeInvalidations } from '../../cache/invalidation';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import type { Settings } from '../../config';
@@ -22,6 +25,8 @@ import type { BearerCaller } from './caller';
 
 export interface ApiKeyDeps {
   em: EntityManager;
+  /** This process's verified callers (the gateway's), when it keeps them; else every request asks the cache. */
+  local?: LocalCallers;
   /** Where keys are cached; undefined: the database alone answers. */
   cache: Cache | undefined;
   /** Where tenant contexts are cached (MREG_FASTMCP_TENANT_CONTEXT_CACHING), as for sessions. */
@@ -30,8 +35,8 @@ export interface ApiKeyDeps {
 }
 
 /** The deps from the app's: keys are always cached (their tombstones carry revocation); tenant contexts as the settings say. */
-export function apiKeyDeps({ em, cache, clock, settings }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings }): ApiKeyDeps {
-  return { em, cache, tenantCache: settings.features.offered.tenantContextCaching ? cache : undefined, clock };
+export function apiKeyDeps({ em, cache, clock, settings, local }: { em: EntityManager; cache: Cache; clock: Clock; settings: Settings; local?: LocalCallers }): ApiKeyDeps {
+  return { em, cache, tenantCache: settings.features.offered.tenantContextCaching ? cache : undefined, clock, local };
 }
 
 /** 32 random bytes in base64url: 43 characters after the prefix. */
@@ -121,7 +126,10 @@ export async function revokeApiKey(deps: ApiKeyDeps, userId: string, tenant: Ten
   await em.flush();
   // After the commit: an instance that loads the row from now on finds it revoked; the tombstone
   // makes those that cached it refuse it too, and outlives any entry cached before it.
-  if (cache) await bury(cache, [keyCacheKey(row.tokenHash)], KEY_TTL_SECONDS * 2);
+  if (cache) {
+    await bury(cache, [keyCacheKey(row.tokenHash)], KEY_TTL_SECONDS * 2);
+    await publishInvalidation(cache, { kind: 'api-key', hash: row.tokenHash });
+  }
   return { revoked: true };
 }
 
@@ -163,6 +171,11 @@ export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Prom
   if (!isApiKeyShaped(secret)) return refused('malformed', `This is not an MREG API key (they start with ${API_KEY_PREFIX})`);
   const hash = hashToken(secret);
   const { em, cache, clock } = deps;
+  const kept = deps.local?.get(hash, clock().getTime());
+  if (kept) {
+    noteUse(em, kept.credential.id, clock().getTime());
+    return { ok: true, caller: kept };
+  }
   const { key } = cache
     ? await readThrough(cache, keyCacheKey(hash), KEY_TTL_SECONDS, () => loadKey(em, hash))
     : await loadKey(em, hash);
@@ -172,5 +185,51 @@ export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Prom
   const tenant = await resolveTenantContext({ em, cache: deps.tenantCache }, key.userId, key.tenantId);
   if (!tenant) return refused('not_member', "The API key's owner is no longer an active member of its tenant");
   noteUse(em, key.id, now);
-  return { ok: true, caller: { credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant } };
+  const caller: BearerCaller = { credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant };
+  if (deps.tenantCache) deps.local?.keep(hash, caller, key.expiresAt, now);
+  return { ok: true, caller };
+}
+
+/** How long this process answers a key from its own memory before asking the cache again. */
+export const LOCAL_CALLER_MS = 2000;
+
+/**
+ * The callers this process verified lately, by key hash, so that a busy MCP client costs no cache
+ * round trip per request. Kept at most LOCAL_CALLER_MS (and never past the key's expiry), and only
+ * while the invalidation channel is live: a revocation or a change of the owner's standing
+ * (publishInvalidation) drops them at once on every instance.
+ */
+export interface LocalCallers {
+  get(hash: string, now: number): BearerCaller | undefined;
+  keep(hash: string, caller: BearerCaller, expiresAt: number | null, now: number): void;
+  close(): Promise<void>;
+}
+
+export function localCallers(cache: Cache, logger: Logger): LocalCallers {
+  const kept = new LRUCache<string, { caller: BearerCaller; until: number }>({ max: 10_000 });
+  const subscription = subscribeInvalidations(cache, logger, (message) => {
+    if (message.kind === 'api-key') {
+      kept.delete(message.hash);
+      return;
+    }
+    const users = new Set(message.userIds);
+    for (const [hash, entry] of kept.entries()) {
+      if (entry.caller.tenant.tenantId === message.tenantId && users.has(entry.caller.userId)) kept.delete(hash);
+    }
+  });
+  return {
+    get(hash, now) {
+      if (!subscription.live) {
+        kept.clear();
+        return undefined;
+      }
+      const entry = kept.get(hash);
+      if (!entry || entry.until <= now) return undefined;
+      return entry.caller;
+    },
+    keep(hash, caller, expiresAt, now) {
+      if (subscription.live) kept.set(hash, { caller, until: Math.min(now + LOCAL_CALLER_MS, expiresAt ?? Number.POSITIVE_INFINITY) });
+    },
+    close: () => subscription.close(),
+  };
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
+import { localCallers, type LocalCallers } from '../apikeys/apikeys.service';
 import type { RegistryRuntime } from '../registry/registry.service';
 import { cancellations, type Cancellations } from './cancellation';
 import { loggedToolCalls, type ToolCallRecorder } from './tool-calls';
@@ -14,6 +15,8 @@ export interface Gateway {
   upstreams: Upstreams;
   cancellations: Cancellations;
   toolCalls: ToolCallRecorder;
+  /** The API keys this process verified lately (apikeys.service.ts), for /mcp and /mcp/<slug>. */
+  callers: LocalCallers;
   close(): Promise<void>;
 }
 
@@ -21,13 +24,15 @@ export function startGateway({ em, cache, logger, settings, registry }: { em: En
   const views = gatewayViews(em);
   const upstreams = gatewayUpstreams({ em, registry, callTimeoutMs: settings.gateway.callTimeoutMs });
   const inFlight = cancellations(cache, logger);
+  const callers = localCallers(cache, logger);
   return {
     views,
     upstreams,
     cancellations: inFlight,
     toolCalls: loggedToolCalls(logger),
+    callers,
     async close() {
-      await Promise.all([upstreams.close(), inFlight.close()]);
+      await Promise.all([upstreams.close(), inFlight.close(), callers.close()]);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { effectivePermissions, type Role, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 import { invalidate, readThrough } from '../../cache/read-through';
+import { publishInvalidation } from '../../cache/invalidation';
 
 // A person's standing in a tenant (role, permissions), resolved on every request. With
 // MREG_FASTMCP_TENANT_CONTEXT_CACHING it is cached per user and tenant under
@@ -60,5 +61,8 @@ export async function resolveTenantContext(
 
 /** These people's standing in the tenant changed: every instance rebuilds it at their next request. */
 export async function dropTenantContexts(cache: Cache | undefined, tenantId: string, userIds: readonly string[]): Promise<void> {
-  if (cache) await invalidate(cache, userIds.map((userId) => tenantContextKey(tenantId, userId)), CONTEXT_TTL_SECONDS);
+  if (!cache) return;
+  await invalidate(cache, userIds.map((userId) => tenantContextKey(tenantId, userId)), CONTEXT_TTL_SECONDS);
+  // And what instances keep in their own memory of it (the gateway's verified callers).
+  await publishInvalidation(cache, { kind: 'tenant-context', tenantId, userIds });
 }
