@@ -4,12 +4,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { fetch as undiciFetch, Response as UndiciResponse, type Agent } from 'undici';
+import { Response as UndiciResponse, type Agent } from 'undici';
 import { z } from 'zod';
 import { McpServer } from '../registry/registry.entity';
 import { upstreamOf, UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
 import { urlRefusal } from '../registry/upstream';
-import { credentialHeaders, findUpstreamError, guardedAgent, secretsOf } from '../registry/upstream/fetch';
+import { credentialHeaders, findUpstreamError, guardedAgent, secretsOf, sendWithCredential } from '../registry/upstream/fetch';
 import { formatBytes, formatDuration, hostPort, quote, redact, UpstreamError } from '../registry/upstream/words';
 import type { GatewayServer } from './view';
 
@@ -104,16 +104,7 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
         if (method === 'GET') return new Response(null, { status: 405 });
         const requestUrl = new URL(input);
         if (requestUrl.origin !== entry.url.origin) throw new UpstreamError(`MREG asks only ${entry.url.origin}, not ${requestUrl.origin}`);
-        const headers = new Headers(init.headers);
-        for (const [name, value] of credential) headers.set(name, value);
-        const response = await undiciFetch(requestUrl, {
-          method,
-          headers: [...headers],
-          body: init.body as string | undefined,
-          signal: init.signal ?? undefined,
-          redirect: 'manual',
-          dispatcher: agent,
-        });
+        const response = await sendWithCredential(requestUrl, method, init, credential, agent);
         const call = currentCall.getStore();
         const tooLarge = () => new UpstreamError(`the answer was larger than ${formatBytes(policy.maxResponseBytes)}`);
         if (Number(response.headers.get('content-length') ?? Number.NaN) > policy.maxResponseBytes) {

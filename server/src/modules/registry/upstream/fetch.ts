@@ -57,6 +57,20 @@ function withinOrigin(from: URL, to: URL): boolean {
   return from.hostname === to.hostname && from.protocol === 'http:' && from.port === '' && to.protocol === 'https:' && to.port === '';
 }
 
+/** One request of the SDK's transport to an upstream: MREG's credential in place, redirects not followed, through `agent`. */
+export function sendWithCredential(url: URL, method: string, init: RequestInit, credential: Array<[string, string]>, agent: Agent): Promise<UndiciResponse> {
+  const headers = new Headers(init.headers);
+  for (const [name, value] of credential) headers.set(name, value);
+  return undiciFetch(url, {
+    method,
+    headers: [...headers],
+    body: init.body as string | undefined,
+    signal: init.signal ?? undefined,
+    redirect: 'manual',
+    dispatcher: agent,
+  });
+}
+
 export function credentialHeaders(auth: UpstreamTarget['auth']): Array<[string, string]> {
   if (auth.kind === 'bearer') return [['authorization', `Bearer ${auth.token}`]];
   if (auth.kind === 'header') return [[auth.name, auth.value]];
@@ -185,16 +199,7 @@ export function openExchange(target: UpstreamTarget, policy: UpstreamPolicy, opt
     held.add(release);
     let response: UndiciResponse;
     try {
-      const headers = new Headers(init.headers);
-      for (const [name, value] of credential) headers.set(name, value);
-      response = await undiciFetch(requestUrl, {
-        method,
-        headers: [...headers],
-        body: init.body as string | undefined,
-        signal: init.signal ?? undefined,
-        redirect: 'manual',
-        dispatcher: agent,
-      });
+      response = await sendWithCredential(requestUrl, method, init, credential, agent);
     } catch (error) {
       release();
       const refusal = findUpstreamError(error);
