@@ -155,6 +155,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       },
     }),
   );
+  // Raw statements only (no unit of work), and those only on a cache miss: the ORM's own EntityManager serves.
+  const authenticate = (token: string) => authenticateApiKey(apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers }), token);
   // MCP clients (/mcp and /mcp/<slug>): named for the metrics (never by slug); Host and Origin
   // checked first (DNS rebinding); bearer credentials only (DESIGN.md, security model), never the
   // browser cookie; then the rate limits both share.
@@ -165,16 +167,12 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       next();
     },
     mcpHostCheck(settings.publicUrl),
-    requireBearer({
-      // Raw statements only (no unit of work), and those only on a cache miss: the ORM's own EntityManager serves.
-      authenticate: (token) => authenticateApiKey(apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers }), token),
-      sessionCookie: cookies.session,
-    }),
+    requireBearer({ authenticate, sessionCookie: cookies.session }),
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
   // Before /mcp's own router, which would otherwise see /mcp/<slug> first.
   app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ settings, db, cache, logger, metrics, registry }));
-  app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, views: gateway.views, upstreams: gateway.upstreams, cancellations: gateway.cancellations, toolCalls: gateway.toolCalls }));
+  app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, authenticate, views: gateway.views, upstreams: gateway.upstreams, cancellations: gateway.cancellations, toolCalls: gateway.toolCalls }));
   app.use(spaRoutes(webDir));
 
   app.use((req, res) => {

@@ -21,11 +21,12 @@ import { splitGatewayUri, type Permission } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import type { McpOutcome, Metrics } from '../metrics/metrics';
 import type { BearerCaller } from '../modules/apikeys/caller';
+import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { callKey, type Cancellations } from '../modules/gateway/cancellation';
 import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
 import type { Upstreams } from '../modules/gateway/upstreams';
 import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews } from '../modules/gateway/view';
-import { callerOf } from './bearer';
+import { callerOf, presentedCredential } from './bearer';
 import { jsonRpcRefusal } from './mcp-host';
 
 /**
@@ -39,6 +40,8 @@ import { jsonRpcRefusal } from './mcp-host';
 
 export interface GatewayDeps {
   cache: Cache;
+  /** requireBearer's check, run again now and then for a stream that stays open. */
+  authenticate(token: string): Promise<KeyCheck>;
   logger: Logger;
   metrics: Pick<Metrics, 'mcpRequest' | 'toolCall'>;
   views: GatewayViews;
@@ -54,6 +57,8 @@ const SESSION_TTL_SECONDS = 24 * 3600;
 /** How often an open GET stream looks for list changes, and sends a keep-alive comment. */
 const WATCH_MS = 2 * VIEW_FRESH_MS;
 const KEEPALIVE_MS = 25_000;
+/** How often an open GET stream's key is checked again. */
+const RECHECK_MS = 5000;
 
 const sessionKey = (id: string) => `mcp-gateway-session:${createHash('sha256').update(id).digest('hex')}`;
 
@@ -281,8 +286,21 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     res.flushHeaders();
     const send = (method: string) => res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method })}\n\n`);
     let quietFor = 0;
+    let sinceCheck = 0;
+    const token = presentedCredential(req);
     const watch = setInterval(() => {
       quietFor += WATCH_MS;
+      sinceCheck += WATCH_MS;
+      // The key is checked again, as each request's is: revoked, expired or its owner gone, the stream ends.
+      if (sinceCheck >= RECHECK_MS && token.kind === 'bearer') {
+        sinceCheck = 0;
+        void deps.authenticate(token.token).then(
+          (check) => {
+            if (!check.ok || check.caller.tenant.tenantId !== caller.tenant.tenantId) res.end();
+          },
+          () => undefined,
+        );
+      }
       views
         .of(caller.tenant.tenantId)
         .then((view) => {

@@ -287,6 +287,19 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(detail.gatewayOmitted).toEqual([{ kind: 'tool', name: long, gatewayName: `toy__${long}` }]);
   });
 
+  it('ends an open event stream once its key is revoked', async () => {
+    const made = await mintApiKey(app.url, 'ada@contoso.test', { name: 'streaming' });
+    const init = await post(initialize, bearer(made.secret));
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const stream = await fetch(`${app.url}/mcp`, { headers: { ...bearer(made.secret), 'mcp-session-id': sessionId, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const ended = stream.text().then(() => Date.now());
+    const revokedAt = Date.now();
+    expect((await trpcMutation(ada, app.url, 'apiKeys.revoke', { id: made.apiKey.id })).status).toBe(200);
+    expect((await ended) - revokedAt).toBeLessThan(8000);
+  }, 15_000);
+
   it('counts requests and calls in the metrics', async () => {
     const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(text).toMatch(/mreg_mcp_requests_total\{method="tools\/call",outcome="ok"\} \d+/);
