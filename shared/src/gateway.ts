@@ -37,16 +37,26 @@ export const ZGatewayOmission = z.object({
   name: z.string(),
   /** What /mcp would have called it. */
   gatewayName: z.string(),
+  /**
+   * `name_too_long`: more than GATEWAY_NAME_MAX_LENGTH characters once prefixed; `needs_tasks`: a
+   * tool that runs only as an MCP task (`execution.taskSupport: "required"`), which /mcp does not
+   * carry (its own address, /mcp/<slug>, does).
+   */
+  reason: z.enum(['name_too_long', 'needs_tasks']),
 });
 export type GatewayOmission = z.infer<typeof ZGatewayOmission>;
 
-/** The tools and prompts of a server that /mcp leaves out, their names being too long once prefixed. */
+/** Whether a tool runs only as an MCP task (the 2025-11-25 revision's `execution.taskSupport`). */
+export const needsTasks = (tool: object) => (tool as { execution?: { taskSupport?: unknown } }).execution?.taskSupport === 'required';
+
+/** The tools and prompts of a server that /mcp leaves out, and why. */
 export function gatewayOmissions(slug: string, catalogue: { tools: { name: string }[]; prompts: { name: string }[] }): GatewayOmission[] {
   const omitted: GatewayOmission[] = [];
   for (const [kind, items] of [['tool', catalogue.tools], ['prompt', catalogue.prompts]] as const) {
-    for (const { name } of items) {
-      const full = gatewayName(slug, name);
-      if (full.length > GATEWAY_NAME_MAX_LENGTH) omitted.push({ kind, name, gatewayName: full });
+    for (const item of items) {
+      const full = gatewayName(slug, item.name);
+      if (full.length > GATEWAY_NAME_MAX_LENGTH) omitted.push({ kind, name: item.name, gatewayName: full, reason: 'name_too_long' });
+      else if (kind === 'tool' && needsTasks(item)) omitted.push({ kind, name: item.name, gatewayName: full, reason: 'needs_tasks' });
     }
   }
   return omitted;

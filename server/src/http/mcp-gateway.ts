@@ -12,20 +12,20 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { splitGatewayUri, type Permission } from '@mreg/shared';
+import { splitGatewayName, splitGatewayUri, type Permission } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import type { McpOutcome, Metrics } from '../metrics/metrics';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { callKey, type Cancellations } from '../modules/gateway/cancellation';
+import { GatewayError } from '../modules/gateway/errors';
 import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
 import type { Upstreams } from '../modules/gateway/upstreams';
-import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews } from '../modules/gateway/view';
+import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews, type Route } from '../modules/gateway/view';
 import { callerOf, presentedCredential } from './bearer';
 import { jsonRpcRefusal } from './mcp-host';
 
@@ -82,7 +82,7 @@ function permissionFor(method: string): Permission {
 }
 
 /** A method the caller's role does not allow (counted as refused). */
-class NotAllowed extends McpError {}
+class NotAllowed extends GatewayError {}
 
 function requireAllowed(caller: BearerCaller, method: string): void {
   const needed = permissionFor(method);
@@ -91,11 +91,11 @@ function requireAllowed(caller: BearerCaller, method: string): void {
   }
 }
 
-function unavailable(server: GatewayServer | undefined, slug: string, tenantName: string): McpError {
-  if (!server) return new McpError(ErrorCode.InvalidParams, `There is no server ${slug} in ${tenantName} (it may have been removed)`);
-  if (!server.enabled) return new McpError(ErrorCode.InvalidParams, `The server ${slug} is disabled in ${tenantName}`);
+function unavailable(server: GatewayServer | undefined, slug: string, tenantName: string): GatewayError {
+  if (!server) return new GatewayError(ErrorCode.InvalidParams, `There is no server ${slug} in ${tenantName} (it may have been removed)`);
+  if (!server.enabled) return new GatewayError(ErrorCode.InvalidParams, `The server ${slug} is disabled in ${tenantName}`);
   const why = server.lastError ? `: ${server.lastError}` : '';
-  return new McpError(ErrorCode.InternalError, `The server ${slug} is ${server.status === 'unhealthy' ? 'unhealthy' : 'not checked yet'}${why}; try again later`);
+  return new GatewayError(ErrorCode.InternalError, `The server ${slug} is ${server.status === 'unhealthy' ? 'unhealthy' : 'not checked yet'}${why}; try again later`);
 }
 
 /** What the caller's tenant currently serves, and the route of one gateway name in it. */
@@ -105,11 +105,11 @@ function routeOf(view: GatewayView, routes: GatewayView['toolRoutes'], name: str
   const slug = name.includes('__') ? name.slice(0, name.indexOf('__')) : '';
   const server = view.servers.get(slug);
   if (slug && (!server || !server.enabled || server.status !== 'healthy')) throw unavailable(server, slug, tenantName);
-  throw new McpError(ErrorCode.InvalidParams, `There is no ${kind} ${name} in ${tenantName}`);
+  throw new GatewayError(ErrorCode.InvalidParams, `There is no ${kind} ${name} in ${tenantName}`);
 }
 
 const outcomeOf = (error: unknown): McpOutcome => {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return 'timeout';
+  if (error instanceof GatewayError && error.code === ErrorCode.RequestTimeout) return 'timeout';
   if (error instanceof NotAllowed) return 'refused';
   return 'error';
 };
@@ -179,27 +179,32 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     };
 
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      requireAllowed(caller, 'tools/call');
-      const route = routeOf(view, view.toolRoutes, request.params.name, 'tool', tenant.tenantName);
       const started = performance.now();
       const cancelled = new AbortController();
+      let route: Route | undefined;
       let outcome: McpOutcome = 'ok';
       try {
-        return await forward(route.server, 'tools/call', { ...request.params, name: route.name }, extra as never, cancelled);
+        requireAllowed(caller, 'tools/call');
+        route = routeOf(view, view.toolRoutes, request.params.name, 'tool', tenant.tenantName);
+        const result = await forward(route.server, 'tools/call', { ...request.params, name: route.name }, extra as never, cancelled);
+        // The tool ran and said it failed: an error for the records, answered as it came.
+        if ((result as { isError?: unknown }).isError === true) outcome = 'error';
+        return result;
       } catch (error) {
         outcome = cancelled.signal.aborted ? 'cancelled' : outcomeOf(error);
         throw error;
       } finally {
         const seconds = (performance.now() - started) / 1000;
-        metrics.toolCall(route.server.id, outcome, seconds);
+        if (route) metrics.toolCall(route.server.id, outcome, seconds);
+        const named = splitGatewayName(request.params.name);
         toolCalls.record({
           at: new Date(),
           userId: caller.userId,
           tenantId: tenant.tenantId,
           credential: caller.credential,
-          serverId: route.server.id,
-          serverSlug: route.server.slug,
-          tool: route.name,
+          serverId: route?.server.id ?? null,
+          serverSlug: route?.server.slug ?? named?.slug ?? null,
+          tool: route?.name ?? named?.name ?? request.params.name,
           outcome,
           durationMs: Math.round(seconds * 1000),
         });
@@ -215,7 +220,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
       const target = splitGatewayUri(request.params.uri);
       const server = target && view.servers.get(target.slug);
       if (!target || !server || !server.enabled || server.status !== 'healthy') {
-        throw target ? unavailable(server ?? undefined, target.slug, tenant.tenantName) : new McpError(ErrorCode.InvalidParams, `${request.params.uri} is not a resource of MREG (they start with mreg://<server>/)`);
+        throw target ? unavailable(server ?? undefined, target.slug, tenant.tenantName) : new GatewayError(ErrorCode.InvalidParams, `${request.params.uri} is not a resource of MREG (they start with mreg://<server>/)`);
       }
       return forward(server, 'resources/read', { ...request.params, uri: target.uri }, extra as never) as never;
     });

@@ -91,7 +91,15 @@ describe(`/mcp (${databaseMode})`, () => {
     await direct.close();
     const names = tools.map((tool) => tool.name);
     expect(names).toEqual(expect.arrayContaining(['toy__echo', 'toy__slow', 'toy__big', 'every__echo', 'every__get-sum']));
-    expect(names.filter((name) => name.startsWith('every__'))).toHaveLength(upstreamTools.length);
+    // Every tool of the upstream but those that run only as MCP tasks, which /mcp does not carry.
+    const taskOnly = upstreamTools.filter((tool) => tool.execution?.taskSupport === 'required').map((tool) => tool.name);
+    expect(taskOnly).toContain('simulate-research-query');
+    expect(names.filter((name) => name.startsWith('every__')).sort()).toEqual(
+      upstreamTools
+        .filter((tool) => !taskOnly.includes(tool.name))
+        .map((tool) => `every__${tool.name}`)
+        .sort(),
+    );
     expect(names.some((name) => name.startsWith('fab__'))).toBe(false);
     const echo = upstreamTools.find((tool) => tool.name === 'echo')!;
     expect(tools.find((tool) => tool.name === 'every__echo')).toEqual({ ...echo, name: 'every__echo' });
@@ -160,7 +168,8 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await fabrikamToy.start();
     expect(await client.callTool({ name: 'fab__echo', arguments: { text: 'back' } })).toMatchObject({ content: [{ text: 'back' }] });
-    await expect(client.callTool({ name: 'fab__nothing', arguments: {} })).rejects.toThrow(/There is no tool fab__nothing in Fabrikam/);
+    // The SDK client says "MCP error <code>:" once, before MREG's own words.
+    await expect(client.callTool({ name: 'fab__nothing', arguments: {} })).rejects.toThrow(/^MCP error -32602: There is no tool fab__nothing in Fabrikam$/);
     await expect(client.callTool({ name: 'gone__echo', arguments: {} })).rejects.toThrow(/There is no server gone in Fabrikam/);
 
     // A server whose upstream is gone for good, then marked unhealthy (as the health loop would after
@@ -201,6 +210,9 @@ describe(`/mcp (${databaseMode})`, () => {
   it('lets a viewer list but not call', async () => {
     const client = await connect(keys.vic!);
     await expect(client.callTool({ name: 'fab__echo', arguments: { text: 'x' } })).rejects.toThrow(/needs the permission tools:call in Fabrikam/);
+    // Recorded all the same, as refused.
+    const refused = app.logs.map((entry) => JSON.parse(entry) as Record<string, unknown>).find((entry) => entry.event === 'tool_call' && entry.outcome === 'refused');
+    expect(refused).toMatchObject({ serverSlug: 'fab', tool: 'echo', tenantId: FABRIKAM.id, serverId: null });
   });
 
   it('takes bearer keys only: no cookie, no unknown, revoked or demoted key', async () => {
@@ -284,7 +296,7 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(names).toContain('toy__added');
     expect(names.some((name) => name.includes('rather-long'))).toBe(false);
     const detail = data<ServerDetail>(await trpcQuery(ada, app.url, 'registry.get', { id: toyServer.id }));
-    expect(detail.gatewayOmitted).toEqual([{ kind: 'tool', name: long, gatewayName: `toy__${long}` }]);
+    expect(detail.gatewayOmitted).toEqual([{ kind: 'tool', name: long, gatewayName: `toy__${long}`, reason: 'name_too_long' }]);
   });
 
   it('ends an open event stream once its key is revoked', async () => {

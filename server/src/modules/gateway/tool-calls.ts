@@ -12,8 +12,11 @@ export interface ToolCallRecord {
   userId: string;
   tenantId: string;
   credential: BearerCaller['credential'];
-  serverId: string;
-  serverSlug: string;
+  /** Null when the call was refused before it reached a server (no such tool, no permission). */
+  serverId: string | null;
+  /** The server the name points to, as far as it does. */
+  serverSlug: string | null;
+  /** The upstream's name of the tool (the name as asked when it names no server). */
   tool: string;
   outcome: McpOutcome;
   durationMs: number;

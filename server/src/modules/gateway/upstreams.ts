@@ -11,6 +11,7 @@ import { upstreamOf, UnreadableSecretError, type RegistryRuntime } from '../regi
 import { urlRefusal } from '../registry/upstream';
 import { credentialHeaders, findUpstreamError, guardedAgent, secretsOf, sendWithCredential } from '../registry/upstream/fetch';
 import { formatBytes, formatDuration, hostPort, quote, redact, UpstreamError } from '../registry/upstream/words';
+import { GatewayError } from './errors';
 import type { GatewayServer } from './view';
 
 /**
@@ -85,16 +86,16 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
     const entry: Pooled = { version: server.version, agent, secrets: [], url: new URL('http://invalid'), lastUsed: Date.now(), client: undefined as never };
     entry.client = (async () => {
       const row = await em.fork().findOne(McpServer, { id: server.id });
-      if (!row || !row.enabled) throw new McpError(ErrorCode.InvalidParams, `The server ${server.slug} was removed or disabled meanwhile`);
+      if (!row || !row.enabled) throw new GatewayError(ErrorCode.InvalidParams, `The server ${server.slug} was removed or disabled meanwhile`);
       let target;
       try {
         target = await upstreamOf(em.fork(), registry, row);
       } catch (error) {
-        if (error instanceof UnreadableSecretError) throw new McpError(ErrorCode.InternalError, `The server ${server.slug}: ${error.message}`);
+        if (error instanceof UnreadableSecretError) throw new GatewayError(ErrorCode.InternalError, `The server ${server.slug}: ${error.message}`);
         throw error;
       }
       const refusal = urlRefusal(target.url, policy);
-      if (refusal) throw new McpError(ErrorCode.InternalError, `The server ${server.slug} cannot be reached: ${refusal}`);
+      if (refusal) throw new GatewayError(ErrorCode.InternalError, `The server ${server.slug} cannot be reached: ${refusal}`);
       entry.url = new URL(target.url);
       entry.secrets = secretsOf(target.auth);
       const credential = credentialHeaders(target.auth);
@@ -219,30 +220,31 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
  * A failed upstream call as the MCP error the caller gets: the upstream's own JSON-RPC error as it
  * came (its code and words, credential redacted), anything else in MREG's words.
  */
-function inWords(error: unknown, server: GatewayServer, entry: Pooled, callTimeoutMs: number): McpError {
+function inWords(error: unknown, server: GatewayServer, entry: Pooled, callTimeoutMs: number): GatewayError {
+  if (error instanceof GatewayError) return error;
   const secrets = entry.secrets;
   const from = `The server ${server.slug}`;
   const refusal = findUpstreamError(error);
-  if (refusal) return new McpError(ErrorCode.InternalError, `${from}: ${redact(refusal.message, secrets)}`);
+  if (refusal) return new GatewayError(ErrorCode.InternalError, `${from}: ${redact(refusal.message, secrets)}`);
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return new McpError(ErrorCode.RequestTimeout, `${from} did not answer within ${formatDuration(callTimeoutMs)} (MREG_GATEWAY_CALL_TIMEOUT)`);
-    if (error.code === ErrorCode.ConnectionClosed) return new McpError(ErrorCode.InternalError, `${from} closed the connection`);
+    if (error.code === ErrorCode.RequestTimeout) return new GatewayError(ErrorCode.RequestTimeout, `${from} did not answer within ${formatDuration(callTimeoutMs)} (MREG_GATEWAY_CALL_TIMEOUT)`);
+    if (error.code === ErrorCode.ConnectionClosed) return new GatewayError(ErrorCode.InternalError, `${from} closed the connection`);
     const message = redact(error.message.replace(/^MCP error -?\d+: /, ''), secrets);
-    return new McpError(error.code, message, error.data);
+    return new GatewayError(error.code, message, error.data);
   }
   if (error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0) {
-    return new McpError(ErrorCode.InternalError, `${from} answered HTTP ${error.code}`);
+    return new GatewayError(ErrorCode.InternalError, `${from} answered HTTP ${error.code}`);
   }
   const code = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
   const where = entry.url.hostname === 'invalid' ? server.slug : hostPort(entry.url);
-  if (code === 'ECONNREFUSED') return new McpError(ErrorCode.InternalError, `${from} is not reachable: connection refused at ${where}`);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new McpError(ErrorCode.InternalError, `${from} is not reachable: no connection to ${where}`);
+  if (code === 'ECONNREFUSED') return new GatewayError(ErrorCode.InternalError, `${from} is not reachable: connection refused at ${where}`);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new GatewayError(ErrorCode.InternalError, `${from} is not reachable: no connection to ${where}`);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new McpError(ErrorCode.RequestTimeout, `${from} did not answer within ${formatDuration(callTimeoutMs)} (MREG_GATEWAY_CALL_TIMEOUT)`);
+    return new GatewayError(ErrorCode.RequestTimeout, `${from} did not answer within ${formatDuration(callTimeoutMs)} (MREG_GATEWAY_CALL_TIMEOUT)`);
   }
-  if (error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError')) return new McpError(ErrorCode.InternalError, `${from}: the call was cancelled`);
+  if (error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError')) return new GatewayError(ErrorCode.InternalError, `${from}: the call was cancelled`);
   const message = error instanceof Error ? error.message : String(error);
-  return new McpError(ErrorCode.InternalError, `${from} failed: ${quote(message, secrets)}`);
+  return new GatewayError(ErrorCode.InternalError, `${from} failed: ${quote(message, secrets)}`);
 }
 
 /** A body that errors once more than `limit` bytes came through, read on demand. */

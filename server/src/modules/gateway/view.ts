@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { GATEWAY_NAME_MAX_LENGTH, gatewayName, gatewayUri, type Catalogue } from '@mreg/shared';
+import { GATEWAY_NAME_MAX_LENGTH, gatewayName, gatewayUri, needsTasks, type Catalogue } from '@mreg/shared';
 
 /**
  * A tenant's servers as /mcp shows them (issue 19): the tools, prompts and resources of its
- * enabled, healthy servers, renamed `<slug>__<name>` and `mreg://<slug>/<uri>`, built from the
+ * enabled, healthy servers (tools that run only as MCP tasks left out: /mcp does not carry tasks), renamed `<slug>__<name>` and `mreg://<slug>/<uri>`, built from the
  * catalogues in PostgreSQL, never from an upstream. Each process keeps the view it built per tenant
  * and checks, at most once a second per tenant, a fingerprint of the tenant's servers (ids, slugs,
  * versions, health and catalogue times): a change anywhere (this instance, another, the health loop)
@@ -104,7 +104,7 @@ async function buildView(em: EntityManager, state: Awaited<ReturnType<typeof loa
     if (!catalogue) continue;
     for (const tool of catalogue.tools) {
       const name = gatewayName(server.slug, tool.name);
-      if (name.length > GATEWAY_NAME_MAX_LENGTH || toolRoutes.has(name)) continue;
+      if (name.length > GATEWAY_NAME_MAX_LENGTH || toolRoutes.has(name) || needsTasks(tool)) continue;
       tools.push({ ...tool, name } as Tool);
       toolRoutes.set(name, { server, name: tool.name });
     }

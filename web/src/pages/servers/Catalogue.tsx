@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Catalogue as CatalogueData, CatalogueTool } from '@mreg/shared';
+import { needsTasks, type Catalogue as CatalogueData, type CatalogueTool } from '@mreg/shared';
 import { GatewayName } from './GatewayNotes';
 import { InputSchema } from './InputSchema';
 
@@ -127,7 +127,7 @@ function ToolCard({ tool, slug }: { tool: CatalogueTool; slug: string }) {
   return (
     <article className="card tool-card" aria-label={`Tool ${tool.name}`}>
       <Heading name={tool.name} title={tool.title} code />
-      <GatewayName slug={slug} name={tool.name} />
+      <GatewayName slug={slug} name={tool.name} tasksOnly={needsTasks(tool)} />
       {badges.length > 0 && (
         <ul className="chips tool-hints" aria-label="Hints from the server">
           {badges.map((badge) => (

@@ -16,13 +16,21 @@ export function GatewayOmitted({ omitted, slug }: { omitted: GatewayOmission[]; 
       <ul>
         {omitted.map((item) => (
           <li key={`${item.kind}:${item.name}`}>
-            The {item.kind} <code>{item.name}</code>: its /mcp name <code>{item.gatewayName}</code> is {item.gatewayName.length} characters, more
-            than {GATEWAY_NAME_MAX_LENGTH}: rename the {item.kind} upstream or use a shorter slug.
+            {item.reason === 'needs_tasks' ? (
+              <>
+                The tool <code>{item.name}</code> runs only as an MCP task, which /mcp does not carry.
+              </>
+            ) : (
+              <>
+                The {item.kind} <code>{item.name}</code>: its /mcp name <code>{item.gatewayName}</code> is {item.gatewayName.length} characters, more
+                than {GATEWAY_NAME_MAX_LENGTH}: rename the {item.kind} upstream or use a shorter slug.
+              </>
+            )}
           </li>
         ))}
       </ul>
       <p>
-        MCP clients refuse longer names, and MREG does not cut them short (two could become one). This server&apos;s own address,{' '}
+        MCP clients refuse names longer than {GATEWAY_NAME_MAX_LENGTH} characters, and MREG does not cut them short (two could become one). This server&apos;s own address,{' '}
         <code>/mcp/{slug}</code>, still offers {omitted.length === 1 ? 'it under its own name' : 'them under their own names'}.
       </p>
     </section>
@@ -30,8 +38,9 @@ export function GatewayOmitted({ omitted, slug }: { omitted: GatewayOmission[]; 
 }
 
 /** An item's name on /mcp (`<slug>__<name>`), or that it is not there. */
-export function GatewayName({ slug, name }: { slug: string; name: string }) {
+export function GatewayName({ slug, name, tasksOnly = false }: { slug: string; name: string; tasksOnly?: boolean }) {
   const full = gatewayName(slug, name);
+  if (tasksOnly) return <p className="gateway-name field-error">Not on /mcp: it runs only as an MCP task, which /mcp does not carry.</p>;
   if (full.length > GATEWAY_NAME_MAX_LENGTH) {
     return <p className="gateway-name field-error">Not on /mcp: its name there would be {full.length} characters, more than {GATEWAY_NAME_MAX_LENGTH}.</p>;
   }

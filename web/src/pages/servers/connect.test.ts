@@ -23,7 +23,7 @@ describe('connectSnippets', () => {
   it('gives Claude Code and the Inspector their command lines, the header quoted as one argument', () => {
     expect(byId(snippets, 'claude-code')).toBe(`claude mcp add --transport http mreg ${URL_} --header "Authorization: Bearer <your-api-key>"`);
     expect(byId(snippets, 'inspector')).toBe(
-      `npx @modelcontextprotocol/inspector --cli ${URL_} --transport http --header "Authorization: Bearer <your-api-key>" --method tools/list`,
+      `npx @modelcontextprotocol/inspector@2.12.0 --cli ${URL_} \\\n  --transport http --header "Authorization: Bearer <your-api-key>" \\\n  --method tools/list`,
     );
   });
 

@@ -28,6 +28,9 @@ const json = (value: unknown) => JSON.stringify(value, null, 2);
 const plainHttp = (url: string) => new URL(url).protocol === 'http:';
 
 /** Every client's configuration for `url`, with the placeholder where the key goes. */
+/** The MCP Inspector the snippet names: a version with --transport and --header (older ones, which npx picks on Node 20, lack them). */
+export const INSPECTOR_VERSION = '2.12.0';
+
 export function connectSnippets(url: string): Snippet[] {
   const key = KEY_PLACEHOLDER;
   const header = `Authorization: Bearer ${key}`;
@@ -76,12 +79,13 @@ export function connectSnippets(url: string): Snippet[] {
       id: 'inspector',
       client: 'MCP Inspector (CLI)',
       where: 'a terminal',
-      text: `npx @modelcontextprotocol/inspector --cli ${url} --transport http --header "${header}" --method tools/list`,
+      text: `npx @modelcontextprotocol/inspector@${INSPECTOR_VERSION} --cli ${url} \\\n  --transport http --header "${header}" \\\n  --method tools/list`,
+      note: `The Inspector ${INSPECTOR_VERSION} asks for Node.js 22.19 or later (it runs on Node 20 with a warning); without a version, npx on Node 20 takes an old one without --transport and --header. Call a tool with --method tools/call --tool-name <slug>__<tool> --tool-arg name=value.`,
     },
     {
       id: 'sdk',
       client: 'A script (TypeScript SDK)',
-      where: 'mreg.ts, run with MREG_API_KEY=<your-api-key> npx tsx mreg.ts',
+      where: 'mreg.mts (an ES module), run with MREG_API_KEY=<your-api-key> npx tsx mreg.mts',
       text: [
         `import { Client } from '@modelcontextprotocol/sdk/client/index.js';`,
         `import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';`,
@@ -93,6 +97,8 @@ export function connectSnippets(url: string): Snippet[] {
         `await client.connect(transport);`,
         `const { tools } = await client.listTools();`,
         `console.log(tools.map((tool) => tool.name));`,
+        `// A tool by its /mcp name, <slug>__<tool>:`,
+        `// console.log(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi' } }));`,
         `await client.close();`,
       ].join('\n'),
       note: 'The script reads the key from the MREG_API_KEY environment variable, so that it never sits in the code. It needs @modelcontextprotocol/sdk installed.',
