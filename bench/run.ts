@@ -220,8 +220,11 @@ async function main() {
 
   const { table, goals, json } = report({ rows, starts, misses, comparison });
   const gatewayLines = gateway ? gatewayReport(gateway) : [];
-  console.log(`\n${table}\n`);
-  for (const goal of goals) console.log(`- ${goal}`);
+  // A run of the gateway alone has no rows for the main table.
+  if (rows.length > 0 || misses || comparison) {
+    console.log(`\n${table}\n`);
+    for (const goal of goals) console.log(`- ${goal}`);
+  }
   if (gatewayLines.length) console.log(`\n${gatewayLines.join('\n')}`);
   // A quick or partial run never replaces the day's full results.
   const day = `${new Date().toISOString().slice(0, 10)}${quick || only ? '-partial' : ''}`;

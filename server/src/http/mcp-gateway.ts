@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -57,6 +58,8 @@ const SESSION_TTL_SECONDS = 24 * 3600;
 /** How often an open GET stream looks for list changes, and sends a keep-alive comment. */
 const WATCH_MS = 2 * VIEW_FRESH_MS;
 const KEEPALIVE_MS = 25_000;
+/** How long this process trusts a session it found to be the caller's. */
+const SESSION_CONFIRMED_MS = 60_000;
 /** How often an open GET stream's key is checked again. */
 const RECHECK_MS = 5000;
 
@@ -232,13 +235,20 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     return server;
   };
 
+  // Sessions this process found to be their key's lately: a key stays its session's, and nothing
+  // but the event stream and cancellation hangs on a session, so a confirmation may outlive a DELETE
+  // elsewhere by a minute without harm.
+  const confirmed = new LRUCache<string, { credentialId: string; at: number }>({ max: 10_000 });
   /** The caller's gateway session named by Mcp-Session-Id: undefined without one; null when unknown or another's. */
   const sessionOf = async (req: Request, caller: BearerCaller): Promise<string | undefined | null> => {
     const id = req.get('mcp-session-id');
     if (id === undefined) return undefined;
     if (!/^[\x21-\x7e]{1,256}$/.test(id)) return null;
+    const seen = confirmed.get(id);
+    if (seen && seen.credentialId === caller.credential.id && Date.now() - seen.at < SESSION_CONFIRMED_MS) return id;
     const record = await cache.get<SessionRecord>(sessionKey(id));
     if (!record || record.credentialId !== caller.credential.id || record.tenantId !== caller.tenant.tenantId) return null;
+    confirmed.set(id, { credentialId: record.credentialId, at: Date.now() });
     return id;
   };
   const noSession = (res: Response) => refuse(res, 404, -32001, 'Session not found: initialize again');
@@ -329,6 +339,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     const caller = callerOf(res);
     const session = await sessionOf(req, caller);
     if (!session) return noSession(res);
+    confirmed.delete(session);
     await cache.delete(sessionKey(session));
     res.status(200).end();
   });

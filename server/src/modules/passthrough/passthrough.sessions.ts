@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../../cache/cache';
 
 /**
@@ -28,12 +29,31 @@ const sameOwner = (a: SessionOwner, b: SessionOwner) => a.userId === b.userId &&
 
 export type SessionCheck = 'owner' | 'other' | 'unknown';
 
+/**
+ * Bindings this process found to be their owner's lately, so that a busy session costs no cache
+ * round trip a request: an owner stays its session's owner, so a confirmation can only be stale by
+ * the session having ended (the upstream then says so). Renewed in the cache at most once a
+ * CONFIRMED_MS, long before the TTL runs out.
+ */
+const CONFIRMED_MS = 60_000;
+const confirmed = new WeakMap<Cache, LRUCache<string, { owner: SessionOwner; at: number }>>();
+const confirmedIn = (cache: Cache) => {
+  let kept = confirmed.get(cache);
+  if (!kept) confirmed.set(cache, (kept = new LRUCache({ max: 10_000 })));
+  return kept;
+};
+
 /** Whether `owner` may present `sessionId` to the server; renews the binding when it may. */
 export async function checkSession(cache: Cache, serverId: string, sessionId: string, owner: SessionOwner): Promise<SessionCheck> {
-  const stored = await cache.get<SessionOwner>(key(serverId, sessionId));
+  const at = key(serverId, sessionId);
+  const kept = confirmedIn(cache);
+  const seen = kept.get(at);
+  if (seen && Date.now() - seen.at < CONFIRMED_MS && sameOwner(seen.owner, owner)) return 'owner';
+  const stored = await cache.get<SessionOwner>(at);
   if (!stored) return 'unknown';
   if (!sameOwner(stored, owner)) return 'other';
-  await cache.set(key(serverId, sessionId), stored, SESSION_TTL_SECONDS);
+  await cache.set(at, stored, SESSION_TTL_SECONDS);
+  kept.set(at, { owner: stored, at: Date.now() });
   return 'owner';
 }
 
@@ -52,5 +72,6 @@ export async function bindSession(cache: Cache, serverId: string, sessionId: str
 
 /** Forgets a session (deleted by its owner, or ended upstream). */
 export async function dropSession(cache: Cache, serverId: string, sessionId: string): Promise<void> {
+  confirmedIn(cache).delete(key(serverId, sessionId));
   await cache.delete(key(serverId, sessionId));
 }
