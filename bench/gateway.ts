@@ -2,7 +2,8 @@
  * Scenarios 7 and 8, the gateway (issue 19), with the official MCP SDK client as the load:
  *
  * 7. tools/call of a trivial tool (`echo`) by 20 concurrent clients, each with its own session,
- *    direct to the upstream, through MREG's /mcp and through /mcp/<slug>, in alternating rounds
+ *    direct to the upstream, through a bare proxy (bench/servers/mcp-proxy-floor.ts: the floor of
+ *    any HTTP-level proxy here), through MREG's /mcp and through /mcp/<slug>, in alternating rounds
  *    (the machine's noise falls on all three alike): p50/p99 latency, calls a second, and MREG's
  *    own CPU per call (its process's user + system time over the window / calls answered). Beside
  *    it, the CPU of what MREG does per /mcp call before any MCP (the API key's check with its
@@ -43,7 +44,7 @@ const ROUTING_ITERATIONS = quick ? 2000 : 10_000;
 const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 
 export interface CallFigures {
-  target: 'direct' | '/mcp' | '/mcp/<slug>';
+  target: 'direct' | 'bare proxy' | '/mcp' | '/mcp/<slug>';
   calls: number;
   errors: number;
   perSecond: number;
@@ -163,6 +164,8 @@ async function routingCpu(databaseUrl: string, namespace: string, secret: string
 
 export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: string }): Promise<GatewayFigures> {
   const echo = await startBenchServer('mcp-upstream.ts', {});
+  // The floor of an HTTP-level proxy here: what /mcp/<slug> costs above it is MREG's.
+  const floor = await startBenchServer('mcp-proxy-floor.ts', { BENCH_UPSTREAM: echo.url });
   const catalogue = await startBenchServer('mcp-upstream.ts', { BENCH_TOOLS: String(CATALOGUE_TOOLS - 1) });
   const db = await scratchDatabase('gateway');
   const namespace = `${runId}_gateway`;
@@ -183,6 +186,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
     const { contosoKey, fabrikamKey } = await setUp(mreg, echo.url, catalogue.url);
     const targets = [
       { target: 'direct' as const, tool: 'echo', clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
+      { target: 'bare proxy' as const, tool: 'echo', clients: await connectClients(floor.url, undefined, GATEWAY_CLIENTS) },
       { target: '/mcp' as const, tool: 'echo__echo', clients: await connectClients(`${mreg.url}/mcp`, contosoKey, GATEWAY_CLIENTS) },
       { target: '/mcp/<slug>' as const, tool: 'echo', clients: await connectClients(`${mreg.url}/mcp/echo`, contosoKey, GATEWAY_CLIENTS) },
     ];
@@ -192,7 +196,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
     all.push(...targets.flatMap((t) => t.clients));
     const totals = new Map(targets.map((t) => [t.target, { latencies: [] as number[], errors: 0, ms: 0, cpu: 0 }]));
     for (let round = 0; round < ROUNDS; round++) {
-      const order = [...targets.slice(round % 3), ...targets.slice(0, round % 3)];
+      const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
       for (const { target, tool, clients } of order) {
         console.log(`   7. round ${round + 1} of ${ROUNDS}: tools/call ${target}`);
         await drive(clients, tool, WARMUP_MS);
@@ -216,7 +220,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
         perSecond: sorted.length / (ms / 1000),
         p50Ms: quantile(sorted, 0.5),
         p99Ms: quantile(sorted, 0.99),
-        mregCpuUs: target === 'direct' ? null : cpu / Math.max(1, sorted.length),
+        mregCpuUs: target === 'direct' || target === 'bare proxy' ? null : cpu / Math.max(1, sorted.length),
       };
     });
 
@@ -245,14 +249,14 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
   } finally {
     await Promise.all(all.map((client) => client.close().catch(() => undefined)));
     await mreg.stop();
-    await Promise.all([echo.stop(), catalogue.stop()]);
+    await Promise.all([echo.stop(), catalogue.stop(), floor.stop()]);
   }
 }
 
 /** The figures as Markdown, with the issue's goals judged. */
 export function gatewayReport(figures: GatewayFigures): string[] {
   const direct = figures.calls.find((c) => c.target === 'direct');
-  if (!direct) return figures.calls.map((c) => `${c.target}: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, ${c.perSecond.toFixed(0)} calls/s, MREG CPU ${c.mregCpuUs?.toFixed(0)} us/call`);
+  if (!direct || figures.calls.length < 4) return figures.calls.map((c) => `${c.target}: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, ${c.perSecond.toFixed(0)} calls/s, MREG CPU ${c.mregCpuUs?.toFixed(0)} us/call`);
   const row = (c: CallFigures) =>
     `| ${c.target} | ${c.calls} | ${c.errors} | ${c.perSecond.toFixed(0)} | ${c.p50Ms.toFixed(2)} | ${c.p99Ms.toFixed(2)} | ${(c.p50Ms / direct!.p50Ms).toFixed(2)}x | ${c.mregCpuUs === null ? '-' : c.mregCpuUs.toFixed(0)} |`;
   const via = (target: CallFigures['target']) => figures.calls.find((c) => c.target === target)!;
@@ -271,7 +275,7 @@ export function gatewayReport(figures: GatewayFigures): string[] {
     '',
     `p50 ${figures.list.p50Ms.toFixed(2)} ms, p99 ${figures.list.p99Ms.toFixed(2)} ms over ${figures.list.calls} calls in a row.`,
     '',
-    `- /mcp/<slug> p50 <= 1.10x direct: ${ratio('/mcp/<slug>').toFixed(2)}x, ${judge(ratio('/mcp/<slug>') <= 1.1)}`,
+    `- /mcp/<slug> p50 <= 1.10x direct: ${ratio('/mcp/<slug>').toFixed(2)}x, ${judge(ratio('/mcp/<slug>') <= 1.1)} (a bare Node.js proxy with nothing but undici forwarding: ${ratio('bare proxy').toFixed(2)}x)`,
     `- /mcp p50 <= 1.25x direct: ${ratio('/mcp').toFixed(2)}x, ${judge(ratio('/mcp') <= 1.25)}`,
     `- key check and routing <= 50 us CPU per call: ${figures.routingCpuUs.toFixed(1)} us, ${judge(figures.routingCpuUs <= 50)}`,
   ];
