@@ -68,7 +68,7 @@ export const publicProcedure = t.procedure.use(timing).use(appErrors);
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) {
     if (ctx.bearer) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session; an API key calls only the procedures of its tenant (registry, tenants, apiKeys.list)' });
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session; an API key calls only the registry of its tenant and apiKeys.list' });
     }
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first: there is no valid session' });
   }
@@ -77,7 +77,7 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /** After tenantProcedure: the browser session only (FORBIDDEN for an API key, as authedProcedure says). */
 export const browserSessionOnly = t.middleware(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session; an API key cannot make or revoke API keys' });
+  if (!ctx.session) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a signed-in browser session: an API key cannot manage API keys or members' });
   return next({ ctx: { session: ctx.session } });
 });
 

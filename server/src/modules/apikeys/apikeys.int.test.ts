@@ -123,13 +123,40 @@ describe(`API keys (${databaseMode})`, () => {
     expect(demoted.status).toBe(403);
     expect(demoted.body.error?.message).toContain('registry:write');
     expect((await withKey(second.url, secret, 'registry.list')).status).toBe(200);
+    // Deactivated: the key is revoked with the membership, and stays so when she is back.
     expect((await trpcMutation(ada, app.url, 'tenants.updateMember', { userId: uma.userId, isActive: false })).status).toBe(200);
     const removed = await withKey(second.url, secret, 'registry.list');
     expect(removed.status).toBe(401);
-    expect(removed.body.error?.message).toContain('no longer an active member');
-    // Back, and as before.
+    expect(removed.body.error?.message).toContain('unknown or has been revoked');
     expect((await trpcMutation(ada, app.url, 'tenants.updateMember', { userId: uma.userId, isActive: true, role: 'member' })).status).toBe(200);
-    expect((await write()).status).toBe(400);
+    expect((await withKey(second.url, secret, 'registry.list')).status).toBe(401);
+    const fresh = await mintApiKey(app.url, 'uma@contoso.test');
+    expect((await withKey(second.url, fresh.secret, 'registry.create', { slug: 'nope' }, 'POST')).status).toBe(400);
+  });
+
+  it("a removed member's keys are revoked with the membership: being added again brings none back", async () => {
+    // vic (of Fabrikam, where ada is a member too) joins Contoso, makes a key there, and is removed.
+    const { client: ada } = await signInAs(app.url, 'ada@contoso.test');
+    const added = await trpcMutation(ada, app.url, 'tenants.addMember', { email: 'vic@fabrikam.test', role: 'member' });
+    expect(added.status).toBe(200);
+    const vicId = (added.body.result!.data as TenantMember).userId;
+    const key = await mintApiKey(app.url, 'vic@fabrikam.test', { tenantId: CONTOSO.id });
+    expect((await withKey(second.url, key.secret, 'registry.list')).status).toBe(200);
+    expect((await trpcMutation(ada, app.url, 'tenants.removeMember', { userId: vicId })).status).toBe(200);
+    expect((await withKey(second.url, key.secret, 'registry.list')).status).toBe(401);
+    expect((await trpcMutation(ada, app.url, 'tenants.addMember', { email: 'vic@fabrikam.test', role: 'member' })).status).toBe(200);
+    const again = await withKey(second.url, key.secret, 'registry.list');
+    expect(again.status).toBe(401);
+    expect(again.body.error?.message).toContain('unknown or has been revoked');
+    expect((await trpcMutation(ada, app.url, 'tenants.removeMember', { userId: vicId })).status).toBe(200);
+  });
+
+  it("does not let an admin's key manage members (the browser session only)", async () => {
+    const { secret } = await mintApiKey(app.url, 'ada@contoso.test');
+    const members = await withKey(app.url, secret, 'tenants.members');
+    expect(members.status).toBe(403);
+    expect(members.body.error?.message).toContain('browser session');
+    expect((await withKey(app.url, secret, 'tenants.addMember', { email: 'vic@fabrikam.test', role: 'admin' }, 'POST')).status).toBe(403);
   });
 
   it('keeps the last use, written at most once a minute', async () => {

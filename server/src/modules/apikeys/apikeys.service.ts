@@ -126,11 +126,28 @@ export async function revokeApiKey(deps: ApiKeyDeps, userId: string, tenant: Ten
   await em.flush();
   // After the commit: an instance that loads the row from now on finds it revoked; the tombstone
   // makes those that cached it refuse it too, and outlives any entry cached before it.
-  if (cache) {
-    await bury(cache, [keyCacheKey(row.tokenHash)], KEY_TTL_SECONDS * 2);
-    await publishInvalidation(cache, { kind: 'api-key', hash: row.tokenHash });
-  }
+  if (cache) await forgetRevokedKeys(cache, [row.tokenHash]);
   return { revoked: true };
+}
+
+/**
+ * Revokes a person's keys in a tenant, in the caller's transaction (their membership ends or is
+ * deactivated: a later return to the tenant must not bring a leaked key back to life). Answers
+ * their hashes, for forgetRevokedKeys once the transaction has committed.
+ */
+export async function revokeMemberKeys(tx: EntityManager, now: Date, userId: string, tenantId: string): Promise<string[]> {
+  const rows = await tx.execute<{ token_hash: string }[]>(
+    `update api_keys set revoked_at = ? where user_id = ? and tenant_id = ? and revoked_at is null returning token_hash`,
+    [now, userId, tenantId],
+  );
+  return rows.map((row) => row.token_hash);
+}
+
+/** Every instance refuses these revoked keys from now on (a tombstone each, and the invalidation message). */
+export async function forgetRevokedKeys(cache: Cache, hashes: readonly string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  await bury(cache, hashes.map(keyCacheKey), KEY_TTL_SECONDS * 2);
+  await Promise.all(hashes.map((hash) => publishInvalidation(cache, { kind: 'api-key', hash })));
 }
 
 async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecord | null }> {

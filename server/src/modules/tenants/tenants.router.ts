@@ -11,15 +11,17 @@ import {
   ZTenantMemberList,
   ZUpdateMemberInput,
 } from '@mreg/shared';
-import { requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
+import { browserSessionOnly, requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
+import { forgetRevokedKeys } from '../apikeys/apikeys.service';
 import { sessionDeps } from '../sessions/sessions.store';
 import { addMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
 
 /**
  * Tenant administration: the active tenant only, with members:manage there (and sessions:manage
- * for members' sessions); off with MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false.
+ * for members' sessions); off with MREG_FASTMCP_ROLE_BASED_UI_ENABLED=false. From the browser
+ * session only: a leaked admin's API key must not be able to make someone else an admin.
  */
-const adminProcedure = tenantProcedure.use(requireFeature('roleBasedUi')).use(requirePermission('members:manage'));
+const adminProcedure = tenantProcedure.use(browserSessionOnly).use(requireFeature('roleBasedUi')).use(requirePermission('members:manage'));
 /** Seeing and ending other people's sessions needs sessions:manage as well. */
 const sessionAdminProcedure = adminProcedure.use(requirePermission('sessions:manage'));
 
@@ -38,7 +40,8 @@ export const tenantsRouter = router({
     .input(ZUpdateMemberInput)
     .output(ZTenantMember)
     .mutation(async ({ ctx, input }) => {
-      const member = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input);
+      const { revokedKeyHashes, ...member } = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input);
+      await forgetRevokedKeys(ctx.cache, revokedKeyHashes);
       // Deactivating oneself ends one's own session here too.
       if (member.userId === ctx.actor.userId && !member.isActive) ctx.sessionCookie.clear();
       return member;
@@ -48,7 +51,8 @@ export const tenantsRouter = router({
     .input(ZRemoveMemberInput)
     .output(ZRemoveMemberResult)
     .mutation(async ({ ctx, input }) => {
-      const { userId, sessionsEnded, endedSessionIds } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
+      const { userId, sessionsEnded, endedSessionIds, revokedKeyHashes } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
+      await forgetRevokedKeys(ctx.cache, revokedKeyHashes);
       if (ctx.actor.sessionId && endedSessionIds.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { userId, sessionsEnded };
     }),

@@ -13,6 +13,7 @@ import {
   type UpdateMemberInput,
 } from '@mreg/shared';
 import { AppError } from '../../errors';
+import { revokeMemberKeys } from '../apikeys/apikeys.service';
 import {
   endTenantSessions,
   flagTokenRotation,
@@ -266,8 +267,14 @@ export async function addMember(deps: SessionDeps, tenant: TenantContext, actorI
  * Changes a member's role, extra permissions or active state. A role or permission change gives
  * their sessions in this tenant a new token at their next request; a deactivation ends them.
  */
-export async function updateMember(deps: SessionDeps, tenant: TenantContext, actorId: string, input: UpdateMemberInput): Promise<TenantMember> {
+export async function updateMember(
+  deps: SessionDeps,
+  tenant: TenantContext,
+  actorId: string,
+  input: UpdateMemberInput,
+): Promise<TenantMember & { revokedKeyHashes: string[] }> {
   const now = deps.clock();
+  let revokedKeyHashes: string[] = [];
   const changes = await deps.em.transactional(async (tx): Promise<SessionChanges | null> => {
     const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, input.userId);
@@ -285,13 +292,17 @@ export async function updateMember(deps: SessionDeps, tenant: TenantContext, act
       { role, permissions, isActive, ...(privilegeChanged ? { roleManagedBy: 'tenant' as const } : {}) },
     );
 
-    if (member.is_active && !isActive) return endTenantSessions(tx, now, input.userId, tenant.tenantId);
+    if (member.is_active && !isActive) {
+      // Deactivated: their sessions here end, and their API keys here are revoked for good.
+      revokedKeyHashes = await revokeMemberKeys(tx, now, input.userId, tenant.tenantId);
+      return endTenantSessions(tx, now, input.userId, tenant.tenantId);
+    }
     if (isActive && privilegeChanged) return flagTokenRotation(tx, now, input.userId, tenant.tenantId);
     return null;
   });
   if (changes) await publishSessionChanges(deps.cache, changes);
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [input.userId]);
-  return toMember((await findMember(deps.em, tenant.tenantId, input.userId))!);
+  return { ...toMember((await findMember(deps.em, tenant.tenantId, input.userId))!), revokedKeyHashes };
 }
 
 /**
@@ -303,8 +314,9 @@ export async function removeMember(
   tenant: TenantContext,
   actorId: string,
   userId: string,
-): Promise<RemoveMemberResult & { endedSessionIds: string[] }> {
+): Promise<RemoveMemberResult & { endedSessionIds: string[]; revokedKeyHashes: string[] }> {
   const now = deps.clock();
+  let revokedKeyHashes: string[] = [];
   const changes = await deps.em.transactional(async (tx) => {
     const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, userId);
@@ -318,11 +330,13 @@ export async function removeMember(
       );
     }
     await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });
+    // Their API keys here go with the membership, for good: being added again brings none back.
+    revokedKeyHashes = await revokeMemberKeys(tx, now, userId, tenant.tenantId);
     return endTenantSessions(tx, now, userId, tenant.tenantId);
   });
   await publishSessionChanges(deps.cache, changes);
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
-  return { userId, sessionsEnded: changes.endedIds.length, endedSessionIds: changes.endedIds };
+  return { userId, sessionsEnded: changes.endedIds.length, endedSessionIds: changes.endedIds, revokedKeyHashes };
 }
 
 /** A member's live sessions in this tenant (not their sessions in other tenants). `tenant` is the actor's context. */
