@@ -30,6 +30,8 @@ export async function publishInvalidation(cache: Cache, message: Invalidation): 
 export interface Subscription {
   /** Whether messages are being received now: what is kept on their account is trusted only then. */
   readonly live: boolean;
+  /** How many times it has (re)subscribed: a change means messages may have been missed in between. */
+  readonly epoch: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export function subscribeInvalidations(cache: Cache, logger: Logger, onMessage: 
     emitter.on('invalidate', onMessage);
     return {
       live: true,
+      epoch: 1,
       async close() {
         emitter.off('invalidate', onMessage);
       },
@@ -50,11 +53,15 @@ export function subscribeInvalidations(cache: Cache, logger: Logger, onMessage: 
   // each reconnection; while it is not subscribed, `live` is false.
   const subscriber = backend.client.duplicate({ lazyConnect: false, enableOfflineQueue: true, autoResubscribe: true });
   let subscribed = false;
+  let epoch = 0;
   subscriber.on('error', (error) => backend.failed('invalidate-subscribe', error));
   subscriber.on('close', () => (subscribed = false));
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(
-      () => (subscribed = true),
+      () => {
+        subscribed = true;
+        epoch += 1;
+      },
       (error: unknown) => backend.failed('invalidate-subscribe', error),
     );
   });
@@ -68,6 +75,9 @@ export function subscribeInvalidations(cache: Cache, logger: Logger, onMessage: 
   return {
     get live() {
       return subscribed && subscriber.status === 'ready';
+    },
+    get epoch() {
+      return epoch;
     },
     async close() {
       subscriber.disconnect();

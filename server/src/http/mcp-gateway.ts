@@ -164,6 +164,8 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
       const abort = () => controller.abort(extra.signal.reason ?? request.signal.reason);
       extra.signal.addEventListener('abort', abort, { once: true });
       request.signal.addEventListener('abort', abort, { once: true });
+      // Gone already (while the view was read, say): not worth starting.
+      if (extra.signal.aborted || request.signal.aborted) abort();
       const untrack = cancellations.track(callKey(caller.credential.id, sessionId, extra.requestId), controller);
       const progressToken = extra._meta?.progressToken;
       try {
@@ -206,8 +208,9 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
           tenantId: tenant.tenantId,
           credential: caller.credential,
           serverId: route?.server.id ?? null,
-          serverSlug: route?.server.slug ?? named?.slug ?? null,
-          tool: route?.name ?? named?.name ?? request.params.name,
+          serverSlug: route?.server.slug ?? named?.slug.slice(0, 16) ?? null,
+          // A name that routes nowhere is the client's: kept short in the record.
+          tool: route?.name ?? (named?.name ?? request.params.name).slice(0, 200),
           outcome,
           durationMs: Math.round(seconds * 1000),
         });
@@ -270,9 +273,13 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     });
     let sessionId = session;
     if (initializing && sessionId === undefined) {
-      sessionId = randomBytes(32).toString('base64url');
-      await cache.set(sessionKey(sessionId), { credentialId: caller.credential.id, userId: caller.userId, tenantId: caller.tenant.tenantId } satisfies SessionRecord, SESSION_TTL_SECONDS);
-      res.setHeader('mcp-session-id', sessionId);
+      const id = randomBytes(32).toString('base64url');
+      // Handed out only once stored: an id no instance could find would answer 404 at every use.
+      // Without it the client goes on statelessly (everything but the event stream works so).
+      if (await cache.add(sessionKey(id), { credentialId: caller.credential.id, userId: caller.userId, tenantId: caller.tenant.tenantId } satisfies SessionRecord, SESSION_TTL_SECONDS)) {
+        sessionId = id;
+        res.setHeader('mcp-session-id', id);
+      }
     }
     const server = serverFor(caller, view, sessionId, { signal: aborted.signal });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streams });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_KEY_PREFIX, API_KEYS_PER_TENANT, type ApiKey, type ApiKeyCreated, type CreateApiKeyInput, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { bury, readThrough } from '../../cache/read-through';
+import { bury, fill, slotOf } from '../../cache/read-through';
 import { publishInvalidation, subscribeInvalidations } from '../../cache/invalidation';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
@@ -161,6 +161,19 @@ async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecor
   };
 }
 
+/**
+ * A key by hash, read through the cache. Only keys that exist are stored: a made-up key (anyone
+ * can send one) costs a database read, never a cache entry.
+ */
+async function cachedKey(cache: Cache, em: EntityManager, hash: string): Promise<KeyRecord | null> {
+  const at = keyCacheKey(hash);
+  const slot = slotOf<{ key: KeyRecord | null }>(await cache.get(at));
+  if (slot.kind === 'value' && slot.value.key) return slot.value.key;
+  const loaded = await loadKey(em, hash);
+  if (loaded.key) await fill(cache, at, slot, loaded, KEY_TTL_SECONDS);
+  return loaded.key;
+}
+
 /** When this process last wrote each key's last_used_at (the database keeps it to once a minute whatever the instances). */
 const lastUseWritten = new Map<string, number>();
 
@@ -188,14 +201,14 @@ export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Prom
   if (!isApiKeyShaped(secret)) return refused('malformed', `This is not an MREG API key (they start with ${API_KEY_PREFIX})`);
   const hash = hashToken(secret);
   const { em, cache, clock } = deps;
+  // What the invalidation channel has said so far: a lookup it overtook keeps nothing.
+  const mark = deps.local?.mark();
   const kept = deps.local?.get(hash, clock().getTime());
   if (kept) {
     noteUse(em, kept.credential.id, clock().getTime());
     return { ok: true, caller: kept };
   }
-  const { key } = cache
-    ? await readThrough(cache, keyCacheKey(hash), KEY_TTL_SECONDS, () => loadKey(em, hash))
-    : await loadKey(em, hash);
+  const key = cache ? await cachedKey(cache, em, hash) : (await loadKey(em, hash)).key;
   if (!key || key.revoked) return refused('unknown', 'The API key is unknown or has been revoked');
   const now = clock().getTime();
   if (key.expiresAt !== null && key.expiresAt <= now) return refused('expired', 'The API key has expired');
@@ -203,7 +216,7 @@ export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Prom
   if (!tenant) return refused('not_member', "The API key's owner is no longer an active member of its tenant");
   noteUse(em, key.id, now);
   const caller: BearerCaller = { credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant };
-  if (deps.tenantCache) deps.local?.keep(hash, caller, key.expiresAt, now);
+  if (deps.tenantCache && mark !== undefined) deps.local?.keep(hash, caller, key.expiresAt, now, mark);
   return { ok: true, caller };
 }
 
@@ -217,14 +230,21 @@ export const LOCAL_CALLER_MS = 2000;
  * (publishInvalidation) drops them at once on every instance.
  */
 export interface LocalCallers {
+  /** A count of the invalidations heard (and of the channel's interruptions), taken before a lookup. */
+  mark(): number;
   get(hash: string, now: number): BearerCaller | undefined;
-  keep(hash: string, caller: BearerCaller, expiresAt: number | null, now: number): void;
+  /** Keeps a caller found by a lookup that began at `mark`, unless an invalidation came since. */
+  keep(hash: string, caller: BearerCaller, expiresAt: number | null, now: number, mark: number): void;
   close(): Promise<void>;
 }
 
 export function localCallers(cache: Cache, logger: Logger): LocalCallers {
   const kept = new LRUCache<string, { caller: BearerCaller; until: number }>({ max: 10_000 });
+  let heard = 0;
+  let wasLive = false;
+  let epoch = 0;
   const subscription = subscribeInvalidations(cache, logger, (message) => {
+    heard += 1;
     if (message.kind === 'api-key') {
       kept.delete(message.hash);
       return;
@@ -234,18 +254,27 @@ export function localCallers(cache: Cache, logger: Logger): LocalCallers {
       if (entry.caller.tenant.tenantId === message.tenantId && users.has(entry.caller.userId)) kept.delete(hash);
     }
   });
+  /** Live now; a channel that was down meanwhile may have missed messages: nothing kept before counts. */
+  const live = () => {
+    const now = subscription.live;
+    if (now !== wasLive || subscription.epoch !== epoch) {
+      wasLive = now;
+      epoch = subscription.epoch;
+      heard += 1;
+      kept.clear();
+    }
+    return now;
+  };
   return {
+    mark: () => (live(), heard),
     get(hash, now) {
-      if (!subscription.live) {
-        kept.clear();
-        return undefined;
-      }
+      if (!live()) return undefined;
       const entry = kept.get(hash);
       if (!entry || entry.until <= now) return undefined;
       return entry.caller;
     },
-    keep(hash, caller, expiresAt, now) {
-      if (subscription.live) kept.set(hash, { caller, until: Math.min(now + LOCAL_CALLER_MS, expiresAt ?? Number.POSITIVE_INFINITY) });
+    keep(hash, caller, expiresAt, now, mark) {
+      if (live() && mark === heard) kept.set(hash, { caller, until: Math.min(now + LOCAL_CALLER_MS, expiresAt ?? Number.POSITIVE_INFINITY) });
     },
     close: () => subscription.close(),
   };

@@ -5,6 +5,8 @@ import { ToolListChangedNotificationSchema, type Progress } from '@modelcontextp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, ServerDetail, ServerSaved, TenantMember } from '@mreg/shared';
 import { DEMO_TENANTS } from '../../identity/demo-directory';
+import { MCP_REFUSED_CREDENTIALS_PER_MINUTE } from '../../http/mcp-limits';
+import { hashToken } from '../../lib/tokens';
 import { bearer, mintApiKey } from '../../testing/api-keys';
 import type { CookieClient } from '../../testing/cookie-client';
 import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
@@ -321,6 +323,22 @@ describe(`/mcp (${databaseMode})`, () => {
 });
 
 describe(`/mcp rate limits (${databaseMode})`, () => {
+  it('slows down guessing: past MCP_REFUSED_CREDENTIALS_PER_MINUTE refused keys from one address, 429', async () => {
+    const guessed = await startTestApp();
+    try {
+      const statuses = new Map<number, number>();
+      for (let i = 0; i <= MCP_REFUSED_CREDENTIALS_PER_MINUTE; i++) {
+        const status = (await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(`mreg_pat_${String(i).padStart(43, 'G')}`), guessed.url)).status;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(statuses)).toEqual({ 401: MCP_REFUSED_CREDENTIALS_PER_MINUTE, 429: 1 });
+      // None of them was kept in the cache.
+      expect(await guessed.cache.get(`api-key:${hashToken(`mreg_pat_${'0'.padStart(43, 'G')}`)}`)).toBeUndefined();
+    } finally {
+      await guessed.close();
+    }
+  });
+
   it('answers 429 with Retry-After past MREG_GATEWAY_RATE_LIMIT, /mcp and /mcp/<slug> counted together', async () => {
     const limited = await startTestApp({ env: { MREG_GATEWAY_RATE_LIMIT: '3' } });
     try {

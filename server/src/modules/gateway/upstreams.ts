@@ -27,6 +27,8 @@ import type { GatewayServer } from './view';
 const CLIENT_INFO = { name: 'mreg-gateway', title: 'MREG, the MCP Registry Gateway', version: '0.1.0' };
 /** Connections per upstream origin from this process. */
 const CONNECTIONS_PER_UPSTREAM = 32;
+/** Longest a call may run in all, however much progress it reports. */
+export const MAX_CALL_MS = 30 * 60_000;
 /** A session unused this long is closed. */
 const IDLE_MS = 5 * 60_000;
 
@@ -166,6 +168,7 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
     const call = new AbortController();
     const onAbort = () => call.abort(options.signal.reason);
     options.signal.addEventListener('abort', onAbort, { once: true });
+    if (options.signal.aborted) onAbort();
     // Why MREG ended the call itself (the SDK answers any abort as a timeout, the reason in words).
     let problem: UpstreamError | undefined;
     try {
@@ -174,6 +177,8 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
           signal: call.signal,
           timeout: callTimeoutMs,
           resetTimeoutOnProgress: true,
+          // Progress keeps a call alive, but not for ever.
+          maxTotalTimeout: MAX_CALL_MS,
           // Always given, so that progress restarts the timeout; passed on when the caller asked for it.
           onprogress: (progress) => options.onprogress?.(progress),
         }),
@@ -210,8 +215,14 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
     },
     async close() {
       clearInterval(idle);
-      for (const [id, entry] of [...pool]) drop(id, entry);
-      await Promise.all([...pool.values()].map((entry) => entry.agent.destroy().catch(() => undefined)));
+      const entries = [...pool.values()];
+      pool.clear();
+      await Promise.all(
+        entries.map(async (entry) => {
+          await entry.client.then((client) => client.close()).catch(() => undefined);
+          await entry.agent.destroy().catch(() => undefined);
+        }),
+      );
     },
   };
 }
@@ -230,7 +241,14 @@ function inWords(error: unknown, server: GatewayServer, entry: Pooled, callTimeo
     if (error.code === ErrorCode.RequestTimeout) return new GatewayError(ErrorCode.RequestTimeout, `${from} did not answer within ${formatDuration(callTimeoutMs)} (MREG_GATEWAY_CALL_TIMEOUT)`);
     if (error.code === ErrorCode.ConnectionClosed) return new GatewayError(ErrorCode.InternalError, `${from} closed the connection`);
     const message = redact(error.message.replace(/^MCP error -?\d+: /, ''), secrets);
-    return new GatewayError(error.code, message, error.data);
+    // Its data too may echo the credential: passed on redacted, or not at all.
+    let data: unknown;
+    try {
+      data = error.data === undefined ? undefined : JSON.parse(redact(JSON.stringify(error.data), secrets));
+    } catch {
+      data = undefined;
+    }
+    return new GatewayError(error.code, message, data);
   }
   if (error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0) {
     return new GatewayError(ErrorCode.InternalError, `${from} answered HTTP ${error.code}`);
