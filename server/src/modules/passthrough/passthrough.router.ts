@@ -98,9 +98,10 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
         res.set('Connection', 'close');
         return refuse(413, 'too_large', `Request body too large; the limit is ${formatBytes(PASS_THROUGH_MAX_BODY_BYTES)}`);
       }
-      body = read;
-      const messages = readMessages(body);
-      if (!messages) return refuse(400, 'bad_request', 'Parse error: the request body is not JSON', -32700);
+      const messages = readMessages(read);
+      if (messages === undefined) return refuse(400, 'bad_request', 'Parse error: the request body is not JSON', -32700);
+      if (messages === null) return refuse(400, 'bad_request', 'Invalid Request: the body must be a JSON-RPC message (an object) or a batch of them', -32600);
+      body = messages.checked;
       id = messages.id;
       const missing = missingPermission(tenant, messages.methods);
       if (missing) return refuse(403, 'forbidden', `Forbidden: tools/call needs the permission ${missing} in ${tenant.tenantName}`);

@@ -44,10 +44,16 @@ export interface ReadMessages {
   methods: string[];
   /** The id to answer a refusal with: the single request's, else null. */
   id: JsonRpcId;
+  /**
+   * The body to pass on: the very value checked, written again, so that no upstream reads another
+   * message from it than MREG did (a key given twice is the last one to JSON.parse, and may be the
+   * first to another parser).
+   */
+  checked: Buffer;
 }
 
-/** The methods and id of a POST's JSON-RPC body, or undefined when it is not JSON. */
-export function readMessages(body: Buffer): ReadMessages | undefined {
+/** The methods and id of a POST's JSON-RPC body; undefined when it is not JSON, null when not JSON-RPC messages (objects). */
+export function readMessages(body: Buffer): ReadMessages | undefined | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -55,13 +61,14 @@ export function readMessages(body: Buffer): ReadMessages | undefined {
     return undefined;
   }
   const messages = Array.isArray(parsed) ? parsed : [parsed];
+  if (messages.length === 0 || !messages.every((message) => typeof message === 'object' && message !== null && !Array.isArray(message))) return null;
   const methods = messages.flatMap((message) => {
     const method = (message as { method?: unknown } | null)?.method;
     return typeof method === 'string' ? [method] : [];
   });
   const single = Array.isArray(parsed) ? undefined : (parsed as { id?: unknown } | null);
   const id = typeof single?.id === 'string' || typeof single?.id === 'number' ? single.id : null;
-  return { methods, id };
+  return { methods, id, checked: Buffer.from(JSON.stringify(parsed)) };
 }
 
 /** Anything through /mcp/<slug> needs registry:read; calling a tool needs tools:call too. */
