@@ -67,3 +67,41 @@ export function requireBearer({ authenticate, sessionCookie }: BearerOptions): R
     next();
   };
 }
+
+/** How often a long-lived MCP stream checks its credential again. */
+export const STREAM_RECHECK_MS = 5000;
+
+/**
+ * Whether the credential a request was admitted with would be admitted now, for the same tenant:
+ * an event stream that stays open asks every STREAM_RECHECK_MS, as each request would, and ends
+ * once the key is revoked or expired or its owner has left. A lookup that fails counts as refused.
+ */
+export async function stillAdmitted(req: Request, caller: BearerCaller, authenticate: (token: string) => Promise<KeyCheck>): Promise<boolean> {
+  const presented = presentedCredential(req);
+  if (presented.kind !== 'bearer') return false;
+  try {
+    const check = await authenticate(presented.token);
+    return check.ok && check.caller.credential.id === caller.credential.id && check.caller.tenant.tenantId === caller.tenant.tenantId;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `stillAdmitted` every STREAM_RECHECK_MS until `stop()`; `refused` once it answers false. */
+export function watchAdmission(check: () => Promise<boolean>, refused: () => void): { stop(): void } {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void check()
+      .then((admitted) => {
+        if (!admitted) {
+          clearInterval(timer);
+          refused();
+        }
+      })
+      .finally(() => (busy = false));
+  }, STREAM_RECHECK_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

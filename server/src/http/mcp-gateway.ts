@@ -27,7 +27,7 @@ import { GatewayError } from '../modules/gateway/errors';
 import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
 import type { Upstreams } from '../modules/gateway/upstreams';
 import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews, type Route } from '../modules/gateway/view';
-import { callerOf, presentedCredential } from './bearer';
+import { callerOf, stillAdmitted, watchAdmission } from './bearer';
 import { jsonRpcRefusal } from './mcp-host';
 
 /**
@@ -60,8 +60,6 @@ const WATCH_MS = 2 * VIEW_FRESH_MS;
 const KEEPALIVE_MS = 25_000;
 /** How long this process trusts a session it found to be the caller's. */
 const SESSION_CONFIRMED_MS = 60_000;
-/** How often an open GET stream's key is checked again. */
-const RECHECK_MS = 5000;
 
 const sessionKey = (id: string) => `mcp-gateway-session:${createHash('sha256').update(id).digest('hex')}`;
 
@@ -308,21 +306,11 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
     res.flushHeaders();
     const send = (method: string) => res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method })}\n\n`);
     let quietFor = 0;
-    let sinceCheck = 0;
-    const token = presentedCredential(req);
+    // The key is checked again, as each request's is: revoked, expired or its owner gone, the stream ends.
+    const admission = watchAdmission(() => stillAdmitted(req, caller, deps.authenticate), () => res.end());
+    res.on('close', () => admission.stop());
     const watch = setInterval(() => {
       quietFor += WATCH_MS;
-      sinceCheck += WATCH_MS;
-      // The key is checked again, as each request's is: revoked, expired or its owner gone, the stream ends.
-      if (sinceCheck >= RECHECK_MS && token.kind === 'bearer') {
-        sinceCheck = 0;
-        void deps.authenticate(token.token).then(
-          (check) => {
-            if (!check.ok || check.caller.tenant.tenantId !== caller.tenant.tenantId) res.end();
-          },
-          () => undefined,
-        );
-      }
       views
         .of(caller.tenant.tenantId)
         .then((view) => {

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { Cache } from '../../cache/cache';
+import { watchAdmission } from '../../http/bearer';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
 import { credentialHeaders, findUpstreamError, secretsOf } from '../registry/upstream/fetch';
 import type { UpstreamPolicy } from '../registry/upstream';
@@ -48,7 +49,12 @@ export interface Forward {
   owner: SessionOwner;
   /** The session id the request presented, already checked to be the owner's. */
   sessionId: string | undefined;
+  /** Whether the caller's credential would still be admitted: an event stream that stays open asks now and then. */
+  stillAdmitted(): Promise<boolean>;
 }
+
+/** Longest a POST's streamed answer may last in all, however often the upstream sends on it. */
+export const MAX_STREAMED_ANSWER_MS = 30 * 60_000;
 
 /** MREG's own answer: a JSON-RPC error (no upstream words but those given, redacted). */
 export function answerError(res: ServerResponse, status: number, message: string, id: JsonRpcId, code = -32000): void {
@@ -237,6 +243,19 @@ export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forw
     res.writeHead(status, { ...answerHeaders, 'cache-control': answerHeaders['cache-control'] ?? 'no-cache', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     const events = eventSplitter(limit);
+    // A stream outlives its request's checks: the credential is checked again as it goes (revoked,
+    // the stream ends), and a POST's answer is bounded in all, progress or not.
+    const end = () => {
+      abort.abort();
+      drain();
+      res.destroy();
+    };
+    const admission = watchAdmission(call.stillAdmitted, end);
+    const total = listening ? undefined : setTimeout(end, MAX_STREAMED_ANSWER_MS);
+    res.once('close', () => {
+      admission.stop();
+      clearTimeout(total);
+    });
     try {
       for await (const chunk of body) {
         const whole = events.push(chunk as Buffer);

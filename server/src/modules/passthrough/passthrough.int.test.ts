@@ -408,6 +408,23 @@ async function rawSession(secret: string, slug: string): Promise<string> {
 }
 
 describe(`/mcp/<slug>: streams and instances (${databaseMode}, ${cacheMode})`, () => {
+  it('ends an open event stream once its key is revoked', async () => {
+    const made = await mintApiKey(app.url, 'ada@contoso.test', { name: 'streaming' });
+    const sessionId = await rawSession(made.secret, slugs.everything);
+    const stream = await fetch(urlOf(slugs.everything), {
+      headers: { authorization: `Bearer ${made.secret}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+    });
+    expect(stream.status).toBe(200);
+    const ended = stream.text().then(
+      () => Date.now(),
+      () => Date.now(),
+    );
+    const { client: ada } = await signInAs(app.url, 'ada@contoso.test');
+    const revokedAt = Date.now();
+    expect((await trpcMutation(ada, app.url, 'apiKeys.revoke', { id: made.apiKey.id })).status).toBe(200);
+    expect((await ended) - revokedAt).toBeLessThan(8000);
+  }, 15_000);
+
   it("ends the upstream's GET stream when the client goes away, and the client's when the upstream fails mid-stream", async () => {
     // The upstream's side of each GET stream: its answer, and whether it has closed.
     // (MREG's own list_changed watcher opens one too, in a session of its own.)

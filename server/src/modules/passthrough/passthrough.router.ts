@@ -5,7 +5,8 @@ import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
 import type { Database } from '../../db/database';
 import { AppError } from '../../errors';
-import { callerOf } from '../../http/bearer';
+import { callerOf, stillAdmitted } from '../../http/bearer';
+import type { KeyCheck } from '../apikeys/apikeys.service';
 import { METRICS_ROUTE } from '../../http/metrics';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
 import { UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
@@ -34,6 +35,8 @@ export const SERVER_REUSE_MS = 1000;
 const METHODS = new Set(['GET', 'POST', 'DELETE']);
 
 export interface PassThroughDeps {
+  /** requireBearer's check, run again now and then for a stream that stays open. */
+  authenticate(token: string): Promise<KeyCheck>;
   settings: Settings;
   db: Database;
   cache: Cache;
@@ -130,7 +133,16 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
     }
     // Without a session id (a stateless upstream, or an initialize), there is no session to guard.
 
-    return forward(forwardDeps, res, { method, headers: req.headers, body, id, server, owner, sessionId: presented });
+    return forward(forwardDeps, res, {
+      method,
+      headers: req.headers,
+      body,
+      id,
+      server,
+      owner,
+      sessionId: presented,
+      stillAdmitted: () => stillAdmitted(req, caller, deps.authenticate),
+    });
   };
 
   return (req, res, next) => {
