@@ -26,7 +26,7 @@ import { requireBearer } from './http/bearer';
 import { mcpHostCheck } from './http/mcp-host';
 import { mcpPassThroughRoutes, PASS_THROUGH_ROUTE } from './modules/passthrough/passthrough.router';
 import { mcpGatewayRoutes } from './http/mcp-gateway';
-import { mcpRateLimits, mcpRefusedCredentialLimit } from './http/mcp-limits';
+import { mcpRateLimits, refusedCredentialGuard } from './http/mcp-limits';
 import type { Gateway } from './modules/gateway';
 import { apiKeyDeps, authenticateApiKey } from './modules/apikeys/apikeys.service';
 
@@ -167,8 +167,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       next();
     },
     mcpHostCheck(settings.publicUrl),
-    mcpRefusedCredentialLimit({ cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
-    requireBearer({ authenticate, sessionCookie: cookies.session }),
+    requireBearer({ authenticate, sessionCookie: cookies.session, guard: refusedCredentialGuard(cache) }),
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
   // Before /mcp's own router, which would otherwise see /mcp/<slug> first.

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { API_KEY_PREFIX } from '@mreg/shared';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
+import type { RefusalGuard } from './mcp-limits';
 
 /**
  * Bearer credentials (RFC 6750) for /mcp, /mcp/<slug> and /trpc: `Authorization: Bearer <API key>`
@@ -37,19 +38,28 @@ export interface BearerOptions {
   authenticate(token: string): Promise<KeyCheck>;
   /** The browser session cookie's name, to say why it is not enough. */
   sessionCookie: string;
+  /** Counts refused credentials per address, and turns away an address past its limit (429). */
+  guard?: RefusalGuard;
 }
 
 /**
  * Admits a request with a live bearer credential and puts its caller in res.locals; answers 401
  * with a WWW-Authenticate challenge (and the OAuth error in JSON) otherwise.
  */
-export function requireBearer({ authenticate, sessionCookie }: BearerOptions): RequestHandler {
+export function requireBearer({ authenticate, sessionCookie, guard }: BearerOptions): RequestHandler {
   const refuse = (res: Response, description: string, error?: 'invalid_token' | 'invalid_request') => {
+    if (error) void guard?.refused(res.req).catch(() => undefined);
     const params = [`realm="MREG"`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
     res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
     res.status(error === 'invalid_request' ? 400 : 401).json({ error: error ?? 'unauthorized', error_description: description });
   };
   return async (req, res, next) => {
+    const wait = guard?.blocked(req);
+    if (wait !== undefined) {
+      res.setHeader('Retry-After', String(wait));
+      res.status(429).json({ error: 'too_many_requests', error_description: `Too many refused credentials from this address: try again in ${wait} s` });
+      return;
+    }
     const presented = presentedCredential(req);
     if (presented.kind === 'malformed') return refuse(res, presented.message, 'invalid_request');
     if (presented.kind === 'none') {

@@ -1,4 +1,5 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import type { Cache } from '../cache/cache';
 import { rateLimitStore } from '../cache/rate-limit';
@@ -34,28 +35,41 @@ export function mcpRateLimits({ settings, cache, onRefused }: { settings: Settin
   ];
 }
 
-/** Refused bearer credentials a minute per client address on /mcp and /mcp/<slug>, before MREG looks the next one up. */
+/** Refused bearer credentials a minute per client address on /mcp and /mcp/<slug>. */
 export const MCP_REFUSED_CREDENTIALS_PER_MINUTE = 300;
 
+export interface RefusalGuard {
+  /** Seconds until the address may try again, or undefined when it may now (no round trip: this instance's own record). */
+  blocked(req: Request): number | undefined;
+  /** Counts a refused credential of the address (in Redis when configured, so every instance's count together). */
+  refused(req: Request): Promise<void>;
+}
+
 /**
- * Before requireBearer: at most MCP_REFUSED_CREDENTIALS_PER_MINUTE requests a minute per address
- * that end refused for their credential (401, or 400 for a malformed header), so that guessing keys
- * is slow and made-up keys cannot make MREG query the database at will; accepted ones do not count.
+ * At most MCP_REFUSED_CREDENTIALS_PER_MINUTE refused credentials a minute per address, so that
+ * guessing keys is slow and made-up keys cannot make MREG query the database at will. Only refusals
+ * are counted (accepted requests cost nothing); once an address is over, each instance that sees
+ * one of its refusals turns it away itself until the window ends, before any lookup.
  */
-export function mcpRefusedCredentialLimit({ cache, onRefused }: { cache: Cache; onRefused(): void }): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: MCP_REFUSED_CREDENTIALS_PER_MINUTE,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    identifier: 'mcp-refused',
-    store: rateLimitStore(cache, 'mcp-refused') ?? new MemoryStore(),
-    keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401 && res.statusCode !== 400,
-    handler: (_req, res) => {
-      onRefused();
-      jsonRpcRefusal(res, 429, `Too many refused credentials from this address: at most ${MCP_REFUSED_CREDENTIALS_PER_MINUTE} a minute. Try again in ${res.getHeader('retry-after')} s.`);
+export function refusedCredentialGuard(cache: Cache): RefusalGuard {
+  const windowMs = 60_000;
+  const store = rateLimitStore(cache, 'mcp-refused') ?? new MemoryStore();
+  store.init?.({ windowMs } as never);
+  const blockedUntil = new LRUCache<string, number>({ max: 10_000 });
+  const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? '');
+  return {
+    blocked(req) {
+      const until = blockedUntil.get(addressOf(req));
+      if (until === undefined) return undefined;
+      const left = until - Date.now();
+      if (left > 0) return Math.ceil(left / 1000);
+      blockedUntil.delete(addressOf(req));
+      return undefined;
     },
-  });
+    async refused(req) {
+      const address = addressOf(req);
+      const { totalHits, resetTime } = await store.increment(address);
+      if (totalHits > MCP_REFUSED_CREDENTIALS_PER_MINUTE) blockedUntil.set(address, resetTime?.getTime() ?? Date.now() + windowMs);
+    },
+  };
 }

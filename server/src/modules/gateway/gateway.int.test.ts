@@ -326,12 +326,21 @@ describe(`/mcp rate limits (${databaseMode})`, () => {
   it('slows down guessing: past MCP_REFUSED_CREDENTIALS_PER_MINUTE refused keys from one address, 429', async () => {
     const guessed = await startTestApp();
     try {
+      const { secret } = await mintApiKey(guessed.url, 'ada@contoso.test');
+      const guess = (i: number) => post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(`mreg_pat_${String(i).padStart(43, 'G')}`), guessed.url);
       const statuses = new Map<number, number>();
       for (let i = 0; i <= MCP_REFUSED_CREDENTIALS_PER_MINUTE; i++) {
-        const status = (await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(`mreg_pat_${String(i).padStart(43, 'G')}`), guessed.url)).status;
+        const status = (await guess(i)).status;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        // Accepted requests in between are not counted.
+        if (i % 100 === 0 && i < MCP_REFUSED_CREDENTIALS_PER_MINUTE) expect((await post({ jsonrpc: '2.0', id: i, method: 'ping' }, bearer(secret), guessed.url)).status).toBe(200);
       }
-      expect(Object.fromEntries(statuses)).toEqual({ 401: MCP_REFUSED_CREDENTIALS_PER_MINUTE, 429: 1 });
+      expect(Object.fromEntries(statuses)).toEqual({ 401: MCP_REFUSED_CREDENTIALS_PER_MINUTE + 1 });
+      // Over the limit: turned away before any lookup, the right key too, until the minute is over.
+      await expect.poll(async () => (await guess(1000)).status, { timeout: 2000 }).toBe(429);
+      const turnedAway = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, bearer(secret), guessed.url);
+      expect(turnedAway.status).toBe(429);
+      expect(Number(turnedAway.headers.get('retry-after'))).toBeGreaterThan(0);
       // None of them was kept in the cache.
       expect(await guessed.cache.get(`api-key:${hashToken(`mreg_pat_${'0'.padStart(43, 'G')}`)}`)).toBeUndefined();
     } finally {
