@@ -256,7 +256,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
 /** The figures as Markdown, with the issue's goals judged. */
 export function gatewayReport(figures: GatewayFigures): string[] {
   const direct = figures.calls.find((c) => c.target === 'direct');
-  if (!direct || figures.calls.length < 4) return figures.calls.map((c) => `${c.target}: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, ${c.perSecond.toFixed(0)} calls/s, MREG CPU ${c.mregCpuUs?.toFixed(0)} us/call`);
+  if (!direct || figures.calls.length < 4) return figures.calls.map((c) => `${c.target}: p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms, ${c.perSecond.toFixed(0)} calls/s, MREG CPU ${c.mregCpuUs === null ? '-' : `${c.mregCpuUs.toFixed(0)} us/call`}`);
   const row = (c: CallFigures) =>
     `| ${c.target} | ${c.calls} | ${c.errors} | ${c.perSecond.toFixed(0)} | ${c.p50Ms.toFixed(2)} | ${c.p99Ms.toFixed(2)} | ${(c.p50Ms / direct!.p50Ms).toFixed(2)}x | ${c.mregCpuUs === null ? '-' : c.mregCpuUs.toFixed(0)} |`;
   const via = (target: CallFigures['target']) => figures.calls.find((c) => c.target === target)!;

@@ -236,10 +236,7 @@ async function main() {
     '',
     `Commit ${json.commit}. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (discarded), ${MEASURE_S} s measured${quick ? ' (quick run)' : ''}. Errors count failed requests and non-2xx answers. CPU us/req is the server process's own CPU time (user + system) over the measured window divided by the requests answered in it; the load generator, PostgreSQL and Redis share the same two cores. RSS is the server process's own; PSS (embedded MREG only) is the sum over MREG's process and its PostgreSQL cluster's (the postmaster and all its descendants), each shared page counted once, sampled every 250 ms like RSS.`,
     '',
-    table,
-    '',
-    ...goals.map((g) => `- ${g}`),
-    '',
+    ...(rows.length > 0 || misses || comparison ? [table, '', ...goals.map((g) => `- ${g}`), ''] : []),
     ...(gatewayLines.length ? [...gatewayLines, ''] : []),
   ].join('\n');
   await writeFile(join(dir, `${day}.md`), md);
