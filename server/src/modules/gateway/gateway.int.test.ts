@@ -143,6 +143,21 @@ describe(`/mcp (${databaseMode})`, () => {
     setTimeout(() => abort.abort('changed my mind'), 300);
     await expect(slow).rejects.toThrow();
     await expect.poll(() => toy.cancelled, { timeout: 5000 }).toContain('cancel-me');
+
+    // The same through /mcp/<slug>, which passes progress and the cancellation on as they are.
+    const direct = new Client({ name: 'gateway-test', version: '1.0.0' });
+    await direct.connect(new StreamableHTTPClientTransport(new URL(`${app.url}/mcp/toy`), { requestInit: { headers: bearer(keys.ada!) } }));
+    clients.push(direct);
+    const slugProgress: Progress[] = [];
+    expect(await direct.callTool({ name: 'slow', arguments: { label: 'slug', steps: 2, delayMs: 20 } }, undefined, { onprogress: (p) => slugProgress.push(p) })).toMatchObject({
+      content: [{ text: 'slug: 2 steps' }],
+    });
+    expect(slugProgress.map((p) => p.progress)).toEqual([1, 2]);
+    const stop = new AbortController();
+    const slowThrough = direct.callTool({ name: 'slow', arguments: { label: 'cancel-through-slug', steps: 100, delayMs: 50 } }, undefined, { signal: stop.signal });
+    setTimeout(() => stop.abort('enough'), 300);
+    await expect(slowThrough).rejects.toThrow();
+    await expect.poll(() => toy.cancelled, { timeout: 5000 }).toContain('cancel-through-slug');
   });
 
   it('carries a cancellation sent to the other instance (no sticky sessions)', async () => {
