@@ -19,11 +19,11 @@ const emitterOf = (cache: Cache) => {
 
 /** Tells every instance; a Redis failure is logged by the cache (the subscribers then trust nothing they keep). */
 export async function publishInvalidation(cache: Cache, message: Invalidation): Promise<void> {
+  // This instance's own subscribers hear it at once, before the change is answered; the others
+  // through Redis (which delivers it to this instance as well: handlers take a message twice alike).
+  emitterOf(cache).emit('invalidate', message);
   const backend = cache.backend;
-  if (backend.kind === 'memory') {
-    emitterOf(cache).emit('invalidate', message);
-    return;
-  }
+  if (backend.kind === 'memory') return;
   await backend.client.publish(backend.key('invalidate'), JSON.stringify(message)).catch((error: unknown) => backend.failed('invalidate-publish', error));
 }
 
@@ -48,6 +48,8 @@ export function subscribeInvalidations(cache: Cache, logger: Logger, onMessage: 
       },
     };
   }
+  const emitter = emitterOf(cache);
+  emitter.on('invalidate', onMessage);
   const channel = backend.key('invalidate');
   // A connection of its own (a subscribed one takes no other commands), subscribing again after
   // each reconnection; while it is not subscribed, `live` is false.
@@ -80,6 +82,7 @@ export function subscribeInvalidations(cache: Cache, logger: Logger, onMessage: 
       return epoch;
     },
     async close() {
+      emitter.off('invalidate', onMessage);
       subscriber.disconnect();
     },
   };
