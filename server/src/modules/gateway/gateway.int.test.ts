@@ -160,6 +160,16 @@ describe(`/mcp (${databaseMode})`, () => {
     await expect.poll(() => toy.cancelled, { timeout: 5000 }).toContain('cancel-through-slug');
   });
 
+  it('lets a call under way finish when its server is saved again (a new connection for the calls after it)', async () => {
+    const client = await connect(keys.ada!);
+    const toyServer = data<Server[]>(await trpcQuery(ada, app.url, 'registry.list')).find((server) => server.slug === 'toy')!;
+    const running = client.callTool({ name: 'toy__slow', arguments: { label: 'outlives-a-save', steps: 8, delayMs: 50 } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await trpcMutation(ada, app.url, 'registry.update', { id: toyServer.id, name: 'Toy, renamed' })).status).toBe(200);
+    expect(await client.callTool({ name: 'toy__echo', arguments: { text: 'after the save' } })).toMatchObject({ content: [{ text: 'after the save' }] });
+    expect(await running).toMatchObject({ content: [{ text: 'outlives-a-save: 8 steps' }] });
+  });
+
   it('carries a cancellation sent to the other instance (no sticky sessions)', async () => {
     const init = await post(initialize, bearer(keys.ada!));
     const sessionId = init.headers.get('mcp-session-id')!;

@@ -62,6 +62,9 @@ interface Pooled {
   secrets: string[];
   url: URL;
   lastUsed: number;
+  /** Calls under way on it: a session retired (its server changed, or idle) closes after the last. */
+  calls: number;
+  retired: boolean;
 }
 
 /** The call a fetch of the SDK's transport is made for (its size cap ends that call alone). */
@@ -77,15 +80,23 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
   const policy = registry.policy;
   const pool = new Map<string, Pooled>();
 
-  const drop = (serverId: string, entry: Pooled) => {
-    if (pool.get(serverId) !== entry) return;
-    pool.delete(serverId);
+  const shut = (entry: Pooled) => {
     void entry.client.then((client) => client.close()).catch(() => undefined).finally(() => entry.agent.destroy().catch(() => undefined));
+  };
+  /**
+   * Takes a session out of use: at once when it is broken or idle, else once its calls end (a
+   * server saved again must not cut short the calls running on its old session).
+   */
+  const drop = (serverId: string, entry: Pooled, { broken = false } = {}) => {
+    if (pool.get(serverId) === entry) pool.delete(serverId);
+    if (entry.retired) return;
+    entry.retired = true;
+    if (broken || entry.calls === 0) shut(entry);
   };
 
   const open = (server: GatewayServer): Pooled => {
     const agent = guardedAgent(policy, { headersTimeoutMs: callTimeoutMs, bodyTimeoutMs: callTimeoutMs, connections: CONNECTIONS_PER_UPSTREAM });
-    const entry: Pooled = { version: server.version, agent, secrets: [], url: new URL('http://invalid'), lastUsed: Date.now(), client: undefined as never };
+    const entry: Pooled = { version: server.version, agent, secrets: [], url: new URL('http://invalid'), lastUsed: Date.now(), calls: 0, retired: false, client: undefined as never };
     entry.client = (async () => {
       const row = await em.fork().findOne(McpServer, { id: server.id });
       if (!row || !row.enabled) throw new GatewayError(ErrorCode.InvalidParams, `The server ${server.slug} was removed or disabled meanwhile`);
@@ -133,7 +144,7 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
       });
       const client = new Client(CLIENT_INFO, { capabilities: {} });
       client.onerror = () => undefined;
-      client.onclose = () => drop(server.id, entry);
+      client.onclose = () => drop(server.id, entry, { broken: true });
       try {
         await client.connect(transport, { timeout: Math.min(callTimeoutMs, policy.requestTimeoutMs) });
       } catch (error) {
@@ -143,7 +154,7 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
       return client;
     })();
     // A failed connection is not kept: the next call tries again.
-    entry.client.catch(() => drop(server.id, entry));
+    entry.client.catch(() => drop(server.id, entry, { broken: true }));
     return entry;
   };
 
@@ -158,12 +169,23 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
 
   const idle = setInterval(() => {
     const now = Date.now();
-    for (const [id, entry] of pool) if (now - entry.lastUsed > IDLE_MS) drop(id, entry);
+    for (const [id, entry] of pool) if (entry.calls === 0 && now - entry.lastUsed > IDLE_MS) drop(id, entry);
   }, IDLE_MS / 5);
   idle.unref();
 
-  const once = async (server: GatewayServer, entry: Pooled, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> => {
+  const once = async (entry: Pooled, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> => {
     entry.lastUsed = Date.now();
+    entry.calls += 1;
+    try {
+      return await callOn(entry, method, params, options);
+    } finally {
+      entry.calls -= 1;
+      entry.lastUsed = Date.now();
+      if (entry.retired && entry.calls === 0) shut(entry);
+    }
+  };
+
+  const callOn = async (entry: Pooled, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> => {
     const client = await entry.client;
     const call = new AbortController();
     const onAbort = () => call.abort(options.signal.reason);
@@ -196,20 +218,20 @@ export function gatewayUpstreams({ em, registry, callTimeoutMs }: UpstreamsOptio
     async request(server, method, params, options) {
       const started = entryFor(server);
       try {
-        return await once(server, started, method, params, options);
+        return await once(started, method, params, options);
       } catch (error) {
         // The upstream forgot MREG's session (it restarted): once more, on a new one.
         if (error instanceof StreamableHTTPError && error.code === 404 && !options.signal.aborted) {
-          drop(server.id, started);
+          drop(server.id, started, { broken: true });
           try {
-            return await once(server, entryFor(server), method, params, options);
+            return await once(entryFor(server), method, params, options);
           } catch (again) {
             throw inWords(again, server, pool.get(server.id) ?? started, callTimeoutMs);
           }
         }
         // A broken connection is not reused; an upstream's own error, a cancelled or too large call, leave it be.
         const answered = error instanceof McpError && error.code !== ErrorCode.ConnectionClosed;
-        if (!answered && !findUpstreamError(error) && !options.signal.aborted) drop(server.id, started);
+        if (!answered && !findUpstreamError(error) && !options.signal.aborted) drop(server.id, started, { broken: true });
         throw inWords(error, server, started, callTimeoutMs);
       }
     },
