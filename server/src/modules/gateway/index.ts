@@ -4,6 +4,7 @@ import type { Cache } from '../../cache/cache';
 import type { Settings } from '../../config';
 import { localCallers, type LocalCallers } from '../apikeys/apikeys.service';
 import type { RegistryRuntime } from '../registry/registry.service';
+import { AgentPool } from '../passthrough/passthrough.agents';
 import { cancellations, type Cancellations } from './cancellation';
 import { loggedToolCalls, type ToolCallRecorder } from './tool-calls';
 import { gatewayUpstreams, type Upstreams } from './upstreams';
@@ -17,6 +18,8 @@ export interface Gateway {
   toolCalls: ToolCallRecorder;
   /** The API keys this process verified lately (apikeys.service.ts), for /mcp and /mcp/<slug>. */
   callers: LocalCallers;
+  /** /mcp/<slug>'s connections to upstreams. */
+  passThroughAgents: AgentPool;
   close(): Promise<void>;
 }
 
@@ -25,14 +28,16 @@ export function startGateway({ em, cache, logger, settings, registry }: { em: En
   const upstreams = gatewayUpstreams({ em, registry, callTimeoutMs: settings.gateway.callTimeoutMs });
   const inFlight = cancellations(cache, logger);
   const callers = localCallers(cache, logger);
+  const passThroughAgents = new AgentPool(registry.policy);
   return {
     views,
     upstreams,
     cancellations: inFlight,
     toolCalls: loggedToolCalls(logger),
     callers,
+    passThroughAgents,
     async close() {
-      await Promise.all([upstreams.close(), inFlight.close(), callers.close()]);
+      await Promise.all([upstreams.close(), inFlight.close(), callers.close(), passThroughAgents.destroy()]);
     },
   };
 }

@@ -2,6 +2,8 @@ import type { Agent } from 'undici';
 import { guardedAgent } from '../registry/upstream/fetch';
 import type { UpstreamPolicy } from '../registry/upstream';
 
+/** Connections to one upstream from this process; further requests wait for one. */
+const CONNECTIONS_PER_SERVER = 64;
 /** Agents kept at once; the least recently used one beyond it is closed (its requests in flight finish). */
 const MAX_AGENTS = 256;
 
@@ -23,7 +25,7 @@ export class AgentPool {
       return kept.agent;
     }
     if (kept) void kept.agent.close().catch(() => undefined);
-    const agent = guardedAgent(this.policy, { headersTimeoutMs: this.policy.requestTimeoutMs, bodyTimeoutMs: this.policy.requestTimeoutMs });
+    const agent = guardedAgent(this.policy, { headersTimeoutMs: this.policy.requestTimeoutMs, bodyTimeoutMs: this.policy.requestTimeoutMs, connections: CONNECTIONS_PER_SERVER });
     this.agents.set(serverId, { version, agent });
     while (this.agents.size > MAX_AGENTS) {
       const [oldest, entry] = this.agents.entries().next().value!;

@@ -11,7 +11,7 @@ import { METRICS_ROUTE } from '../../http/metrics';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
 import { UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
 import { formatBytes } from '../registry/upstream/words';
-import { AgentPool } from './passthrough.agents';
+import type { AgentPool } from './passthrough.agents';
 import { answerError, forward, type ForwardDeps } from './passthrough.forward';
 import { findPassThroughServer, missingPermission, readMessages, type JsonRpcId, type PassThroughServer } from './passthrough.service';
 import { checkSession } from './passthrough.sessions';
@@ -35,6 +35,8 @@ export const SERVER_REUSE_MS = 1000;
 const METHODS = new Set(['GET', 'POST', 'DELETE']);
 
 export interface PassThroughDeps {
+  /** The upstream connections, per server; closed with the gateway at shutdown. */
+  agents: AgentPool;
   /** requireBearer's check, run again now and then for a stream that stays open. */
   authenticate(token: string): Promise<KeyCheck>;
   settings: Settings;
@@ -64,7 +66,7 @@ async function readBody(req: Request, limit: number): Promise<Buffer | 'too larg
 
 export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
   const log = deps.logger.child({ component: 'passthrough' });
-  const agents = new AgentPool(deps.registry.policy);
+  const agents = deps.agents;
   // By tenant and slug; found servers only, so a server just created is found at once.
   const servers = new LRUCache<string, PassThroughServer>({ max: 1000, ttl: SERVER_REUSE_MS });
   const forwardDeps: ForwardDeps = {
