@@ -35,7 +35,7 @@ export function ServerOverview({ detail }: { detail: ServerDetail }) {
           <dt>Authentication</dt>
           <dd>{describeAuth(server.auth)}</dd>
           <dt>Description</dt>
-          <dd className="catalogue-text">{server.description ?? <span className="muted">None</span>}</dd>
+          <dd className="catalogue-text">{server.description ?? <span className="muted">Not set</span>}</dd>
         </dl>
       </section>
       <section className="card" aria-labelledby="server-health">
