@@ -49,14 +49,20 @@ export type GatewayOmission = z.infer<typeof ZGatewayOmission>;
 /** Whether a tool runs only as an MCP task (the 2025-11-25 revision's `execution.taskSupport`). */
 export const needsTasks = (tool: object) => (tool as { execution?: { taskSupport?: unknown } }).execution?.taskSupport === 'required';
 
+/** Why /mcp leaves a server's tool or prompt out, or null when it serves it: the one rule, for the gateway and the server's page. */
+export function gatewayOmissionReason(kind: GatewayOmission['kind'], slug: string, item: { name: string }): GatewayOmission['reason'] | null {
+  if (gatewayName(slug, item.name).length > GATEWAY_NAME_MAX_LENGTH) return 'name_too_long';
+  if (kind === 'tool' && needsTasks(item)) return 'needs_tasks';
+  return null;
+}
+
 /** The tools and prompts of a server that /mcp leaves out, and why. */
 export function gatewayOmissions(slug: string, catalogue: { tools: { name: string }[]; prompts: { name: string }[] }): GatewayOmission[] {
   const omitted: GatewayOmission[] = [];
   for (const [kind, items] of [['tool', catalogue.tools], ['prompt', catalogue.prompts]] as const) {
     for (const item of items) {
-      const full = gatewayName(slug, item.name);
-      if (full.length > GATEWAY_NAME_MAX_LENGTH) omitted.push({ kind, name: item.name, gatewayName: full, reason: 'name_too_long' });
-      else if (kind === 'tool' && needsTasks(item)) omitted.push({ kind, name: item.name, gatewayName: full, reason: 'needs_tasks' });
+      const reason = gatewayOmissionReason(kind, slug, item);
+      if (reason) omitted.push({ kind, name: item.name, gatewayName: gatewayName(slug, item.name), reason });
     }
   }
   return omitted;

@@ -17,13 +17,14 @@ import {
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { splitGatewayName, splitGatewayUri, type Permission } from '@mreg/shared';
+import { splitGatewayName, splitGatewayUri } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import type { McpOutcome, Metrics } from '../metrics/metrics';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { callKey, type Cancellations } from '../modules/gateway/cancellation';
 import { GatewayError } from '../modules/gateway/errors';
+import { missingPermission } from '../modules/gateway/permissions';
 import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
 import type { Upstreams } from '../modules/gateway/upstreams';
 import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews, type Route } from '../modules/gateway/view';
@@ -74,20 +75,12 @@ function refuse(res: Response, status: number, code: number, message: string, he
   jsonRpcRefusal(res.set(headers), status, message, null, code);
 }
 
-const NEEDS: Record<string, Permission> = {
-  'tools/call': 'tools:call',
-};
-
-function permissionFor(method: string): Permission {
-  return NEEDS[method] ?? 'registry:read';
-}
-
 /** A method the caller's role does not allow (counted as refused). */
 class NotAllowed extends GatewayError {}
 
 function requireAllowed(caller: BearerCaller, method: string): void {
-  const needed = permissionFor(method);
-  if (!caller.tenant.permissions.includes(needed)) {
+  const needed = missingPermission(caller.tenant, [method]);
+  if (needed) {
     throw new NotAllowed(ErrorCode.InvalidRequest, `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`);
   }
 }

@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import { isLoopbackHost } from '../lib/loopback';
 
 /**
@@ -37,9 +38,14 @@ export function mcpHostRefusal(req: Request, publicUrl: URL): string | null {
 }
 
 /** A JSON-RPC error answer with no request id, as MCP transports answer refusals made before any message is read. */
-export function jsonRpcRefusal(res: Response, status: number, message: string, id: string | number | null = null, code = -32000): void {
-  res.set('Cache-Control', 'no-store');
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
+export function jsonRpcRefusal(res: ServerResponse, status: number, message: string, id: string | number | null = null, code = -32000): void {
+  // Once a stream has begun, there is no status left to answer with: it is cut instead.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /** Refuses (403, a JSON-RPC error) an MCP request whose Host or Origin is not MREG's. */

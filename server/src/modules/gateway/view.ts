@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { GATEWAY_NAME_MAX_LENGTH, gatewayName, gatewayUri, needsTasks, type Catalogue } from '@mreg/shared';
+import { gatewayName, gatewayOmissionReason, gatewayUri, type Catalogue } from '@mreg/shared';
 
 /**
  * A tenant's servers as /mcp shows them (issue 19): the tools, prompts and resources of its
@@ -104,13 +104,13 @@ async function buildView(em: EntityManager, state: Awaited<ReturnType<typeof loa
     if (!catalogue) continue;
     for (const tool of catalogue.tools) {
       const name = gatewayName(server.slug, tool.name);
-      if (name.length > GATEWAY_NAME_MAX_LENGTH || toolRoutes.has(name) || needsTasks(tool)) continue;
+      if (toolRoutes.has(name) || gatewayOmissionReason('tool', server.slug, tool)) continue;
       tools.push({ ...tool, name } as Tool);
       toolRoutes.set(name, { server, name: tool.name });
     }
     for (const prompt of catalogue.prompts) {
       const name = gatewayName(server.slug, prompt.name);
-      if (name.length > GATEWAY_NAME_MAX_LENGTH || promptRoutes.has(name)) continue;
+      if (promptRoutes.has(name) || gatewayOmissionReason('prompt', server.slug, prompt)) continue;
       prompts.push({ ...prompt, name } as Prompt);
       promptRoutes.set(name, { server, name: prompt.name });
     }

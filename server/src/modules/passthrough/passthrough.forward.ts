@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { Cache } from '../../cache/cache';
 import { watchAdmission } from '../../http/bearer';
+import { jsonRpcRefusal } from '../../http/mcp-host';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
 import { credentialHeaders, findUpstreamError, secretsOf } from '../registry/upstream/fetch';
 import type { UpstreamPolicy } from '../registry/upstream';
@@ -55,16 +56,6 @@ export interface Forward {
 
 /** Longest a POST's streamed answer may last in all, however often the upstream sends on it. */
 export const MAX_STREAMED_ANSWER_MS = 30 * 60_000;
-
-/** MREG's own answer: a JSON-RPC error (no upstream words but those given, redacted). */
-export function answerError(res: ServerResponse, status: number, message: string, id: JsonRpcId, code = -32000): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) }).end(body);
-}
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
@@ -143,7 +134,7 @@ export async function forward(deps: ForwardDeps, res: ServerResponse, call: Forw
   const url = new URL(server.target.url);
   const secrets = secretsOf(server.target.auth);
   const named = `the MCP server "${server.slug}"`;
-  const fail = (status: number, words: string) => answerError(res, status, redact(`${named}: ${words}`, secrets), id);
+  const fail = (status: number, words: string) => jsonRpcRefusal(res, status, redact(`${named}: ${words}`, secrets), id);
 
   const headers: Record<string, string> = {};
   for (const name of REQUEST_HEADERS) {

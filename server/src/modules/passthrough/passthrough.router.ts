@@ -6,14 +6,16 @@ import type { Settings } from '../../config';
 import type { Database } from '../../db/database';
 import { AppError } from '../../errors';
 import { callerOf, stillAdmitted } from '../../http/bearer';
+import { jsonRpcRefusal } from '../../http/mcp-host';
 import type { KeyCheck } from '../apikeys/apikeys.service';
 import { METRICS_ROUTE } from '../../http/metrics';
 import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
 import { UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
 import { formatBytes } from '../registry/upstream/words';
 import type { AgentPool } from './passthrough.agents';
-import { answerError, forward, type ForwardDeps } from './passthrough.forward';
-import { findPassThroughServer, missingPermission, readMessages, type JsonRpcId, type PassThroughServer } from './passthrough.service';
+import { forward, type ForwardDeps } from './passthrough.forward';
+import { missingPermission } from '../gateway/permissions';
+import { findPassThroughServer, readMessages, type JsonRpcId, type PassThroughServer } from './passthrough.service';
 import { checkSession } from './passthrough.sessions';
 
 /**
@@ -83,7 +85,7 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
     const slug = String(req.params.slug ?? '');
     let id: JsonRpcId = null;
     const refuse = (status: number, outcome: PassThroughOutcome, message: string, code = -32000) => {
-      answerError(res, status, message, id, code);
+      jsonRpcRefusal(res, status, message, id, code);
       return outcome;
     };
     const { tenant } = caller;

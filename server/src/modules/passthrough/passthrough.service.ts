@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Permission, TenantContext } from '@mreg/shared';
+import type { TenantContext } from '@mreg/shared';
 import { AppError } from '../../errors';
 import { McpServer } from '../registry/registry.entity';
 import { upstreamOf, type RegistryRuntime } from '../registry/registry.service';
@@ -71,8 +71,3 @@ export function readMessages(body: Buffer): ReadMessages | undefined | null {
   return { methods, id, checked: Buffer.from(JSON.stringify(parsed)) };
 }
 
-/** Anything through /mcp/<slug> needs registry:read; calling a tool needs tools:call too. */
-export function missingPermission(tenant: TenantContext, methods: readonly string[]): Permission | undefined {
-  const needed: Permission[] = ['registry:read', ...(methods.includes('tools/call') ? (['tools:call'] as const) : [])];
-  return needed.find((permission) => !tenant.permissions.includes(permission));
-}
