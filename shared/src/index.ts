@@ -13,3 +13,4 @@ export * from './preferences';
 export * from './registry';
 export * from './apikeys';
 export * from './gateway';
+export * from './oauth';
