@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ZIsoDate, ZUserId } from './auth';
+import { ZIsoDate } from './auth';
 import { orRequired } from './messages';
-import { ZTenantId } from './tenants';
+import { ZTenantId, ZUserId } from './tenants';
 
 /**
  * OAuth for MCP clients (issue 20): MREG is their authorization server. A client registers itself

@@ -51,7 +51,7 @@ export const ZTenantMember = z.object({
 export type TenantMember = z.infer<typeof ZTenantMember>;
 export const ZTenantMemberList = z.array(ZTenantMember);
 
-const ZUserId = z.uuid({ error: orRequired('must be a user id (a UUID)') });
+export const ZUserId = z.uuid({ error: orRequired('must be a user id (a UUID)') });
 
 export const ZRemoveMemberInput = z.strictObject({ userId: ZUserId });
 export type RemoveMemberInput = z.infer<typeof ZRemoveMemberInput>;
