@@ -8,7 +8,9 @@
  *    own CPU per call (its process's user + system time over the window / calls answered). Beside
  *    it, the CPU of what MREG does per /mcp call before any MCP (the API key's check with its
  *    owner's standing, the tenant's view and the tool's route), measured in this process against
- *    the same PostgreSQL and Redis.
+ *    the same PostgreSQL and Redis. And an OAuth access token's check (issue 20), from this
+ *    process's memory as /mcp answers a busy client, and through Redis (then the database) as a
+ *    fresh instance does: wall time per check.
  * 8. tools/list through /mcp for a tenant with 20 servers of 50 tools (1000 tools), from the
  *    catalogue: p50/p99 of one client's calls in a row.
  *
@@ -21,6 +23,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ApiKeyCreated, ServerSaved } from '@mreg/shared';
 import { signInAs, trpcMutation } from '@mreg/server/testing/sign-in';
+import { approve, pkcePair, postForm, registerClient } from '@mreg/server/testing/oauth';
 import { createCache } from '../server/src/cache/create';
 import { parseSettings } from '../server/src/config';
 import { openDatabase } from '../server/src/db/database';
@@ -29,6 +32,7 @@ import { systemClock } from '../server/src/lib/clock';
 import { createLogger } from '../server/src/logger';
 import { apiKeyDeps, authenticateApiKey, localCallers } from '../server/src/modules/apikeys/apikeys.service';
 import { gatewayViews } from '../server/src/modules/gateway/view';
+import { authenticateAccessToken } from '../server/src/modules/oauth/oauth.tokens';
 import { scratchDatabase, startBenchServer, startMreg, type Started } from './lib/processes';
 import { quick, redisUrl, runId } from './lib/settings';
 
@@ -60,6 +64,8 @@ export interface GatewayFigures {
   calls: CallFigures[];
   /** Key check, view and route, CPU microseconds per call (in this process). */
   routingCpuUs: number;
+  /** An OAuth access token's check: CPU from this process's memory, and wall time through Redis (microseconds). */
+  token: { localCpuUs: number; redisWallUs: number };
   list: { servers: number; tools: number; p50Ms: number; p99Ms: number; calls: number };
 }
 
@@ -120,15 +126,30 @@ async function setUp(mreg: Started, echoUrl: string, catalogueUrl: string) {
   };
   await create('echo', echoUrl);
   const contosoKey = await key();
+  const accessToken = await oauthToken(mreg.url, ada);
   // The big catalogue in the other tenant, so that the calls' tenant keeps a small one.
   if ((await trpcMutation(ada, mreg.url, 'auth.switchTenant', { tenantId: FABRIKAM!.id })).status !== 200) throw new Error('switchTenant failed');
   for (let i = 1; i <= CATALOGUE_SERVERS; i++) await create(`cat-${i}`, catalogueUrl);
   const fabrikamKey = await key();
-  return { contosoKey, fabrikamKey };
+  return { contosoKey, fabrikamKey, accessToken };
 }
 
-/** Key check, view and route as /mcp does them before any MCP: CPU per call in this process. */
-async function routingCpu(databaseUrl: string, namespace: string, secret: string): Promise<number> {
+/** An access token for Contoso's /mcp, through the whole OAuth flow (registration, consent, code, PKCE). */
+async function oauthToken(baseUrl: string, person: Parameters<typeof approve>[0]): Promise<string> {
+  const registered = await registerClient(baseUrl, { client_name: 'bench', redirect_uris: ['http://127.0.0.1:9/callback'] });
+  const clientId = registered.body.client_id as string;
+  const { verifier, challenge } = pkcePair();
+  const authorize = new URL(`${baseUrl}/authorize`);
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:9/callback', code_challenge: challenge, code_challenge_method: 'S256', resource: `${baseUrl}/mcp` };
+  for (const [name, value] of Object.entries(params)) authorize.searchParams.set(name, value);
+  const { code } = await approve(person, baseUrl, authorize, CONTOSO!.id);
+  const tokens = await postForm(`${baseUrl}/token`, { grant_type: 'authorization_code', code, client_id: clientId, redirect_uri: params.redirect_uri, code_verifier: verifier });
+  if (tokens.status !== 200) throw new Error(`/token answered ${tokens.status}: ${JSON.stringify(tokens.body)}`);
+  return tokens.body.access_token as string;
+}
+
+/** Key check, view and route as /mcp does them before any MCP: CPU per call in this process; and the access token's checks. */
+async function routingCpu(databaseUrl: string, namespace: string, secret: string, accessToken: string): Promise<{ routing: number; token: GatewayFigures['token'] }> {
   const logger = createLogger('silent');
   const settings = parseSettings({ MREG_DATABASE_URL: databaseUrl, MREG_REDIS_URL: redisUrl, MREG_REDIS_NAMESPACE: namespace });
   const db = await openDatabase({ databaseUrl, dataDir: '.', statementTimeoutMs: 10_000, logger });
@@ -154,7 +175,19 @@ async function routingCpu(databaseUrl: string, namespace: string, secret: string
     const keyOnly = await perCall(() => authenticateApiKey(deps, secret));
     const viewOnly = await perCall(async () => (await views.of(CONTOSO!.id)).toolRoutes.get('echo__echo'));
     console.log(`   7. key check ${keyOnly.toFixed(1)} us, view and route ${viewOnly.toFixed(1)} us CPU per call`);
-    return perCall(once);
+    const checkToken = async (using: typeof deps) => {
+      const check = await authenticateAccessToken(using, accessToken);
+      if (!check.ok) throw new Error(check.message);
+    };
+    const localCpuUs = await perCall(() => checkToken(deps));
+    // Without this process's memory: the cache (Redis) answers every check, as on an instance that has not seen the token.
+    const viaRedis = { ...deps, local: undefined };
+    for (let i = 0; i < 200; i++) await checkToken(viaRedis);
+    const started = performance.now();
+    for (let i = 0; i < ROUTING_ITERATIONS; i++) await checkToken(viaRedis);
+    const redisWallUs = ((performance.now() - started) * 1000) / ROUTING_ITERATIONS;
+    console.log(`   7. access token check ${localCpuUs.toFixed(1)} us CPU from memory, ${redisWallUs.toFixed(0)} us wall through Redis`);
+    return { routing: await perCall(once), token: { localCpuUs, redisWallUs } };
   } finally {
     await local.close();
     await cache.close();
@@ -183,7 +216,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
   );
   const all: Client[] = [];
   try {
-    const { contosoKey, fabrikamKey } = await setUp(mreg, echo.url, catalogue.url);
+    const { contosoKey, fabrikamKey, accessToken } = await setUp(mreg, echo.url, catalogue.url);
     const targets = [
       { target: 'direct' as const, tool: 'echo', clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
       { target: 'bare proxy' as const, tool: 'echo', clients: await connectClients(floor.url, undefined, GATEWAY_CLIENTS) },
@@ -225,7 +258,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
     });
 
     console.log('   7. key check and routing, CPU per call...');
-    const routingCpuUs = await routingCpu(db.url, namespace, contosoKey);
+    const { routing: routingCpuUs, token } = await routingCpu(db.url, namespace, contosoKey, accessToken);
 
     console.log(`   8. tools/list of ${CATALOGUE_SERVERS} servers x ${CATALOGUE_TOOLS} tools...`);
     const [lister] = await connectClients(`${mreg.url}/mcp`, fabrikamKey, 1);
@@ -244,6 +277,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
       rounds: ROUNDS,
       calls,
       routingCpuUs,
+      token,
       list: { servers: CATALOGUE_SERVERS, tools: first.tools.length, p50Ms: quantile(listTimes, 0.5), p99Ms: quantile(listTimes, 0.99), calls: LIST_CALLS },
     };
   } finally {
@@ -271,6 +305,8 @@ export function gatewayReport(figures: GatewayFigures): string[] {
     '',
     `Key check and routing (API key with its owner's standing, the tenant's view, the route): ${figures.routingCpuUs.toFixed(1)} us CPU per call.`,
     '',
+    `OAuth access token check: ${figures.token.localCpuUs.toFixed(1)} us CPU from this process's memory; ${figures.token.redisWallUs.toFixed(0)} us wall through Redis (a token this instance has not seen).`,
+    '',
     `### Gateway: tools/list from the catalogue, ${figures.list.servers} servers x ${figures.list.tools / figures.list.servers} tools (${figures.list.tools} tools)`,
     '',
     `p50 ${figures.list.p50Ms.toFixed(2)} ms, p99 ${figures.list.p99Ms.toFixed(2)} ms over ${figures.list.calls} calls in a row.`,
@@ -278,5 +314,6 @@ export function gatewayReport(figures: GatewayFigures): string[] {
     `- /mcp/<slug> p50 <= 1.10x direct: ${ratio('/mcp/<slug>').toFixed(2)}x, ${judge(ratio('/mcp/<slug>') <= 1.1)} (a bare Node.js proxy with nothing but undici forwarding: ${ratio('bare proxy').toFixed(2)}x)`,
     `- /mcp p50 <= 1.25x direct: ${ratio('/mcp').toFixed(2)}x, ${judge(ratio('/mcp') <= 1.25)}`,
     `- key check and routing <= 50 us CPU per call: ${figures.routingCpuUs.toFixed(1)} us, ${judge(figures.routingCpuUs <= 50)}`,
+    `- access token check well under a millisecond (< 500 us wall through Redis): ${figures.token.redisWallUs.toFixed(0)} us, ${judge(figures.token.redisWallUs < 500)}`,
   ];
 }
