@@ -14,6 +14,7 @@ import type { Settings } from '../config';
 import type { Database } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { hashToken } from '../lib/tokens';
+import { sendMessage } from './pages';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { findClient, registrableClient, saveClient } from '../modules/oauth/oauth.clients';
 import { createAuthorizationRequest } from '../modules/oauth/oauth.consent';
@@ -115,7 +116,7 @@ export function oauthRoutes({ settings, db, cache, clock, authenticate }: OAuthR
   routes.use('/.well-known/oauth-authorization-server', metadataHandler(authorizationServerMetadata(publicUrl)));
   routes.use('/.well-known/oauth-protected-resource/mcp/:slug', serverMetadataRoute(publicUrl));
   routes.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(publicUrl, null)));
-  routes.use('/authorize', authorizationHandler({ provider, ...perMinute('authorization') }));
+  routes.use('/authorize', readableRefusals, authorizationHandler({ provider, ...perMinute('authorization') }));
   routes.use('/token', tokenHandler({ provider, ...perMinute('token') }));
   routes.use('/revoke', revocationHandler({ provider, ...perMinute('revocation') }));
   routes.use(
@@ -137,6 +138,26 @@ function serverMetadataRoute(publicUrl: URL): RequestHandler {
     metadataHandler(protectedResourceMetadata(publicUrl, slug))(req, res, next);
   };
 }
+
+/**
+ * /authorize is a page the person's browser opens: what it cannot send back to the client (an
+ * unknown client, a redirect URI the client did not register) is a page in words, not JSON.
+ */
+const readableRefusals: RequestHandler = (req, res, next) => {
+  if (!(req.get('accept') ?? '').includes('text/html')) return next();
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const refusal = body as { error?: unknown; error_description?: unknown } | null;
+    if (res.statusCode < 400 || typeof refusal?.error !== 'string') return json(body);
+    sendMessage(res, res.statusCode, {
+      title: 'Your MCP client could not start signing in',
+      text: `${typeof refusal.error_description === 'string' ? refusal.error_description : refusal.error}. Start again from your MCP client; if this keeps happening, remove MREG from it and add it again, so that it registers anew.`,
+      reason: refusal.error,
+    });
+    return res;
+  };
+  next();
+};
 
 /** A body the handlers' parsers refused (too large, not JSON): the OAuth error shape, not the app's. */
 const oauthBodyErrors: ErrorRequestHandler = (error, _req, res, next) => {

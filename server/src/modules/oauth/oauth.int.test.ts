@@ -288,6 +288,11 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     const stray = await fetch(authorizeUrl({ ...base, resource: `${app.url}/mcp`, redirect_uri: 'https://attacker.example/cb' }), { redirect: 'manual' });
     expect(stray.status).toBe(400);
     expect(await stray.json()).toMatchObject({ error: 'invalid_request' });
+    // Opened in a browser, the refusal is a page in words.
+    const page = await fetch(authorizeUrl({ ...base, client_id: 'no-such-client', resource: `${app.url}/mcp` }), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Your MCP client could not start signing in');
     const [requests] = await app.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) from oauth_requests where client_id = ?`, [hand.clientId]);
     expect(Number(requests!.count)).toBe(0);
   });
