@@ -28,8 +28,12 @@ export function ConnectPanel({ tenantName }: { tenantName: string }) {
       </p>
       <CopyField label="MCP address" value={url} what="the MCP address" />
       <p>
-        Clients sign in with an API key of yours, sent as <code>Authorization: Bearer</code>: create one on <Link href="/api-keys">API keys</Link>,
-        then paste it where <code>{KEY_PLACEHOLDER}</code> stands.
+        A client that signs in with OAuth (Claude, ChatGPT, VS Code, Cursor) needs only this address: it sends you here to sign in and approve it, and
+        you choose the tenant it may use. You can disconnect it at any time under Connected apps on <Link href="/sessions">Sessions</Link>.
+      </p>
+      <p>
+        Other clients and scripts use an API key of yours, sent as <code>Authorization: Bearer</code>: create one on{' '}
+        <Link href="/api-keys">API keys</Link>, then paste it where <code>{KEY_PLACEHOLDER}</code> stands.
       </p>
       <ul className="connect-clients">
         {connectSnippets(url).map((snippet) => (
