@@ -8,7 +8,7 @@ import { useFormatters } from '../../prefs/usePreferences';
 import { errorCode, useTRPC } from '../../trpc';
 import { ClientFacts } from './ClientFacts';
 import { TenantPicker } from './TenantPicker';
-import { defaultTenant, noTenantReason, resourceWords, roleLabel, scopeWords } from './words';
+import { defaultTenant, noTenantReason, resourcePhrase, roleInSentence, scopeWords } from './words';
 
 interface ConsentFormProps {
   requestId: string;
@@ -70,14 +70,8 @@ export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentForm
 
         <h2>What it asks for</h2>
         <p className="consent-request">
-          To use <strong>{resourceWords(resource, tenant?.tenantName)}</strong> (<code className="consent-url">{resource.url}</code>) as you
-          {tenant ? (
-            <>
-              , with your permissions as {roleLabel(tenant.role)} of {tenant.tenantName}.
-            </>
-          ) : (
-            '.'
-          )}
+          To use <strong>{resourcePhrase(resource, tenant?.tenantName)}</strong> (<code className="consent-url">{resource.url}</code>) as you
+          {tenant ? `, with your permissions as ${roleInSentence(tenant.role)} of ${tenant.tenantName}.` : '.'}
         </p>
         {consent.scopes.length > 0 && (
           <ul className="consent-scopes" aria-label="Scopes">

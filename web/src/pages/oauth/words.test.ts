@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OAUTH_SCOPE } from '@mreg/shared';
-import { clientLabel, defaultTenant, noTenantReason, resourcePhrase, resourceWords, roleLabel, scopeWords, unavailableReason } from './words';
+import { clientLabel, defaultTenant, noTenantReason, resourcePhrase, resourceWords, roleInSentence, roleLabel, scopeWords, unavailableReason } from './words';
 
 const tenant = (tenantId: string, available = true) => ({ tenantId, tenantName: tenantId, role: 'member', available });
 const GATEWAY = { url: 'http://127.0.0.1:8000/mcp', slug: null };
@@ -57,5 +57,7 @@ describe('words for the client and its scopes', () => {
   it("labels the roles it knows and passes the server's word on for others", () => {
     expect(roleLabel('admin')).toBe('Admin');
     expect(roleLabel('auditor')).toBe('auditor');
+    expect(roleInSentence('admin')).toBe('an admin');
+    expect(roleInSentence('auditor')).toBe('auditor');
   });
 });

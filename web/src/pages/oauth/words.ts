@@ -1,5 +1,5 @@
 import { OAUTH_SCOPE, ZRole, type OAuthConsent, type OAuthResource } from '@mreg/shared';
-import { ROLE_LABEL } from '../../roles';
+import { aRole, ROLE_LABEL } from '../../roles';
 
 /** How the consent page and the connected-apps lists say things about MCP clients and grants. */
 
@@ -26,6 +26,12 @@ export function resourceWords(resource: OAuthResource, tenantName?: string): str
 /** What a scope lets the client do, in words; a scope MREG does not know of is shown as it is. */
 export function scopeWords(scope: string): string {
   return scope === OAUTH_SCOPE ? 'Use MCP servers through MREG: list and call their tools, read their resources and prompts' : scope;
+}
+
+/** "an admin", "a viewer", or the server's own word for a role this app does not know. */
+export function roleInSentence(role: string): string {
+  const known = ZRole.safeParse(role);
+  return known.success ? aRole(known.data) : role;
 }
 
 /** "Admin", or the server's own word for a role this app does not know. */
