@@ -22,7 +22,9 @@ import { trpcBatchLimit, trpcRateLimit } from './http/trpc-limits';
 import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
-import { requireBearer } from './http/bearer';
+import { bearerAuthenticator, requireBearer } from './http/bearer';
+import { oauthRoutes } from './http/oauth';
+import { authenticateAccessToken } from './modules/oauth/oauth.tokens';
 import { mcpHostCheck } from './http/mcp-host';
 import { mcpPassThroughRoutes, PASS_THROUGH_ROUTE } from './modules/passthrough/passthrough.router';
 import { mcpGatewayRoutes } from './http/mcp-gateway';
@@ -156,7 +158,13 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     }),
   );
   // Raw statements only (no unit of work), and those only on a cache miss: the ORM's own EntityManager serves.
-  const authenticate = (token: string) => authenticateApiKey(apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers }), token);
+  const credentialDeps = apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers });
+  const authenticate = bearerAuthenticator(
+    (token) => authenticateApiKey(credentialDeps, token),
+    (token) => authenticateAccessToken(credentialDeps, token),
+  );
+  // MCP clients' authorization server (issue 20): metadata, /register, /authorize, /token, /revoke at the root.
+  app.use(oauthRoutes({ settings, db, cache, clock, authenticate }));
   // MCP clients (/mcp and /mcp/<slug>): named for the metrics (never by slug); Host and Origin
   // checked first (DNS rebinding); bearer credentials only (DESIGN.md, security model), never the
   // browser cookie; then the rate limits both share.
@@ -167,7 +175,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       next();
     },
     mcpHostCheck(settings.publicUrl),
-    requireBearer({ authenticate, sessionCookie: cookies.session, guard: refusedCredentialGuard(cache) }),
+    requireBearer({ authenticate, sessionCookie: cookies.session, guard: refusedCredentialGuard(cache), publicUrl: settings.publicUrl }),
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
   // Before /mcp's own router, which would otherwise see /mcp/<slug> first.

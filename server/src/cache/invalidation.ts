@@ -8,7 +8,7 @@ import type { Cache } from './cache';
  * publish/subscribe when the app has Redis; without it, within the process (the in-process cache
  * is one process's, shared by the apps a test starts in it).
  */
-export type Invalidation = { kind: 'api-key'; hash: string } | { kind: 'tenant-context'; tenantId: string; userIds: readonly string[] };
+export type Invalidation = { kind: 'credential'; hash: string } | { kind: 'tenant-context'; tenantId: string; userIds: readonly string[] };
 
 const inProcess = new WeakMap<Cache, EventEmitter>();
 const emitterOf = (cache: Cache) => {

@@ -159,6 +159,8 @@ export const ZEnv = z.object({
   MREG_GATEWAY_CALL_TIMEOUT: int(60, 1, 3600),
   MREG_GATEWAY_RATE_LIMIT: int(600, 1, 10_000_000),
   MREG_GATEWAY_TENANT_RATE_LIMIT: int(6000, 1, 10_000_000),
+  MREG_OAUTH_RATE_LIMIT: int(60, 1, 10_000_000),
+  MREG_OAUTH_REGISTRATION_RATE_LIMIT: int(20, 1, 10_000_000),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -354,6 +356,12 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       rateLimit: e.MREG_GATEWAY_RATE_LIMIT,
       /** MCP requests a minute per tenant, all its credentials together. */
       tenantRateLimit: e.MREG_GATEWAY_TENANT_RATE_LIMIT,
+    },
+    oauth: {
+      /** Requests a minute per client address on /authorize, /token and /revoke. */
+      rateLimit: e.MREG_OAUTH_RATE_LIMIT,
+      /** Client registrations an hour per client address on /register. */
+      registrationRateLimit: e.MREG_OAUTH_REGISTRATION_RATE_LIMIT,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
     entra,

@@ -18,6 +18,11 @@ const TABLES = [
   'mcp_server_catalogues',
   'mcp_server_health',
   'mcp_servers',
+  'oauth_clients',
+  'oauth_codes',
+  'oauth_grants',
+  'oauth_requests',
+  'oauth_tokens',
   'sign_in_requests',
   'tenants',
   'user_avatars',
@@ -27,6 +32,8 @@ const TABLES = [
   'users',
 ];
 const REGISTRY_TABLES = ['mcp_server_catalogues', 'mcp_server_health', 'mcp_servers'];
+const OAUTH_TABLES = ['oauth_clients', 'oauth_codes', 'oauth_grants', 'oauth_requests', 'oauth_tokens'];
+const BEFORE_OAUTH = TABLES.filter((t) => !OAUTH_TABLES.includes(t));
 
 async function columns(em: EntityManager, table: string): Promise<string[]> {
   const rows = await em.execute<{ column_name: string }[]>(
@@ -80,28 +87,31 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261127000005_avatars',
       'Migration20261204000006_registry',
       'Migration20261205000007_api_keys',
+      'Migration20261206000008_oauth',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261206000008_oauth']);
+    expect(await tables(em)).toEqual(BEFORE_OAUTH);
     expect(await db.rollback()).toEqual(['Migration20261205000007_api_keys']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys'));
+    expect(await tables(em)).toEqual(BEFORE_OAUTH.filter((t) => t !== 'api_keys'));
     expect(await db.rollback()).toEqual(['Migration20261204000006_registry']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(BEFORE_OAUTH.filter((t) => t !== 'api_keys' && !REGISTRY_TABLES.includes(t)));
     expect(await db.rollback()).toEqual(['Migration20261127000005_avatars']);
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(BEFORE_OAUTH.filter((t) => t !== 'api_keys' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await columns(em, 'enhanced_sessions')).not.toContain('rotation_due_at');
     await db.rollback();
-    expect(await tables(em)).toEqual(TABLES.filter((t) => t !== 'api_keys' && t !== 'sign_in_requests' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
+    expect(await tables(em)).toEqual(BEFORE_OAUTH.filter((t) => t !== 'api_keys' && t !== 'sign_in_requests' && t !== 'user_avatars' && !REGISTRY_TABLES.includes(t)));
     await db.rollback();
     expect(await tables(em)).toEqual(['tenants', 'users']);
     await db.rollback();
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(7);
+    expect(await db.migrate()).toHaveLength(8);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });

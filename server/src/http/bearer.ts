@@ -1,13 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { API_KEY_PREFIX } from '@mreg/shared';
+import { API_KEY_PREFIX, OAUTH_ACCESS_TOKEN_PREFIX } from '@mreg/shared';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import type { RefusalGuard } from './mcp-limits';
+import { resourceMetadataUrl, resourceOfPath } from '../modules/oauth/resource';
 
 /**
  * Bearer credentials (RFC 6750) for /mcp, /mcp/<slug> and /trpc: `Authorization: Bearer <API key>`
- * (issue 19; OAuth access tokens join with issue 20). /mcp takes nothing else: never the browser
- * cookie, which any page the person visits could make their browser send.
+ * (issue 19), and on /mcp and /mcp/<slug> the access tokens MREG issued for that very resource
+ * (issue 20). /mcp takes nothing else: never the browser cookie, which any page the person visits
+ * could make their browser send. A 401 names the resource's metadata (RFC 9728), where an MCP client
+ * finds MREG's authorization server.
  */
 
 /** What a request's Authorization header holds. */
@@ -17,7 +20,7 @@ export function presentedCredential(req: Request): Presented {
   const header = req.headers.authorization;
   if (header === undefined) return { kind: 'none' };
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
-  if (!match) return { kind: 'malformed', message: 'The Authorization header must be "Bearer <API key>"' };
+  if (!match) return { kind: 'malformed', message: 'The Authorization header must be "Bearer <token>"' };
   return { kind: 'bearer', token: match[1]! };
 }
 
@@ -40,19 +43,23 @@ export interface BearerOptions {
   sessionCookie: string;
   /** Counts refused credentials per address, and turns away an address past its limit (429). */
   guard?: RefusalGuard;
+  /** MREG's public URL: the resources (/mcp, /mcp/<slug>) are under it. */
+  publicUrl: URL;
 }
 
 /**
  * Admits a request with a live bearer credential and puts its caller in res.locals; answers 401
  * with a WWW-Authenticate challenge (and the OAuth error in JSON) otherwise.
  */
-export function requireBearer({ authenticate, sessionCookie, guard }: BearerOptions): RequestHandler {
-  const refuse = (res: Response, description: string, error?: 'invalid_token' | 'invalid_request') => {
-    if (error) void guard?.refused(res.req).catch(() => undefined);
-    const params = [`realm="MREG"`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
+export function requireBearer({ authenticate, sessionCookie, guard, publicUrl }: BearerOptions): RequestHandler {
+  const refuse = (req: Request, res: Response, description: string, error?: 'invalid_token' | 'invalid_request') => {
+    if (error) void guard?.refused(req).catch(() => undefined);
+    const metadata = resourceMetadataUrl(resourceOfPath(req.path, publicUrl), publicUrl);
+    const params = [`realm="MREG"`, `resource_metadata=${quoted(metadata)}`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
     res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
     res.status(error === 'invalid_request' ? 400 : 401).json({ error: error ?? 'unauthorized', error_description: description });
   };
+  const howTo = `sign in through your MCP client (OAuth), or send an API key as "Authorization: Bearer ${API_KEY_PREFIX}..." (make one on the API keys page)`;
   return async (req, res, next) => {
     const wait = guard?.blocked(req);
     if (wait !== undefined) {
@@ -61,20 +68,35 @@ export function requireBearer({ authenticate, sessionCookie, guard }: BearerOpti
       return;
     }
     const presented = presentedCredential(req);
-    if (presented.kind === 'malformed') return refuse(res, presented.message, 'invalid_request');
+    if (presented.kind === 'malformed') return refuse(req, res, presented.message, 'invalid_request');
     if (presented.kind === 'none') {
       const withCookie = req.cookies?.[sessionCookie] !== undefined;
-      return refuse(
-        res,
-        withCookie
-          ? `The browser session is not accepted here; send an API key as "Authorization: Bearer ${API_KEY_PREFIX}..." (make one on the API keys page)`
-          : `Send an API key as "Authorization: Bearer ${API_KEY_PREFIX}..." (make one on the API keys page)`,
-      );
+      return refuse(req, res, withCookie ? `The browser session is not accepted here; ${howTo}` : `Send a credential: ${howTo}`);
     }
     const check = await authenticate(presented.token);
-    if (!check.ok) return refuse(res, check.message, 'invalid_token');
+    if (!check.ok) return refuse(req, res, check.message, 'invalid_token');
+    const { credential } = check.caller;
+    const resource = resourceOfPath(req.path, publicUrl).url;
+    // An access token is for the one resource it was issued for (RFC 8707): a token for /mcp is no
+    // token for /mcp/<slug>, nor one for a server the other way round.
+    if (credential.kind === 'oauth' && credential.resource !== resource) {
+      return refuse(req, res, `The access token was issued for ${credential.resource}, not ${resource}`, 'invalid_token');
+    }
     res.locals[CALLER] = check.caller;
     next();
+  };
+}
+
+/** The check of every bearer credential MREG takes on /mcp: access tokens by their prefix, API keys otherwise. */
+export function bearerAuthenticator(apiKey: (token: string) => Promise<KeyCheck>, accessToken: (token: string) => Promise<KeyCheck>): (token: string) => Promise<KeyCheck> {
+  return (token) => {
+    if (token.startsWith(OAUTH_ACCESS_TOKEN_PREFIX)) return accessToken(token);
+    if (token.startsWith(API_KEY_PREFIX)) return apiKey(token);
+    return Promise.resolve({
+      ok: false,
+      reason: 'malformed',
+      message: `This is neither an MREG API key (${API_KEY_PREFIX}...) nor an access token MREG issued (${OAUTH_ACCESS_TOKEN_PREFIX}...)`,
+    });
   };
 }
 

@@ -30,7 +30,7 @@ export function mcpRateLimits({ settings, cache, onRefused }: { settings: Settin
       },
     });
   return [
-    limiter('credential', settings.gateway.rateLimit, (caller) => caller.credential.id, 'this API key (MREG_GATEWAY_RATE_LIMIT)'),
+    limiter('credential', settings.gateway.rateLimit, (caller) => caller.credential.id, 'this credential (MREG_GATEWAY_RATE_LIMIT)'),
     limiter('tenant', settings.gateway.tenantRateLimit, (caller) => caller.tenant.tenantId, 'this tenant (MREG_GATEWAY_TENANT_RATE_LIMIT)'),
   ];
 }

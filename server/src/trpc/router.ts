@@ -1,6 +1,7 @@
 import { apiKeysRouter } from '../modules/apikeys/apikeys.router';
 import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
+import { oauthRouter } from '../modules/oauth/oauth.router';
 import { registryRouter } from '../modules/registry/registry.router';
 import { tenantsRouter } from '../modules/tenants/tenants.router';
 import { createCallerFactory, router } from './trpc';
@@ -11,6 +12,7 @@ export const appRouter = router({
   tenants: tenantsRouter,
   registry: registryRouter,
   apiKeys: apiKeysRouter,
+  oauth: oauthRouter,
 });
 
 export type AppRouter = typeof appRouter;

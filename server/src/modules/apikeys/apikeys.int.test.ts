@@ -6,7 +6,7 @@ import { hashToken } from '../../lib/tokens';
 import { bearer, mintApiKey } from '../../testing/api-keys';
 import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
 import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
-import { LAST_USED_WRITE_MS } from './apikeys.service';
+import { LAST_USED_WRITE_MS } from '../../lib/last-used';
 
 /**
  * API keys through the real app over HTTP: made once, stored hashed, accepted as a bearer on /trpc

@@ -10,6 +10,7 @@ import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import type { Settings } from '../../config';
 import { hashToken } from '../../lib/tokens';
+import { lastUseRecorder } from '../../lib/last-used';
 import { resolveTenantContext } from '../tenants/tenant-context';
 import { ApiKeyEntity, type IApiKey } from './apikeys.entity';
 import type { BearerCaller } from './caller';
@@ -45,8 +46,6 @@ const SECRET_SHAPE = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
 const HINT_CHARACTERS = 4;
 /** A looked-up key stays cached this long; revocation does not wait for it (tombstone). */
 const KEY_TTL_SECONDS = 15 * 60;
-/** last_used_at is written at most this often per key. */
-export const LAST_USED_WRITE_MS = 60_000;
 
 const keyCacheKey = (hash: string) => `api-key:${hash}`;
 
@@ -147,7 +146,7 @@ export async function revokeMemberKeys(tx: EntityManager, now: Date, userId: str
 export async function forgetRevokedKeys(cache: Cache, hashes: readonly string[]): Promise<void> {
   if (hashes.length === 0) return;
   await bury(cache, hashes.map(keyCacheKey), KEY_TTL_SECONDS * 2);
-  await Promise.all(hashes.map((hash) => publishInvalidation(cache, { kind: 'api-key', hash })));
+  await Promise.all(hashes.map((hash) => publishInvalidation(cache, { kind: 'credential', hash })));
 }
 
 async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecord | null }> {
@@ -174,23 +173,7 @@ async function cachedKey(cache: Cache, em: EntityManager, hash: string): Promise
   return loaded.key;
 }
 
-/** When this process last wrote each key's last_used_at (the database keeps it to once a minute whatever the instances). */
-const lastUseWritten = new Map<string, number>();
-
-function noteUse(em: EntityManager, keyId: string, now: number): void {
-  const written = lastUseWritten.get(keyId);
-  if (written !== undefined && now - written < LAST_USED_WRITE_MS) return;
-  lastUseWritten.set(keyId, now);
-  if (lastUseWritten.size > 10_000) lastUseWritten.delete(lastUseWritten.keys().next().value!);
-  // Not awaited: a request does not wait for its bookkeeping, and a failure here costs only the timestamp.
-  em.fork()
-    .execute(`update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?)`, [
-      new Date(now),
-      keyId,
-      new Date(now - LAST_USED_WRITE_MS),
-    ])
-    .catch(() => lastUseWritten.delete(keyId));
-}
+const noteUse = lastUseRecorder('api_keys');
 
 /**
  * The caller a presented key acts for, or why it is refused. Unknown, revoked and malformed keys
@@ -245,7 +228,7 @@ export function localCallers(cache: Cache, logger: Logger): LocalCallers {
   let epoch = 0;
   const subscription = subscribeInvalidations(cache, logger, (message) => {
     heard += 1;
-    if (message.kind === 'api-key') {
+    if (message.kind === 'credential') {
       kept.delete(message.hash);
       return;
     }

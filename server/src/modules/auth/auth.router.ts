@@ -1,4 +1,4 @@
-import { ZAuthUser, ZNoInput } from '@mreg/shared';
+import { ZAuthUser, ZNoInput, ZOAuthGrantList, ZRevokeGrantInput, ZRevokeGrantResult } from '@mreg/shared';
 import { authedProcedure, router } from '../../trpc/trpc';
 import { preferenceProcedures } from '../preferences/preferences.procedures';
 import { preferencesStoreFor } from '../preferences/preferences.store';
@@ -6,6 +6,7 @@ import { profileProcedures } from '../profiles/profiles.procedures';
 import { profileDeps } from '../profiles/profiles.service';
 import { sessionProcedures } from '../sessions/sessions.procedures';
 import { myTenantProcedures } from '../tenants/my-tenants.procedures';
+import { grantDeps, listMyGrants, revokeMyGrant } from '../oauth/oauth.grants';
 import { loadAuthUser } from './auth.service';
 
 /** `auth.*`: who I am, and the procedures of each domain that act on my own account. */
@@ -19,4 +20,15 @@ export const authRouter = router({
   ...preferenceProcedures,
   ...sessionProcedures,
   ...myTenantProcedures,
+
+  /** My connected MCP clients (OAuth grants), in every tenant. */
+  grants: authedProcedure
+    .input(ZNoInput)
+    .output(ZOAuthGrantList)
+    .query(({ ctx }) => listMyGrants(grantDeps(ctx), ctx.session.userId)),
+
+  revokeGrant: authedProcedure
+    .input(ZRevokeGrantInput)
+    .output(ZRevokeGrantResult)
+    .mutation(({ ctx, input }) => revokeMyGrant(grantDeps(ctx), ctx.session.userId, input.grantId)),
 });

@@ -10,11 +10,17 @@ import {
   ZTenantMember,
   ZTenantMemberList,
   ZUpdateMemberInput,
+  ZMemberGrantsInput,
+  ZOAuthGrantList,
+  ZRevokeGrantResult,
+  ZRevokeMemberGrantInput,
 } from '@mreg/shared';
 import { browserSessionOnly, requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
 import { forgetRevokedKeys } from '../apikeys/apikeys.service';
 import { sessionDeps } from '../sessions/sessions.store';
-import { addMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
+import { grantDeps, listMemberGrants, revokeMemberGrant } from '../oauth/oauth.grants';
+import { forgetRevokedTokens } from '../oauth/oauth.tokens';
+import { addMember, administeredMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
 
 /**
  * Tenant administration: the active tenant only, with members:manage there (and sessions:manage
@@ -40,8 +46,9 @@ export const tenantsRouter = router({
     .input(ZUpdateMemberInput)
     .output(ZTenantMember)
     .mutation(async ({ ctx, input }) => {
-      const { revokedKeyHashes, ...member } = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input);
+      const { revokedKeyHashes, revokedTokenHashes, ...member } = await updateMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input);
       await forgetRevokedKeys(ctx.cache, revokedKeyHashes);
+      await forgetRevokedTokens(ctx.cache, revokedTokenHashes);
       // Deactivating oneself ends one's own session here too.
       if (member.userId === ctx.actor.userId && !member.isActive) ctx.sessionCookie.clear();
       return member;
@@ -51,8 +58,9 @@ export const tenantsRouter = router({
     .input(ZRemoveMemberInput)
     .output(ZRemoveMemberResult)
     .mutation(async ({ ctx, input }) => {
-      const { userId, sessionsEnded, endedSessionIds, revokedKeyHashes } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
+      const { userId, sessionsEnded, endedSessionIds, revokedKeyHashes, revokedTokenHashes } = await removeMember(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
       await forgetRevokedKeys(ctx.cache, revokedKeyHashes);
+      await forgetRevokedTokens(ctx.cache, revokedTokenHashes);
       if (ctx.actor.sessionId && endedSessionIds.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { userId, sessionsEnded };
     }),
@@ -69,5 +77,22 @@ export const tenantsRouter = router({
       const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, input.userId);
       if (ctx.actor.sessionId && ended.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { revoked: ended.length };
+    }),
+
+  /** A member's connected MCP clients in this tenant, beside their sessions. */
+  memberGrants: sessionAdminProcedure
+    .input(ZMemberGrantsInput)
+    .output(ZOAuthGrantList)
+    .query(async ({ ctx, input }) => {
+      await administeredMember(ctx.em, ctx.tenant, input.userId);
+      return listMemberGrants(grantDeps(ctx), ctx.tenant.tenantId, input.userId);
+    }),
+
+  revokeMemberGrant: sessionAdminProcedure
+    .input(ZRevokeMemberGrantInput)
+    .output(ZRevokeGrantResult)
+    .mutation(async ({ ctx, input }) => {
+      await administeredMember(ctx.em, ctx.tenant, input.userId);
+      return revokeMemberGrant(grantDeps(ctx), ctx.tenant.tenantId, input.userId, input.grantId);
     }),
 });

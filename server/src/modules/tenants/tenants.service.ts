@@ -14,6 +14,7 @@ import {
 } from '@mreg/shared';
 import { AppError } from '../../errors';
 import { revokeMemberKeys } from '../apikeys/apikeys.service';
+import { revokeMemberGrants } from '../oauth/oauth.tokens';
 import {
   endTenantSessions,
   flagTokenRotation,
@@ -272,9 +273,10 @@ export async function updateMember(
   tenant: TenantContext,
   actorId: string,
   input: UpdateMemberInput,
-): Promise<TenantMember & { revokedKeyHashes: string[] }> {
+): Promise<TenantMember & { revokedKeyHashes: string[]; revokedTokenHashes: string[] }> {
   const now = deps.clock();
   let revokedKeyHashes: string[] = [];
+  let revokedTokenHashes: string[] = [];
   const changes = await deps.em.transactional(async (tx): Promise<SessionChanges | null> => {
     const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, input.userId);
@@ -293,8 +295,9 @@ export async function updateMember(
     );
 
     if (member.is_active && !isActive) {
-      // Deactivated: their sessions here end, and their API keys here are revoked for good.
+      // Deactivated: their sessions here end, and their API keys and connected apps here are revoked for good.
       revokedKeyHashes = await revokeMemberKeys(tx, now, input.userId, tenant.tenantId);
+      revokedTokenHashes = await revokeMemberGrants(tx, now, input.userId, tenant.tenantId);
       return endTenantSessions(tx, now, input.userId, tenant.tenantId);
     }
     if (isActive && privilegeChanged) return flagTokenRotation(tx, now, input.userId, tenant.tenantId);
@@ -302,7 +305,7 @@ export async function updateMember(
   });
   if (changes) await publishSessionChanges(deps.cache, changes);
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [input.userId]);
-  return { ...toMember((await findMember(deps.em, tenant.tenantId, input.userId))!), revokedKeyHashes };
+  return { ...toMember((await findMember(deps.em, tenant.tenantId, input.userId))!), revokedKeyHashes, revokedTokenHashes };
 }
 
 /**
@@ -314,9 +317,10 @@ export async function removeMember(
   tenant: TenantContext,
   actorId: string,
   userId: string,
-): Promise<RemoveMemberResult & { endedSessionIds: string[]; revokedKeyHashes: string[] }> {
+): Promise<RemoveMemberResult & { endedSessionIds: string[]; revokedKeyHashes: string[]; revokedTokenHashes: string[] }> {
   const now = deps.clock();
   let revokedKeyHashes: string[] = [];
+  let revokedTokenHashes: string[] = [];
   const changes = await deps.em.transactional(async (tx) => {
     const actor = await lockTenant(tx, tenant, actorId);
     const member = await memberOrNotFound(tx, tenant, userId);
@@ -330,13 +334,14 @@ export async function removeMember(
       );
     }
     await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });
-    // Their API keys here go with the membership, for good: being added again brings none back.
+    // Their API keys and connected apps here go with the membership, for good: being added again brings none back.
     revokedKeyHashes = await revokeMemberKeys(tx, now, userId, tenant.tenantId);
+    revokedTokenHashes = await revokeMemberGrants(tx, now, userId, tenant.tenantId);
     return endTenantSessions(tx, now, userId, tenant.tenantId);
   });
   await publishSessionChanges(deps.cache, changes);
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
-  return { userId, sessionsEnded: changes.endedIds.length, endedSessionIds: changes.endedIds, revokedKeyHashes };
+  return { userId, sessionsEnded: changes.endedIds.length, endedSessionIds: changes.endedIds, revokedKeyHashes, revokedTokenHashes };
 }
 
 /** A member's live sessions in this tenant (not their sessions in other tenants). `tenant` is the actor's context. */
@@ -348,6 +353,11 @@ export async function memberSessions(
 ): Promise<SessionSummary[]> {
   outranks(tenant, await memberOrNotFound(deps.em, tenant, userId));
   return listSessions(deps, { userId, sessionId: current.sessionId }, tenant.tenantId);
+}
+
+/** NOT_FOUND unless `userId` is a member of the tenant whom the actor outranks or equals: whose sessions and connected apps the actor may see and end. */
+export async function administeredMember(em: EntityManager, tenant: TenantContext, userId: string): Promise<void> {
+  outranks(tenant, await memberOrNotFound(em, tenant, userId));
 }
 
 /** Ends a member's sessions in this tenant; returns the ids ended. */
