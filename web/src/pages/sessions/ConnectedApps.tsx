@@ -29,7 +29,7 @@ export function ConnectedApps() {
   const trpc = useTRPC();
   const format = useFormatters();
   const now = useNow();
-  const grants = useQuery(trpc.auth.grants.queryOptions({}));
+  const grants = useQuery(trpc.auth.grants.queryOptions());
   const [revoking, setRevoking] = useState<OAuthGrant | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
