@@ -97,7 +97,9 @@ async function mutate<T>(page: Page, path: string, input: unknown): Promise<T> {
 test.beforeAll(async ({ browser }) => {
   toy = await startToyServer();
   callback = await listenLoopback((req, res) => {
-    arrivals.push(new URL(req.url ?? '/', 'http://x').searchParams);
+    const url = new URL(req.url ?? '/', 'http://x');
+    // The browser asks for /favicon.ico too.
+    if (url.pathname === '/callback') arrivals.push(url.searchParams);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Signed in</title><p>You can close this window.</p>');
   });
   const page = await signedInPage(browser, DEMO.ada);
@@ -118,13 +120,13 @@ test.afterAll(async ({ browser }) => {
 });
 
 /** The SDK's client meets /mcp without a token: it discovers, registers, and asks for the browser. */
-async function startFlow(name: string | undefined, state = `state-${Math.random().toString(36).slice(2)}`) {
+async function startFlow(name: string | undefined, state = `state-${Math.random().toString(36).slice(2)}`, resource = MCP) {
   const provider = new TestProvider(`${callback.origin}/callback`, name, state);
-  const transport = new StreamableHTTPClientTransport(MCP, { authProvider: provider });
+  const transport = new StreamableHTTPClientTransport(resource, { authProvider: provider });
   await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   expect(provider.information?.client_id).toBeTruthy();
   expect(provider.authorizationUrl?.searchParams.get('code_challenge_method')).toBe('S256');
-  expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(MCP.href);
+  expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(resource.href);
   return { provider, transport, state };
 }
 
@@ -285,6 +287,32 @@ test('Deny sends error=access_denied to the client with its state unchanged, and
   expect(query.get('code')).toBeNull();
 });
 
+test("for one server's address, a tenant without that server cannot be picked; with none that has it, only Deny is offered", async ({ page, browser }) => {
+  const one = new URL(`${baseURL}/mcp/${SLUG}`);
+  await signIn(page, DEMO.ada);
+  const { provider } = await startFlow('One-server agent', undefined, one);
+  await page.goto(provider.authorizationUrl!.href);
+  const card = page.locator('.consent-card');
+  await expect(card).toContainText(`To use the MCP server ${SLUG} (${one.href}) as you, with your permissions as an admin of Contoso.`);
+  await expect(page.getByRole('radio', { name: /^Contoso/ })).toBeChecked();
+  const fabrikam = page.getByRole('radio', { name: /^Fabrikam/ });
+  await expect(fabrikam).toBeDisabled();
+  await expect(fabrikam).toHaveAccessibleDescription(`No MCP server ${SLUG} here`);
+  await look(page, 'consent-one-server');
+
+  // vic belongs to Fabrikam alone, which has no such server: nothing to approve for.
+  const vic = await signedInPage(browser, DEMO.vic);
+  const second = await startFlow('One-server agent', undefined, one);
+  await vic.goto(second.provider.authorizationUrl!.href);
+  await expect(vic.getByRole('alert')).toContainText(`You cannot approve this request. None of your tenants has an MCP server ${SLUG}`);
+  await expect(vic.getByRole('radio')).toHaveCount(0);
+  await expect(vic.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await look(vic, 'consent-no-tenant');
+  await vic.getByRole('button', { name: 'Deny' }).click();
+  expect((await returned(vic)).get('error')).toBe('access_denied');
+  await vic.context().close();
+});
+
 test('ada disconnects an app under Sessions, Connected apps: its token is refused at its next call; she sees it beside her sessions on Members first', async ({
   page,
 }) => {
@@ -366,6 +394,7 @@ test('an expired, answered or unknown request, and an address cut short, each sa
   await expect(page.getByRole('heading', { level: 1, name: 'This request is no longer open' })).toBeVisible();
   await expect(page.getByText('This request has expired or was already answered. Start again from your MCP client')).toBeVisible();
   await page.goto('/oauth/consent?request=short');
+  await expect(page.getByRole('heading', { level: 1, name: 'This link is incomplete' })).toBeVisible();
   await expect(page.getByText('This address does not name a sign-in request from an MCP client')).toBeVisible();
   await look(page, 'consent-gone');
 });

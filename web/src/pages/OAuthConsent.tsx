@@ -13,7 +13,7 @@ import './OAuthConsent.css';
 function ConsentGone({ malformed }: { malformed: boolean }) {
   return (
     <section className="consent-page">
-      <PageTitle title="This request is no longer open" />
+      <PageTitle title={malformed ? 'This link is incomplete' : 'This request is no longer open'} />
       <div className="card consent-card">
         <p>
           {malformed
