@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import type { OAuthConsent } from '@mreg/shared';
+import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { LoadError } from '../../components/LoadError';
 import { PageTitle } from '../../components/PageTitle';
 import { useFormatters } from '../../prefs/usePreferences';
@@ -23,6 +24,8 @@ interface ConsentFormProps {
 export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentFormProps) {
   const trpc = useTRPC();
   const format = useFormatters();
+  // Connected apps live on the Sessions page, which the server may have switched off.
+  const sessionsPage = useEnhancedAuth().features?.sessionManagement;
   const decide = useMutation(trpc.oauth.decide.mutationOptions());
   const [picked, setPicked] = useState<string | null>(null);
   const [leaving, setLeaving] = useState<'approved' | 'denied' | null>(null);
@@ -106,8 +109,13 @@ export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentForm
           </button>
         </div>
         <p className="hint consent-after">
-          Open until <time dateTime={consent.expiresAt}>{format.dateTime(consent.expiresAt)}</time>. You can disconnect an app at any time under{' '}
-          <Link href="/sessions#connected-apps">Sessions, Connected apps</Link>.
+          Open until <time dateTime={consent.expiresAt}>{format.dateTime(consent.expiresAt)}</time>.
+          {sessionsPage && (
+            <>
+              {' '}
+              You can disconnect an app at any time under <Link href="/sessions#connected-apps">Sessions, Connected apps</Link>.
+            </>
+          )}
         </p>
       </div>
     </>
