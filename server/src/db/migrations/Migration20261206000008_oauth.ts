@@ -38,6 +38,7 @@ export class Migration20261206000008_oauth extends Migration {
       );`);
     this.addSql(`create index "oauth_requests_expires_at_index" on "oauth_requests" ("expires_at");`);
     this.addSql(`create index "oauth_requests_client_id_index" on "oauth_requests" ("client_id");`);
+    this.addSql(`create index "oauth_requests_user_id_index" on "oauth_requests" ("user_id");`);
     this.addSql(`
       create table "oauth_grants" (
         "id" uuid not null default gen_random_uuid(),

@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock';
 import type { SessionLifetime } from './sessions.lifetime';
 import { deleteEndedSessions } from './sessions.store';
 import { deleteExpiredSignInRequests } from './sign-in.service';
+import { oauthCleanupJobs } from '../oauth/oauth.cleanup';
 
 /** Rows deleted per transaction: each batch holds its row locks only for a moment. */
 const CLEANUP_BATCH_SIZE = 1000;
@@ -18,6 +19,8 @@ export interface CleanupResult {
   sessions: number;
   /** Sign-ins in progress that were abandoned and expired. */
   signInRequests: number;
+  /** OAuth records (issue 20): expired consent requests, codes and tokens, dead grants, abandoned registrations. */
+  oauth: number;
   /** True when another instance held the lock, so this one stopped. */
   skipped: boolean;
 }
@@ -34,16 +37,17 @@ async function deleteBatch(em: EntityManager, remove: (tx: EntityManager) => Pro
   });
 }
 
-/** Deletes dead sessions and expired sign-in requests, batch after batch, until none is left. */
+/** Deletes dead sessions, expired sign-in requests and dead OAuth records, batch after batch, until none is left. */
 export async function cleanupSessions(
   em: EntityManager,
   { now, lifetime, batchSize = CLEANUP_BATCH_SIZE }: { now: Date; lifetime: SessionLifetime; batchSize?: number },
 ): Promise<CleanupResult> {
-  const result: CleanupResult = { sessions: 0, signInRequests: 0, skipped: false };
+  const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, skipped: false };
   const jobs = [
     // Revoked, expired, past their absolute lifetime or idle too long: the session store's rule.
     { remove: (tx: EntityManager) => deleteEndedSessions(tx, now, lifetime, batchSize), count: (n: number) => (result.sessions += n) },
     { remove: (tx: EntityManager) => deleteExpiredSignInRequests(tx, now, batchSize), count: (n: number) => (result.signInRequests += n) },
+    ...oauthCleanupJobs.map((job) => ({ remove: (tx: EntityManager) => job(tx, now, batchSize), count: (n: number) => (result.oauth += n) })),
   ];
   for (const job of jobs) {
     for (;;) {
@@ -77,7 +81,7 @@ export function scheduleSessionCleanup(options: {
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else if (result.sessions + result.signInRequests > 0) log.info(result, 'Deleted ended sessions');
+          else if (result.sessions + result.signInRequests + result.oauth > 0) log.info(result, 'Deleted ended sessions');
           return result;
         },
         (error: unknown) => {
