@@ -13,6 +13,7 @@ import { ApiKeys } from './pages/ApiKeys';
 import { Dashboard } from './pages/Dashboard';
 import { Members } from './pages/Members';
 import { NotFound } from './pages/NotFound';
+import { OAuthConsent } from './pages/OAuthConsent';
 import { Preferences } from './pages/Preferences';
 import { Profile } from './pages/Profile';
 import { AddServer, EditServer } from './pages/ServerEditor';
@@ -143,6 +144,12 @@ export function App() {
           <Route path="/members">
             <RequireAuth feature="roleBasedUi" permission="members:manage">
               <Members />
+            </RequireAuth>
+          </Route>
+          {/* Where /authorize sends the person; signed out, sign-in comes back here with the request. */}
+          <Route path="/oauth/consent">
+            <RequireAuth>
+              <OAuthConsent />
             </RequireAuth>
           </Route>
           <Route component={NotFound} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeReturnTo } from './navigation';
+import { safeReturnTo, signInPagePath } from './navigation';
 
 describe('safeReturnTo', () => {
   it('keeps a path on this site, with its query', () => {
@@ -14,5 +14,13 @@ describe('safeReturnTo', () => {
   it('never returns to a public page, which would bounce anyway', () => {
     expect(safeReturnTo('/sign-in?returnTo=%2Fprofile')).toBe('/dashboard');
     expect(safeReturnTo('/')).toBe('/dashboard');
+  });
+});
+
+describe('the consent page as returnTo', () => {
+  it('keeps the request id, so that sign-in comes back to the same request', () => {
+    const consent = '/oauth/consent?request=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+    expect(safeReturnTo(consent)).toBe(consent);
+    expect(new URLSearchParams(signInPagePath(consent).split('?')[1]).get('returnTo')).toBe(consent);
   });
 });

@@ -24,7 +24,7 @@ export function navItems(auth: EnhancedAuth): NavItem[] {
       { path: '/preferences', label: 'Preferences', description: 'Theme, language and time zone.' },
     );
   }
-  if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions', description: 'Where you are signed in, and ending sessions.' });
+  if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions', description: 'Where you are signed in, and the MCP clients you connected.' });
   if (f?.roleBasedUi && auth.can('members:manage')) {
     items.push({ path: '/members', label: 'Members', description: 'Who belongs to this tenant, and their roles.' });
   }

@@ -11,11 +11,12 @@ import { useFormatters } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
 import { count, useNow } from '../components/useNow';
 import { useRefocus } from '../components/useRefocus';
+import { ConnectedApps } from './sessions/ConnectedApps';
 import './Sessions.css';
 
 type Pending = { kind: 'one'; session: SessionSummary } | { kind: 'others'; count: number } | { kind: 'here' };
 
-/** My sessions: where I am signed in, ending one I do not recognise, or all but this one. */
+/** My sessions: where I am signed in, ending one I do not recognise, or all but this one; and the MCP clients I connected. */
 export function Sessions() {
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
@@ -81,7 +82,7 @@ export function Sessions() {
 
   return (
     <section className="sessions-page">
-      <PageTitle title="Sessions">Where you are signed in. End any session you do not recognise.</PageTitle>
+      <PageTitle title="Sessions">Where you are signed in, and the apps you have connected. End any you do not recognise.</PageTitle>
 
       <div role="status" className={notice ? 'banner banner-success' : undefined}>
         {notice && <p>{notice}</p>}
@@ -165,6 +166,8 @@ export function Sessions() {
           )}
         </>
       )}
+
+      <ConnectedApps />
 
       <ConfirmDialog
         open={pending?.kind === 'one'}

@@ -2,6 +2,7 @@ import type { Role, TenantMember } from '@mreg/shared';
 import { Avatar } from '../../components/Avatar';
 import { useFormatters } from '../../prefs/usePreferences';
 import { aRole, ROLE_LABEL, ROLE_OPTIONS } from '../../roles';
+import { MemberGrants } from './MemberGrants';
 import { MemberSessions } from './MemberSessions';
 import { nameOf } from './problems';
 import type { Feedback, MemberActions } from './useMemberActions';
@@ -20,7 +21,7 @@ interface MemberRowProps {
   now: number;
 }
 
-/** One member's row of the table (and, opened, their sessions under it): role, state, last activity, actions. */
+/** One member's row of the table (and, opened, their sessions and connected apps under it): role, state, last activity, actions. */
 export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSessions, sessionsOpen, onToggleSessions, actions, feedback, now }: MemberRowProps) {
   const format = useFormatters();
   const choice = actions.choice(member) ?? null;
@@ -89,12 +90,12 @@ export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSess
             {canManageSessions && (
               <button
                 type="button"
-                aria-label={`Sessions of ${name}`}
+                aria-label={`Sessions and connected apps of ${name}`}
                 aria-expanded={sessionsOpen}
                 aria-controls={sessionsOpen ? sessionsId : undefined}
                 onClick={onToggleSessions}
               >
-                Sessions
+                Sessions &amp; apps
                 <span aria-hidden="true">{sessionsOpen ? '▴' : '▾'}</span>
               </button>
             )}
@@ -116,7 +117,10 @@ export function MemberRow({ member, tenantName, isMe, myAvatarUrl, canManageSess
       {sessionsOpen && (
         <tr className="member-sessions-row">
           <td colSpan={5}>
-            <MemberSessions id={sessionsId} member={member} tenantName={tenantName} isMe={isMe} onEnded={feedback.report} onProblem={feedback.fail} />
+            <div id={sessionsId} className="member-access">
+              <MemberSessions member={member} tenantName={tenantName} isMe={isMe} onEnded={feedback.report} onProblem={feedback.fail} />
+              <MemberGrants member={member} tenantName={tenantName} onRevoked={feedback.report} onProblem={feedback.fail} />
+            </div>
           </td>
         </tr>
       )}

@@ -11,7 +11,6 @@ import { useRefocus } from '../../components/useRefocus';
 import { nameOf, type Problem } from './problems';
 
 interface MemberSessionsProps {
-  id: string;
   member: TenantMember;
   tenantName: string;
   isMe: boolean;
@@ -20,7 +19,7 @@ interface MemberSessionsProps {
 }
 
 /** A member's live sessions in this tenant, and ending them all (sessions:manage). */
-export function MemberSessions({ id, member, tenantName, isMe, onEnded, onProblem }: MemberSessionsProps) {
+export function MemberSessions({ member, tenantName, isMe, onEnded, onProblem }: MemberSessionsProps) {
   const trpc = useTRPC();
   const format = useFormatters();
   const now = useNow();
@@ -48,7 +47,7 @@ export function MemberSessions({ id, member, tenantName, isMe, onEnded, onProble
   };
 
   return (
-    <section id={id} className="member-sessions" aria-label={`Sessions of ${name}`}>
+    <section className="member-sessions" aria-label={`Sessions of ${name}`}>
       <h3 ref={heading} tabIndex={-1}>
         Sessions of {name} in {tenantName}
       </h3>

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Link } from 'wouter';
+import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { CopyBlock, CopyField } from '../../components/Copy';
 import { connectSnippets, KEY_PLACEHOLDER, mcpUrl } from './connect';
 
@@ -9,6 +10,7 @@ import { connectSnippets, KEY_PLACEHOLDER, mcpUrl } from './connect';
  */
 export function ConnectPanel({ tenantName }: { tenantName: string }) {
   const url = mcpUrl(window.location.origin);
+  const sessionsPage = useEnhancedAuth().features?.sessionManagement;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     // After the page's own focus on its title (an earlier sibling's effect): the link named this panel.
@@ -28,12 +30,16 @@ export function ConnectPanel({ tenantName }: { tenantName: string }) {
       </p>
       <CopyField label="MCP address" value={url} what="the MCP address" />
       <p>
-        A client that signs in with OAuth (Claude, ChatGPT, VS Code, Cursor) needs only this address: it sends you here to sign in and approve it, and
-        you choose the tenant it may use. You can disconnect it at any time under Connected apps on <Link href="/sessions">Sessions</Link>.
-      </p>
-      <p>
-        Other clients and scripts use an API key of yours, sent as <code>Authorization: Bearer</code>: create one on{' '}
-        <Link href="/api-keys">API keys</Link>, then paste it where <code>{KEY_PLACEHOLDER}</code> stands.
+        A client that supports MCP&apos;s OAuth sign-in needs only this address: it opens your browser, where you sign in and approve it for a
+        tenant
+        {sessionsPage && (
+          <>
+            ; you can disconnect it under <Link href="/sessions#connected-apps">Sessions, Connected apps</Link>
+          </>
+        )}
+        . Other clients sign in with an API key of yours, sent as <code>Authorization: Bearer</code>: create one on{' '}
+        <Link href="/api-keys">API keys</Link>, then paste it where{' '}
+        <code>{KEY_PLACEHOLDER}</code> stands.
       </p>
       <ul className="connect-clients">
         {connectSnippets(url).map((snippet) => (
