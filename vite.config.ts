@@ -27,7 +27,7 @@ export default defineConfig(({ mode }) => {
       host: '127.0.0.1',
       port: 5173,
       strictPort: true,
-      proxy: Object.fromEntries(['/trpc', '/auth', '/avatars', '/dev-idp', '/healthz', '/readyz'].map((path) => [path, server])),
+      proxy: Object.fromEntries(['/trpc', '/auth', '/avatars', '/dev-idp', '/healthz', '/readyz', '/mcp', '/.well-known', '/register', '/authorize', '/token', '/revoke'].map((path) => [path, server])),
     },
     test: {
       root: repoRoot,
