@@ -184,6 +184,39 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     expect(grant).toMatchObject({ tenantId: CONTOSO.id, tenantName: CONTOSO.name, resource: { slug: null } });
   });
 
+  it("passes the checks of the conformance suite's auth scenarios, as the SDK client's requests show", async () => {
+    // The suite's client mode runs a mock server and authorization server of its own; what its
+    // auth/metadata-default and auth/token-endpoint-auth-none scenarios check of a client, MREG's
+    // server must make possible. Every request the SDK client sends, seen here:
+    const sent: { method: string; url: URL; body: string }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      sent.push({ method: init?.method ?? 'GET', url, body: typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '' });
+      return fetch(input, init);
+    };
+    const provider = new MemoryOAuthProvider();
+    const mcp = new URL(`${app.url}/mcp`);
+    const transport = new StreamableHTTPClientTransport(mcp, { authProvider: provider, fetch: recording });
+    await expect(new Client({ name: 'conformance-like', version: '1' }).connect(transport)).rejects.toThrow(UnauthorizedError);
+    const { code } = await approve(ada, app.url, provider.authorizationUrl!, CONTOSO.id);
+    await transport.finishAuth(code);
+    const paths = sent.map((r) => `${r.method} ${r.url.pathname}`);
+    // prm-pathbased-requested: the path-based metadata, named by the 401, before anything else of OAuth.
+    expect(paths[1]).toBe('GET /.well-known/oauth-protected-resource/mcp');
+    // authorization-server-metadata, client-registration, token-request.
+    expect(paths).toEqual(expect.arrayContaining(['GET /.well-known/oauth-authorization-server', 'POST /register', 'POST /token']));
+    // authorization-request: PKCE S256 and the resource (resource-parameter-in-authorization, -valid-uri).
+    const authorization = provider.authorizationUrl!;
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorization.searchParams.get('resource')).toBe(mcp.href);
+    // token-endpoint-auth-method none, and the same resource at the token endpoint (resource-parameter-in-token, -consistency).
+    const token = new URLSearchParams(sent.find((r) => r.url.pathname === '/token')!.body);
+    expect(token.get('client_secret')).toBeNull();
+    expect(token.get('resource')).toBe(mcp.href);
+    expect(token.get('code_verifier')).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
+    expect(sent.find((r) => r.url.pathname === '/token')!.url.search).toBe('');
+  });
+
   it('rotates refresh tokens, and a reused one revokes the whole grant', async () => {
     const { provider } = await connectWithOAuth(uma, CONTOSO.id);
     const clientId = provider.info!.client_id;
