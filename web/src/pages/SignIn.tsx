@@ -26,6 +26,11 @@ export function SignIn() {
           <p>Your session has ended. Sign in again to go back to where you were.</p>
         </div>
       )}
+      {returnTo.startsWith('/oauth/consent') && (
+        <div role="status" className="banner banner-info">
+          <p>An MCP client asks to connect to MREG as you. Sign in first; then you will see what it asks for, and approve or deny it.</p>
+        </div>
+      )}
       {reason === 'signed-out' && (
         <div role="status" className="banner banner-info">
           <p>You have signed out.</p>

@@ -61,7 +61,7 @@ export function registrableClient(info: Omit<OAuthClientInformationFull, 'client
   }
   if (info.response_types && info.response_types.some((type) => type !== 'code')) throw new InvalidClientMetadataError('response_types may only be code');
   // No secrets, and no keys: a public client authenticates with nothing but PKCE.
-  const { client_secret: _secret, client_secret_expires_at: _expires, jwks: _jwks, jwks_uri: _jwksUri, software_statement: _statement, ...rest } = info;
+  const { client_secret: _secret, client_secret_expires_at: _expires, jwks: _jwks, jwks_uri: _jwksUri, software_statement: _statement, issuer: _issuer, ...rest } = info;
   return {
     ...rest,
     client_id: info.client_id ?? randomUUID(),

@@ -30,8 +30,10 @@ export function GatewayOmitted({ omitted, slug }: { omitted: GatewayOmission[]; 
         ))}
       </ul>
       <p>
-        MCP clients refuse names longer than {GATEWAY_NAME_MAX_LENGTH} characters, and MREG does not cut them short (two could become one). This server&apos;s own address,{' '}
-        <code>/mcp/{slug}</code>, still offers {omitted.length === 1 ? 'it under its own name' : 'them under their own names'}.
+        {omitted.some((item) => item.reason === 'name_too_long') && (
+          <>MCP clients refuse names longer than {GATEWAY_NAME_MAX_LENGTH} characters, and MREG does not cut them short (two could become one). </>
+        )}
+        This server&apos;s own address, <code>/mcp/{slug}</code>, still offers {omitted.length === 1 ? 'it under its own name' : 'them under their own names'}.
       </p>
     </section>
   );
@@ -58,7 +60,7 @@ export function ServerAddress({ server, tenantName }: { server: Server; tenantNa
       <h2 id="server-address-title">Its own MCP address</h2>
       <CopyField label={`${server.name} alone`} value={mcpUrl(window.location.origin, server.slug)} what={`the MCP address of ${server.name}`} />
       <p className="muted">
-        This server alone, passed through with its own tool names, for the same API keys as <code>/mcp</code> (all of {tenantName}&apos;s servers).
+        This server alone, passed through with its own tool names, for the same API keys and OAuth clients as <code>/mcp</code> (all of {tenantName}&apos;s servers); an OAuth client is approved for one address at a time.
         Put it in place of the <code>/mcp</code> address in <Link href="/servers#connect">any client&apos;s configuration</Link>.
       </p>
     </section>
