@@ -139,7 +139,6 @@ describe(`database (${databaseMode})`, () => {
       'oauth_grants.tenant_id',
       'oauth_grants.user_id',
       'oauth_requests.client_id',
-      'oauth_requests.user_id',
       'oauth_tokens.grant_id',
       'user_avatars.user_id',
       'user_preferences.user_id',

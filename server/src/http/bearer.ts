@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { API_KEY_PREFIX, OAUTH_ACCESS_TOKEN_PREFIX } from '@mreg/shared';
+import { API_KEY_PREFIX, OAUTH_ACCESS_TOKEN_PREFIX, OAUTH_SCOPE } from '@mreg/shared';
 import type { BearerCaller } from '../modules/apikeys/caller';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import type { RefusalGuard } from './mcp-limits';
@@ -55,7 +55,7 @@ export function requireBearer({ authenticate, sessionCookie, guard, publicUrl }:
   const refuse = (req: Request, res: Response, description: string, error?: 'invalid_token' | 'invalid_request') => {
     if (error) void guard?.refused(req).catch(() => undefined);
     const metadata = resourceMetadataUrl(resourceOfPath(req.path, publicUrl), publicUrl);
-    const params = [`realm="MREG"`, `resource_metadata=${quoted(metadata)}`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
+    const params = [`realm="MREG"`, `resource_metadata=${quoted(metadata)}`, `scope="${OAUTH_SCOPE}"`, ...(error ? [`error="${error}"`, `error_description=${quoted(description)}`] : [])];
     res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
     res.status(error === 'invalid_request' ? 400 : 401).json({ error: error ?? 'unauthorized', error_description: description });
   };

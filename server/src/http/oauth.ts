@@ -4,7 +4,7 @@ import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/
 import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js';
 import { revocationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/revoke.js';
 import { tokenHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/token.js';
-import { InvalidGrantError, InvalidTokenError, TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidTokenError, ServerError, TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { OAuthMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { OAUTH_SCOPE, SLUG_PATTERN } from '@mreg/shared';
@@ -13,7 +13,6 @@ import { rateLimitStore } from '../cache/rate-limit';
 import type { Settings } from '../config';
 import type { Database } from '../db/database';
 import type { Clock } from '../lib/clock';
-import { hashToken } from '../lib/tokens';
 import { sendMessage } from './pages';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { findClient, registrableClient, saveClient } from '../modules/oauth/oauth.clients';
@@ -81,14 +80,9 @@ export function oauthRoutes({ settings, db, cache, clock, authenticate }: OAuthR
     async authorize(client, params, res) {
       res.redirect(302, await createAuthorizationRequest(em(), publicUrl, client, params, clock()));
     },
-    // PKCE is checked in exchangeAuthorizationCode, after the code is taken (skipLocalPkceValidation).
-    async challengeForAuthorizationCode(client, code) {
-      const [row] = await em().execute<{ code_challenge: string }[]>(`select code_challenge from oauth_codes where code_hash = ? and client_id = ? and used_at is null`, [
-        hashToken(code),
-        client.client_id,
-      ]);
-      if (!row) throw new InvalidGrantError('The authorization code is unknown');
-      return row.code_challenge;
+    // Never called (skipLocalPkceValidation): exchangeCode checks PKCE once it has taken the code.
+    challengeForAuthorizationCode() {
+      return Promise.reject(new ServerError('PKCE is checked in exchangeAuthorizationCode'));
     },
     exchangeAuthorizationCode: (client, code, verifier, redirectUri, resource) => exchangeCode(exchange, client, code, verifier, redirectUri, resource),
     exchangeRefreshToken: (client, token, scopes, resource) => exchangeRefresh(exchange, client, token, scopes, resource),
@@ -140,22 +134,34 @@ function serverMetadataRoute(publicUrl: URL): RequestHandler {
 }
 
 /**
- * /authorize is a page the person's browser opens: what it cannot send back to the client (an
- * unknown client, a redirect URI the client did not register) is a page in words, not JSON.
+ * /authorize is a page the person's browser opens. What it refuses is a page in words, never JSON
+ * and never a redirect: anyone may register a client with any redirect URI, and an error sent there
+ * at once, before the person has seen anything, would make MREG's address an open redirector
+ * (RFC 9700, section 4.11.2). The RFC's error code is on the page. Only the person's own answer on
+ * the consent page (the code, or access_denied) goes back to the client.
  */
-const readableRefusals: RequestHandler = (req, res, next) => {
-  if (!(req.get('accept') ?? '').includes('text/html')) return next();
+const readableRefusals: RequestHandler = (_req, res, next) => {
+  const refuse = (error: string, description: string | undefined) =>
+    sendMessage(res, 400, {
+      title: 'Your MCP client could not start signing in',
+      text: `${description ?? error}. Start again from your MCP client; if this keeps happening, remove MREG from it and add it again, so that it registers anew.`,
+      reason: error,
+    });
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     const refusal = body as { error?: unknown; error_description?: unknown } | null;
     if (res.statusCode < 400 || typeof refusal?.error !== 'string') return json(body);
-    sendMessage(res, res.statusCode, {
-      title: 'Your MCP client could not start signing in',
-      text: `${typeof refusal.error_description === 'string' ? refusal.error_description : refusal.error}. Start again from your MCP client; if this keeps happening, remove MREG from it and add it again, so that it registers anew.`,
-      reason: refusal.error,
-    });
+    refuse(refusal.error, typeof refusal.error_description === 'string' ? refusal.error_description : undefined);
     return res;
   };
+  const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
+  res.redirect = ((status: number | string, url?: string) => {
+    const [code, target] = typeof status === 'string' ? [302, status] : [status, url!];
+    const params = new URL(target, 'http://-').searchParams;
+    const error = params.get('error');
+    if (error === null) return redirect(code, target);
+    refuse(error, params.get('error_description') ?? undefined);
+  }) as typeof res.redirect;
   next();
 };
 

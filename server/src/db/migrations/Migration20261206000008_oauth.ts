@@ -15,6 +15,7 @@ export class Migration20261206000008_oauth extends Migration {
         "redirect_uris" jsonb not null,
         "metadata" jsonb not null,
         "created_at" timestamptz not null default now(),
+        "approved_at" timestamptz null,
         constraint "oauth_clients_pkey" primary key ("id")
       );`);
     this.addSql(`create index "oauth_clients_created_at_index" on "oauth_clients" ("created_at");`);
@@ -27,18 +28,14 @@ export class Migration20261206000008_oauth extends Migration {
         "code_challenge" varchar(128) not null,
         "resource" text not null,
         "scopes" jsonb not null,
-        "user_id" uuid null,
         "created_at" timestamptz not null default now(),
         "expires_at" timestamptz not null,
         constraint "oauth_requests_pkey" primary key ("id_hash"),
         constraint "oauth_requests_client_id_foreign" foreign key ("client_id")
-          references "oauth_clients" ("id") on update cascade on delete cascade,
-        constraint "oauth_requests_user_id_foreign" foreign key ("user_id")
-          references "users" ("id") on update cascade on delete cascade
+          references "oauth_clients" ("id") on update cascade on delete cascade
       );`);
     this.addSql(`create index "oauth_requests_expires_at_index" on "oauth_requests" ("expires_at");`);
     this.addSql(`create index "oauth_requests_client_id_index" on "oauth_requests" ("client_id");`);
-    this.addSql(`create index "oauth_requests_user_id_index" on "oauth_requests" ("user_id");`);
     this.addSql(`
       create table "oauth_grants" (
         "id" uuid not null default gen_random_uuid(),
@@ -61,6 +58,9 @@ export class Migration20261206000008_oauth extends Migration {
       );`);
     this.addSql(`create index "oauth_grants_user_id_tenant_id_index" on "oauth_grants" ("user_id", "tenant_id");`);
     this.addSql(`create index "oauth_grants_client_id_index" on "oauth_grants" ("client_id");`);
+    this.addSql(
+      `create unique index "oauth_grants_live_unique" on "oauth_grants" ("client_id", "user_id", "tenant_id", "resource") where "revoked_at" is null;`,
+    );
     this.addSql(`create index "oauth_grants_tenant_id_index" on "oauth_grants" ("tenant_id");`);
     this.addSql(`
       create table "oauth_codes" (

@@ -4,13 +4,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * What the clean-up job deletes of OAuth (issue 20), a batch at a time under its lock: consent
  * requests past their 10 minutes, codes and tokens past their expiry (used ones are kept until then,
  * for reuse detection), grants that can do nothing more (revoked, or with no live code or refresh
- * token) an hour on, and registrations abandoned for a day (a client with no grant and no pending
- * request). Each answers how many rows it deleted.
+ * token) an hour on, registrations no one approved within a day, and approved clients left with no
+ * grant for 90 days (a client with no grant and no pending request). Each answers how many rows it deleted.
  */
 
 const HOUR_MS = 3_600_000;
 /** A client that registered and was never approved is deleted after this long. */
 export const ABANDONED_CLIENT_MS = 24 * HOUR_MS;
+/** An approved client with no grant left is deleted after this long without an approval (past any refresh token's life). */
+export const IDLE_CLIENT_MS = 90 * 24 * HOUR_MS;
 
 type Job = (tx: EntityManager, now: Date, limit: number) => Promise<number>;
 
@@ -41,9 +43,9 @@ export const oauthCleanupJobs: Job[] = [
   deleting(
     'oauth_clients',
     'id',
-    `x.created_at <= ?
+    `((x.approved_at is null and x.created_at <= ?) or x.approved_at <= ?)
       and not exists (select 1 from oauth_grants g where g.client_id = x.id)
       and not exists (select 1 from oauth_requests r where r.client_id = x.id)`,
-    (now) => [new Date(now.getTime() - ABANDONED_CLIENT_MS)],
+    (now) => [new Date(now.getTime() - ABANDONED_CLIENT_MS), new Date(now.getTime() - IDLE_CLIENT_MS)],
   ),
 ];

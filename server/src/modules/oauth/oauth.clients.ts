@@ -16,6 +16,10 @@ import { OAUTH_SCOPE } from '@mreg/shared';
 export const MAX_REDIRECT_URIS = 10;
 const MAX_REDIRECT_URI_LENGTH = 2000;
 const MAX_CLIENT_NAME_LENGTH = 200;
+/** The largest registration MREG keeps (it is read back at every /authorize and /token). */
+export const MAX_CLIENT_METADATA_BYTES = 8 * 1024;
+/** Client ids are the UUIDs the registration handler makes: anything else is no client, unread. */
+const CLIENT_ID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Schemes that are never a redirect: they run script, read local data, or are not an app's. */
 const REFUSED_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'filesystem:', 'view-source:', 'mailto:', 'tel:', 'sms:', 'ftp:', 'ws:', 'wss:', 'chrome:', 'chrome-extension:', 'intent:']);
@@ -46,6 +50,9 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}]/u;
  * with the one scope MREG grants. Throws the RFC 7591 error for metadata MREG refuses.
  */
 export function registrableClient(info: Omit<OAuthClientInformationFull, 'client_id' | 'client_id_issued_at'> & { client_id?: string }): OAuthClientInformationFull {
+  // PostgreSQL stores no NUL in text or jsonb: refused here, as bad metadata, not a failure later.
+  if (JSON.stringify(info).includes('\\u0000')) throw new InvalidClientMetadataError('The registration holds a NUL character');
+  if (Buffer.byteLength(JSON.stringify(info)) > MAX_CLIENT_METADATA_BYTES) throw new InvalidClientMetadataError(`The registration is larger than ${MAX_CLIENT_METADATA_BYTES} bytes`);
   const uris = info.redirect_uris;
   if (uris.length === 0) throw new CustomOAuthError('invalid_redirect_uri', 'redirect_uris must hold at least one URI');
   if (uris.length > MAX_REDIRECT_URIS) throw new CustomOAuthError('invalid_redirect_uri', `redirect_uris may hold at most ${MAX_REDIRECT_URIS} URIs`);
@@ -86,7 +93,7 @@ export async function saveClient(em: EntityManager, client: OAuthClientInformati
 }
 
 export async function findClient(em: EntityManager, clientId: string): Promise<OAuthClientInformationFull | undefined> {
-  if (clientId.length > 64) return undefined;
+  if (!CLIENT_ID_SHAPE.test(clientId)) return undefined;
   const [row] = await em.execute<{ metadata: OAuthClientInformationFull }[]>(`select metadata from oauth_clients where id = ?`, [clientId]);
   return row?.metadata;
 }

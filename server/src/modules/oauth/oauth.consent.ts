@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InvalidRequestError, InvalidTargetError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationParams } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { OAUTH_CODE_SECONDS, OAUTH_NEW_CLIENT_SECONDS, OAUTH_REQUEST_SECONDS, OAUTH_SCOPE, type OAuthConsent, type Role } from '@mreg/shared';
@@ -11,15 +11,21 @@ import { parseResource } from './resource';
 /**
  * From /authorize to the client's redirect URI: the request waits in the database (10 minutes) for
  * the person, who opens the consent page (`/oauth/consent?request=<id>`) signed in, picks the tenant
- * and approves (a grant and a single-use code, 60 s) or denies (`error=access_denied`). The request
- * belongs to the first person who opens it; its id is a secret of the browser that was sent to it,
- * of which only the SHA-256 is kept. State goes back exactly as it came.
+ * and approves (a grant and a single-use code, 60 s) or denies (`error=access_denied`). The request's
+ * id is a secret of the browser that was sent to it (only its SHA-256 is kept); it is answered
+ * once. State goes back exactly as it came.
  */
 
 /** A PKCE S256 challenge: base64url of a SHA-256 (RFC 7636). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** The longest state MREG carries back. */
 const MAX_STATE_LENGTH = 2048;
+/** The scopes kept of a request, to show on the consent page: at most so many, each at most so long. */
+const MAX_SCOPES = 20;
+const MAX_SCOPE_LENGTH = 100;
+/** Control characters (NUL among them, which PostgreSQL cannot store) are refused in what is kept. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The consent page for a new request; called by the SDK's /authorize handler once client and redirect URI are checked. */
 export async function createAuthorizationRequest(
@@ -36,6 +42,11 @@ export async function createAuthorizationRequest(
   if (!resource) throw new InvalidTargetError(`resource must be ${publicUrl.origin}/mcp or ${publicUrl.origin}/mcp/<slug>, not ${params.resource.href.slice(0, 200)}`);
   if (!S256_CHALLENGE.test(params.codeChallenge)) throw new InvalidRequestError('code_challenge must be an S256 challenge: 43 base64url characters');
   if (params.state !== undefined && params.state.length > MAX_STATE_LENGTH) throw new InvalidRequestError(`state is longer than ${MAX_STATE_LENGTH} characters`);
+  if (params.state !== undefined && CONTROL.test(params.state)) throw new InvalidRequestError('state holds control characters');
+  const scopes = (params.scopes ?? []).filter((scope) => scope !== '');
+  if (scopes.length > MAX_SCOPES || scopes.some((scope) => scope.length > MAX_SCOPE_LENGTH || CONTROL.test(scope))) {
+    throw new InvalidScopeError(`scope may hold at most ${MAX_SCOPES} scopes of at most ${MAX_SCOPE_LENGTH} printable characters`);
+  }
   const id = newToken();
   await em.execute(
     `insert into oauth_requests (id_hash, client_id, redirect_uri, state, code_challenge, resource, scopes, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -47,7 +58,7 @@ export async function createAuthorizationRequest(
       params.codeChallenge,
       resource.url,
       // What was asked, as the consent page shows it; MREG grants OAUTH_SCOPE whatever it was.
-      JSON.stringify((params.scopes ?? []).filter((scope) => scope !== '').slice(0, 20)),
+      JSON.stringify(scopes),
       now,
       new Date(now.getTime() + OAUTH_REQUEST_SECONDS * 1000),
     ],
@@ -62,7 +73,6 @@ interface RequestRow {
   code_challenge: string;
   resource: string;
   scopes: string[];
-  user_id: string | null;
   expires_at: Date;
   client_name: string | null;
   client_created_at: Date;
@@ -70,16 +80,19 @@ interface RequestRow {
 
 const GONE = 'This authorization request has expired or was already answered; start again from your MCP client';
 
-/** The request, claimed for `userId` if no one has opened it yet; NOT_FOUND when it is gone or someone else's. */
-async function claimRequest(em: EntityManager, requestId: string, userId: string, now: Date, lock: boolean): Promise<RequestRow> {
+/**
+ * The request, while it waits; NOT_FOUND once it is gone (answered or expired). Its id is the
+ * secret of the browser that /authorize sent to the consent page: whoever holds it and is signed
+ * in may answer, once. With `lock`, for the answer: the row is locked until the caller's transaction ends.
+ */
+async function waitingRequest(em: EntityManager, requestId: string, now: Date, lock: boolean): Promise<RequestRow> {
   const [row] = await em.execute<RequestRow[]>(
-    `select r.client_id, r.redirect_uri, r.state, r.code_challenge, r.resource, r.scopes, r.user_id, r.expires_at, c.name as client_name, c.created_at as client_created_at
+    `select r.client_id, r.redirect_uri, r.state, r.code_challenge, r.resource, r.scopes, r.expires_at, c.name as client_name, c.created_at as client_created_at
        from oauth_requests r join oauth_clients c on c.id = r.client_id
       where r.id_hash = ? and r.expires_at > ?${lock ? ' for update of r' : ''}`,
     [hashToken(requestId), now],
   );
-  if (!row || (row.user_id !== null && row.user_id !== userId)) throw new AppError('NOT_FOUND', GONE);
-  if (row.user_id === null) await em.execute(`update oauth_requests set user_id = ? where id_hash = ? and user_id is null`, [userId, hashToken(requestId)]);
+  if (!row) throw new AppError('NOT_FOUND', GONE);
   return row;
 }
 
@@ -104,7 +117,7 @@ async function tenantChoices(em: EntityManager, userId: string, slug: string | n
 
 /** What the consent page shows. */
 export async function consentFor(em: EntityManager, publicUrl: URL, requestId: string, userId: string, activeTenantId: string | null, now: Date): Promise<OAuthConsent> {
-  const row = await claimRequest(em, requestId, userId, now, false);
+  const row = await waitingRequest(em, requestId, now, false);
   const resource = parseResource(row.resource, publicUrl)!;
   const created = new Date(row.client_created_at);
   const choices = await tenantChoices(em, userId, resource.slug);
@@ -145,7 +158,7 @@ export async function decide(
   now: Date,
 ): Promise<{ redirectTo: string }> {
   return em.transactional(async (tx) => {
-    const row = await claimRequest(tx, input.requestId, userId, now, true);
+    const row = await waitingRequest(tx, input.requestId, now, true);
     const resource = parseResource(row.resource, publicUrl)!;
     const answer = (params: Record<string, string | null>) => ({ redirectTo: redirectWith(row.redirect_uri, { ...params, state: row.state }) });
     if (!input.approve) {
@@ -156,27 +169,20 @@ export async function decide(
     if (!choice) throw new AppError('BAD_REQUEST', `tenantId: you have no active membership of ${JSON.stringify(input.tenantId)}`);
     if (!choice.has_server) throw new AppError('BAD_REQUEST', `tenantId: ${choice.name} has no server ${resource.slug}; choose a tenant that has it`);
     await tx.execute(`delete from oauth_requests where id_hash = ?`, [hashToken(input.requestId)]);
-    // One grant per client, person, tenant and resource: approving again renews it.
-    const [existing] = await tx.execute<{ id: string }[]>(
-      `update oauth_grants set approved_at = ?, scope = ? where client_id = ? and user_id = ? and tenant_id = ? and resource = ? and revoked_at is null returning id`,
-      [now, OAUTH_SCOPE, row.client_id, userId, choice.tenant_id, resource.url],
+    // One live grant per client, person, tenant and resource (a unique index): approving again renews it.
+    const [grant] = await tx.execute<{ id: string }[]>(
+      `insert into oauth_grants (client_id, user_id, tenant_id, resource, scope, approved_at) values (?, ?, ?, ?, ?, ?)
+         on conflict (client_id, user_id, tenant_id, resource) where revoked_at is null
+         do update set approved_at = excluded.approved_at, scope = excluded.scope
+       returning id`,
+      [row.client_id, userId, choice.tenant_id, resource.url, OAUTH_SCOPE, now],
     );
-    const grant =
-      existing ??
-      (
-        await tx.execute<{ id: string }[]>(`insert into oauth_grants (client_id, user_id, tenant_id, resource, scope, approved_at) values (?, ?, ?, ?, ?, ?) returning id`, [
-          row.client_id,
-          userId,
-          choice.tenant_id,
-          resource.url,
-          OAUTH_SCOPE,
-          now,
-        ])
-      )[0]!;
+    // An approved client is kept while it is in use (the clean-up deletes only registrations no one approved, or long idle).
+    await tx.execute(`update oauth_clients set approved_at = ? where id = ?`, [now, row.client_id]);
     const code = newToken();
     await tx.execute(
       `insert into oauth_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, resource, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [hashToken(code), grant.id, row.client_id, row.redirect_uri, row.code_challenge, resource.url, now, new Date(now.getTime() + OAUTH_CODE_SECONDS * 1000)],
+      [hashToken(code), grant!.id, row.client_id, row.redirect_uri, row.code_challenge, resource.url, now, new Date(now.getTime() + OAUTH_CODE_SECONDS * 1000)],
     );
     return answer({ code });
   });

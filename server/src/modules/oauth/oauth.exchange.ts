@@ -58,6 +58,10 @@ export async function exchangeCode(
   redirectUri: string | undefined,
   resource: URL | undefined,
 ): Promise<OAuthTokens> {
+  // A malformed request leaves the code as it was: only an attempt at it uses it up.
+  if (verifier === undefined) throw new InvalidRequestError('code_verifier is required');
+  // Required (RFC 6749 section 4.1.3): the handler cannot tell whether /authorize was sent one, so it always is.
+  if (redirectUri === undefined) throw new InvalidRequestError('redirect_uri is required: the one the code was issued for');
   return committedThenThrow<OAuthTokens>(deps, async (tx, revoked) => {
     const now = deps.now();
     const [row] = await tx.execute<
@@ -65,7 +69,7 @@ export async function exchangeCode(
     >(
       `select c.grant_id, c.client_id, c.redirect_uri, c.code_challenge, c.resource, c.expires_at, c.used_at, g.user_id, g.tenant_id, g.revoked_at as grant_revoked_at, g.scope
          from oauth_codes c join oauth_grants g on g.id = c.grant_id
-        where c.code_hash = ? for update of c`,
+        where c.code_hash = ? for update of c, g`,
       [hashToken(code)],
     );
     if (!row) return new InvalidGrantError('The authorization code is unknown');
@@ -76,9 +80,8 @@ export async function exchangeCode(
     await tx.execute(`update oauth_codes set used_at = ? where code_hash = ?`, [now, hashToken(code)]);
     if (new Date(row.expires_at).getTime() <= now.getTime()) return new InvalidGrantError('The authorization code has expired; authorize again');
     if (row.client_id !== client.client_id) return new InvalidGrantError('The authorization code was issued to another client');
-    if (redirectUri !== undefined && redirectUri !== row.redirect_uri) return new InvalidGrantError('redirect_uri is not the one the code was issued for');
+    if (redirectUri !== row.redirect_uri) return new InvalidGrantError('redirect_uri is not the one the code was issued for');
     if (resource !== undefined && resource.href !== row.resource) return new InvalidTargetError(`resource is not the one the code was issued for (${row.resource})`);
-    if (verifier === undefined) return new InvalidRequestError('code_verifier is required');
     if (!verifierMatches(verifier, row.code_challenge)) return new InvalidGrantError('code_verifier does not match the code challenge');
     if (row.grant_revoked_at !== null) return new InvalidGrantError('The grant has been revoked');
     if (!(await stillMember(tx, row.user_id, row.tenant_id))) return new InvalidGrantError('The person is no longer an active member of the tenant they approved for');

@@ -129,7 +129,7 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
   it('publishes the metadata MCP clients discover, and challenges with it', async () => {
     const challenge = await fetch(`${app.url}/mcp`, { method: 'POST' });
     expect(challenge.status).toBe(401);
-    expect(challenge.headers.get('www-authenticate')).toContain(`resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp"`);
+    expect(challenge.headers.get('www-authenticate')).toBe(`Bearer realm="MREG", resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp", scope="mcp"`);
     const slugChallenge = await fetch(`${app.url}/mcp/toy`, { method: 'POST' });
     expect(slugChallenge.headers.get('www-authenticate')).toContain(`resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp/toy"`);
 
@@ -305,27 +305,28 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     expect(Number(grants!.count)).toBe(0);
   });
 
-  it('refuses unknown resources, the plain method and unregistered redirect URIs at /authorize', async () => {
+  it('refuses unknown resources, the plain method and unregistered redirect URIs at /authorize, with a page and never a redirect', async () => {
     const hand = await handClient();
     const base = { client_id: hand.clientId, redirect_uri: hand.redirectUri, code_challenge: hand.challenge, state: 'keep me' };
-    const unknown = await openAuthorization(authorizeUrl({ ...base, resource: 'https://elsewhere.example/mcp' }));
-    const unknownAt = new URL(unknown.location);
-    expect(unknownAt.origin + unknownAt.pathname).toBe(hand.redirectUri);
-    expect(unknownAt.searchParams.get('error')).toBe('invalid_target');
-    expect(unknownAt.searchParams.get('state')).toBe('keep me');
-    const missing = new URL((await openAuthorization(authorizeUrl(base))).location);
-    expect(missing.searchParams.get('error')).toBe('invalid_target');
-    const plain = new URL((await openAuthorization(authorizeUrl({ ...base, resource: `${app.url}/mcp`, code_challenge_method: 'plain' }))).location);
-    expect(plain.searchParams.get('error')).toBe('invalid_request');
-    // Never redirected to a URI the client did not register: the error is answered directly.
-    const stray = await fetch(authorizeUrl({ ...base, resource: `${app.url}/mcp`, redirect_uri: 'https://attacker.example/cb' }), { redirect: 'manual' });
-    expect(stray.status).toBe(400);
-    expect(await stray.json()).toMatchObject({ error: 'invalid_request' });
-    // Opened in a browser, the refusal is a page in words.
-    const page = await fetch(authorizeUrl({ ...base, client_id: 'no-such-client', resource: `${app.url}/mcp` }), { headers: { accept: 'text/html' } });
-    expect(page.status).toBe(400);
-    expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('Your MCP client could not start signing in');
+    /** A refusal: a page naming the RFC's error, and no redirect (anyone may register any redirect URI). */
+    const refused = async (url: URL, error: string) => {
+      const answer = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+      expect(answer.status, url.href).toBe(400);
+      expect(answer.headers.get('location')).toBeNull();
+      expect(answer.headers.get('content-type')).toContain('text/html');
+      const text = await answer.text();
+      expect(text).toContain('Your MCP client could not start signing in');
+      expect(text).toContain(`Reason: ${error}`);
+      return text;
+    };
+    expect(await refused(authorizeUrl({ ...base, resource: 'https://elsewhere.example/mcp' }), 'invalid_target')).toContain('https://elsewhere.example/mcp');
+    expect(await refused(authorizeUrl(base), 'invalid_target')).toContain('resource is required');
+    await refused(authorizeUrl({ ...base, resource: `${app.url}/mcp`, code_challenge_method: 'plain' }), 'invalid_request');
+    await refused(authorizeUrl({ ...base, resource: `${app.url}/mcp`, state: 'nul\u0000here' }), 'invalid_request');
+    await refused(authorizeUrl({ ...base, resource: `${app.url}/mcp`, scope: 'x'.repeat(101) }), 'invalid_scope');
+    await refused(authorizeUrl({ ...base, resource: `${app.url}/mcp`, redirect_uri: 'https://attacker.example/cb' }), 'invalid_request');
+    await refused(authorizeUrl({ ...base, client_id: 'no-such-client', resource: `${app.url}/mcp` }), 'invalid_client');
+    await refused(authorizeUrl({ ...base, client_id: '\u0000', resource: `${app.url}/mcp` }), 'invalid_client');
     const [requests] = await app.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) from oauth_requests where client_id = ?`, [hand.clientId]);
     expect(Number(requests!.count)).toBe(0);
   });
@@ -339,13 +340,19 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('state')).toBe('a b&c=d');
     expect(redirect.searchParams.get('code')).toBeNull();
-    // Used up: a second answer finds nothing.
+    // Used up: a second look or answer finds nothing, whoever asks.
     expect((await trpcQuery(ada, app.url, 'oauth.consent', { requestId })).body.error?.data.code).toBe('NOT_FOUND');
-    // And a request is the first person's: someone else finds nothing.
+    expect((await trpcMutation(ada, app.url, 'oauth.decide', { requestId, approve: true, tenantId: CONTOSO.id })).body.error?.data.code).toBe('NOT_FOUND');
+    // Only a signed-in browser session answers: not an API key, not someone signed out.
     const other = await openAuthorization(authorizeUrl({ client_id: hand.clientId, redirect_uri: hand.redirectUri, code_challenge: hand.challenge, resource: `${app.url}/mcp` }));
+    const key = data<{ secret: string }>(await trpcMutation(ada, app.url, 'apiKeys.create', { name: 'not for consent' })).secret;
+    const byKey = await fetch(`${app.url}/trpc/oauth.decide`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: other.requestId, approve: true, tenantId: CONTOSO.id }),
+    });
+    expect(byKey.status).toBe(403);
     expect((await trpcQuery(ada, app.url, 'oauth.consent', { requestId: other.requestId })).status).toBe(200);
-    const { client: vic } = await signInAs(app.url, 'vic@fabrikam.test');
-    expect((await trpcQuery(vic, app.url, 'oauth.consent', { requestId: other.requestId })).body.error?.data.code).toBe('NOT_FOUND');
   });
 
   it('refuses bad code exchanges with the RFC errors, and issues nothing', async () => {
@@ -353,11 +360,14 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     const exchange = (code: string, extra: Record<string, string | undefined> = {}) =>
       postForm(`${app.url}/token`, { grant_type: 'authorization_code', code, client_id: hand.clientId, redirect_uri: hand.redirectUri, code_verifier: hand.verifier, ...extra });
 
-    // Missing verifier: invalid_request, and the code is still good.
+    // Missing verifier or redirect URI: invalid_request, and the code is still good.
     const first = await handCode(hand);
     expect(first.decision.redirect.searchParams.get('state')).toBe('st-1');
     const grantId = (await app.db.orm.em.fork().execute<{ grant_id: string }[]>(`select grant_id from oauth_codes where code_hash = ?`, [hashToken(first.code)]))[0]!.grant_id;
     expect(await exchange(first.code, { code_verifier: undefined })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await exchange(first.code, { redirect_uri: undefined })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const [untouched] = await app.db.orm.em.fork().execute<{ used_at: Date | null }[]>(`select used_at from oauth_codes where code_hash = ?`, [hashToken(first.code)]);
+    expect(untouched!.used_at).toBeNull();
     // Wrong verifier: invalid_grant, and the code is used up.
     expect(await exchange(first.code, { code_verifier: pkcePair().verifier })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(await exchange(first.code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
@@ -404,6 +414,15 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     }
     expect((await registerClient(app.url, { client_name: 'x'.repeat(201), redirect_uris: ['https://client.example/cb'] })).body.error).toBe('invalid_client_metadata');
     expect((await registerClient(app.url, { client_name: 'bidi\u202Eevil', redirect_uris: ['https://client.example/cb'] })).body.error).toBe('invalid_client_metadata');
+    // What PostgreSQL cannot store, and what is too large to keep, are refused as metadata, not failed on (500).
+    expect(await registerClient(app.url, { software_id: 'a\u0000b', redirect_uris: ['https://client.example/cb'] })).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata' } });
+    expect(await registerClient(app.url, { scope: 'x'.repeat(9000), redirect_uris: ['https://client.example/cb'] })).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata' } });
+    for (const endpoint of ['/token', '/revoke']) {
+      expect(await postForm(`${app.url}${endpoint}`, { grant_type: 'authorization_code', code: 'x', token: 'x', client_id: '\u0000' }), endpoint).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_client' },
+      });
+    }
   });
 
   it('limits registrations per address in the shared store', async () => {
@@ -462,6 +481,8 @@ describe(`OAuth for MCP clients (${databaseMode})`, () => {
     expect(await count(`oauth_codes where expires_at <= ?`, [clock()])).toBe(0);
     expect(await count(`oauth_tokens where expires_at <= ?`, [clock()])).toBe(0);
     expect(await count(`oauth_clients where id = ?`, [abandoned.clientId])).toBe(0);
+    // An approved client stays, so that it can sign in again without registering anew.
+    expect(await count(`oauth_clients where id = ?`, [live.clientId])).toBe(1);
     expect(await em.execute(`select revoked_at, revoked_reason from oauth_grants where revoked_at is not null`)).toEqual([]);
     expect((await callMcp(refreshed.body.access_token as string)).status).toBe(200);
   });

@@ -15,10 +15,10 @@ export function parseResource(url: string, publicUrl: URL): OAuthResource | null
   return SLUG_PATTERN.test(slug) ? { url, slug } : null;
 }
 
-/** The resource a request to /mcp or /mcp/<slug>/... is for (`path`: the path under /mcp). */
+/** The resource a request to /mcp or /mcp/<slug>/... is for (`path`: the path under /mcp); /mcp's for a path that names no slug. */
 export function resourceOfPath(path: string, publicUrl: URL): OAuthResource {
   const slug = /^\/([^/]+)/.exec(path)?.[1];
-  return slug ? { url: `${publicUrl.origin}/mcp/${slug}`, slug } : { url: `${publicUrl.origin}/mcp`, slug: null };
+  return slug && SLUG_PATTERN.test(slug) ? { url: `${publicUrl.origin}/mcp/${slug}`, slug } : { url: `${publicUrl.origin}/mcp`, slug: null };
 }
 
 /** Where a resource's protected-resource metadata is (RFC 9728, path-based). */

@@ -81,7 +81,7 @@ export function scheduleSessionCleanup(options: {
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else if (result.sessions + result.signInRequests + result.oauth > 0) log.info(result, 'Deleted ended sessions');
+          else if (result.sessions + result.signInRequests + result.oauth > 0) log.info(result, 'Deleted ended sessions, expired sign-ins and dead OAuth records');
           return result;
         },
         (error: unknown) => {
