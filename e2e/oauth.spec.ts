@@ -1,9 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { auth, UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { expect, test, type Page } from '@playwright/test';
 import { listenLoopback, startToyServer, type LoopbackServer, type ToyUpstream } from '@mreg/server/testing/mcp-upstreams';
+import { MemoryOAuthProvider } from '@mreg/server/testing/oauth';
 import { DEMO, signedInPage, signIn, watchProblems } from './support';
 
 /**
@@ -21,55 +21,6 @@ const MCP = new URL(`${baseURL}/mcp`);
 const SLUG = 'oauth-toy';
 // Markup in a client's name is its own text, never the page's.
 const MARKUP_NAME = 'E2E agent <img src=x onerror="document.title=1">';
-
-/** What a real MCP client keeps between runs, in memory; the authorization URL is what it would open in a browser. */
-class TestProvider implements OAuthClientProvider {
-  information: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier: string | undefined;
-  authorizationUrl: URL | undefined;
-
-  constructor(
-    readonly redirectUrl: string,
-    readonly name: string | undefined,
-    private readonly fixedState: string,
-  ) {}
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      ...(this.name === undefined ? {} : { client_name: this.name }),
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  state() {
-    return this.fixedState;
-  }
-  clientInformation() {
-    return this.information;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed) {
-    this.information = information;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-}
 
 let toy: ToyUpstream;
 let callback: LoopbackServer;
@@ -121,10 +72,10 @@ test.afterAll(async ({ browser }) => {
 
 /** The SDK's client meets /mcp without a token: it discovers, registers, and asks for the browser. */
 async function startFlow(name: string | undefined, state = `state-${Math.random().toString(36).slice(2)}`, resource = MCP) {
-  const provider = new TestProvider(`${callback.origin}/callback`, name, state);
+  const provider = new MemoryOAuthProvider(`${callback.origin}/callback`, name, state);
   const transport = new StreamableHTTPClientTransport(resource, { authProvider: provider });
   await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
-  expect(provider.information?.client_id).toBeTruthy();
+  expect(provider.info?.client_id).toBeTruthy();
   expect(provider.authorizationUrl?.searchParams.get('code_challenge_method')).toBe('S256');
   expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(resource.href);
   return { provider, transport, state };
@@ -251,7 +202,7 @@ test('signed out, ada goes through sign-in to the consent page, approves Contoso
   expect((await renewed.listTools()).tools.map((tool) => tool.name)).toContain(`${SLUG}__echo`);
 
   // The first refresh token again, as a thief who copied it would: refused, and the whole grant ends.
-  const clientId = provider.information!.client_id;
+  const clientId = provider.info!.client_id;
   expect(await refreshWith(clientId, first.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   await expect(renewed.listTools()).rejects.toMatchObject(unauthorized);
   await renewed.close();
@@ -355,7 +306,7 @@ test('ada disconnects an app under Sessions, Connected apps: its token is refuse
 
   await expect(client.callTool({ name: `${SLUG}__echo`, arguments: { text: 'again' } })).rejects.toMatchObject(unauthorized);
   await client.close();
-  expect(await refreshWith(provider.information!.client_id, provider.saved!.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  expect(await refreshWith(provider.info!.client_id, provider.saved!.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   expect(problems()).toEqual([]);
 });
 

@@ -16,15 +16,21 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   verifier: string | undefined;
   /** Where the client sent the person last (the authorization URL). */
   authorizationUrl: URL | undefined;
+  /** The state the client sends, when the test fixes it (else the SDK makes one). */
+  readonly state?: () => string;
 
   constructor(
     readonly redirectUrl = 'http://127.0.0.1:9/callback',
-    readonly name = 'Test MCP client',
-  ) {}
+    /** undefined: the client gives no name. */
+    readonly name: string | undefined = 'Test MCP client',
+    fixedState?: string,
+  ) {
+    if (fixedState !== undefined) this.state = () => fixedState;
+  }
 
   get clientMetadata(): OAuthClientMetadata {
     return {
-      client_name: this.name,
+      ...(this.name === undefined ? {} : { client_name: this.name }),
       redirect_uris: [this.redirectUrl],
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],

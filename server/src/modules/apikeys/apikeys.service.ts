@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_KEY_PREFIX, API_KEYS_PER_TENANT, type ApiKey, type ApiKeyCreated, type CreateApiKeyInput, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { bury, fill, slotOf } from '../../cache/read-through';
-import { publishInvalidation, subscribeInvalidations } from '../../cache/invalidation';
+import { fill, slotOf } from '../../cache/read-through';
+import { subscribeInvalidations } from '../../cache/invalidation';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors';
@@ -11,9 +11,9 @@ import type { Clock } from '../../lib/clock';
 import type { Settings } from '../../config';
 import { hashToken } from '../../lib/tokens';
 import { lastUseRecorder } from '../../lib/last-used';
-import { resolveTenantContext } from '../tenants/tenant-context';
 import { ApiKeyEntity, type IApiKey } from './apikeys.entity';
 import type { BearerCaller } from './caller';
+import { checkCredential, forgetCredentials, type CredentialKind, type CredentialRecord } from './credentials';
 
 /**
  * API keys (issue 19): made and revoked by their owner in the active tenant; presented as
@@ -50,13 +50,8 @@ const KEY_TTL_SECONDS = 15 * 60;
 const keyCacheKey = (hash: string) => `api-key:${hash}`;
 
 /** What the cache keeps of a key: facts that never change, but revocation (which buries the entry). */
-interface KeyRecord {
+interface KeyRecord extends CredentialRecord {
   id: string;
-  userId: string;
-  tenantId: string;
-  /** Epoch ms, or null for a key that does not expire. */
-  expiresAt: number | null;
-  revoked: boolean;
 }
 
 /** Why a presented key was refused, in words for the WWW-Authenticate description or tRPC message. */
@@ -143,11 +138,7 @@ export async function revokeMemberKeys(tx: EntityManager, now: Date, userId: str
 }
 
 /** Every instance refuses these revoked keys from now on (a tombstone each, and the invalidation message). */
-export async function forgetRevokedKeys(cache: Cache, hashes: readonly string[]): Promise<void> {
-  if (hashes.length === 0) return;
-  await bury(cache, hashes.map(keyCacheKey), KEY_TTL_SECONDS * 2);
-  await Promise.all(hashes.map((hash) => publishInvalidation(cache, { kind: 'credential', hash })));
-}
+export const forgetRevokedKeys = (cache: Cache, hashes: readonly string[]) => forgetCredentials(cache, hashes, keyCacheKey, KEY_TTL_SECONDS * 2);
 
 async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecord | null }> {
   const [row] = await em.execute<{ id: string; user_id: string; tenant_id: string; expires_at: Date | null; revoked_at: Date | null }[]>(
@@ -175,32 +166,26 @@ async function cachedKey(cache: Cache, em: EntityManager, hash: string): Promise
 
 const noteUse = lastUseRecorder('api_keys');
 
+/** API keys, to checkCredential. */
+const apiKeyKind = (deps: ApiKeyDeps): CredentialKind<KeyRecord> => ({
+  lookup: async (hash) => (deps.cache ? cachedKey(deps.cache, deps.em, hash) : (await loadKey(deps.em, hash)).key),
+  noteUse,
+  usageId: (key) => key.id,
+  caller: (key, tenant) => ({ credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant }),
+  words: {
+    unknown: 'The API key is unknown or has been revoked',
+    expired: 'The API key has expired',
+    notMember: "The API key's owner is no longer an active member of its tenant",
+  },
+});
+
 /**
  * The caller a presented key acts for, or why it is refused. Unknown, revoked and malformed keys
  * are not told apart (an unknown one says nothing of which exist).
  */
 export async function authenticateApiKey(deps: ApiKeyDeps, secret: string): Promise<KeyCheck> {
-  const refused = (reason: KeyRefusal['reason'], message: string): KeyRefusal => ({ ok: false, reason, message });
-  if (!isApiKeyShaped(secret)) return refused('malformed', `This is not an MREG API key (they start with ${API_KEY_PREFIX})`);
-  const hash = hashToken(secret);
-  const { em, cache, clock } = deps;
-  // What the invalidation channel has said so far: a lookup it overtook keeps nothing.
-  const mark = deps.local?.mark();
-  const kept = deps.local?.get(hash, clock().getTime());
-  if (kept) {
-    noteUse(em, kept.credential.id, clock().getTime());
-    return { ok: true, caller: kept };
-  }
-  const key = cache ? await cachedKey(cache, em, hash) : (await loadKey(em, hash)).key;
-  if (!key || key.revoked) return refused('unknown', 'The API key is unknown or has been revoked');
-  const now = clock().getTime();
-  if (key.expiresAt !== null && key.expiresAt <= now) return refused('expired', 'The API key has expired');
-  const tenant = await resolveTenantContext({ em, cache: deps.tenantCache }, key.userId, key.tenantId);
-  if (!tenant) return refused('not_member', "The API key's owner is no longer an active member of its tenant");
-  noteUse(em, key.id, now);
-  const caller: BearerCaller = { credential: { kind: 'apiKey', id: key.id }, userId: key.userId, tenant };
-  if (deps.tenantCache && mark !== undefined) deps.local?.keep(hash, caller, key.expiresAt, now, mark);
-  return { ok: true, caller };
+  if (!isApiKeyShaped(secret)) return { ok: false, reason: 'malformed', message: `This is not an MREG API key (they start with ${API_KEY_PREFIX})` };
+  return checkCredential(deps, hashToken(secret), apiKeyKind(deps));
 }
 
 /** How long this process answers a key from its own memory before asking the cache again. */

@@ -2,13 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OAUTH_ACCESS_TOKEN_PREFIX, OAUTH_ACCESS_TOKEN_SECONDS, OAUTH_REFRESH_TOKEN_PREFIX, OAUTH_REFRESH_TOKEN_SECONDS } from '@mreg/shared';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Cache } from '../../cache/cache';
-import { publishInvalidation } from '../../cache/invalidation';
-import { bury, fill, slotOf } from '../../cache/read-through';
+import { fill, slotOf } from '../../cache/read-through';
 import { lastUseRecorder } from '../../lib/last-used';
 import { hashToken, newToken } from '../../lib/tokens';
-import type { ApiKeyDeps, KeyCheck, KeyRefusal } from '../apikeys/apikeys.service';
-import type { BearerCaller } from '../apikeys/caller';
-import { resolveTenantContext } from '../tenants/tenant-context';
+import type { ApiKeyDeps, KeyCheck } from '../apikeys/apikeys.service';
+import { checkCredential, forgetCredentials, type CredentialKind, type CredentialRecord } from '../apikeys/credentials';
 
 /**
  * OAuth access and refresh tokens (issue 20): `mreg_at_` / `mreg_rt_` and 32 random bytes in
@@ -29,15 +27,12 @@ export const isAccessTokenShaped = (value: string): boolean => ACCESS_SHAPE.test
 export const isRefreshTokenShaped = (value: string): boolean => REFRESH_SHAPE.test(value);
 
 /** What the cache keeps of an access token: facts that never change, but revocation (which buries it). */
-interface AccessRecord {
+interface AccessRecord extends CredentialRecord {
   grantId: string;
-  userId: string;
-  tenantId: string;
   clientId: string;
   resource: string;
   /** Epoch ms. */
   expiresAt: number;
-  revoked: boolean;
 }
 
 async function loadAccessToken(em: EntityManager, hash: string): Promise<AccessRecord | null> {
@@ -73,35 +68,30 @@ async function cachedAccessToken(cache: Cache, em: EntityManager, hash: string, 
 
 const noteUse = lastUseRecorder('oauth_grants');
 
+/** Access tokens, to checkCredential. */
+const accessTokenKind = (deps: ApiKeyDeps): CredentialKind<AccessRecord> => ({
+  lookup: (hash, now) => (deps.cache ? cachedAccessToken(deps.cache, deps.em, hash, now) : loadAccessToken(deps.em, hash)),
+  noteUse,
+  usageId: (record) => record.grantId,
+  caller: (record, tenant) => ({
+    credential: { kind: 'oauth', id: record.grantId, clientId: record.clientId, resource: record.resource, expiresAt: record.expiresAt },
+    userId: record.userId,
+    tenant,
+  }),
+  words: {
+    unknown: 'The access token is unknown or has been revoked',
+    expired: 'The access token has expired; use the refresh token for a new one',
+    notMember: "The token's person is no longer an active member of its tenant",
+  },
+});
+
 /**
  * The caller a presented access token acts for, or why it is refused. Which resource it was issued
  * for is in the caller (`credential.resource`): the route compares it with its own.
  */
 export async function authenticateAccessToken(deps: ApiKeyDeps, token: string): Promise<KeyCheck> {
-  const refused = (reason: KeyRefusal['reason'], message: string): KeyRefusal => ({ ok: false, reason, message });
-  if (!isAccessTokenShaped(token)) return refused('malformed', `This is not an MREG access token (they start with ${OAUTH_ACCESS_TOKEN_PREFIX})`);
-  const hash = hashToken(token);
-  const { em, cache, clock } = deps;
-  const mark = deps.local?.mark();
-  const kept = deps.local?.get(hash, clock().getTime());
-  if (kept) {
-    noteUse(em, kept.credential.id, clock().getTime());
-    return { ok: true, caller: kept };
-  }
-  const now = clock().getTime();
-  const record = cache ? await cachedAccessToken(cache, em, hash, now) : await loadAccessToken(em, hash);
-  if (!record || record.revoked) return refused('unknown', 'The access token is unknown or has been revoked');
-  if (record.expiresAt <= now) return refused('expired', 'The access token has expired; use the refresh token for a new one');
-  const tenant = await resolveTenantContext({ em, cache: deps.tenantCache }, record.userId, record.tenantId);
-  if (!tenant) return refused('not_member', "The token's person is no longer an active member of its tenant");
-  noteUse(em, record.grantId, now);
-  const caller: BearerCaller = {
-    credential: { kind: 'oauth', id: record.grantId, clientId: record.clientId, resource: record.resource, expiresAt: record.expiresAt },
-    userId: record.userId,
-    tenant,
-  };
-  if (deps.tenantCache && mark !== undefined) deps.local?.keep(hash, caller, record.expiresAt, now, mark);
-  return { ok: true, caller };
+  if (!isAccessTokenShaped(token)) return { ok: false, reason: 'malformed', message: `This is not an MREG access token (they start with ${OAUTH_ACCESS_TOKEN_PREFIX})` };
+  return checkCredential(deps, hashToken(token), accessTokenKind(deps));
 }
 
 /** A new access token and refresh token for a grant, in the caller's transaction. */
@@ -149,8 +139,4 @@ export const revokeMemberGrants = (tx: EntityManager, now: Date, userId: string,
   revokeGrantsWhere(tx, now, 'membership_ended', 'g.user_id = ? and g.tenant_id = ?', [userId, tenantId]);
 
 /** Every instance refuses these revoked access tokens from now on (a tombstone each, and the invalidation message). */
-export async function forgetRevokedTokens(cache: Cache, hashes: readonly string[]): Promise<void> {
-  if (hashes.length === 0) return;
-  await bury(cache, hashes.map(tokenCacheKey), TOMBSTONE_SECONDS);
-  await Promise.all(hashes.map((hash) => publishInvalidation(cache, { kind: 'credential', hash })));
-}
+export const forgetRevokedTokens = (cache: Cache, hashes: readonly string[]) => forgetCredentials(cache, hashes, tokenCacheKey, TOMBSTONE_SECONDS);
