@@ -72,7 +72,7 @@ test.afterAll(async ({ browser }) => {
 
 /** The SDK's client meets /mcp without a token: it discovers, registers, and asks for the browser. */
 async function startFlow(name: string | undefined, state = `state-${Math.random().toString(36).slice(2)}`, resource = MCP) {
-  const provider = new MemoryOAuthProvider(`${callback.origin}/callback`, name, state);
+  const provider = new MemoryOAuthProvider(`${callback.origin}/callback`, name ?? null, state);
   const transport = new StreamableHTTPClientTransport(resource, { authProvider: provider });
   await expect(new Client({ name: 'e2e-oauth', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   expect(provider.info?.client_id).toBeTruthy();

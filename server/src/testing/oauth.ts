@@ -21,8 +21,8 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
 
   constructor(
     readonly redirectUrl = 'http://127.0.0.1:9/callback',
-    /** undefined: the client gives no name. */
-    readonly name: string | undefined = 'Test MCP client',
+    /** null: the client gives no name. */
+    readonly name: string | null = 'Test MCP client',
     fixedState?: string,
   ) {
     if (fixedState !== undefined) this.state = () => fixedState;
@@ -30,7 +30,7 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
 
   get clientMetadata(): OAuthClientMetadata {
     return {
-      ...(this.name === undefined ? {} : { client_name: this.name }),
+      ...(this.name === null ? {} : { client_name: this.name }),
       redirect_uris: [this.redirectUrl],
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
