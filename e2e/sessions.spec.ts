@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, shotBothWidths, signedInPage, signIn } from './support';
+import { DEMO, shotBothWidths, signedInPage, signIn, signOut } from './support';
 
 test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
 
@@ -31,4 +31,28 @@ test('ada ends her other session from the Sessions page; that browser is sent to
   await other.getByRole('button', { name: /ada@contoso\.test/ }).click();
   await expect(other).toHaveURL(/\/profile$/);
   await other.context().close();
+});
+
+test('a reload after the session was ended elsewhere says so; after that, and after signing out, sign-in is asked plainly', async ({ page, browser }) => {
+  const other = await signedInPage(browser, DEMO.uma);
+  await signIn(page, DEMO.uma);
+  // uma, here, signs out everywhere else: the other browser's session ends while it sits on its page.
+  const revoked = await page.evaluate(async () => {
+    const response = await fetch('/trpc/auth.revokeOtherSessions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-mreg-csrf': '1' }, body: '{}' });
+    return ((await response.json()) as { result: { data: { revoked: number } } }).result.data.revoked;
+  });
+  expect(revoked).toBeGreaterThanOrEqual(1);
+
+  await other.goto('/profile');
+  await expect(other).toHaveURL(/\/sign-in\?returnTo=%2Fprofile&reason=ended$/);
+  await expect(other.getByText('Your session has ended.')).toBeVisible();
+  // Said once: the next visit is a plain sign-in.
+  await other.goto('/preferences');
+  await expect(other).toHaveURL(/\/sign-in\?returnTo=%2Fpreferences$/);
+  await other.context().close();
+
+  // Signed out on purpose: no "ended" either.
+  await signOut(page);
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/sign-in\?returnTo=%2Fprofile$/);
 });

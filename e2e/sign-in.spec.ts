@@ -50,16 +50,31 @@ test('a person signs in with the development provider, lands on the dashboard, a
 test('a deep link survives the sign-in: returnTo brings the person back to it', async ({ page }) => {
   await page.goto('/preferences?from=link');
   await expect(page).toHaveURL(/\/sign-in\?returnTo=%2Fpreferences%3Ffrom%3Dlink$/);
+  // It says why: the page asked for is only for people who are signed in.
+  await expect(page.getByRole('status')).toContainText('Sign in to open /preferences: MREG shows it only to people who are signed in.');
   await signIn(page, 'uma@contoso.test', page.url());
   await expect(page).toHaveURL(/\/preferences\?from=link$/);
   await expect(page.getByRole('heading', { name: 'Preferences', level: 1 })).toBeVisible();
 });
 
-test('a failed sign-in ends on a readable page', async ({ page }) => {
-  await page.goto('/auth/login');
+test('cancelling at the sign-in page is no error: it says so, with the way back to where the person was headed', async ({ page }) => {
+  await page.goto('/profile');
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign-in was cancelled' })).toBeVisible();
+  await expect(page.getByText('Nobody was signed in.')).toBeVisible();
+  await expect(page.getByText('Sign-in failed')).toHaveCount(0);
+  await shot(page, 'cancelled');
+  await page.getByRole('link', { name: 'Sign in again' }).click();
+  await page.getByRole('button', { name: /uma@contoso\.test/ }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+});
+
+test('a failed sign-in ends on a readable page', async ({ page }) => {
+  // A provider's answer for a sign-in this browser did not start.
+  await page.goto('/auth/callback?state=not-mine&code=made-up');
   await expect(page.getByRole('heading', { name: 'Sign-in failed' })).toBeVisible();
-  await expect(page.getByText('The sign-in was cancelled.')).toBeVisible();
+  await expect(page.getByText('This sign-in was not started here')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Sign in again' })).toBeVisible();
   await shot(page, 'failed');
 });

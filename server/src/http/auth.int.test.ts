@@ -289,7 +289,14 @@ describe('refused sign-ins end on a readable page, with no session and no sign-i
     expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
     const before = await signInRows(app);
     const hop = await visit.client.request(callbackUrl);
-    await expectRefusedSignIn(app, hop, { status: 403, reason: 'access_denied', sessionsBefore: before.sessions, says: /cancelled/ });
+    // Not an error: a calm page, with the way back to where the person was headed.
+    expect(hop.status).toBe(200);
+    expect(hop.body).toContain('<h1>Sign-in was cancelled</h1>');
+    expect(hop.body).toContain('Nobody was signed in. The identity provider said: The sign-in was cancelled.');
+    expect(hop.body).toContain(`href="/auth/login?returnTo=${encodeURIComponent('/dashboard')}"`);
+    expect(hop.body).not.toContain('Reason:');
+    expect(hop.setCookies.filter((c) => c.key.endsWith('mreg_session'))).toEqual([]);
+    expect(await signInRows(app)).toEqual({ sessions: before.sessions, requests: 0 });
   });
 
   it('an id_token whose nonce is not the one sent', async () => {

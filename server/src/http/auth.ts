@@ -127,9 +127,25 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
       if (!query.state || !sameSecret(query.state, request.state)) {
         throw new SignInError('state_mismatch', 'state differs from the sign-in request');
       }
+      if (query.error === 'access_denied') {
+        // The person said no at the provider (or it said no for them): nothing failed on MREG's side.
+        const description = query.error_description?.slice(0, 300);
+        req.log.info({ detail: description }, 'Sign-in cancelled at the identity provider');
+        metrics?.signInFailed('access_denied');
+        sendMessage(res, 200, {
+          title: 'Sign-in was cancelled',
+          tone: 'info',
+          text: `Nobody was signed in.${description ? ` The identity provider said: ${description}` : ''} You can sign in again whenever you like.`,
+          links: [
+            { href: `/auth/login?returnTo=${encodeURIComponent(request.returnTo)}`, label: 'Sign in again' },
+            { href: '/', label: 'Home' },
+          ],
+        });
+        return;
+      }
       if (query.error !== undefined) {
         const description = query.error_description?.slice(0, 300);
-        throw new SignInError(query.error === 'access_denied' ? 'access_denied' : 'provider_error', `${query.error}: ${description ?? ''}`, {
+        throw new SignInError('provider_error', `${query.error}: ${description ?? ''}`, {
           userMessage: description ? `The identity provider could not sign you in: ${description}` : undefined,
         });
       }

@@ -37,14 +37,16 @@ export interface Message {
   links?: { href: string; label: string }[];
   /** A short code for support ("Reason: state_mismatch"). */
   reason?: string;
+  /** 'info' for news that is no failure (a sign-in the person cancelled): the text in the page's plain colour. */
+  tone?: 'error' | 'info';
 }
 
 /** A page that tells a person what went wrong and where to go next. */
-export function messagePage({ title, text, links = [], reason }: Message): string {
+export function messagePage({ title, text, links = [], reason, tone = 'error' }: Message): string {
   return page(
     title,
     html`<h1>${title}</h1>
-<p class="error">${text}</p>
+<p class="${tone}">${text}</p>
 ${links.length > 0 ? html`<p>${links.map((l, i) => html`${i > 0 ? ' · ' : ''}<a href="${l.href}">${l.label}</a>`)}</p>` : ''}
 ${reason ? html`<p class="muted">Reason: ${reason}</p>` : ''}`,
   );

@@ -15,7 +15,7 @@ import type {
 } from '@mreg/shared';
 import { isUnauthorized, useTRPC } from '../trpc';
 import { removeAvatar, signOut, uploadAvatar } from './http';
-import { currentLocation, isPublicPath, loginHref, sendToSignIn } from './navigation';
+import { currentLocation, forgetSignedIn, isPublicPath, loginHref, rememberSignedIn, sendToSignIn } from './navigation';
 import { decisionTime, planSession, sessionEnd, WARNING_LEAD_MS } from './session-timing';
 import { onUnauthorized } from './unauthorized';
 
@@ -225,11 +225,15 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   const login = useCallback((returnTo = currentLocation()) => window.location.assign(loginHref(returnTo)), []);
   const logout = useCallback(async () => {
     const endSessionUrl = await signOut();
+    forgetSignedIn();
     queryClient.clear();
     window.location.assign(endSessionUrl ?? '/sign-in?reason=signed-out');
   }, [queryClient]);
 
   const signedOut = (me.isError && isUnauthorized(me.error)) || (endedAt !== null && me.dataUpdatedAt <= endedAt);
+  useEffect(() => {
+    if (data !== null && !signedOut) rememberSignedIn();
+  }, [data, signedOut]);
   // At run time a TRPCClientError, which is an Error; its declared type is only the error's shape.
   const failure = ((me.isError && !signedOut ? me.error : null) ?? (features.isError ? features.error : null)) as Error | null;
 

@@ -6,7 +6,7 @@ import { Skeleton } from '../components/Skeleton';
 import { NotAllowed } from '../pages/NotAllowed';
 import { NotFound } from '../pages/NotFound';
 import { useEnhancedAuth } from './EnhancedAuthProvider';
-import { currentLocation, signInPagePath } from './navigation';
+import { currentLocation, signInPagePath, wasSignedIn } from './navigation';
 
 type FeatureSwitch = Exclude<keyof Features, 'preferencesStorage' | 'signIn'>;
 
@@ -25,7 +25,8 @@ export function RequireAuth({ children, feature, permission }: RequireAuthProps)
   if (feature && !auth.features) return <LoadError what="The server's settings could not be loaded" error={auth.error} retry={auth.retry} />;
   // Signed in, a failed refresh is a banner above the page (App), not a reason to drop what is on it.
   if (auth.error && !auth.isAuthenticated) return <LoadError what="Your account could not be loaded" error={auth.error} retry={auth.retry} />;
-  if (!auth.isAuthenticated) return <Redirect to={signInPagePath(currentLocation())} replace />;
+  // Signed in when this browser last looked, and not signed out since: the session ended, and the sign-in page says so.
+  if (!auth.isAuthenticated) return <Redirect to={signInPagePath(currentLocation(), wasSignedIn() ? 'ended' : undefined)} replace />;
   if (feature && !auth.features?.[feature]) return <NotFound />;
   if (permission && !auth.can(permission)) return <NotAllowed permission={permission} />;
   return children;

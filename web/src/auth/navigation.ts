@@ -35,6 +35,24 @@ export function signInPagePath(returnTo: string, reason?: 'ended'): string {
   return `/sign-in?${params}`;
 }
 
+/**
+ * Whether this browser was signed in when it last looked, and has not signed out since (any tab):
+ * a page that then finds no session says the session ended (elsewhere, or by time) instead of
+ * asking to sign in as if for the first time. localStorage, so that a sign-out in another tab
+ * counts; where it is unavailable, the plain sign-in page is shown.
+ */
+const SIGNED_IN_MARK = 'mreg.signed-in';
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+export const rememberSignedIn = () => storage()?.setItem(SIGNED_IN_MARK, '1');
+export const forgetSignedIn = () => storage()?.removeItem(SIGNED_IN_MARK);
+export const wasSignedIn = () => storage()?.getItem(SIGNED_IN_MARK) === '1';
+
 /** After a 401 that ended the session: to the sign-in page, saying so, to come back here afterwards. */
 export function sendToSignIn(reason: 'ended'): void {
   navigate(signInPagePath(currentLocation(), reason), { replace: true });

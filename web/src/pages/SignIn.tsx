@@ -1,6 +1,7 @@
+import { useEffect } from 'react';
 import { Redirect, useSearchParams } from 'wouter';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
-import { loginHref, safeReturnTo } from '../auth/navigation';
+import { forgetSignedIn, loginHref, safeReturnTo } from '../auth/navigation';
 import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
@@ -11,6 +12,11 @@ export function SignIn() {
   const [params] = useSearchParams();
   const returnTo = safeReturnTo(params.get('returnTo'));
   const reason = params.get('reason');
+
+  // Said once: the next visit without a session is a first one again.
+  useEffect(() => {
+    if (reason === 'ended') forgetSignedIn();
+  }, [reason]);
 
   if (auth.isLoading) return <Skeleton lines={3} label="Checking whether you are signed in…" />;
   if (auth.isAuthenticated) return <Redirect to={returnTo} replace />;
@@ -24,6 +30,14 @@ export function SignIn() {
       {reason === 'ended' && (
         <div role="status" className="banner banner-info">
           <p>Your session has ended. Sign in again to go back to where you were.</p>
+        </div>
+      )}
+      {reason === null && returnTo !== '/dashboard' && !returnTo.startsWith('/oauth/consent') && (
+        <div role="status" className="banner banner-info">
+          <p>
+            Sign in to open <code>{returnTo.split(/[?#]/, 1)[0]}</code>: MREG shows it only to people who are signed in. You will be taken there
+            afterwards.
+          </p>
         </div>
       )}
       {returnTo.startsWith('/oauth/consent') && (
