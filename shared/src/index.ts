@@ -14,3 +14,4 @@ export * from './registry';
 export * from './apikeys';
 export * from './gateway';
 export * from './oauth';
+export * from './invitations';

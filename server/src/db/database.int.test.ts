@@ -24,6 +24,7 @@ const TABLES = [
   'oauth_requests',
   'oauth_tokens',
   'sign_in_requests',
+  'tenant_invitations',
   'tenants',
   'user_avatars',
   'user_preferences',
@@ -33,7 +34,8 @@ const TABLES = [
 ];
 const REGISTRY_TABLES = ['mcp_server_catalogues', 'mcp_server_health', 'mcp_servers'];
 const OAUTH_TABLES = ['oauth_clients', 'oauth_codes', 'oauth_grants', 'oauth_requests', 'oauth_tokens'];
-const BEFORE_OAUTH = TABLES.filter((t) => !OAUTH_TABLES.includes(t));
+const BEFORE_INVITATIONS = TABLES.filter((t) => t !== 'tenant_invitations');
+const BEFORE_OAUTH = BEFORE_INVITATIONS.filter((t) => !OAUTH_TABLES.includes(t));
 
 async function columns(em: EntityManager, table: string): Promise<string[]> {
   const rows = await em.execute<{ column_name: string }[]>(
@@ -88,11 +90,14 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261204000006_registry',
       'Migration20261205000007_api_keys',
       'Migration20261206000008_oauth',
+      'Migration20261206000009_invitations',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261206000009_invitations']);
+    expect(await tables(em)).toEqual(BEFORE_INVITATIONS);
     expect(await db.rollback()).toEqual(['Migration20261206000008_oauth']);
     expect(await tables(em)).toEqual(BEFORE_OAUTH);
     expect(await db.rollback()).toEqual(['Migration20261205000007_api_keys']);
@@ -111,7 +116,7 @@ describe(`database (${databaseMode})`, () => {
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(8);
+    expect(await db.migrate()).toHaveLength(9);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });
@@ -140,6 +145,9 @@ describe(`database (${databaseMode})`, () => {
       'oauth_grants.user_id',
       'oauth_requests.client_id',
       'oauth_tokens.grant_id',
+      'tenant_invitations.accepted_by_id',
+      'tenant_invitations.invited_by_id',
+      'tenant_invitations.tenant_id',
       'user_avatars.user_id',
       'user_preferences.user_id',
       'user_profiles.user_id',

@@ -89,6 +89,11 @@ button:hover, button:focus { border-color: #1b5fc1; outline: none; }
 button.secondary { width: auto; margin-top: 1rem; }
 .error { color: #a11a1a; }
 .warning { border: 1px solid #b26a00; background: #fff4e0; border-radius: 6px; padding: .6rem .9rem; }
+form.guest { margin-top: 1.25rem; }
+form.guest label { display: block; margin-bottom: .4rem; }
+form.guest input { font: inherit; box-sizing: border-box; width: 100%; padding: .55rem .7rem; border: 1px solid #c9cfdb;
+  border-radius: 6px; margin-bottom: .5rem; }
+form.guest input:focus { border-color: #1b5fc1; outline: 2px solid #1b5fc1; outline-offset: 1px; }
 `.trim();
 
 export const pageCss: RequestHandler = (_req, res) => {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isLoopbackHost } from '../lib/loopback';
 import { z } from 'zod';
 import { html, messagePage, page, sendMessage } from '../http/pages';
-import { DEMO_USERS, demoTenantName, type DemoUser } from './demo-directory';
+import { DEMO_USERS, demoTenantName, guestUser, type DemoUser } from './demo-directory';
 import type { ProviderDescription } from './sign-in-client';
 
 /**
@@ -73,7 +73,7 @@ function entraClaims(user: DemoUser) {
     preferred_username: user.email,
     name: user.name,
     roles: user.roles,
-    tenant_display_name: demoTenantName(user.tid),
+    tenant_display_name: user.tenantName ?? demoTenantName(user.tid),
   };
 }
 
@@ -120,6 +120,9 @@ export async function createDevProvider(options: {
   const policy = interactionPolicy.base();
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
 
+  // People the demo directory does not know who signed in here (guestUser), by oid, for the provider's
+// account lookups while their sign-in runs; the same email gives the same person again.
+  const guests = new Map<string, DemoUser>();
   const configuration: Configuration = {
     clients: [
       {
@@ -159,7 +162,7 @@ export async function createDevProvider(options: {
       url: (_ctx, interaction) => `${DEV_IDP_PATH}/interaction/${interaction.uid}`,
     },
     async findAccount(_ctx, id) {
-      const user = findDemoUser((u) => u.oid === id);
+      const user = findDemoUser((u) => u.oid === id) ?? guests.get(id);
       if (!user) return undefined;
       return { accountId: user.oid, claims: () => entraClaims(user) };
     },
@@ -235,6 +238,10 @@ Choose a demo user:</p>${
               .map((m) => `${m.role} of ${demoTenantName(m.tenantId)}`)
               .join(', ')}</span></button></form></li>`,
           )}</ul>
+<form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/login" class="guest">
+<label for="guest-email">Or someone else, by email (a new person, in a tenant named after the domain):</label>
+<input id="guest-email" name="email" type="email" required maxlength="254" placeholder="kim@northwind.test" autocomplete="off">
+<button type="submit">Sign in as this person</button></form>
 <form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/abort">
 <button type="submit" class="secondary">Cancel</button></form>`,
         ),
@@ -248,11 +255,15 @@ Choose a demo user:</p>${
   router.post('/interaction/:uid/login', form, async (req, res, next) => {
     try {
       const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '';
-      const user = findDemoUser((u) => u.email === email);
+      const user = findDemoUser((u) => u.email === email) ?? guestUser(email);
+      if (user && !DEMO_USERS.includes(user)) {
+        if (guests.size >= 10_000) guests.delete(guests.keys().next().value!);
+        guests.set(user.oid, user);
+      }
       if (!user) {
         sendMessage(res, 400, {
-          title: 'Unknown demo user',
-          text: `${email ? `"${email}" is not a demo user.` : 'No email was given.'} The demo users are ${DEMO_USERS.map((u) => u.email).join(', ')}.`,
+          title: 'Not an email address',
+          text: `${email ? `"${email.slice(0, 254)}" is not an email address the development provider takes.` : 'No email was given.'} Choose a demo user (${DEMO_USERS.map((u) => u.email).join(', ')}), or give a plain address such as kim@northwind.test.`,
           links: [{ href: `${DEV_IDP_PATH}/interaction/${req.params.uid}`, label: 'Choose again' }],
         });
         return;

@@ -6,6 +6,7 @@ import { Migration20261127000005_avatars } from './Migration20261127000005_avata
 import { Migration20261204000006_registry } from './Migration20261204000006_registry';
 import { Migration20261205000007_api_keys } from './Migration20261205000007_api_keys';
 import { Migration20261206000008_oauth } from './Migration20261206000008_oauth';
+import { Migration20261206000009_invitations } from './Migration20261206000009_invitations';
 
 /** Every migration, in order. Listed explicitly so the bundled server needs no file discovery. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261204000006_registry', class: Migration20261204000006_registry },
   { name: 'Migration20261205000007_api_keys', class: Migration20261205000007_api_keys },
   { name: 'Migration20261206000008_oauth', class: Migration20261206000008_oauth },
+  { name: 'Migration20261206000009_invitations', class: Migration20261206000009_invitations },
 ];

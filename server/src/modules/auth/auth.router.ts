@@ -6,6 +6,7 @@ import { profileProcedures } from '../profiles/profiles.procedures';
 import { profileDeps } from '../profiles/profiles.service';
 import { sessionProcedures } from '../sessions/sessions.procedures';
 import { myTenantProcedures } from '../tenants/my-tenants.procedures';
+import { myInvitationProcedures } from '../invitations/invitations.procedures';
 import { grantDeps, listMyGrants, revokeMyGrant } from '../oauth/oauth.grants';
 import { loadAuthUser } from './auth.service';
 
@@ -20,6 +21,7 @@ export const authRouter = router({
   ...preferenceProcedures,
   ...sessionProcedures,
   ...myTenantProcedures,
+  ...myInvitationProcedures,
 
   /** My connected MCP clients (OAuth grants), in every tenant. */
   grants: authedProcedure

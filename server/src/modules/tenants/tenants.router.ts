@@ -18,6 +18,7 @@ import {
 import { browserSessionOnly, requireFeature, requirePermission, router, tenantProcedure } from '../../trpc/trpc';
 import { forgetRevokedKeys } from '../apikeys/apikeys.service';
 import { sessionDeps } from '../sessions/sessions.store';
+import { invitationAdminProcedures } from '../invitations/invitations.procedures';
 import { grantDeps, listMemberGrants, revokeMemberGrant } from '../oauth/oauth.grants';
 import { forgetRevokedTokens } from '../oauth/oauth.tokens';
 import { addMember, administeredMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
@@ -32,6 +33,8 @@ const adminProcedure = tenantProcedure.use(browserSessionOnly).use(requireFeatur
 const sessionAdminProcedure = adminProcedure.use(requirePermission('sessions:manage'));
 
 export const tenantsRouter = router({
+  ...invitationAdminProcedures,
+
   members: adminProcedure
     .input(ZNoInput)
     .output(ZTenantMemberList)

@@ -146,7 +146,7 @@ export async function listMembers(em: EntityManager, tenant: TenantContext): Pro
  * under the lock, that the acting admin still may manage members (a request that waited on the lock
  * may have been demoted meanwhile). Answers the actor's current context.
  */
-async function lockTenant(tx: EntityManager, tenant: TenantContext, actorId: string): Promise<TenantContext> {
+export async function lockTenant(tx: EntityManager, tenant: TenantContext, actorId: string): Promise<TenantContext> {
   await tx.execute(`select id from tenants where id = ? for update`, [tenant.tenantId]);
   const actor = await loadTenantContext(tx, actorId, tenant.tenantId);
   if (!actor?.permissions.includes('members:manage')) {
@@ -160,7 +160,7 @@ const beyond = (actor: TenantContext, role: Role, permissions: readonly string[]
   effectivePermissions(role, permissions).filter((permission) => !actor.permissions.includes(permission));
 
 /** Refuses to grant what the acting admin does not hold: members:manage is not a way to more rights. */
-function grantable(actor: TenantContext, role: Role, permissions: readonly string[]): void {
+export function grantable(actor: TenantContext, role: Role, permissions: readonly string[]): void {
   const more = beyond(actor, role, permissions);
   if (more.length > 0) throw new AppError('FORBIDDEN', `You cannot grant permissions you do not hold yourself: ${more.join(', ')}`, { reason: 'beyond_own_rights' });
 }
