@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Invitation, InvitationLink, InvitationView, TenantContext, TenantMember } from '@mreg/shared';
+import { DEMO_TENANTS } from '../../identity/demo-directory';
+import { manualClock } from '../../lib/clock';
+import { hashToken } from '../../lib/tokens';
+import { CookieClient } from '../../testing/cookie-client';
+import { databaseMode, startTestApp, type TestApp } from '../../testing/harness';
+import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testing/sign-in';
+
+/**
+ * Invitations through the real app (issue 22): ada invites people to Contoso; they sign in through
+ * the development provider (kim@northwind.test, whom no directory knows) and accept or decline.
+ * Expired, revoked, reused, replaced and wrong-person links are refused, and nothing changes.
+ */
+
+const [CONTOSO] = DEMO_TENANTS;
+const clock = manualClock();
+let app: TestApp;
+let ada: CookieClient;
+
+function data<T>(answer: TrpcAnswer): T {
+  if (!answer.body.result) throw new Error(`expected a result, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.result.data as T;
+}
+const codeOf = (answer: TrpcAnswer) => answer.body.error?.data.code;
+const tokenOf = (link: string) => new URL(link).pathname.split('/').pop()!;
+
+async function invite(email: string, role = 'member', expiresInDays?: number): Promise<InvitationLink> {
+  return data<InvitationLink>(await trpcMutation(ada, app.url, 'tenants.invite', { email, role, ...(expiresInDays ? { expiresInDays } : {}) }));
+}
+const members = async () => data<TenantMember[]>(await trpcQuery(ada, app.url, 'tenants.members'));
+
+beforeAll(async () => {
+  app = await startTestApp({ clock });
+  ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+});
+
+describe(`invitations (${databaseMode})`, () => {
+  it('lets ada invite someone new, who signs in, accepts, joins Contoso and is switched to it', async () => {
+    const made = await invite('  Kim@Northwind.TEST ');
+    expect(made.invitation).toMatchObject({ email: 'kim@northwind.test', role: 'member', invitedBy: 'Ada Lovelace', expired: false });
+    expect(made.link).toMatch(new RegExp(`^${app.url}/invitations/[A-Za-z0-9_-]{43}$`));
+    // Only the hash is kept.
+    const stored = await app.db.orm.em.fork().execute(`select 1 from tenant_invitations where token_hash = ?`, [hashToken(tokenOf(made.link))]);
+    expect(stored).toHaveLength(1);
+    expect(data<Invitation[]>(await trpcQuery(ada, app.url, 'tenants.invitations')).map((i) => i.email)).toContain('kim@northwind.test');
+
+    // kim, whom no directory knows, signs in through the development provider: a new person in Northwind.
+    const { client: kim } = await signInAs(app.url, 'kim@northwind.test');
+    const home = data<{ tenantContext: TenantContext; user: { email: string } }>(await trpcQuery(kim, app.url, 'auth.user'));
+    expect(home.tenantContext).toMatchObject({ tenantName: 'Northwind', role: 'member' });
+    const view = data<InvitationView>(await trpcQuery(kim, app.url, 'auth.invitation', { token: tokenOf(made.link) }));
+    expect(view).toMatchObject({ tenantName: 'Contoso', role: 'member', invitedBy: 'Ada Lovelace', status: 'pending', forYou: true });
+
+    const joined = data<TenantContext>(await trpcMutation(kim, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) }));
+    expect(joined).toMatchObject({ tenantId: CONTOSO.id, role: 'member' });
+    // The session now works in Contoso.
+    expect(data<{ tenantContext: TenantContext }>(await trpcQuery(kim, app.url, 'auth.user')).tenantContext.tenantId).toBe(CONTOSO.id);
+    expect((await members()).find((m) => m.email === 'kim@northwind.test')).toMatchObject({ role: 'member', isActive: true });
+    // Answered: gone from the pending list, and the link says it was used.
+    expect(data<Invitation[]>(await trpcQuery(ada, app.url, 'tenants.invitations')).map((i) => i.email)).not.toContain('kim@northwind.test');
+    expect(data<InvitationView>(await trpcQuery(kim, app.url, 'auth.invitation', { token: tokenOf(made.link) })).status).toBe('accepted');
+    const again = await trpcMutation(kim, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) });
+    expect(codeOf(again)).toBe('CONFLICT');
+    expect(again.body.error?.message).toContain('works only once');
+  });
+
+  it('works only for the person whose email it names', async () => {
+    const made = await invite('lee@northwind.test', 'viewer');
+    const { client: uma } = await signInAs(app.url, 'uma@contoso.test');
+    const view = data<InvitationView>(await trpcQuery(uma, app.url, 'auth.invitation', { token: tokenOf(made.link) }));
+    expect(view).toMatchObject({ forYou: false, yourEmail: 'uma@contoso.test', email: 'lee@northwind.test' });
+    const refused = await trpcMutation(uma, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) });
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(refused.body.error?.message).toContain('This invitation is for lee@northwind.test, and you are signed in as uma@contoso.test');
+    expect(codeOf(await trpcMutation(uma, app.url, 'auth.declineInvitation', { token: tokenOf(made.link) }))).toBe('FORBIDDEN');
+    // Still open for lee.
+    const { client: lee } = await signInAs(app.url, 'LEE@northwind.test');
+    expect(data<InvitationView>(await trpcQuery(lee, app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toMatchObject({ status: 'pending', forYou: true });
+    expect(data(await trpcMutation(lee, app.url, 'auth.declineInvitation', { token: tokenOf(made.link) }))).toEqual({ declined: true });
+    expect(data<InvitationView>(await trpcQuery(lee, app.url, 'auth.invitation', { token: tokenOf(made.link) })).status).toBe('declined');
+    expect(codeOf(await trpcMutation(lee, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) }))).toBe('CONFLICT');
+    expect((await members()).some((m) => m.email === 'lee@northwind.test')).toBe(false);
+  });
+
+  it('refuses expired, revoked and replaced links, and a new link renews an expired invitation', async () => {
+    let { client: max } = await signInAs(app.url, 'max@northwind.test');
+    const first = await invite('max@northwind.test', 'member', 1);
+    // A new link replaces the first: the old one is no link at all.
+    const renewed = data<InvitationLink>(await trpcMutation(ada, app.url, 'tenants.renewInvitation', { id: first.invitation.id }));
+    expect(renewed.link).not.toBe(first.link);
+    expect(codeOf(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(first.link) }))).toBe('NOT_FOUND');
+    // Expired: a day and a minute later (past the sessions' 24 hours too: both sign in again).
+    clock.advance(86_400_000 + 60_000);
+    ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
+    ({ client: max } = await signInAs(app.url, 'max@northwind.test'));
+    expect(data<InvitationView>(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(renewed.link) })).status).toBe('expired');
+    const late = await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(renewed.link) });
+    expect(codeOf(late)).toBe('CONFLICT');
+    expect(late.body.error?.message).toContain('expired');
+    expect(data<Invitation[]>(await trpcQuery(ada, app.url, 'tenants.invitations')).find((i) => i.id === first.invitation.id)?.expired).toBe(true);
+    // Renewed for as long again (a day), it works.
+    const third = data<InvitationLink>(await trpcMutation(ada, app.url, 'tenants.renewInvitation', { id: first.invitation.id }));
+    expect(new Date(third.invitation.expiresAt).getTime() - new Date(third.invitation.createdAt).getTime()).toBe(86_400_000);
+    // Revoked: the link says so, and nothing is joined.
+    expect(data(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: first.invitation.id }))).toEqual({ revoked: true });
+    expect(data<InvitationView>(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(third.link) })).status).toBe('revoked');
+    expect(codeOf(await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(third.link) }))).toBe('CONFLICT');
+    expect(codeOf(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: first.invitation.id }))).toBe('NOT_FOUND');
+    expect((await members()).some((m) => m.email === 'max@northwind.test')).toBe(false);
+  });
+
+  it('refuses bad input and who may not invite, with the field or the reason named', async () => {
+    const bad = await trpcMutation(ada, app.url, 'tenants.invite', { email: 'not an email', role: 'member' });
+    expect(codeOf(bad)).toBe('BAD_REQUEST');
+    expect(bad.body.error?.data.fieldErrors).toHaveProperty('email');
+    expect(codeOf(await trpcMutation(ada, app.url, 'tenants.invite', { email: 'a@b.test', role: 'owner' }))).toBe('BAD_REQUEST');
+    expect(codeOf(await trpcMutation(ada, app.url, 'tenants.invite', { email: 'a@b.test', role: 'member', expiresInDays: 31 }))).toBe('BAD_REQUEST');
+    const member = await trpcMutation(ada, app.url, 'tenants.invite', { email: 'uma@contoso.test', role: 'member' });
+    expect(codeOf(member)).toBe('CONFLICT');
+    expect(member.body.error?.data.reason).toBe('already_member');
+    // uma is a member, not an admin: she may not invite.
+    const { client: uma } = await signInAs(app.url, 'uma@contoso.test');
+    expect(codeOf(await trpcMutation(uma, app.url, 'tenants.invite', { email: 'x@northwind.test', role: 'member' }))).toBe('FORBIDDEN');
+    // A malformed token is a bad request; signed out, nobody sees an invitation.
+    expect(codeOf(await trpcQuery(uma, app.url, 'auth.invitation', { token: 'short' }))).toBe('BAD_REQUEST');
+    const made = await invite('zoe@northwind.test');
+    expect(codeOf(await trpcQuery(new CookieClient(), app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toBe('UNAUTHORIZED');
+    // Inviting again gives the open invitation a new role and link, not a second invitation.
+    const again = await invite('zoe@northwind.test', 'viewer');
+    expect(again.invitation.id).toBe(made.invitation.id);
+    expect(again.invitation.role).toBe('viewer');
+    const [count] = await app.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) from tenant_invitations where email = 'zoe@northwind.test'`);
+    expect(Number(count!.count)).toBe(1);
+  });
+});
