@@ -309,11 +309,20 @@ describe('refused sign-ins end on a readable page, with no session and no sign-i
     await expectRefusedSignIn(app, hop, { status: 400, reason: 'nonce_mismatch', sessionsBefore: before.sessions });
   });
 
-  it('an unknown demo user at the provider gets a readable 400 there', async () => {
+  it('something that is no email address at the provider gets a readable 400 there', async () => {
     const visit = await startSignIn(app.url);
-    const hop = await visit.client.postForm(`${visit.interactionUrl}/login`, { email: 'mallory@contoso.test' });
+    const hop = await visit.client.postForm(`${visit.interactionUrl}/login`, { email: 'mallory at contoso' });
     expect(hop.status).toBe(400);
-    expect(hop.body).toContain('is not a demo user');
+    expect(hop.body).toContain('is not an email address the development provider takes');
+    expect(hop.body).toContain('kim@northwind.test');
+  });
+
+  it('an email the provider does not know signs in a new person, in the tenant of its domain, the same person each time', async () => {
+    const first = await signInAs(app.url, 'mallory@contoso.test');
+    const user = (await trpcQuery(first.client, app.url, 'auth.user')).body.result!.data as { user: { id: string; email: string }; tenantContext: { tenantName: string; role: string } };
+    expect(user.tenantContext).toMatchObject({ tenantName: 'Contoso', role: 'member' });
+    const again = await signInAs(app.url, 'Mallory@Contoso.test');
+    expect(((await trpcQuery(again.client, app.url, 'auth.user')).body.result!.data as { user: { id: string } }).user.id).toBe(user.user.id);
   });
 });
 
