@@ -111,6 +111,15 @@ describe(`invitations (${databaseMode})`, () => {
     expect(codeOf(await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(third.link) }))).toBe('CONFLICT');
     expect(codeOf(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: first.invitation.id }))).toBe('NOT_FOUND');
     expect((await members()).some((m) => m.email === 'max@northwind.test')).toBe(false);
+
+    // Kept 30 days for its link to say what became of it, then cleaned up.
+    expect((await app.cleanup.runNow())?.invitations).toBe(0);
+    clock.advance(31 * 86_400_000);
+    expect((await app.cleanup.runNow())?.invitations).toBeGreaterThanOrEqual(1);
+    const [left] = await app.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) from tenant_invitations where id = ?`, [first.invitation.id]);
+    expect(Number(left!.count)).toBe(0);
+    // Everyone signs in again after the month: the next tests need live sessions.
+    ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
   });
 
   it('refuses bad input and who may not invite, with the field or the reason named', async () => {

@@ -248,3 +248,20 @@ export async function declineInvitation(deps: InvitationDeps, userId: string, to
   });
   return { declined: true };
 }
+
+/** Answered, revoked and expired invitations are kept this long (their links say what became of them), then deleted by the clean-up. */
+export const INVITATION_KEPT_MS = 30 * 86_400_000;
+
+/** The clean-up's job: deletes up to `limit` invitations over with for INVITATION_KEPT_MS; answers how many. */
+export async function deleteOldInvitations(tx: EntityManager, now: Date, limit: number): Promise<number> {
+  const before = new Date(now.getTime() - INVITATION_KEPT_MS);
+  const rows = await tx.execute<{ id: string }[]>(
+    `delete from tenant_invitations where id in (
+       select id from tenant_invitations
+        where greatest(coalesce(accepted_at, '-infinity'), coalesce(declined_at, '-infinity'), coalesce(revoked_at, '-infinity'), expires_at) <= ?
+        limit ? for update skip locked)
+     returning id`,
+    [before, limit],
+  );
+  return rows.length;
+}

@@ -5,6 +5,7 @@ import type { SessionLifetime } from './sessions.lifetime';
 import { deleteEndedSessions } from './sessions.store';
 import { deleteExpiredSignInRequests } from './sign-in.service';
 import { oauthCleanupJobs } from '../oauth/oauth.cleanup';
+import { deleteOldInvitations } from '../invitations/invitations.service';
 
 /** Rows deleted per transaction: each batch holds its row locks only for a moment. */
 const CLEANUP_BATCH_SIZE = 1000;
@@ -21,6 +22,8 @@ export interface CleanupResult {
   signInRequests: number;
   /** OAuth records (issue 20): expired consent requests, codes and tokens, dead grants, abandoned registrations. */
   oauth: number;
+  /** Invitations answered, revoked or expired more than 30 days ago. */
+  invitations: number;
   /** True when another instance held the lock, so this one stopped. */
   skipped: boolean;
 }
@@ -42,12 +45,13 @@ export async function cleanupSessions(
   em: EntityManager,
   { now, lifetime, batchSize = CLEANUP_BATCH_SIZE }: { now: Date; lifetime: SessionLifetime; batchSize?: number },
 ): Promise<CleanupResult> {
-  const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, skipped: false };
+  const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, skipped: false };
   const jobs = [
     // Revoked, expired, past their absolute lifetime or idle too long: the session store's rule.
     { remove: (tx: EntityManager) => deleteEndedSessions(tx, now, lifetime, batchSize), count: (n: number) => (result.sessions += n) },
     { remove: (tx: EntityManager) => deleteExpiredSignInRequests(tx, now, batchSize), count: (n: number) => (result.signInRequests += n) },
     ...oauthCleanupJobs.map((job) => ({ remove: (tx: EntityManager) => job(tx, now, batchSize), count: (n: number) => (result.oauth += n) })),
+    { remove: (tx: EntityManager) => deleteOldInvitations(tx, now, batchSize), count: (n: number) => (result.invitations += n) },
   ];
   for (const job of jobs) {
     for (;;) {
@@ -81,7 +85,7 @@ export function scheduleSessionCleanup(options: {
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else if (result.sessions + result.signInRequests + result.oauth > 0) log.info(result, 'Deleted ended sessions, expired sign-ins and dead OAuth records');
+          else if (result.sessions + result.signInRequests + result.oauth + result.invitations > 0) log.info(result, 'Deleted ended sessions, expired sign-ins, dead OAuth records and old invitations');
           return result;
         },
         (error: unknown) => {
