@@ -7,6 +7,8 @@ test.describe.configure({ mode: 'serial' });
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 const switcher = (page: Page) => page.getByRole('combobox', { name: 'Active tenant' });
+// The Members page has two forms with an email and a role: this one, and Invite someone.
+const addForm = (page: Page) => page.getByRole('form', { name: 'Add a member' });
 
 test('uma, with one tenant, has no switcher: the header just names it', async ({ page }) => {
   await signIn(page, DEMO.uma);
@@ -67,9 +69,9 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
 
   await signIn(page, DEMO.ada);
   await page.goto('/members');
-  await page.getByLabel('Email').fill(DEMO.vic);
-  await page.getByLabel('Role', { exact: true }).selectOption('viewer');
-  await page.getByRole('button', { name: 'Add member' }).click();
+  await addForm(page).getByLabel('Email').fill(DEMO.vic);
+  await addForm(page).getByLabel('Role', { exact: true }).selectOption('viewer');
+  await addForm(page).getByRole('button', { name: 'Add member' }).click();
   await expect(page.getByRole('status').filter({ hasText: /added/i })).toBeVisible();
   const vicRow = page.getByRole('row', { name: /vic@fabrikam\.test/ });
   await expect(vicRow).toBeVisible();
@@ -131,8 +133,8 @@ test("the server's refusals are explained by their reason: uma's home tenant, so
   await expect(umaRow).toBeVisible();
 
   // Already a member (409 already_member): said beside the email, not in a banner.
-  await page.getByLabel('Email').fill(DEMO.uma);
-  await page.getByRole('button', { name: 'Add member' }).click();
-  await expect(page.locator('.field-error')).toHaveText(`${DEMO.uma} is already a member of Contoso`);
-  await expect(page.getByLabel('Email')).toBeFocused();
+  await addForm(page).getByLabel('Email').fill(DEMO.uma);
+  await addForm(page).getByRole('button', { name: 'Add member' }).click();
+  await expect(addForm(page).locator('.field-error')).toHaveText(`${DEMO.uma} is already a member of Contoso`);
+  await expect(addForm(page).getByLabel('Email')).toBeFocused();
 });

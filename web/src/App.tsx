@@ -11,6 +11,7 @@ import { TenantSwitcher } from './layout/TenantSwitcher';
 import { UserMenu } from './layout/UserMenu';
 import { ApiKeys } from './pages/ApiKeys';
 import { Dashboard } from './pages/Dashboard';
+import { Invitation } from './pages/Invitation';
 import { Members } from './pages/Members';
 import { NotFound } from './pages/NotFound';
 import { OAuthConsent } from './pages/OAuthConsent';
@@ -151,6 +152,14 @@ export function App() {
             <RequireAuth>
               <OAuthConsent />
             </RequireAuth>
+          </Route>
+          {/* An invitation link (issue 22); signed out, sign-in comes back here. */}
+          <Route path="/invitations/:token">
+            {(params) => (
+              <RequireAuth>
+                <Invitation key={params.token} token={params.token} />
+              </RequireAuth>
+            )}
           </Route>
           <Route component={NotFound} />
         </Switch>

@@ -9,3 +9,10 @@ export const ROLE_LABEL: Record<Role, string> = { admin: 'Admin', member: 'Membe
 
 /** "an admin", "a member", "a viewer". */
 export const aRole = (role: Role) => (role === 'admin' ? 'an admin' : `a ${role}`);
+
+/** What a role lets someone do in a tenant, in a few words (ROLE_PERMISSIONS in shared/). */
+export const ROLE_SUMMARY: Record<Role, string> = {
+  admin: 'everything, including managing its members and their sessions',
+  member: 'use its MCP servers and add or change them',
+  viewer: 'see its MCP servers, without changing them or calling their tools',
+};

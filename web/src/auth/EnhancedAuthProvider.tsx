@@ -15,7 +15,7 @@ import type {
 } from '@mreg/shared';
 import { isUnauthorized, useTRPC } from '../trpc';
 import { removeAvatar, signOut, uploadAvatar } from './http';
-import { currentLocation, forgetSignedIn, isPublicPath, loginHref, rememberSignedIn, sendToSignIn } from './navigation';
+import { currentLocation, forgetSignedIn, isPublicPath, loginHref, rememberSignedIn, sendToSignIn, signInPagePath } from './navigation';
 import { decisionTime, planSession, sessionEnd, WARNING_LEAD_MS } from './session-timing';
 import { onUnauthorized } from './unauthorized';
 
@@ -41,12 +41,15 @@ export interface EnhancedAuth {
    */
   expiryWarning: { endsAt: number; reason: 'lifetime' | 'idle' } | null;
   login: (returnTo?: string) => void;
-  logout: () => Promise<void>;
+  /** Signs out; with `returnTo`, the sign-in page then leads back there (a link meant for someone else, say). */
+  logout: (returnTo?: string) => Promise<void>;
   updateProfile: (changes: UpdateProfileInput) => Promise<Profile>;
   uploadAvatar: (file: Blob) => Promise<Profile>;
   removeAvatar: () => Promise<Profile>;
   updatePreferences: (category: string, preferences: Record<string, unknown>) => Promise<CategoryPreferences>;
   switchTenant: (tenantId: string) => Promise<TenantContext>;
+  /** After the server moved the session to another tenant in some other way (an accepted invitation): drop the last one's data and ask again. */
+  tenantChanged: () => Promise<void>;
   refreshSession: () => Promise<SessionInfo>;
   can: (permission: Permission) => boolean;
 }
@@ -150,15 +153,18 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
     [queryClient, userKey, patchUser, savePreferences],
   );
 
+  const tenantChanged = useCallback(async () => {
+    // Another tenant's members, roles and menus: nothing of the last tenant may stay on screen.
+    queryClient.removeQueries(trpc.tenants.pathFilter());
+    await queryClient.invalidateQueries();
+  }, [queryClient, trpc]);
   const switchTenant = useCallback(
     async (tenantId: string) => {
       const context = await changeTenant({ tenantId });
-      // Another tenant's members, roles and menus: nothing of the last tenant may stay on screen.
-      queryClient.removeQueries(trpc.tenants.pathFilter());
-      await queryClient.invalidateQueries();
+      await tenantChanged();
       return context;
     },
-    [changeTenant, queryClient, trpc],
+    [changeTenant, tenantChanged],
   );
 
   // One renewal at a time: the banner's button and the timer may ask together.
@@ -223,12 +229,15 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
   }, [sessionInfo, renewable, refreshSession, queryClient, userKey]);
 
   const login = useCallback((returnTo = currentLocation()) => window.location.assign(loginHref(returnTo)), []);
-  const logout = useCallback(async () => {
-    const endSessionUrl = await signOut();
-    forgetSignedIn();
-    queryClient.clear();
-    window.location.assign(endSessionUrl ?? '/sign-in?reason=signed-out');
-  }, [queryClient]);
+  const logout = useCallback(
+    async (returnTo?: string) => {
+      const endSessionUrl = await signOut();
+      forgetSignedIn();
+      queryClient.clear();
+      window.location.assign(endSessionUrl ?? (returnTo ? signInPagePath(returnTo, 'signed-out') : '/sign-in?reason=signed-out'));
+    },
+    [queryClient],
+  );
 
   const signedOut = (me.isError && isUnauthorized(me.error)) || (endedAt !== null && me.dataUpdatedAt <= endedAt);
   useEffect(() => {
@@ -261,10 +270,11 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
       removeAvatar: () => withProfile(removeAvatar),
       updatePreferences,
       switchTenant,
+      tenantChanged,
       refreshSession,
       can: (permission) => (data?.permissions ?? []).includes(permission),
     }),
-    [data, signedOut, me, failure, features, sessionInfo, expiryWarning, login, logout, saveProfile, withProfile, updatePreferences, switchTenant, refreshSession],
+    [data, signedOut, me, failure, features, sessionInfo, expiryWarning, login, logout, saveProfile, withProfile, updatePreferences, switchTenant, tenantChanged, refreshSession],
   );
 
   return <EnhancedAuthContext.Provider value={value}>{children}</EnhancedAuthContext.Provider>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeReturnTo, signInPagePath } from './navigation';
+import { loginHref, safeReturnTo, signInPagePath } from './navigation';
 
 describe('safeReturnTo', () => {
   it('keeps a path on this site, with its query', () => {
@@ -22,5 +22,20 @@ describe('the consent page as returnTo', () => {
     const consent = '/oauth/consent?request=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
     expect(safeReturnTo(consent)).toBe(consent);
     expect(new URLSearchParams(signInPagePath(consent).split('?')[1]).get('returnTo')).toBe(consent);
+  });
+});
+
+describe('an invitation link as returnTo', () => {
+  const invitation = '/invitations/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+
+  it('comes back to the same link after sign-in', () => {
+    expect(safeReturnTo(invitation)).toBe(invitation);
+    expect(loginHref(invitation)).toBe(`/auth/login?returnTo=${encodeURIComponent(invitation)}`);
+  });
+
+  it('is kept across a sign-out meant to let the invited person sign in instead', () => {
+    const params = new URLSearchParams(signInPagePath(invitation, 'signed-out').split('?')[1]);
+    expect(params.get('returnTo')).toBe(invitation);
+    expect(params.get('reason')).toBe('signed-out');
   });
 });

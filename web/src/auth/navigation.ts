@@ -28,8 +28,8 @@ export function loginHref(returnTo: string): string {
   return `/auth/login?returnTo=${encodeURIComponent(safeReturnTo(returnTo))}`;
 }
 
-/** The app's sign-in page, saying why (the session ended) and where sign-in will lead back to. */
-export function signInPagePath(returnTo: string, reason?: 'ended'): string {
+/** The app's sign-in page, saying why (the session ended, or the person signed out) and where sign-in will lead back to. */
+export function signInPagePath(returnTo: string, reason?: 'ended' | 'signed-out'): string {
   const params = new URLSearchParams({ returnTo: safeReturnTo(returnTo) });
   if (reason) params.set('reason', reason);
   return `/sign-in?${params}`;

@@ -3,6 +3,8 @@ import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { Avatar } from '../components/Avatar';
 import { PageTitle } from '../components/PageTitle';
 import { navItems } from '../layout/nav';
+import { aRole } from '../roles';
+import { useJoined } from './invitations/joined';
 import { useFormatters } from '../prefs/usePreferences';
 
 /** Where sign-in lands: who you are, in which tenant, with which role, and where to go next. */
@@ -10,6 +12,7 @@ export function Dashboard() {
   const auth = useEnhancedAuth();
   const format = useFormatters();
   const { user, userProfile, tenantContext, permissions, sessionInfo } = auth;
+  const joined = useJoined(tenantContext?.tenantId);
   if (!user || !sessionInfo) return null;
   const name = userProfile?.displayName ?? user.name;
   const links = navItems(auth).filter((item) => item.path !== '/dashboard');
@@ -19,6 +22,14 @@ export function Dashboard() {
       <div className="welcome">
         <Avatar name={name} url={userProfile?.avatarUrl ?? null} size={64} />
         <PageTitle title={`Welcome, ${name}`}>{user.email}</PageTitle>
+      </div>
+      <div role="status" className={joined ? 'banner banner-success joined-notice' : undefined}>
+        {joined && (
+          <p>
+            You joined {joined.tenantName} as {aRole(joined.role)}, and it is now your active tenant. Your other tenants are a switch away, at the
+            top of the page.
+          </p>
+        )}
       </div>
       <dl className="facts card">
         <dt>Active tenant</dt>

@@ -10,13 +10,18 @@ import { useRefocus } from '../components/useRefocus';
 import { aRole } from '../roles';
 import { useTRPC } from '../trpc';
 import { AddMemberForm } from './members/AddMemberForm';
+import { InviteSection } from './members/InviteSection';
 import { MemberActionDialog } from './members/MemberActionDialog';
 import { MemberRow } from './members/MemberRow';
+import { PendingInvitations } from './members/PendingInvitations';
 import { nameOf, ProblemBanner, type Problem } from './members/problems';
 import { useMemberActions, type Feedback } from './members/useMemberActions';
 import './Members.css';
 
-/** The active tenant's members, for those with members:manage: add, change role, deactivate, remove, end sessions. */
+/**
+ * The active tenant's members, for those with members:manage: invite anyone (a link to send), add
+ * someone MREG knows, change role, deactivate, remove, end sessions; and the pending invitations.
+ */
 export function Members() {
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
@@ -58,6 +63,8 @@ export function Members() {
     <section className="members-page">
       <PageTitle title="Members">People in {tenantName}</PageTitle>
 
+      <InviteSection tenantName={tenantName} onStart={() => feedback.clear()} />
+
       <AddMemberForm
         // A message about the last action would stand beside this one's outcome as if it were it.
         onStart={() => setNotice(null)}
@@ -83,7 +90,7 @@ export function Members() {
       ) : members.isError ? (
         <LoadError what="The members could not be loaded" error={members.error} retry={() => members.refetch()} />
       ) : list.length === 0 ? (
-        <EmptyState title={`No one belongs to ${tenantName} yet.`}>Add someone by their email above.</EmptyState>
+        <EmptyState title={`No one belongs to ${tenantName} yet.`}>Invite someone, or add someone MREG knows, above.</EmptyState>
       ) : (
         <table className="table members-table" aria-label={`Members of ${tenantName}`}>
           <thead>
@@ -119,6 +126,8 @@ export function Members() {
           </tbody>
         </table>
       )}
+
+      <PendingInvitations tenantName={tenantName} />
 
       <MemberActionDialog actions={actions} tenantName={tenantName} me={me} />
     </section>

@@ -32,7 +32,7 @@ export function SignIn() {
           <p>Your session has ended. Sign in again to go back to where you were.</p>
         </div>
       )}
-      {reason === null && returnTo !== '/dashboard' && !returnTo.startsWith('/oauth/consent') && (
+      {reason === null && returnTo !== '/dashboard' && !returnTo.startsWith('/oauth/consent') && !returnTo.startsWith('/invitations/') && (
         <div role="status" className="banner banner-info">
           <p>
             Sign in to open <code>{returnTo.split(/[?#]/, 1)[0]}</code>: MREG shows it only to people who are signed in. You will be taken there
@@ -50,6 +50,14 @@ export function SignIn() {
           <p>You have signed out.</p>
         </div>
       )}
+      {returnTo.startsWith('/invitations/') && (
+        <div role="status" className="banner banner-info">
+          <p>
+            You have an invitation to join a tenant in MREG. Sign in with the email address it was sent to; then you will see who invited you
+            and as what, and can accept or decline.
+          </p>
+        </div>
+      )}
       {auth.error && <LoadError what="The server could not be reached" error={auth.error} retry={auth.retry} />}
       <div className="card sign-in-card">
         <a className="button primary large" href={loginHref(returnTo)}>
@@ -58,7 +66,8 @@ export function SignIn() {
         {auth.features?.signIn === 'development' && (
           <p className="note" data-testid="dev-provider-note">
             This server uses its built-in <strong>development sign-in provider</strong>, because Microsoft Entra ID is not
-            configured. You will pick one of the demo people (Ada, Uma or Vic); nothing is checked. Never use this mode for
+            configured. You will pick one of the demo people (Ada, Uma or Vic), or give any other email address to sign in as a new person;
+            nothing is checked. Never use this mode for
             real people.
           </p>
         )}

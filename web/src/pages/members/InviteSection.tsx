@@ -1,0 +1,24 @@
+import { useState } from 'react';
+import type { InvitationLink } from '@mreg/shared';
+import { InvitationLinkPanel } from './InvitationLinkPanel';
+import { InviteForm } from './InviteForm';
+
+/** The invite form, or in its place the link it just made until Done; then the form again, ready for the next person. */
+export function InviteSection({ tenantName, onStart }: { tenantName: string; onStart: () => void }) {
+  const [made, setMade] = useState<InvitationLink | null>(null);
+  const [again, setAgain] = useState(false);
+  if (made) {
+    return (
+      <InvitationLinkPanel
+        made={made}
+        renewed={false}
+        tenantName={tenantName}
+        onDone={() => {
+          setMade(null);
+          setAgain(true);
+        }}
+      />
+    );
+  }
+  return <InviteForm tenantName={tenantName} focusEmail={again} onStart={onStart} onInvited={setMade} />;
+}

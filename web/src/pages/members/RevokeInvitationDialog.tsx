@@ -1,0 +1,44 @@
+import { useMutation } from '@tanstack/react-query';
+import type { Invitation } from '@mreg/shared';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useTRPC } from '../../trpc';
+
+/** Revoke, asked first in a dialog naming the person; the section says how it went and lists the invitations again. */
+export function RevokeInvitationDialog({
+  invitation,
+  tenantName,
+  onRevoked,
+  onFailed,
+  onCancel,
+}: {
+  invitation: Invitation | null;
+  tenantName: string;
+  onRevoked: (invitation: Invitation) => void;
+  onFailed: (invitation: Invitation, error: unknown) => void;
+  onCancel: () => void;
+}) {
+  const trpc = useTRPC();
+  const revoke = useMutation(trpc.tenants.revokeInvitation.mutationOptions());
+  const confirm = () => {
+    if (!invitation) return;
+    revoke.mutate({ id: invitation.id }, { onSuccess: () => onRevoked(invitation), onError: (error) => onFailed(invitation, error) });
+  };
+  return (
+    <ConfirmDialog
+      open={invitation !== null}
+      title={invitation ? `Revoke the invitation of ${invitation.email}?` : 'Revoke the invitation?'}
+      confirmLabel="Revoke invitation"
+      danger
+      busy={revoke.isPending}
+      onConfirm={confirm}
+      onCancel={onCancel}
+    >
+      {invitation && (
+        <p>
+          Its link stops working at once: whoever opens it is told that the invitation was revoked, and {invitation.email} does not join{' '}
+          {tenantName}. You can invite them again later.
+        </p>
+      )}
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,36 @@
+import { errorMessage, errorReason, fieldErrors } from '../../trpc';
+
+/** The fields of the forms that bring people into a tenant (Add a member, Invite someone). */
+export type PersonFormField = 'email' | 'role' | 'expiresInDays';
+export type PersonFormErrors = Partial<Record<PersonFormField, string>>;
+
+/** The first message of each field (a zod flatten, or the server's field errors), label first. */
+export function fieldsOf(byField: Record<string, string[] | undefined>, labels: Partial<Record<PersonFormField, string>>): PersonFormErrors {
+  const errors: PersonFormErrors = {};
+  for (const [key, label] of Object.entries(labels) as [PersonFormField, string][]) {
+    const first = byField[key]?.[0];
+    if (first) errors[key] = `${label} ${first}`;
+  }
+  return errors;
+}
+
+/**
+ * Sorts a refused add or invite into the field it is about; what belongs to no field (one's own
+ * rights gone meanwhile, too many invitations) goes to the form's banner.
+ */
+export function placeError(error: unknown, labels: Partial<Record<PersonFormField, string>>): { fields: PersonFormErrors; general: unknown } {
+  const fields = fieldsOf(fieldErrors(error), labels);
+  if (Object.keys(fields).length > 0) return { fields, general: null };
+  switch (errorReason(error)) {
+    // An unknown email, someone already a member, or an email two people share: all about the email.
+    case 'unknown_email':
+    case 'already_member':
+    case 'ambiguous_email':
+      return { fields: { email: errorMessage(error) }, general: null };
+    // A role above one's own.
+    case 'beyond_own_rights':
+      return { fields: { role: errorMessage(error) }, general: null };
+    default:
+      return { fields: {}, general: error };
+  }
+}
