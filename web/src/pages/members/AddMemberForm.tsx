@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
-import { ROLE_LABEL, ROLE_OPTIONS } from '../../roles';
 import { useTRPC } from '../../trpc';
 import { fieldsOf, placeError, type PersonFormErrors } from './placeError';
+import { RoleField } from './RoleField';
 
 const LABELS = { email: 'Email', role: 'Role' } as const;
 
@@ -73,15 +73,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
             }}
           />
         </Field>
-        <Field label="Role" error={errors.role}>
-          <select ref={roleSelect} name="role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLE_OPTIONS.map((option) => (
-              <option key={option} value={option}>
-                {ROLE_LABEL[option]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <RoleField value={role} onChange={setRole} error={errors.role} selectRef={roleSelect} />
         <div className="add-member-submit">
           <button type="submit" className="primary" disabled={add.isPending} aria-busy={add.isPending}>
             {add.isPending ? 'Adding…' : 'Add member'}

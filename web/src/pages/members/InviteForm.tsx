@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { ZInviteInput, type InvitationLink, type Role } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
-import { ROLE_LABEL, ROLE_OPTIONS } from '../../roles';
 import { useTRPC } from '../../trpc';
 import { daysText, DEFAULT_EXPIRY_DAYS, EXPIRY_DAY_CHOICES } from './invitations';
 import { fieldsOf, placeError, type PersonFormErrors } from './placeError';
+import { RoleField } from './RoleField';
 
 const LABELS = { email: 'Email', role: 'Role', expiresInDays: 'Link works for' } as const;
 
@@ -87,15 +87,7 @@ export function InviteForm({ tenantName, focusEmail, onStart, onInvited }: Invit
             onChange={(event) => setEmail(event.target.value)}
           />
         </Field>
-        <Field label="Role" error={errors.role}>
-          <select ref={roleSelect} name="role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLE_OPTIONS.map((option) => (
-              <option key={option} value={option}>
-                {ROLE_LABEL[option]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <RoleField value={role} onChange={setRole} error={errors.role} selectRef={roleSelect} />
         <Field label="Link works for" error={errors.expiresInDays}>
           <select ref={daysSelect} name="expiresInDays" value={days} onChange={(event) => setDays(Number(event.target.value))}>
             {EXPIRY_DAY_CHOICES.map((choice) => (
