@@ -23,6 +23,8 @@ import { contextFactory, requestSessions } from './trpc/context';
 import type { RegistryRuntime } from './modules/registry/registry.service';
 import { appRouter } from './trpc/router';
 import { bearerAuthenticator, requireBearer } from './http/bearer';
+import { auditExportRoute } from './http/audit-export';
+import { auditScope } from './http/audit-scope';
 import { oauthRoutes } from './http/oauth';
 import { authenticateAccessToken } from './modules/oauth/oauth.tokens';
 import { mcpHostCheck } from './http/mcp-host';
@@ -91,6 +93,9 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
 
   app.use(securityHeaders(https));
   app.use(requestLogging(logger));
+  // Where each request came from, for the audit events it writes.
+  const scope = auditScope(metrics);
+  app.use(scope);
 
   app.use(healthRoutes({ db, cache, logger }));
   // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
@@ -147,6 +152,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       if (!nestsDeeperThan(parsed, TRPC_MAX_JSON_DEPTH)) return next();
       refuseTrpc(res, 'BAD_REQUEST', `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`);
     },
+    // The body was read through stream callbacks, outside the request's audit scope: given again.
+    scope,
     createExpressMiddleware({
       router: appRouter,
       // tRPC's own check of the bound trpcBatchLimit enforces first, should the two ever count a batch differently.
@@ -157,6 +164,8 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       },
     }),
   );
+  // The audit log as CSV (audit.list's filter), for the session or an API key with audit:read.
+  app.get('/audit/export.csv', auditExportRoute(sessionOf));
   // Raw statements only (no unit of work), and those only on a cache miss: the ORM's own EntityManager serves.
   const credentialDeps = apiKeyDeps({ em: db.orm.em, cache, clock, settings, local: gateway.callers });
   const authenticate = bearerAuthenticator(

@@ -261,12 +261,13 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     );
   }
   const runtime = createRegistryRuntime(settings, secretBox(secretKey.key), metrics);
-  const gateway = startGateway({ em: db.orm.em, cache, logger, settings, registry: runtime });
+  const gateway = startGateway({ em: db.orm.em, cache, logger, settings, registry: runtime, metrics });
   listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime, gateway }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
     lifetime: settings.sessionLifetime,
+    auditRetentionDays: settings.audit.retentionDays,
     intervalSeconds: settings.fastmcp.sessionCleanupIntervalSeconds,
     logger,
   });

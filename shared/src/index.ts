@@ -15,3 +15,4 @@ export * from './apikeys';
 export * from './gateway';
 export * from './oauth';
 export * from './invitations';
+export * from './audit';

@@ -161,6 +161,8 @@ export const ZEnv = z.object({
   MREG_GATEWAY_TENANT_RATE_LIMIT: int(6000, 1, 10_000_000),
   MREG_OAUTH_RATE_LIMIT: int(60, 1, 10_000_000),
   MREG_OAUTH_REGISTRATION_RATE_LIMIT: int(20, 1, 10_000_000),
+  MREG_AUDIT_RETENTION_DAYS: int(365, 1, 100 * 365),
+  MREG_AUDIT_TOOL_CALLS: bool(true),
 
   MREG_FASTMCP_ENHANCED_AUTH_ENABLED: bool(true),
   MREG_FASTMCP_USER_PROFILES_ENABLED: bool(true),
@@ -362,6 +364,12 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
       rateLimit: e.MREG_OAUTH_RATE_LIMIT,
       /** Client registrations an hour per client address on /register. */
       registrationRateLimit: e.MREG_OAUTH_REGISTRATION_RATE_LIMIT,
+    },
+    audit: {
+      /** Events older than this many days are deleted by the clean-up job. */
+      retentionDays: e.MREG_AUDIT_RETENTION_DAYS,
+      /** Whether tool calls through /mcp are recorded (security events always are). */
+      toolCalls: e.MREG_AUDIT_TOOL_CALLS,
     },
     /** Undefined when Entra ID is not configured: the development provider is used instead. */
     entra,

@@ -37,6 +37,9 @@ const MCP_METHODS = new Set([
   'notifications/cancelled',
 ]);
 
+/** Audit events: security events (written with their change) or tool calls (batched). */
+export type AuditKind = 'security' | 'tool_call';
+
 /** Sign-in failures: SIGN_IN_FAILURES' reasons, and a fault of our own. */
 export type SignInFailureReason = SignInFailure | 'internal_error';
 
@@ -57,6 +60,14 @@ export interface Metrics extends SessionMetrics {
   mcpRequest(method: string, outcome: McpOutcome): void;
   /** A tools/call routed to an upstream: by server id and outcome, with the upstream's time. */
   toolCall(serverId: string, outcome: McpOutcome, seconds: number): void;
+  /** Audit events written: security events in their change's transaction, tool calls by the buffer. */
+  auditWritten(kind: AuditKind, count: number): void;
+  /** Tool-call events waiting in this process's buffer. */
+  auditBufferDepth(depth: number): void;
+  /** A flush of the tool-call buffer that failed (the events stay buffered, up to its bound). */
+  auditFlushFailed(): void;
+  /** Tool-call events dropped because the buffer was full while the database could not take them. */
+  auditDropped(count: number): void;
   /** The text exposition of every metric, the process's included. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -191,6 +202,19 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     labelNames: ['server', 'outcome'] as const,
     registers,
   });
+  const auditEvents = new Counter({
+    name: 'mreg_audit_events_written_total',
+    help: 'Audit events written: security events with their change, tool calls by the buffer',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const auditDepth = new Gauge({ name: 'mreg_audit_buffer_depth', help: 'Tool-call audit events waiting in the buffer of this process', registers });
+  const auditFlushFailures = new Counter({ name: 'mreg_audit_flush_failures_total', help: 'Failed flushes of the tool-call audit buffer', registers });
+  const auditDropped = new Counter({
+    name: 'mreg_audit_events_dropped_total',
+    help: 'Tool-call audit events dropped because the buffer was full while the database could not take them',
+    registers,
+  });
   const upstreamSeconds = new Histogram({
     name: 'mreg_mcp_upstream_seconds',
     help: 'Time of tool calls at the upstream, through /mcp, by server id',
@@ -321,6 +345,18 @@ export function createMetrics({ settings, db, cache, clock, logger }: MetricsDep
     toolCall(serverId, outcome, seconds) {
       toolCalls.labels(serverId, outcome).inc();
       upstreamSeconds.labels(serverId).observe(seconds);
+    },
+    auditWritten(kind, count) {
+      auditEvents.labels(kind).inc(count);
+    },
+    auditBufferDepth(depth) {
+      auditDepth.set(depth);
+    },
+    auditFlushFailed() {
+      auditFlushFailures.inc();
+    },
+    auditDropped(count) {
+      auditDropped.inc(count);
     },
     async scrape() {
       // Both registries use the Prometheus text format: their texts simply follow each other.

@@ -1,3 +1,4 @@
+import { auditRouter } from '../modules/audit/audit.router';
 import { apiKeysRouter } from '../modules/apikeys/apikeys.router';
 import { authRouter } from '../modules/auth/auth.router';
 import { configRouter } from '../modules/config/config.router';
@@ -13,6 +14,7 @@ export const appRouter = router({
   registry: registryRouter,
   apiKeys: apiKeysRouter,
   oauth: oauthRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

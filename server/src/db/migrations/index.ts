@@ -7,6 +7,7 @@ import { Migration20261204000006_registry } from './Migration20261204000006_regi
 import { Migration20261205000007_api_keys } from './Migration20261205000007_api_keys';
 import { Migration20261206000008_oauth } from './Migration20261206000008_oauth';
 import { Migration20261206000009_invitations } from './Migration20261206000009_invitations';
+import { Migration20261206000010_audit } from './Migration20261206000010_audit';
 
 /** Every migration, in order. Listed explicitly so the bundled server needs no file discovery. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261205000007_api_keys', class: Migration20261205000007_api_keys },
   { name: 'Migration20261206000008_oauth', class: Migration20261206000008_oauth },
   { name: 'Migration20261206000009_invitations', class: Migration20261206000009_invitations },
+  { name: 'Migration20261206000010_audit', class: Migration20261206000010_audit },
 ];

@@ -6,7 +6,8 @@ import { localCallers, type LocalCallers } from '../apikeys/apikeys.service';
 import type { RegistryRuntime } from '../registry/registry.service';
 import { AgentPool } from '../passthrough/passthrough.agents';
 import { cancellations, type Cancellations } from './cancellation';
-import { loggedToolCalls, type ToolCallRecorder } from './tool-calls';
+import { auditBuffer, type AuditBuffer } from '../audit/audit.buffer';
+import type { Metrics } from '../../metrics/metrics';
 import { gatewayUpstreams, type Upstreams } from './upstreams';
 import { gatewayViews, type GatewayViews } from './view';
 
@@ -15,7 +16,8 @@ export interface Gateway {
   views: GatewayViews;
   upstreams: Upstreams;
   cancellations: Cancellations;
-  toolCalls: ToolCallRecorder;
+  /** Tool calls, on their way to the audit log. */
+  toolCalls: AuditBuffer;
   /** The API keys this process verified lately (apikeys.service.ts), for /mcp and /mcp/<slug>. */
   callers: LocalCallers;
   /** /mcp/<slug>'s connections to upstreams. */
@@ -23,21 +25,38 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function startGateway({ em, cache, logger, settings, registry }: { em: EntityManager; cache: Cache; logger: Logger; settings: Settings; registry: RegistryRuntime }): Gateway {
+export function startGateway({
+  em,
+  cache,
+  logger,
+  settings,
+  registry,
+  metrics,
+}: {
+  em: EntityManager;
+  cache: Cache;
+  logger: Logger;
+  settings: Settings;
+  registry: RegistryRuntime;
+  metrics?: Metrics;
+}): Gateway {
   const views = gatewayViews(em);
   const upstreams = gatewayUpstreams({ em, registry, callTimeoutMs: settings.gateway.callTimeoutMs });
   const inFlight = cancellations(cache, logger);
   const callers = localCallers(cache, logger);
   const passThroughAgents = new AgentPool(registry.policy);
+  const toolCalls = auditBuffer({ em, logger, metrics, enabled: settings.audit.toolCalls });
   return {
     views,
     upstreams,
     cancellations: inFlight,
-    toolCalls: loggedToolCalls(logger),
+    toolCalls,
     callers,
     passThroughAgents,
     async close() {
       await Promise.all([upstreams.close(), inFlight.close(), callers.close(), passThroughAgents.destroy()]);
+      // Last: calls that were still running have now been recorded.
+      await toolCalls.close();
     },
   };
 }

@@ -1,9 +1,8 @@
-import type { Logger } from 'pino';
 import type { McpOutcome } from '../../metrics/metrics';
 import type { BearerCaller } from '../apikeys/caller';
 
 /**
- * Every tool call through /mcp, as the audit log (issue 21) will keep it: who, in which tenant,
+ * Every tool call through /mcp, as the audit log keeps it (modules/audit/audit.buffer.ts): who, in which tenant,
  * with which credential, which server and tool, how it ended and how long it took. Never the
  * arguments or the result.
  */
@@ -24,14 +23,4 @@ export interface ToolCallRecord {
 
 export interface ToolCallRecorder {
   record(call: ToolCallRecord): void;
-}
-
-/** Until the audit log exists: one structured log line per call (`event: "tool_call"`). */
-export function loggedToolCalls(logger: Logger): ToolCallRecorder {
-  const log = logger.child({ component: 'gateway' });
-  return {
-    record(call) {
-      log.info({ event: 'tool_call', ...call, at: call.at.toISOString() }, 'Tool call');
-    },
-  };
 }

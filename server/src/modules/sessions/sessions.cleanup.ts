@@ -6,6 +6,7 @@ import { deleteEndedSessions } from './sessions.store';
 import { deleteExpiredSignInRequests } from './sign-in.service';
 import { oauthCleanupJobs } from '../oauth/oauth.cleanup';
 import { deleteOldInvitations } from '../invitations/invitations.service';
+import { deleteOldAuditEvents } from '../audit/audit.service';
 
 /** Rows deleted per transaction: each batch holds its row locks only for a moment. */
 const CLEANUP_BATCH_SIZE = 1000;
@@ -24,6 +25,8 @@ export interface CleanupResult {
   oauth: number;
   /** Invitations answered, revoked or expired more than 30 days ago. */
   invitations: number;
+  /** Audit events older than MREG_AUDIT_RETENTION_DAYS. */
+  auditEvents: number;
   /** True when another instance held the lock, so this one stopped. */
   skipped: boolean;
 }
@@ -40,18 +43,27 @@ async function deleteBatch(em: EntityManager, remove: (tx: EntityManager) => Pro
   });
 }
 
-/** Deletes dead sessions, expired sign-in requests and dead OAuth records, batch after batch, until none is left. */
+/** MREG_AUDIT_RETENTION_DAYS' default. */
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
+/** Deletes dead sessions, expired sign-in requests, dead OAuth records, old invitations and audit events, batch after batch, until none is left. */
 export async function cleanupSessions(
   em: EntityManager,
-  { now, lifetime, batchSize = CLEANUP_BATCH_SIZE }: { now: Date; lifetime: SessionLifetime; batchSize?: number },
+  {
+    now,
+    lifetime,
+    auditRetentionDays = DEFAULT_AUDIT_RETENTION_DAYS,
+    batchSize = CLEANUP_BATCH_SIZE,
+  }: { now: Date; lifetime: SessionLifetime; auditRetentionDays?: number; batchSize?: number },
 ): Promise<CleanupResult> {
-  const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, skipped: false };
+  const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, auditEvents: 0, skipped: false };
   const jobs = [
     // Revoked, expired, past their absolute lifetime or idle too long: the session store's rule.
     { remove: (tx: EntityManager) => deleteEndedSessions(tx, now, lifetime, batchSize), count: (n: number) => (result.sessions += n) },
     { remove: (tx: EntityManager) => deleteExpiredSignInRequests(tx, now, batchSize), count: (n: number) => (result.signInRequests += n) },
     ...oauthCleanupJobs.map((job) => ({ remove: (tx: EntityManager) => job(tx, now, batchSize), count: (n: number) => (result.oauth += n) })),
     { remove: (tx: EntityManager) => deleteOldInvitations(tx, now, batchSize), count: (n: number) => (result.invitations += n) },
+    { remove: (tx: EntityManager) => deleteOldAuditEvents(tx, now, auditRetentionDays, batchSize), count: (n: number) => (result.auditEvents += n) },
   ];
   for (const job of jobs) {
     for (;;) {
@@ -75,17 +87,18 @@ export function scheduleSessionCleanup(options: {
   em: EntityManager;
   clock: Clock;
   lifetime: SessionLifetime;
+  auditRetentionDays: number;
   intervalSeconds: number;
   logger: Logger;
 }): CleanupSchedule {
   const log = options.logger.child({ component: 'session-cleanup' });
   let running: Promise<CleanupResult | null> | undefined;
   const runNow = () => {
-    running ??= cleanupSessions(options.em, { now: options.clock(), lifetime: options.lifetime })
+    running ??= cleanupSessions(options.em, { now: options.clock(), lifetime: options.lifetime, auditRetentionDays: options.auditRetentionDays })
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else if (result.sessions + result.signInRequests + result.oauth + result.invitations > 0) log.info(result, 'Deleted ended sessions, expired sign-ins, dead OAuth records and old invitations');
+          else if (result.sessions + result.signInRequests + result.oauth + result.invitations + result.auditEvents > 0) log.info(result, 'Deleted ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events');
           return result;
         },
         (error: unknown) => {

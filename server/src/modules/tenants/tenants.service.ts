@@ -13,6 +13,7 @@ import {
   type UpdateMemberInput,
 } from '@mreg/shared';
 import { AppError } from '../../errors';
+import { audit } from '../audit/audit.writer';
 import { revokeMemberKeys } from '../apikeys/apikeys.service';
 import { revokeMemberGrants } from '../oauth/oauth.tokens';
 import {
@@ -77,6 +78,7 @@ export async function switchTenant(
     // Two switches (or a switch and a sign-out) of one session at once: only the first applies.
     if (!switched) throw new AppError('CONFLICT', 'This session changed while switching tenant (another switch or a sign-out); nothing was switched');
     await tx.nativeUpdate(UserTenantMembership, { user: session.userId, tenant: tenantId }, { lastActive: now });
+    await audit(tx, { action: 'tenant.switched', tenantId, actor: { kind: 'user', userId: session.userId }, target: { kind: 'tenant', id: tenantId, label: context.tenantName } });
     return { ...switched, tenantContext: context };
   });
   await publishSessionChanges(deps.cache, changes);
@@ -258,6 +260,13 @@ export async function addMember(deps: SessionDeps, tenant: TenantContext, actorI
     } else {
       await tx.insert(UserTenantMembership, { user: userId, tenant: tenant.tenantId, joinedAt: deps.clock(), ...membership });
     }
+    await audit(tx, {
+      action: existing ? 'member.reactivated' : 'member.added',
+      tenantId: tenant.tenantId,
+      actor: { kind: 'user', userId: actorId },
+      target: { kind: 'user', id: userId, label: input.email },
+      details: existing ? { role: input.role, previousRole: existing.role } : { role: input.role },
+    });
     return userId;
   });
   await dropTenantContexts(deps.tenantCache, tenant.tenantId, [userId]);
@@ -293,6 +302,16 @@ export async function updateMember(
       { user: input.userId, tenant: tenant.tenantId },
       { role, permissions, isActive, ...(privilegeChanged ? { roleManagedBy: 'tenant' as const } : {}) },
     );
+    const action = member.is_active && !isActive ? 'member.deactivated' : !member.is_active && isActive ? 'member.reactivated' : privilegeChanged ? 'member.role_changed' : null;
+    if (action) {
+      await audit(tx, {
+        action,
+        tenantId: tenant.tenantId,
+        actor: { kind: 'user', userId: actorId },
+        target: { kind: 'user', id: input.userId, label: member.email },
+        details: { role, previousRole: member.role, permissions, previousPermissions: catalogued(member.permissions) },
+      });
+    }
 
     if (member.is_active && !isActive) {
       // Deactivated: their sessions here end, and their API keys and connected apps here are revoked for good.
@@ -334,6 +353,13 @@ export async function removeMember(
       );
     }
     await tx.nativeDelete(UserTenantMembership, { user: userId, tenant: tenant.tenantId });
+    await audit(tx, {
+      action: 'member.removed',
+      tenantId: tenant.tenantId,
+      actor: { kind: 'user', userId: actorId },
+      target: { kind: 'user', id: userId, label: member.email },
+      details: { role: member.role },
+    });
     // Their API keys and connected apps here go with the membership, for good: being added again brings none back.
     revokedKeyHashes = await revokeMemberKeys(tx, now, userId, tenant.tenantId);
     revokedTokenHashes = await revokeMemberGrants(tx, now, userId, tenant.tenantId);
