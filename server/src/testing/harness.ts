@@ -12,6 +12,7 @@ import type { Identity } from '../identity';
 import type { Clock } from '../lib/clock';
 import type { CleanupSchedule } from '../modules/sessions/sessions.cleanup';
 import type { RegistryService } from '../modules/registry/registry.runtime';
+import type { AuditBuffer } from '../modules/audit/audit.buffer';
 import { loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import { createSignInClient, type ProviderDescription } from '../identity/sign-in-client';
 import { createLogger } from '../logger';
@@ -102,6 +103,8 @@ export interface TestApp {
   /** The registry's health loop (runOnce to check the due servers now) and list_changed watchers. */
   registry: RegistryService;
   logs: string[];
+  /** Tool calls on their way to the audit log: flush() to write them now. */
+  toolCalls: AuditBuffer;
   close(): Promise<void>;
 }
 
@@ -200,6 +203,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       cleanup,
       registry,
       logs: lines,
+      toolCalls: gateway.toolCalls,
       close,
     };
   } catch (error) {

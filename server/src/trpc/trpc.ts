@@ -6,6 +6,7 @@ import type { FeatureSwitch } from '../config';
 import { AppError } from '../errors';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
+import { bearerActor, type PersonActor } from '../modules/audit/audit.writer';
 import { mappedError } from './error-map';
 
 /**
@@ -87,11 +88,16 @@ export interface Actor {
   tenant: TenantContext | null;
   /** The browser session acting, null for an API key. */
   sessionId: string | null;
+  /** Who acts, as the audit log names them: the person, or their API key or OAuth client. */
+  audit: PersonActor;
 }
 
 function actorOf(ctx: Context): Actor | null {
-  if (ctx.bearer) return { userId: ctx.bearer.userId, tenant: ctx.bearer.tenant, sessionId: null };
-  if (ctx.session) return { userId: ctx.session.userId, tenant: ctx.session.tenantContext, sessionId: ctx.session.sessionId };
+  if (ctx.bearer) return { userId: ctx.bearer.userId, tenant: ctx.bearer.tenant, sessionId: null, audit: bearerActor(ctx.bearer) };
+  if (ctx.session) {
+    const { userId } = ctx.session;
+    return { userId, tenant: ctx.session.tenantContext, sessionId: ctx.session.sessionId, audit: { kind: 'user', userId } };
+  }
   return null;
 }
 

@@ -20,6 +20,9 @@ export type AuditActor =
   /** Nobody known yet (a sign-in that failed); `label` is who they said they were, if anyone. */
   | { kind: 'anonymous'; label?: string };
 
+/** An actor who is a person, or acts for one. */
+export type PersonActor = Extract<AuditActor, { userId: string }>;
+
 export interface AuditTarget {
   kind: AuditTargetKind;
   id: string;
@@ -64,7 +67,7 @@ export function currentAuditScope(): AuditScope | undefined {
 }
 
 /** The actor of a bearer request: the API key, or the OAuth client acting for its person. */
-export function bearerActor(caller: Pick<BearerCaller, 'credential' | 'userId'>): AuditActor {
+export function bearerActor(caller: Pick<BearerCaller, 'credential' | 'userId'>): PersonActor {
   return caller.credential.kind === 'apiKey'
     ? { kind: 'api_key', userId: caller.userId, keyId: caller.credential.id }
     : { kind: 'oauth_client', userId: caller.userId, clientId: caller.credential.clientId };

@@ -51,6 +51,12 @@ async function connect(secret: string, baseUrl = app.url): Promise<Client> {
 }
 
 /** A raw JSON-RPC POST to /mcp. */
+/** The tool-call events written so far that match `where`, once the buffer is flushed. */
+async function toolCallEvents(where: string): Promise<Record<string, unknown>[]> {
+  await app.toolCalls.flush();
+  return app.db.orm.em.fork().execute(`select * from audit_events where action = 'tool.called' and ${where} order by id`);
+}
+
 function post(body: unknown, headers: Record<string, string> = {}, baseUrl = app.url) {
   return fetch(`${baseUrl}/mcp`, {
     method: 'POST',
@@ -125,10 +131,11 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(JSON.stringify(sum.content)).toContain('5');
     expect(toy.requests.some((request) => request.authorization?.includes('mreg_pat_'))).toBe(false);
     expect(everything.requests.some((request) => request.authorization !== undefined)).toBe(false);
-    // Recorded for the audit log: who, where, what, how it ended; never the arguments.
-    const line = app.logs.map((entry) => JSON.parse(entry) as Record<string, unknown>).find((entry) => entry.event === 'tool_call' && entry.tool === 'echo' && entry.serverSlug === 'toy');
-    expect(line).toMatchObject({ tenantId: CONTOSO.id, outcome: 'ok', credential: { kind: 'apiKey' } });
-    expect(JSON.stringify(line)).not.toContain('hello');
+    // Recorded in the audit log: who, where, what, how it ended; never the arguments.
+    const [event] = await toolCallEvents(`details->>'tool' = 'echo' and details->>'server' = 'toy'`);
+    expect(event).toMatchObject({ tenant_id: CONTOSO.id, outcome: 'success', actor_kind: 'api_key', actor_user_id: expect.any(String), target_kind: 'server' });
+    expect(event!.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(event)).not.toContain('hello');
   });
 
   it('carries progress back and the cancellation upstream', async () => {
@@ -241,8 +248,8 @@ describe(`/mcp (${databaseMode})`, () => {
     const client = await connect(keys.vic!);
     await expect(client.callTool({ name: 'fab__echo', arguments: { text: 'x' } })).rejects.toThrow(/needs the permission tools:call in Fabrikam/);
     // Recorded all the same, as refused.
-    const refused = app.logs.map((entry) => JSON.parse(entry) as Record<string, unknown>).find((entry) => entry.event === 'tool_call' && entry.outcome === 'refused');
-    expect(refused).toMatchObject({ serverSlug: 'fab', tool: 'echo', tenantId: FABRIKAM.id, serverId: null });
+    const [refused] = await toolCallEvents(`outcome = 'refused'`);
+    expect(refused).toMatchObject({ details: { server: 'fab', tool: 'echo' }, tenant_id: FABRIKAM.id, target_id: null });
   });
 
   it('takes bearer keys only: no cookie, no unknown, revoked or demoted key', async () => {

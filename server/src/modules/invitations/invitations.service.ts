@@ -10,6 +10,7 @@ import {
   type TenantContext,
 } from '@mreg/shared';
 import { AppError } from '../../errors';
+import { audit } from '../audit/audit.writer';
 import { hashToken, newToken } from '../../lib/tokens';
 import { sessionDeps, type ActiveSession, type SessionDeps } from '../sessions/sessions.store';
 import { dropTenantContexts } from '../tenants/tenant-context';
@@ -222,6 +223,10 @@ export async function acceptInvitation(
     const row = await openInvitationFor(tx, session.userId, token, now);
     // Membership changes of a tenant are serialised on its row, as tenant administration does.
     await tx.execute(`select id from tenants where id = ? for update`, [row.tenant_id]);
+    const [existing] = await tx.execute<{ is_active: boolean }[]>(`select is_active from user_tenant_memberships where user_id = ? and tenant_id = ?`, [
+      session.userId,
+      row.tenant_id,
+    ]);
     await tx.execute(
       `insert into user_tenant_memberships (user_id, tenant_id, role, permissions, is_active, joined_at, role_managed_by)
        values (?, ?, ?, '[]', true, ?, 'tenant')
@@ -233,6 +238,16 @@ export async function acceptInvitation(
       [session.userId, row.tenant_id, row.role, now],
     );
     await tx.execute(`update tenant_invitations set accepted_at = ?, accepted_by_id = ? where id = ?`, [now, session.userId, row.id]);
+    // An active member accepting changes nothing of the membership: no member event.
+    if (!existing?.is_active) {
+      await audit(tx, {
+        action: existing ? 'member.reactivated' : 'member.added',
+        tenantId: row.tenant_id,
+        actor: { kind: 'user', userId: session.userId },
+        target: { kind: 'user', id: session.userId, label: row.email },
+        details: { role: row.role, invitation: row.id },
+      });
+    }
     return row.tenant_id;
   });
   await dropTenantContexts(deps.tenantCache, tenantId, [session.userId]);

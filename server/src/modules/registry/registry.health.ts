@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock';
 import { McpServer, McpServerHealth } from './registry.entity';
+import { audit } from '../audit/audit.writer';
 
 /**
  * Server health: what a check (a ping, or a discovery) records, and the loop that checks each
@@ -30,25 +31,44 @@ export async function recordCheck(
   { now, unhealthyAfter }: { now: Date; unhealthyAfter: number },
 ): Promise<void> {
   try {
-    if (result.ok) {
-      await em.execute(
-        `insert into mcp_server_health (server_id, status, last_checked_at, last_success_at, last_error, consecutive_failures, latency_ms)
-         values (?, 'healthy', ?, ?, null, 0, ?)
-         on conflict (server_id) do update set status = 'healthy', last_checked_at = excluded.last_checked_at,
-           last_success_at = excluded.last_success_at, last_error = null, consecutive_failures = 0, latency_ms = excluded.latency_ms`,
-        [serverId, now, now, Math.round(result.latencyMs)],
+    await em.transactional(async (tx) => {
+      // The status before, locked: of two checks recording at once, one sees the other's outcome,
+      // so that a server going unhealthy or recovering is recorded once.
+      const [before] = await tx.execute<{ status: string; tenant_id: string; name: string }[]>(
+        `select h.status, s.tenant_id, s.name from mcp_servers s join mcp_server_health h on h.server_id = s.id where s.id = ? for update of h`,
+        [serverId],
       );
-    } else {
-      await em.execute(
-        `insert into mcp_server_health (server_id, status, last_checked_at, last_error, consecutive_failures)
-         values (?, case when 1 >= ? then 'unhealthy' else 'unknown' end, ?, ?, 1)
-         on conflict (server_id) do update set
-           consecutive_failures = mcp_server_health.consecutive_failures + 1,
-           status = case when mcp_server_health.consecutive_failures + 1 >= ? then 'unhealthy' else mcp_server_health.status end,
-           last_checked_at = excluded.last_checked_at, last_error = excluded.last_error`,
-        [serverId, unhealthyAfter, now, result.error.slice(0, ERROR_MAX_LENGTH), unhealthyAfter],
-      );
-    }
+      const [after] = result.ok
+        ? await tx.execute<{ status: string }[]>(
+            `insert into mcp_server_health (server_id, status, last_checked_at, last_success_at, last_error, consecutive_failures, latency_ms)
+             values (?, 'healthy', ?, ?, null, 0, ?)
+             on conflict (server_id) do update set status = 'healthy', last_checked_at = excluded.last_checked_at,
+               last_success_at = excluded.last_success_at, last_error = null, consecutive_failures = 0, latency_ms = excluded.latency_ms
+             returning status`,
+            [serverId, now, now, Math.round(result.latencyMs)],
+          )
+        : await tx.execute<{ status: string }[]>(
+            `insert into mcp_server_health (server_id, status, last_checked_at, last_error, consecutive_failures)
+             values (?, case when 1 >= ? then 'unhealthy' else 'unknown' end, ?, ?, 1)
+             on conflict (server_id) do update set
+               consecutive_failures = mcp_server_health.consecutive_failures + 1,
+               status = case when mcp_server_health.consecutive_failures + 1 >= ? then 'unhealthy' else mcp_server_health.status end,
+               last_checked_at = excluded.last_checked_at, last_error = excluded.last_error
+             returning status`,
+            [serverId, unhealthyAfter, now, result.error.slice(0, ERROR_MAX_LENGTH), unhealthyAfter],
+          );
+      if (!before || !after || before.status === after.status) return;
+      const action = after.status === 'unhealthy' ? 'server.unhealthy' : before.status === 'unhealthy' && after.status === 'healthy' ? 'server.recovered' : null;
+      if (!action) return;
+      await audit(tx, {
+        action,
+        tenantId: before.tenant_id,
+        actor: { kind: 'system' },
+        target: { kind: 'server', id: serverId, label: before.name },
+        outcome: action === 'server.unhealthy' ? 'failure' : 'success',
+        details: result.ok ? { latencyMs: Math.round(result.latencyMs) } : { error: result.error.slice(0, 500) },
+      });
+    });
   } catch (error) {
     if (!(error instanceof ForeignKeyConstraintViolationException)) throw error;
   }

@@ -37,17 +37,17 @@ export const registryRouter = router({
   create: writeProcedure
     .input(ZCreateServerInput)
     .output(ZServerSaved)
-    .mutation(({ ctx, input }) => createServer(registryDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
+    .mutation(({ ctx, input }) => createServer(registryDeps(ctx), ctx.tenant, ctx.actor.audit, input)),
 
   update: writeProcedure
     .input(ZUpdateServerInput)
     .output(ZServerSaved)
-    .mutation(({ ctx, input }) => updateServer(registryDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
+    .mutation(({ ctx, input }) => updateServer(registryDeps(ctx), ctx.tenant, ctx.actor.audit, input)),
 
   remove: writeProcedure
     .input(ZServerIdInput)
     .output(ZRemoveServerResult)
-    .mutation(({ ctx, input }) => removeServer(registryDeps(ctx), ctx.tenant, input.id)),
+    .mutation(({ ctx, input }) => removeServer(registryDeps(ctx), ctx.tenant, ctx.actor.audit, input.id)),
 
   refresh: writeProcedure
     .input(ZServerIdInput)

@@ -20,6 +20,7 @@ import type { Clock } from '../../lib/clock';
 import type { SecretBox } from '../../lib/secrets';
 import { McpServer, McpServerCatalogue, McpServerHealth, type IMcpServer } from './registry.entity';
 import { recordCheck } from './registry.health';
+import { audit, type PersonActor } from '../audit/audit.writer';
 import { discover, urlRefusal, type UpstreamPolicy, type UpstreamTarget } from './upstream';
 import { secretsOf } from './upstream/fetch';
 import { redact } from './upstream/words';
@@ -195,8 +196,25 @@ function credentialStaysHome(server: IMcpServer, url: string, authGiven: boolean
 const slugTaken = (tenant: TenantContext, slug: string) =>
   new AppError('CONFLICT', `slug: ${slug} is already taken by another server in ${tenant.tenantName}; choose another`);
 
-export async function createServer(deps: RegistryDeps, tenant: TenantContext, actorId: string, input: CreateServerInput): Promise<ServerSaved> {
+/**
+ * Flushes `em`'s changes and runs `more` in one transaction: a registry change and its audit event
+ * commit together or not at all.
+ */
+async function inOneTransaction(em: EntityManager, more: () => Promise<void>): Promise<void> {
+  await em.begin();
+  try {
+    await em.flush();
+    await more();
+    await em.commit();
+  } catch (error) {
+    await em.rollback();
+    throw error;
+  }
+}
+
+export async function createServer(deps: RegistryDeps, tenant: TenantContext, actor: PersonActor, input: CreateServerInput): Promise<ServerSaved> {
   const { em, registry } = deps;
+  const actorId = actor.userId;
   checkUrl(registry, input.url);
   const server = em.create(McpServer, {
     tenant: tenant.tenantId,
@@ -211,7 +229,15 @@ export async function createServer(deps: RegistryDeps, tenant: TenantContext, ac
   });
   em.create(McpServerHealth, { server });
   try {
-    await em.flush();
+    await inOneTransaction(em, () =>
+      audit(em, {
+        action: 'server.created',
+        tenantId: tenant.tenantId,
+        actor,
+        target: { kind: 'server', id: server.id, label: server.name },
+        details: { slug: server.slug, url: server.url, enabled: server.enabled, auth: input.auth?.kind ?? 'none' },
+      }),
+    );
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw slugTaken(tenant, input.slug);
     throw error;
@@ -223,8 +249,16 @@ export async function createServer(deps: RegistryDeps, tenant: TenantContext, ac
 
 const NOT_CONTACTED: DiscoveryOutcome = { ok: false, error: 'The server is disabled: MREG did not contact it' };
 
-export async function updateServer(deps: RegistryDeps, tenant: TenantContext, actorId: string, input: UpdateServerInput): Promise<ServerSaved> {
+/** The fields of an update that change something (a credential given counts: it cannot be compared). */
+function changedFields(server: IMcpServer, input: UpdateServerInput): string[] {
+  const fields = (['slug', 'name', 'url', 'enabled'] as const).filter((field) => input[field] !== undefined && input[field] !== server[field]);
+  const description = input.description === undefined ? [] : (input.description || null) !== server.description ? ['description'] : [];
+  return [...fields, ...description, ...(input.auth !== undefined ? ['auth'] : [])];
+}
+
+export async function updateServer(deps: RegistryDeps, tenant: TenantContext, actor: PersonActor, input: UpdateServerInput): Promise<ServerSaved> {
   const { em, registry } = deps;
+  const actorId = actor.userId;
   const server = await em.findOne(McpServer, { id: input.id, tenant: tenant.tenantId });
   if (!server) throw notFound(tenant, input.id);
   if (input.url !== undefined) {
@@ -233,6 +267,7 @@ export async function updateServer(deps: RegistryDeps, tenant: TenantContext, ac
   }
   const moved = (input.url !== undefined && input.url !== server.url) || input.auth !== undefined;
   const reached = moved || (input.enabled === true && !server.enabled);
+  const fields = changedFields(server, input);
   em.assign(server, {
     ...(input.slug !== undefined && { slug: input.slug }),
     ...(input.name !== undefined && { name: input.name }),
@@ -243,22 +278,29 @@ export async function updateServer(deps: RegistryDeps, tenant: TenantContext, ac
     updatedBy: actorId,
   });
   try {
-    await em.flush();
+    await inOneTransaction(em, async () => {
+      // Another URL or credential: what was known of the old one's health no longer says anything.
+      if (moved) await em.nativeUpdate(McpServerHealth, { server: server.id }, { status: 'unknown', consecutiveFailures: 0, lastError: null, latencyMs: null });
+      if (fields.length > 0) {
+        await audit(em, { action: 'server.changed', tenantId: tenant.tenantId, actor, target: { kind: 'server', id: server.id, label: server.name }, details: { fields } });
+      }
+    });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw slugTaken(tenant, input.slug ?? server.slug);
     throw error;
   }
-  // Another URL or credential: what was known of the old one's health no longer says anything.
-  if (moved) await em.nativeUpdate(McpServerHealth, { server: server.id }, { status: 'unknown', consecutiveFailures: 0, lastError: null, latencyMs: null });
   registry.serversChanged();
   // A server reached another way (URL, credential) or enabled again is discovered at once.
   const discovery: DiscoveryOutcome = reached && server.enabled ? await discoverAndRecord(deps, server) : await lastOutcome(em, server.id);
   return { server: await serverRow(em, tenant, server.id), discovery };
 }
 
-export async function removeServer({ em, registry }: RegistryDeps, tenant: TenantContext, id: string): Promise<{ id: string }> {
-  const removed = await em.nativeDelete(McpServer, { id, tenant: tenant.tenantId });
-  if (removed === 0) throw notFound(tenant, id);
+export async function removeServer({ em, registry }: RegistryDeps, tenant: TenantContext, actor: PersonActor, id: string): Promise<{ id: string }> {
+  await em.transactional(async (tx) => {
+    const [removed] = await tx.execute<{ name: string; slug: string }[]>(`delete from mcp_servers where id = ? and tenant_id = ? returning name, slug`, [id, tenant.tenantId]);
+    if (!removed) throw notFound(tenant, id);
+    await audit(tx, { action: 'server.removed', tenantId: tenant.tenantId, actor, target: { kind: 'server', id, label: removed.name }, details: { slug: removed.slug } });
+  });
   registry.serversChanged();
   return { id };
 }
