@@ -11,6 +11,9 @@
  *    the same PostgreSQL and Redis. And an OAuth access token's check (issue 20), from this
  *    process's memory as /mcp answers a busy client, and through Redis (then the database) as a
  *    fresh instance does: wall time per check.
+ *    The audit log's cost (issue 21): a second MREG on a database of its own with
+ *    MREG_AUDIT_TOOL_CALLS=false, driven in the same alternating rounds as `/mcp (audit off)`;
+ *    its calls a second against /mcp's (which records every call) is the share auditing takes.
  * 8. tools/list through /mcp for a tenant with 20 servers of 50 tools (1000 tools), from the
  *    catalogue: p50/p99 of one client's calls in a row.
  *
@@ -20,6 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import pg from 'pg';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ApiKeyCreated, ServerSaved } from '@mreg/shared';
 import { signInAs, trpcMutation } from '@mreg/server/testing/sign-in';
@@ -48,7 +52,7 @@ const ROUTING_ITERATIONS = quick ? 2000 : 10_000;
 const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 
 export interface CallFigures {
-  target: 'direct' | 'bare proxy' | '/mcp' | '/mcp/<slug>';
+  target: 'direct' | 'bare proxy' | '/mcp' | '/mcp (audit off)' | '/mcp/<slug>';
   calls: number;
   errors: number;
   perSecond: number;
@@ -67,6 +71,8 @@ export interface GatewayFigures {
   /** An OAuth access token's check: CPU from this process's memory, and wall time through Redis (microseconds). */
   token: { localCpuUs: number; redisWallUs: number };
   list: { servers: number; tools: number; p50Ms: number; p99Ms: number; calls: number };
+  /** Tool-call events the auditing MREG wrote for its /mcp calls (warm-ups included), and the calls answered. */
+  audited: { events: number; calls: number };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -112,7 +118,8 @@ async function drive(clients: Client[], tool: string, ms: number): Promise<{ lat
   return { latencies, errors };
 }
 
-async function setUp(mreg: Started, echoUrl: string, catalogueUrl: string) {
+/** Signs ada in and registers the echo server in Contoso; answers her session and an API key there. */
+async function echoInContoso(mreg: Started, echoUrl: string) {
   const { client: ada } = await signInAs(mreg.url, 'ada@contoso.test');
   const create = async (slug: string, url: string) => {
     const saved = await trpcMutation(ada, mreg.url, 'registry.create', { slug, name: `Bench ${slug}`, url });
@@ -125,7 +132,11 @@ async function setUp(mreg: Started, echoUrl: string, catalogueUrl: string) {
     return (made.body.result!.data as ApiKeyCreated).secret;
   };
   await create('echo', echoUrl);
-  const contosoKey = await key();
+  return { ada, create, key, contosoKey: await key() };
+}
+
+async function setUp(mreg: Started, echoUrl: string, catalogueUrl: string) {
+  const { ada, create, key, contosoKey } = await echoInContoso(mreg, echoUrl);
   const accessToken = await oauthToken(mreg.url, ada);
   // The big catalogue in the other tenant, so that the calls' tenant keeps a small one.
   if ((await trpcMutation(ada, mreg.url, 'auth.switchTenant', { tenantId: FABRIKAM!.id })).status !== 200) throw new Error('switchTenant failed');
@@ -214,14 +225,32 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
     },
     cwd,
   );
+  // The same, recording no tool calls: what auditing costs /mcp.
+  const quietDb = await scratchDatabase('gateway_quiet');
+  const quiet = await startMreg(
+    {
+      MREG_DATABASE_URL: quietDb.url,
+      MREG_REDIS_URL: redisUrl,
+      MREG_REDIS_NAMESPACE: `${namespace}_quiet`,
+      MREG_DATA_DIR: join(dataDir, 'gateway-quiet'),
+      MREG_REGISTRY_ALLOW_PRIVATE: 'true',
+      MREG_GATEWAY_RATE_LIMIT: '10000000',
+      MREG_GATEWAY_TENANT_RATE_LIMIT: '10000000',
+      MREG_AUDIT_TOOL_CALLS: 'false',
+    },
+    cwd,
+  );
   const all: Client[] = [];
   try {
     const { contosoKey, fabrikamKey, accessToken } = await setUp(mreg, echo.url, catalogue.url);
+    const { contosoKey: quietKey } = await echoInContoso(quiet, echo.url);
+    const mregPid = mreg.child.pid!;
     const targets = [
-      { target: 'direct' as const, tool: 'echo', clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
-      { target: 'bare proxy' as const, tool: 'echo', clients: await connectClients(floor.url, undefined, GATEWAY_CLIENTS) },
-      { target: '/mcp' as const, tool: 'echo__echo', clients: await connectClients(`${mreg.url}/mcp`, contosoKey, GATEWAY_CLIENTS) },
-      { target: '/mcp/<slug>' as const, tool: 'echo', clients: await connectClients(`${mreg.url}/mcp/echo`, contosoKey, GATEWAY_CLIENTS) },
+      { target: 'direct' as const, tool: 'echo', pid: null, clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
+      { target: 'bare proxy' as const, tool: 'echo', pid: null, clients: await connectClients(floor.url, undefined, GATEWAY_CLIENTS) },
+      { target: '/mcp' as const, tool: 'echo__echo', pid: mregPid, clients: await connectClients(`${mreg.url}/mcp`, contosoKey, GATEWAY_CLIENTS) },
+      { target: '/mcp (audit off)' as const, tool: 'echo__echo', pid: quiet.child.pid!, clients: await connectClients(`${quiet.url}/mcp`, quietKey, GATEWAY_CLIENTS) },
+      { target: '/mcp/<slug>' as const, tool: 'echo', pid: mregPid, clients: await connectClients(`${mreg.url}/mcp/echo`, contosoKey, GATEWAY_CLIENTS) },
     ];
     // MREG_BENCH_GATEWAY_TARGETS=/mcp (comma-separated): only those, to profile one (MREG_BENCH_CPU_PROF=1).
     const chosen = process.env.MREG_BENCH_GATEWAY_TARGETS?.split(',');
@@ -230,20 +259,20 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
     const totals = new Map(targets.map((t) => [t.target, { latencies: [] as number[], errors: 0, ms: 0, cpu: 0 }]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
-      for (const { target, tool, clients } of order) {
+      for (const { target, tool, clients, pid } of order) {
         console.log(`   7. round ${round + 1} of ${ROUNDS}: tools/call ${target}`);
         await drive(clients, tool, WARMUP_MS);
-        const cpuBefore = cpuUs(mreg.child.pid!);
+        const cpuBefore = pid ? cpuUs(pid) : 0;
         const started = performance.now();
         const { latencies, errors } = await drive(clients, tool, WINDOW_MS);
         const total = totals.get(target)!;
         total.ms += performance.now() - started;
-        total.cpu += cpuUs(mreg.child.pid!) - cpuBefore;
+        total.cpu += pid ? cpuUs(pid) - cpuBefore : 0;
         total.latencies.push(...latencies);
         total.errors += errors;
       }
     }
-    const calls: CallFigures[] = targets.map(({ target }) => {
+    const calls: CallFigures[] = targets.map(({ target, pid }) => {
       const { latencies, errors, ms, cpu } = totals.get(target)!;
       const sorted = latencies.sort((a, b) => a - b);
       return {
@@ -253,7 +282,7 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
         perSecond: sorted.length / (ms / 1000),
         p50Ms: quantile(sorted, 0.5),
         p99Ms: quantile(sorted, 0.99),
-        mregCpuUs: target === 'direct' || target === 'bare proxy' ? null : cpu / Math.max(1, sorted.length),
+        mregCpuUs: pid === null ? null : cpu / Math.max(1, sorted.length),
       };
     });
 
@@ -272,6 +301,11 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
       listTimes.push(performance.now() - started);
     }
     listTimes.sort((a, b) => a - b);
+    // Written within a second of each call: a second and a half after the last, all are in.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const audited = await countToolCallEvents(db.url);
+    const auditedCalls = totals.get('/mcp')?.latencies.length ?? 0;
+    console.log(`   7. ${audited} tool-call audit events written for ${auditedCalls} measured /mcp calls (warm-ups included in the events)`);
     return {
       clients: GATEWAY_CLIENTS,
       rounds: ROUNDS,
@@ -279,11 +313,24 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
       routingCpuUs,
       token,
       list: { servers: CATALOGUE_SERVERS, tools: first.tools.length, p50Ms: quantile(listTimes, 0.5), p99Ms: quantile(listTimes, 0.99), calls: LIST_CALLS },
+      audited: { events: audited, calls: auditedCalls },
     };
   } finally {
     await Promise.all(all.map((client) => client.close().catch(() => undefined)));
-    await mreg.stop();
+    await Promise.all([mreg.stop(), quiet.stop()]);
     await Promise.all([echo.stop(), catalogue.stop(), floor.stop()]);
+  }
+}
+
+/** Tool-call events in the audit log of the database at `url`. */
+async function countToolCallEvents(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'tool.called'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
   }
 }
 
@@ -296,6 +343,9 @@ export function gatewayReport(figures: GatewayFigures): string[] {
   const via = (target: CallFigures['target']) => figures.calls.find((c) => c.target === target)!;
   const ratio = (target: CallFigures['target']) => via(target).p50Ms / direct!.p50Ms;
   const judge = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const audited = via('/mcp');
+  const quiet = figures.calls.find((c) => c.target === '/mcp (audit off)');
+  const auditCost = quiet ? 1 - audited.perSecond / quiet.perSecond : NaN;
   return [
     `### Gateway: tools/call of a trivial tool, ${figures.clients} concurrent SDK clients, ${figures.rounds} alternating round(s)`,
     '',
@@ -313,6 +363,13 @@ export function gatewayReport(figures: GatewayFigures): string[] {
     '',
     `- /mcp/<slug> p50 <= 1.10x direct: ${ratio('/mcp/<slug>').toFixed(2)}x, ${judge(ratio('/mcp/<slug>') <= 1.1)} (a bare Node.js proxy with nothing but undici forwarding: ${ratio('bare proxy').toFixed(2)}x)`,
     `- /mcp p50 <= 1.25x direct: ${ratio('/mcp').toFixed(2)}x, ${judge(ratio('/mcp') <= 1.25)}`,
+    ...(quiet
+      ? [
+          `- recording tool calls in the audit log lowers /mcp throughput by <= 5%: ${audited.perSecond.toFixed(0)} calls/s audited vs ${quiet.perSecond.toFixed(0)} with MREG_AUDIT_TOOL_CALLS=false, ` +
+            `${(auditCost * 100).toFixed(1)}% (CPU ${audited.mregCpuUs?.toFixed(0)} vs ${quiet.mregCpuUs?.toFixed(0)} us/call), ${judge(auditCost <= 0.05)}; ` +
+            `${figures.audited.events} events written for ${figures.audited.calls} measured calls and their warm-ups`,
+        ]
+      : []),
     `- key check and routing <= 50 us CPU per call: ${figures.routingCpuUs.toFixed(1)} us, ${judge(figures.routingCpuUs <= 50)}`,
     `- access token check well under a millisecond (< 500 us wall through Redis): ${figures.token.redisWallUs.toFixed(0)} us, ${judge(figures.token.redisWallUs < 500)}`,
   ];
