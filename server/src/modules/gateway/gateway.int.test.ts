@@ -359,8 +359,20 @@ describe(`/mcp (${databaseMode})`, () => {
     expect((await ended) - revokedAt).toBeLessThan(8000);
   }, 15_000);
 
-  it('counts requests and calls in the metrics', async () => {
+  it('counts requests and calls in the metrics, and the audit events written', async () => {
+    await app.toolCalls.flush();
     const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const written = (kind: string) => Number(new RegExp(`mreg_audit_events_written_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const events = await app.db.orm.em.fork().execute<{ tool: string; security: string }[]>(
+      `select count(*) filter (where action = 'tool.called') as tool, count(*) filter (where action <> 'tool.called') as security from audit_events`,
+    );
+    // This instance's: the second instance of the no-sticky-sessions test wrote its calls into the same table.
+    expect(written('tool_call')).toBeGreaterThan(0);
+    expect(written('tool_call')).toBeLessThanOrEqual(Number(events[0]!.tool));
+    // Security events counted as written in their transactions (those of requests; the health loop's are not a request's).
+    expect(written('security')).toBeGreaterThan(0);
+    expect(text).toMatch(/^mreg_audit_buffer_depth 0$/m);
+    expect(text).toMatch(/^mreg_audit_flush_failures_total 0$/m);
     expect(text).toMatch(/mreg_mcp_requests_total\{method="tools\/call",outcome="ok"\} \d+/);
     expect(text).toMatch(/mreg_mcp_tool_calls_total\{server="[0-9a-f-]+",outcome="ok"\} \d+/);
     expect(text).toContain('mreg_mcp_upstream_seconds_bucket');
