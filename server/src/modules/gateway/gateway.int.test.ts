@@ -135,6 +135,7 @@ describe(`/mcp (${databaseMode})`, () => {
     const [event] = await toolCallEvents(`details->>'tool' = 'echo' and details->>'server' = 'toy'`);
     expect(event).toMatchObject({ tenant_id: CONTOSO.id, outcome: 'success', actor_kind: 'api_key', actor_user_id: expect.any(String), target_kind: 'server' });
     expect(event!.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(event).toMatchObject({ ip: expect.stringContaining('127.0.0.1'), request_id: expect.any(String) });
     expect(JSON.stringify(event)).not.toContain('hello');
   });
 
