@@ -188,7 +188,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),
   );
   // Before /mcp's own router, which would otherwise see /mcp/<slug> first.
-  app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ agents: gateway.passThroughAgents, authenticate, settings, db, cache, logger, metrics, registry }));
+  app.use(PASS_THROUGH_ROUTE, mcpPassThroughRoutes({ agents: gateway.passThroughAgents, authenticate, settings, db, cache, logger, metrics, registry, toolCalls: gateway.toolCalls }));
   app.use('/mcp', mcpGatewayRoutes({ cache, logger, metrics, authenticate, views: gateway.views, upstreams: gateway.upstreams, cancellations: gateway.cancellations, toolCalls: gateway.toolCalls }));
   app.use(spaRoutes(webDir));
 

@@ -37,7 +37,7 @@ export function toolCallRow(call: ToolCallRecord): AuditRow {
     target: call.serverId ? { kind: 'server', id: call.serverId, label: call.serverSlug } : null,
     outcome: OUTCOMES[call.outcome],
     durationMs: call.durationMs,
-    details: { tool: call.tool, server: call.serverSlug },
+    details: { tool: call.tool, server: call.serverSlug, ...(call.via ? { via: call.via } : {}) },
     at: call.at,
   });
 }

@@ -19,6 +19,11 @@ export interface ToolCallRecord {
   tool: string;
   outcome: McpOutcome;
   durationMs: number;
+  /**
+   * Through /mcp/<slug>, where MREG passes the call on without reading the answer: `ok` means the
+   * upstream answered, whether or not the tool said it failed. Left out: through /mcp.
+   */
+  via?: 'pass-through';
 }
 
 export interface ToolCallRecorder {

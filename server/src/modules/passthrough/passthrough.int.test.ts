@@ -172,6 +172,19 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     } finally {
       await client.close();
     }
+    // Both calls in the audit log, as passed through: never their arguments.
+    await app.toolCalls.flush();
+    const events = await app.db.orm.em
+      .fork()
+      .execute<{ tool: string; outcome: string; actor_kind: string; details: Record<string, unknown> }[]>(
+        `select details->>'tool' as tool, outcome, actor_kind, details from audit_events where action = 'tool.called' and details->>'server' = ? order by id`,
+        [slugs.everything],
+      );
+    expect(events.map((event) => [event.tool, event.outcome, event.actor_kind, event.details.via])).toEqual([
+      ['echo', 'success', 'api_key', 'pass-through'],
+      ['trigger-long-running-operation', 'success', 'api_key', 'pass-through'],
+    ]);
+    expect(JSON.stringify(events)).not.toContain('through MREG');
   });
 
   it('carries the GET event stream: a list change the server announces later reaches the client', async () => {
@@ -297,6 +310,11 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     } finally {
       await client.close();
     }
+    await app.toolCalls.flush();
+    const [refused] = await app.db.orm.em
+      .fork()
+      .execute(`select tenant_id, outcome, target_id from audit_events where action = 'tool.called' and details->>'server' = ? and outcome = 'refused'`, [slugs.fabrikamToy]);
+    expect(refused).toEqual({ tenant_id: FABRIKAM.id, outcome: 'refused', target_id: null });
     // A batch hiding a call among other messages is refused as well.
     const batch = await raw(urlOf(slugs.fabrikamToy), {
       headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.vic}` },

@@ -9,7 +9,8 @@ import { callerOf, stillAdmitted } from '../../http/bearer';
 import { jsonRpcRefusal } from '../../http/mcp-host';
 import type { KeyCheck } from '../apikeys/apikeys.service';
 import { METRICS_ROUTE } from '../../http/metrics';
-import type { Metrics, PassThroughOutcome } from '../../metrics/metrics';
+import type { McpOutcome, Metrics, PassThroughOutcome } from '../../metrics/metrics';
+import type { ToolCallRecorder } from '../gateway/tool-calls';
 import { UnreadableSecretError, type RegistryRuntime } from '../registry/registry.service';
 import { formatBytes } from '../registry/upstream/words';
 import type { AgentPool } from './passthrough.agents';
@@ -47,7 +48,28 @@ export interface PassThroughDeps {
   logger: Logger;
   metrics: Metrics;
   registry: RegistryRuntime;
+  /** Where tools/call requests passed through are recorded (the audit log's buffer). */
+  toolCalls: ToolCallRecorder;
 }
+
+/**
+ * How a tools/call passed through ended, as far as MREG sees it: answered by the upstream (whatever
+ * the answer said: MREG does not read it), refused by MREG, or the upstream failing.
+ */
+const TOOL_CALL_OUTCOMES: Record<PassThroughOutcome, McpOutcome> = {
+  forwarded: 'ok',
+  not_found: 'refused',
+  forbidden: 'refused',
+  session_refused: 'refused',
+  bad_request: 'refused',
+  too_large: 'refused',
+  upstream_unreachable: 'error',
+  upstream_timeout: 'timeout',
+  upstream_refused: 'error',
+  answer_too_large: 'error',
+  client_gone: 'cancelled',
+  error: 'error',
+};
 
 /** The request body; 'too large' once it holds more than `limit` bytes, 'gone' when the client went away sending it. */
 async function readBody(req: Request, limit: number): Promise<Buffer | 'too large' | 'gone'> {
@@ -80,7 +102,13 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
     logger: log,
   };
 
-  const handle = async (req: Request, res: Response): Promise<PassThroughOutcome> => {
+  /** What the request's tools/call messages were and where they went, for the audit log. */
+  interface Calls {
+    tools: string[];
+    server: PassThroughServer | undefined;
+  }
+
+  const handle = async (req: Request, res: Response, calls: Calls): Promise<PassThroughOutcome> => {
     const caller = callerOf(res);
     const slug = String(req.params.slug ?? '');
     let id: JsonRpcId = null;
@@ -110,6 +138,7 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
       if (messages === null) return refuse(400, 'bad_request', 'Invalid Request: the body must be a JSON-RPC message (an object) or a batch of them', -32600);
       body = messages.checked;
       id = messages.id;
+      calls.tools = messages.tools;
       const missing = missingPermission(tenant, messages.methods);
       if (missing) return refuse(403, 'forbidden', `Forbidden: tools/call needs the permission ${missing} in ${tenant.tenantName}`);
     }
@@ -121,6 +150,7 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
         server = await findPassThroughServer(deps.db.orm.em.fork(), deps.registry, tenant, slug);
         servers.set(key, server);
       }
+      calls.server = server;
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return refuse(404, 'not_found', error.message);
       if (error instanceof UnreadableSecretError) return refuse(502, 'upstream_refused', `The MCP server "${slug}": ${error.message}`);
@@ -153,12 +183,31 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
     // Only /mcp/<slug> itself; anything below it is the app's 404.
     if (req.path !== '/') return next();
     res.locals[METRICS_ROUTE] = PASS_THROUGH_ROUTE;
-    handle(req, res).then(
-      (outcome) => deps.metrics.passThrough(req.method, outcome),
-      (error: unknown) => {
-        deps.metrics.passThrough(req.method, 'error');
-        next(error);
-      },
-    );
+    const started = performance.now();
+    const calls: Calls = { tools: [], server: undefined };
+    const record = (outcome: PassThroughOutcome) => {
+      deps.metrics.passThrough(req.method, outcome);
+      if (calls.tools.length === 0) return;
+      const caller = callerOf(res);
+      const durationMs = Math.round(performance.now() - started);
+      for (const tool of calls.tools) {
+        deps.toolCalls.record({
+          at: new Date(),
+          userId: caller.userId,
+          tenantId: caller.tenant.tenantId,
+          credential: caller.credential,
+          serverId: calls.server?.id ?? null,
+          serverSlug: calls.server?.slug ?? String(req.params.slug ?? '').slice(0, 16),
+          tool,
+          outcome: TOOL_CALL_OUTCOMES[outcome],
+          durationMs,
+          via: 'pass-through',
+        });
+      }
+    };
+    handle(req, res, calls).then(record, (error: unknown) => {
+      record('error');
+      next(error);
+    });
   };
 }

@@ -15,6 +15,10 @@ describe('readMessages', () => {
       'notifications/initialized',
       'tools/call',
     ]);
+    expect(readMessages(Buffer.from('[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}},{"jsonrpc":"2.0","id":2,"method":"tools/call"}]'))?.tools).toEqual([
+      'echo',
+      '',
+    ]);
     expect(readMessages(Buffer.from('[[{"jsonrpc":"2.0","id":2,"method":"tools/call"}]]'))).toBeNull();
     expect(readMessages(Buffer.from('[]'))).toBeNull();
     expect(readMessages(Buffer.from('"tools/call"'))).toBeNull();

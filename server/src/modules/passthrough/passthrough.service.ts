@@ -44,6 +44,8 @@ export interface ReadMessages {
   methods: string[];
   /** The id to answer a refusal with: the single request's, else null. */
   id: JsonRpcId;
+  /** The tools the body's tools/call requests name (for the audit log), clipped to 200 characters. */
+  tools: string[];
   /**
    * The body to pass on: the very value checked, written again, so that no upstream reads another
    * message from it than MREG did (a key given twice is the last one to JSON.parse, and may be the
@@ -66,8 +68,13 @@ export function readMessages(body: Buffer): ReadMessages | undefined | null {
     const method = (message as { method?: unknown } | null)?.method;
     return typeof method === 'string' ? [method] : [];
   });
+  const tools = messages.flatMap((message) => {
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+    if (method !== 'tools/call') return [];
+    return [typeof params?.name === 'string' ? params.name.slice(0, 200) : ''];
+  });
   const single = Array.isArray(parsed) ? undefined : (parsed as { id?: unknown } | null);
   const id = typeof single?.id === 'string' || typeof single?.id === 'number' ? single.id : null;
-  return { methods, id, checked: Buffer.from(JSON.stringify(parsed)) };
+  return { methods, id, tools, checked: Buffer.from(JSON.stringify(parsed)) };
 }
 
