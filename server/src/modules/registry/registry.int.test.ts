@@ -325,6 +325,19 @@ describe(`the registry (${databaseMode})`, () => {
       await upstream.start();
       await checked(async () => (await status()).status, 'healthy');
       expect(await status()).toMatchObject({ status: 'healthy', lastError: null });
+
+      // The audit log has each turn once, by MREG itself; failures short of unhealthy are no event.
+      const events = await app.db.orm.em
+        .fork()
+        .execute<{ action: string; actor_kind: string; tenant_id: string; target_label: string; outcome: string }[]>(
+          `select action, actor_kind, tenant_id, target_label, outcome from audit_events where target_id = ? order by id`,
+          [server.id],
+        );
+      expect(events).toEqual([
+        { action: 'server.created', actor_kind: 'user', tenant_id: CONTOSO.id, target_label: 'Flaky', outcome: 'success' },
+        { action: 'server.unhealthy', actor_kind: 'system', tenant_id: CONTOSO.id, target_label: 'Flaky', outcome: 'failure' },
+        { action: 'server.recovered', actor_kind: 'system', tenant_id: CONTOSO.id, target_label: 'Flaky', outcome: 'success' },
+      ]);
     } finally {
       await upstream.close();
     }
@@ -356,6 +369,35 @@ describe(`the registry (${databaseMode})`, () => {
       [server.id, server.id],
     );
     expect(left[0]!.n).toBe(0);
+  });
+
+  it('records each change once in the audit log, with the fields changed and never a credential; a refused change records nothing', async () => {
+    const ada = await as('ada@contoso.test');
+    const server = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('audited'), name: 'Audited', url: toy.url, enabled: false })).server;
+    data(await mutate(ada, 'registry.update', { id: server.id, name: 'Audited again', description: 'Now described' }));
+    // Nothing different: no event.
+    data(await mutate(ada, 'registry.update', { id: server.id, name: 'Audited again' }));
+    data(await mutate(ada, 'registry.update', { id: server.id, auth: { kind: 'bearer', token: TOKEN } }));
+    const taken = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: slug('taken'), name: 'Taken', url: toy.url, enabled: false })).server;
+    expect((await mutate(ada, 'registry.update', { id: server.id, slug: taken.slug })).status).toBe(409);
+    expect((await mutate(ada, 'registry.create', { slug: taken.slug, name: 'Twice', url: toy.url, enabled: false })).status).toBe(409);
+    data(await mutate(ada, 'registry.remove', { id: server.id }));
+    expect((await mutate(ada, 'registry.remove', { id: server.id })).status).toBe(404);
+
+    const events = await app.db.orm.em
+      .fork()
+      .execute<{ action: string; actor_user_id: string; target_label: string; details: Record<string, unknown> }[]>(
+        `select action, actor_user_id, target_label, details from audit_events where target_id = ? order by id`,
+        [server.id],
+      );
+    expect(events.map((event) => [event.action, event.target_label, event.details.fields ?? null])).toEqual([
+      ['server.created', 'Audited', null],
+      ['server.changed', 'Audited again', ['name', 'description']],
+      ['server.changed', 'Audited again', ['auth']],
+      ['server.removed', 'Audited again', null],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(TOKEN);
+    expect(await app.db.orm.em.fork().execute(`select 1 from audit_events where target_label = 'Twice'`)).toEqual([]);
   });
 });
 
