@@ -66,6 +66,11 @@ describe(`invitations (${databaseMode})`, () => {
     const again = await trpcMutation(kim, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) });
     expect(codeOf(again)).toBe('CONFLICT');
     expect(again.body.error?.message).toContain('works only once');
+    // The join is in Contoso's audit log once, by kim herself; the refused second try is not.
+    const joins = await app.db.orm.em
+      .fork()
+      .execute(`select tenant_id, actor_kind, target_label, details->>'role' as role from audit_events where action = 'member.added' and target_label = ?`, ['kim@northwind.test']);
+    expect(joins).toEqual([{ tenant_id: CONTOSO.id, actor_kind: 'user', target_label: 'kim@northwind.test', role: 'member' }]);
   });
 
   it('works only for the person whose email it names', async () => {
