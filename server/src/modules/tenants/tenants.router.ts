@@ -96,6 +96,6 @@ export const tenantsRouter = router({
     .output(ZRevokeGrantResult)
     .mutation(async ({ ctx, input }) => {
       await administeredMember(ctx.em, ctx.tenant, input.userId);
-      return revokeMemberGrant(grantDeps(ctx), ctx.tenant.tenantId, input.userId, input.grantId);
+      return revokeMemberGrant(grantDeps(ctx), ctx.actor.userId, ctx.tenant.tenantId, input.userId, input.grantId);
     }),
 });
