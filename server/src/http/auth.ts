@@ -8,8 +8,8 @@ import { ZReturnTo, type LogoutResult } from '@mreg/shared';
 import type { Cache } from '../cache/cache';
 import { rateLimitStore } from '../cache/rate-limit';
 import type { Settings } from '../config';
-import { SignInError } from '../identity/errors';
-import type { SignInClient } from '../identity/sign-in-client';
+import { SignInError, type SignInFailure } from '../identity/errors';
+import type { IdentityClaims, SignInClient } from '../identity/sign-in-client';
 import type { Clock } from '../lib/clock';
 import type { Metrics } from '../metrics/metrics';
 import { cookieLifetimeMs } from '../modules/sessions/sessions.lifetime';
@@ -19,6 +19,7 @@ import {
   completeSignIn,
   consumeSignInRequest,
   createSignInRequest,
+  recordSignInFailure,
   SIGN_IN_REQUEST_TTL_MS,
 } from '../modules/sessions/sign-in.service';
 import { cookiePolicy } from './cookies';
@@ -119,6 +120,16 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
   router.get('/callback', limiter('callback'), async (req, res) => {
     if (req.cookies?.[cookies.signIn] !== undefined) res.clearCookie(cookies.signIn, cookies.options());
     const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings, metrics });
+    // Who the verified id_token named, once it did: a failure after that is recorded as theirs.
+    let claimed: IdentityClaims | undefined;
+    /** The refused sign-in's audit event; its own failure is logged, and the person still gets their page. */
+    const recordFailure = async (reason: SignInFailure | 'internal_error') => {
+      try {
+        await recordSignInFailure(rootEm.fork(), { reason, claimed });
+      } catch (error) {
+        req.log.error({ err: error, reason }, 'Could not record the failed sign-in in the audit log');
+      }
+    };
     try {
       const now = clock();
       const query = ZCallbackQuery.parse(req.query);
@@ -132,6 +143,8 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         const description = query.error_description?.slice(0, 300);
         req.log.info({ detail: description }, 'Sign-in cancelled at the identity provider');
         metrics?.signInFailed('access_denied');
+        // A failure, not 'cancelled': access_denied is also the provider refusing on its own (a policy, an unassigned person).
+        await recordFailure('access_denied');
         sendMessage(res, 200, {
           title: 'Sign-in was cancelled',
           tone: 'info',
@@ -158,6 +171,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         nonce: request.nonce,
         codeVerifier: request.codeVerifier,
       });
+      claimed = claims;
       if (settings.allowedTenants.length > 0 && !settings.allowedTenants.includes(claims.tid.toLowerCase())) {
         throw new SignInError('tenant_not_allowed', `tenant ${claims.tid} is not in MREG_AZURE_ALLOWED_TENANTS`);
       }
@@ -177,11 +191,13 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
       if (error instanceof SignInError) {
         req.log.warn({ reason: error.reason, detail: error.detail }, 'Sign-in failed');
         metrics?.signInFailed(error.reason);
+        await recordFailure(error.reason);
         sendSignInError(res, error);
         return;
       }
       req.log.error({ err: error }, 'Sign-in failed unexpectedly');
       metrics?.signInFailed('internal_error');
+      await recordFailure('internal_error');
       sendMessage(res, 500, {
         title: 'Sign-in failed',
         text: 'Something went wrong on our side, and nobody was signed in. Try again in a moment.',

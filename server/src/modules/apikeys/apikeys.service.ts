@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/clock';
 import type { Settings } from '../../config';
 import { hashToken } from '../../lib/tokens';
 import { lastUseRecorder } from '../../lib/last-used';
+import { audit } from '../audit/audit.writer';
 import { ApiKeyEntity, type IApiKey } from './apikeys.entity';
 import type { BearerCaller } from './caller';
 import { checkCredential, forgetCredentials, type CredentialKind, type CredentialRecord } from './credentials';
@@ -107,6 +108,13 @@ export async function createApiKey(deps: ApiKeyDeps, userId: string, tenant: Ten
       revokedAt: null,
     });
     await tx.flush();
+    await audit(tx, {
+      action: 'api_key.created',
+      tenantId: tenant.tenantId,
+      actor: { kind: 'user', userId },
+      target: { kind: 'api_key', id: row.id, label: row.name },
+      details: { expiresAt: row.expiresAt?.toISOString() ?? null },
+    });
     return { apiKey: toApiKey(row, now), secret };
   });
 }
@@ -114,13 +122,19 @@ export async function createApiKey(deps: ApiKeyDeps, userId: string, tenant: Ten
 /** Revokes one of the caller's keys in the active tenant: refused from the next request on, on every instance. */
 export async function revokeApiKey(deps: ApiKeyDeps, userId: string, tenant: TenantContext, id: string): Promise<{ revoked: true }> {
   const { em, cache, clock } = deps;
-  const row = await em.findOne(ApiKeyEntity, { id, user: userId, tenant: tenant.tenantId, revokedAt: null });
-  if (!row) throw new AppError('NOT_FOUND', 'No such API key of yours in this tenant (it may have been revoked already)');
-  row.revokedAt = clock();
-  await em.flush();
+  const tokenHash = await em.transactional(async (tx) => {
+    // One statement decides: of two revocations at once, only the one that revoked it is recorded.
+    const [row] = await tx.execute<{ token_hash: string; name: string }[]>(
+      `update api_keys set revoked_at = ? where id = ? and user_id = ? and tenant_id = ? and revoked_at is null returning token_hash, name`,
+      [clock(), id, userId, tenant.tenantId],
+    );
+    if (!row) throw new AppError('NOT_FOUND', 'No such API key of yours in this tenant (it may have been revoked already)');
+    await audit(tx, { action: 'api_key.revoked', tenantId: tenant.tenantId, actor: { kind: 'user', userId }, target: { kind: 'api_key', id, label: row.name } });
+    return row.token_hash;
+  });
   // After the commit: an instance that loads the row from now on finds it revoked; the tombstone
   // makes those that cached it refuse it too, and outlives any entry cached before it.
-  if (cache) await forgetRevokedKeys(cache, [row.tokenHash]);
+  if (cache) await forgetRevokedKeys(cache, [tokenHash]);
   return { revoked: true };
 }
 
@@ -164,7 +178,19 @@ async function cachedKey(cache: Cache, em: EntityManager, hash: string): Promise
   return loaded.key;
 }
 
-const noteUse = lastUseRecorder('api_keys');
+/** Records a key's first successful use (api_key.first_used), in the transaction that takes its last_used_at from null. */
+export async function recordFirstKeyUse(tx: EntityManager, id: string): Promise<void> {
+  const [key] = await tx.execute<{ user_id: string; tenant_id: string; name: string }[]>(`select user_id, tenant_id, name from api_keys where id = ?`, [id]);
+  if (!key) return;
+  await audit(tx, {
+    action: 'api_key.first_used',
+    tenantId: key.tenant_id,
+    actor: { kind: 'api_key', userId: key.user_id, keyId: id },
+    target: { kind: 'api_key', id, label: key.name },
+  });
+}
+
+const noteUse = lastUseRecorder('api_keys', recordFirstKeyUse);
 
 /** API keys, to checkCredential. */
 const apiKeyKind = (deps: ApiKeyDeps): CredentialKind<KeyRecord> => ({

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CustomOAuthError, InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { OAUTH_SCOPE } from '@mreg/shared';
+import { audit } from '../audit/audit.writer';
 
 /**
  * Clients MCP clients register for themselves (RFC 7591). Every one is public: it proves itself
@@ -80,15 +81,28 @@ export function registrableClient(info: Omit<OAuthClientInformationFull, 'client
   };
 }
 
+/**
+ * Keeps a registration, with its audit event (oauth.client_registered): in no tenant yet, by nobody
+ * known but the name the client gave itself.
+ */
 export async function saveClient(em: EntityManager, client: OAuthClientInformationFull, now: Date): Promise<OAuthClientInformationFull> {
   const stored = { ...client, client_id_issued_at: Math.floor(now.getTime() / 1000) };
-  await em.execute(`insert into oauth_clients (id, name, redirect_uris, metadata, created_at) values (?, ?, ?, ?, ?)`, [
-    stored.client_id,
-    stored.client_name ?? null,
-    JSON.stringify(stored.redirect_uris),
-    JSON.stringify(stored),
-    now,
-  ]);
+  await em.transactional(async (tx) => {
+    await tx.execute(`insert into oauth_clients (id, name, redirect_uris, metadata, created_at) values (?, ?, ?, ?, ?)`, [
+      stored.client_id,
+      stored.client_name ?? null,
+      JSON.stringify(stored.redirect_uris),
+      JSON.stringify(stored),
+      now,
+    ]);
+    await audit(tx, {
+      action: 'oauth.client_registered',
+      tenantId: null,
+      actor: { kind: 'anonymous', label: stored.client_name },
+      target: { kind: 'oauth_client', id: stored.client_id, label: stored.client_name ?? null },
+      details: { redirectHosts: [...new Set(stored.redirect_uris.map(redirectHost))] },
+    });
+  });
   return stored;
 }
 

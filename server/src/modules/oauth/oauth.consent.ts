@@ -5,6 +5,7 @@ import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/share
 import { OAUTH_CODE_SECONDS, OAUTH_NEW_CLIENT_SECONDS, OAUTH_REQUEST_SECONDS, OAUTH_SCOPE, type OAuthConsent, type Role } from '@mreg/shared';
 import { AppError } from '../../errors';
 import { hashToken, newToken } from '../../lib/tokens';
+import { audit } from '../audit/audit.writer';
 import { redirectHost } from './oauth.clients';
 import { parseResource } from './resource';
 
@@ -148,24 +149,37 @@ function redirectWith(uri: string, params: Record<string, string | null>): strin
 /**
  * The person's answer. Approving makes (or renews) the grant for the chosen tenant and a code bound
  * to client, redirect URI, PKCE challenge and resource; denying sends `access_denied`. Either way
- * the request is used up. BAD_REQUEST, with nothing changed, for a tenant the person cannot choose.
+ * the request is used up, and the answer recorded (oauth.grant_approved, oauth.grant_denied) with
+ * it. BAD_REQUEST, with nothing changed, for a tenant the person cannot choose. A denial names no
+ * tenant of its own: it is recorded in the one chosen, else the person's active tenant, when they
+ * are an active member there.
  */
 export async function decide(
   em: EntityManager,
   publicUrl: URL,
   input: { requestId: string; approve: boolean; tenantId?: string },
-  userId: string,
+  person: { userId: string; activeTenantId: string | null },
   now: Date,
 ): Promise<{ redirectTo: string }> {
+  const { userId } = person;
   return em.transactional(async (tx) => {
     const row = await waitingRequest(tx, input.requestId, now, true);
     const resource = parseResource(row.resource, publicUrl)!;
     const answer = (params: Record<string, string | null>) => ({ redirectTo: redirectWith(row.redirect_uri, { ...params, state: row.state }) });
+    const choices = await tenantChoices(tx, userId, resource.slug);
     if (!input.approve) {
       await tx.execute(`delete from oauth_requests where id_hash = ?`, [hashToken(input.requestId)]);
+      const known = [input.tenantId, person.activeTenantId].find((id) => choices.some((c) => c.tenant_id === id));
+      await audit(tx, {
+        action: 'oauth.grant_denied',
+        tenantId: known ?? null,
+        actor: { kind: 'user', userId },
+        target: { kind: 'oauth_client', id: row.client_id, label: row.client_name },
+        details: { resource: resource.url },
+      });
       return answer({ error: 'access_denied', error_description: 'The person denied the request' });
     }
-    const choice = (await tenantChoices(tx, userId, resource.slug)).find((c) => c.tenant_id === input.tenantId);
+    const choice = choices.find((c) => c.tenant_id === input.tenantId);
     if (!choice) throw new AppError('BAD_REQUEST', `tenantId: you have no active membership of ${JSON.stringify(input.tenantId)}`);
     if (!choice.has_server) throw new AppError('BAD_REQUEST', `tenantId: ${choice.name} has no server ${resource.slug}; choose a tenant that has it`);
     await tx.execute(`delete from oauth_requests where id_hash = ?`, [hashToken(input.requestId)]);
@@ -179,6 +193,13 @@ export async function decide(
     );
     // An approved client is kept while it is in use (the clean-up deletes only registrations no one approved, or long idle).
     await tx.execute(`update oauth_clients set approved_at = ? where id = ?`, [now, row.client_id]);
+    await audit(tx, {
+      action: 'oauth.grant_approved',
+      tenantId: choice.tenant_id,
+      actor: { kind: 'user', userId },
+      target: { kind: 'grant', id: grant!.id, label: row.client_name },
+      details: { clientId: row.client_id, resource: resource.url },
+    });
     const code = newToken();
     await tx.execute(
       `insert into oauth_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, resource, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,

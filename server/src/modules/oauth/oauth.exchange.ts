@@ -5,6 +5,7 @@ import type { OAuthClientInformationFull, OAuthTokenRevocationRequest, OAuthToke
 import { OAUTH_SCOPE } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 import { hashToken } from '../../lib/tokens';
+import { audit } from '../audit/audit.writer';
 import { loadTenantContext } from '../tenants/tenant-context';
 import { forgetRevokedTokens, isAccessTokenShaped, isRefreshTokenShaped, issueTokens, revokeGrantsWhere } from './oauth.tokens';
 
@@ -74,7 +75,7 @@ export async function exchangeCode(
     );
     if (!row) return new InvalidGrantError('The authorization code is unknown');
     if (row.used_at !== null) {
-      revoked.push(...(await revokeGrantsWhere(tx, now, 'code_reused', 'g.id = ?', [row.grant_id])));
+      revoked.push(...(await revokeGrantsWhere(tx, now, 'code_reused', 'g.id = ?', [row.grant_id])).tokenHashes);
       return new InvalidGrantError('The authorization code was used already; the tokens issued for it are revoked');
     }
     await tx.execute(`update oauth_codes set used_at = ? where code_hash = ?`, [now, hashToken(code)]);
@@ -105,7 +106,19 @@ export async function exchangeRefresh(deps: ExchangeDeps, client: OAuthClientInf
     if (row.client_id !== client.client_id) return new InvalidGrantError('The refresh token was issued to another client');
     if (row.grant_revoked_at !== null || row.revoked_at !== null) return new InvalidGrantError('The grant has been revoked; authorize again');
     if (row.used_at !== null) {
-      revoked.push(...(await revokeGrantsWhere(tx, now, 'refresh_reused', 'g.id = ?', [row.grant_id])));
+      const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, 'refresh_reused', 'g.id = ?', [row.grant_id]);
+      revoked.push(...tokenHashes);
+      // Committed with the revocation (committedThenThrow): a stolen token's replay, or the client's own.
+      for (const grant of grants) {
+        await audit(tx, {
+          action: 'oauth.refresh_reuse',
+          tenantId: grant.tenantId,
+          actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
+          target: { kind: 'grant', id: grant.id, label: grant.clientName },
+          outcome: 'refused',
+          reason: 'refresh_token_reused',
+        });
+      }
       return new InvalidGrantError('The refresh token was used already: the grant is revoked; authorize again');
     }
     if (new Date(row.expires_at).getTime() <= now.getTime()) return new InvalidGrantError('The refresh token has expired; authorize again');
@@ -132,7 +145,17 @@ export async function revokeToken(deps: ExchangeDeps, client: OAuthClientInforma
     );
     if (!row) return undefined;
     if (row.kind === 'refresh') {
-      revoked.push(...(await revokeGrantsWhere(tx, now, 'client_revoked', 'g.id = ?', [row.grant_id])));
+      const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, 'client_revoked', 'g.id = ?', [row.grant_id]);
+      revoked.push(...tokenHashes);
+      // Only the revocation that ended the grant is recorded; one of a grant already revoked changed nothing.
+      for (const grant of grants) {
+        await audit(tx, {
+          action: 'oauth.grant_revoked',
+          tenantId: grant.tenantId,
+          actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
+          target: { kind: 'grant', id: grant.id, label: grant.clientName },
+        });
+      }
       return undefined;
     }
     await tx.execute(`update oauth_tokens set revoked_at = ? where id = ? and revoked_at is null`, [now, row.id]);

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OAuthGrant } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
 import { AppError } from '../../errors';
+import { audit } from '../audit/audit.writer';
 import { redirectHost } from './oauth.clients';
 import { forgetRevokedTokens, revokeGrantsWhere } from './oauth.tokens';
 import { parseResource } from './resource';
@@ -68,22 +69,33 @@ export const listMyGrants = (deps: GrantDeps, userId: string) => liveGrants(deps
 /** A member's connected MCP clients in one tenant. */
 export const listMemberGrants = (deps: GrantDeps, tenantId: string, userId: string) => liveGrants(deps, 'g.user_id = ? and g.tenant_id = ?', [userId, tenantId]);
 
-/** Revokes one grant matching `where`; NOT_FOUND (nothing changed) when there is none. */
-async function revokeOne(deps: GrantDeps, reason: string, where: string, params: unknown[]): Promise<{ revoked: true }> {
+/**
+ * `actorId` revokes one grant matching `where`, recorded (oauth.grant_revoked) in the grant's
+ * tenant in the same transaction; NOT_FOUND (nothing changed, nothing recorded) when there is none.
+ */
+async function revokeOne(deps: GrantDeps, actorId: string, reason: string, where: string, params: unknown[]): Promise<{ revoked: true }> {
   const now = deps.clock();
-  let found = false;
   const hashes = await deps.em.fork().transactional(async (tx) => {
     const [row] = await tx.execute<{ id: string }[]>(`select g.id from oauth_grants g where g.revoked_at is null and ${where} for update`, params);
-    if (!row) return [];
-    found = true;
-    return revokeGrantsWhere(tx, now, reason, 'g.id = ?', [row.id]);
+    if (!row) throw new AppError('NOT_FOUND', 'No such connected app (it may have been revoked already)');
+    const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, reason, 'g.id = ?', [row.id]);
+    for (const grant of grants) {
+      await audit(tx, {
+        action: 'oauth.grant_revoked',
+        tenantId: grant.tenantId,
+        actor: { kind: 'user', userId: actorId },
+        target: { kind: 'grant', id: grant.id, label: grant.clientName },
+        details: { userId: grant.userId, clientId: grant.clientId },
+      });
+    }
+    return tokenHashes;
   });
-  if (!found) throw new AppError('NOT_FOUND', 'No such connected app (it may have been revoked already)');
   await forgetRevokedTokens(deps.cache, hashes);
   return { revoked: true };
 }
 
-export const revokeMyGrant = (deps: GrantDeps, userId: string, grantId: string) => revokeOne(deps, 'user_revoked', 'g.id = ? and g.user_id = ?', [grantId, userId]);
+export const revokeMyGrant = (deps: GrantDeps, userId: string, grantId: string) => revokeOne(deps, userId, 'user_revoked', 'g.id = ? and g.user_id = ?', [grantId, userId]);
 
-export const revokeMemberGrant = (deps: GrantDeps, tenantId: string, userId: string, grantId: string) =>
-  revokeOne(deps, 'admin_revoked', 'g.id = ? and g.user_id = ? and g.tenant_id = ?', [grantId, userId, tenantId]);
+/** A tenant admin (`actorId`) revokes a member's grant in the tenant. */
+export const revokeMemberGrant = (deps: GrantDeps, actorId: string, tenantId: string, userId: string, grantId: string) =>
+  revokeOne(deps, actorId, 'admin_revoked', 'g.id = ? and g.user_id = ? and g.tenant_id = ?', [grantId, userId, tenantId]);

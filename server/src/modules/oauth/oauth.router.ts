@@ -15,5 +15,5 @@ export const oauthRouter = router({
   decide: authedProcedure
     .input(ZOAuthDecideInput)
     .output(ZOAuthDecision)
-    .mutation(({ ctx, input }) => decide(ctx.em, ctx.settings.publicUrl, input, ctx.session.userId, ctx.clock())),
+    .mutation(({ ctx, input }) => decide(ctx.em, ctx.settings.publicUrl, input, { userId: ctx.session.userId, activeTenantId: ctx.session.tenantContext?.tenantId ?? null }, ctx.clock())),
 });

@@ -114,29 +114,48 @@ export async function issueTokens(tx: EntityManager, grantId: string, scope: str
   return { access_token: access, token_type: 'Bearer', expires_in: OAUTH_ACCESS_TOKEN_SECONDS, refresh_token: refresh, scope };
 }
 
+/** A grant just revoked: whose, where, and which client's, for its audit event. */
+export interface RevokedGrant {
+  id: string;
+  userId: string;
+  tenantId: string;
+  clientId: string;
+  clientName: string | null;
+}
+
 /**
  * Revokes grants in the caller's transaction (`where` on oauth_grants g, with its parameters), with
- * `reason`. Answers the hashes of their access tokens still live, for forgetRevokedTokens once the
- * transaction has committed. Refresh tokens need no tombstone: they are only ever read from the
- * database, with their grant.
+ * `reason`. Answers the grants it revoked (none that were revoked already), and the hashes of their
+ * access tokens still live, for forgetRevokedTokens once the transaction has committed. Refresh
+ * tokens need no tombstone: they are only ever read from the database, with their grant.
  */
-export async function revokeGrantsWhere(tx: EntityManager, now: Date, reason: string, where: string, params: unknown[]): Promise<string[]> {
-  const grants = await tx.execute<{ id: string }[]>(`update oauth_grants g set revoked_at = ?, revoked_reason = ? where g.revoked_at is null and ${where} returning g.id`, [
-    now,
-    reason,
-    ...params,
-  ]);
-  if (grants.length === 0) return [];
+export async function revokeGrantsWhere(
+  tx: EntityManager,
+  now: Date,
+  reason: string,
+  where: string,
+  params: unknown[],
+): Promise<{ grants: RevokedGrant[]; tokenHashes: string[] }> {
+  const rows = await tx.execute<{ id: string; user_id: string; tenant_id: string; client_id: string; client_name: string | null }[]>(
+    `update oauth_grants g set revoked_at = ?, revoked_reason = ? where g.revoked_at is null and ${where}
+     returning g.id, g.user_id, g.tenant_id, g.client_id, (select c.name from oauth_clients c where c.id = g.client_id) as client_name`,
+    [now, reason, ...params],
+  );
+  if (rows.length === 0) return { grants: [], tokenHashes: [] };
+  const grants = rows.map((row) => ({ id: row.id, userId: row.user_id, tenantId: row.tenant_id, clientId: row.client_id, clientName: row.client_name }));
   const tokens = await tx.execute<{ token_hash: string }[]>(
     `select token_hash from oauth_tokens where grant_id in (${grants.map(() => '?').join(', ')}) and kind = 'access' and expires_at > ? and revoked_at is null`,
     [...grants.map((grant) => grant.id), now],
   );
-  return tokens.map((token) => token.token_hash);
+  return { grants, tokenHashes: tokens.map((token) => token.token_hash) };
 }
 
-/** A person's grants in a tenant end with their membership (removed or deactivated): in the caller's transaction. */
-export const revokeMemberGrants = (tx: EntityManager, now: Date, userId: string, tenantId: string) =>
-  revokeGrantsWhere(tx, now, 'membership_ended', 'g.user_id = ? and g.tenant_id = ?', [userId, tenantId]);
+/**
+ * A person's grants in a tenant end with their membership (removed or deactivated): in the caller's
+ * transaction, whose member event records it. Answers the access tokens' hashes.
+ */
+export const revokeMemberGrants = async (tx: EntityManager, now: Date, userId: string, tenantId: string) =>
+  (await revokeGrantsWhere(tx, now, 'membership_ended', 'g.user_id = ? and g.tenant_id = ?', [userId, tenantId])).tokenHashes;
 
 /** Every instance refuses these revoked access tokens from now on (a tombstone each, and the invalidation message). */
 export const forgetRevokedTokens = (cache: Cache, hashes: readonly string[]) => forgetCredentials(cache, hashes, tokenCacheKey, TOMBSTONE_SECONDS);

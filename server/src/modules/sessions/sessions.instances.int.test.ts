@@ -167,7 +167,7 @@ describe('clean-up', () => {
     try {
       await other.query('select pg_advisory_lock($1, $2)', [...CLEANUP_LOCK]);
       const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime });
-      expect(result).toEqual({ sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, skipped: true });
+      expect(result).toEqual({ sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, auditEvents: 0, skipped: true });
       expect(await remaining([s.expired.sessionId])).toEqual([s.expired.sessionId]);
       await other.query('select pg_advisory_unlock($1, $2)', [...CLEANUP_LOCK]);
       expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime })).skipped).toBe(false);

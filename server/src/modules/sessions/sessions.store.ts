@@ -6,6 +6,7 @@ import type { Settings } from '../../config';
 import { AppError } from '../../errors';
 import type { Clock } from '../../lib/clock';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
+import { audit, type AuditRecord } from '../audit/audit.writer';
 import { dropTenantContexts } from '../tenants/tenant-context';
 import { buryTokens, markStale, readSeen, type ProfileSummary } from './sessions.cache';
 import { describeDevice } from './sessions.device';
@@ -188,21 +189,57 @@ const UNENDED = `revoked_at is null and expires_at > ?`;
 /** The sessions of a user (first parameter) whose active tenant is the second parameter. */
 const OF_USER_IN_TENANT = `user_id = ? and tenant_context ->> 'tenantId' = ?`;
 
-/** Ends unended sessions matching `where` (with `params`), in `em`'s transaction if any. */
-async function endWhere(em: EntityManager, now: Date, where: string, params: unknown[]): Promise<SessionChanges> {
-  const rows = await em.execute<{ id: string; session_token: string }[]>(
-    `update enhanced_sessions set revoked_at = ? where ${where} and ${UNENDED} returning id, session_token`,
-    [now, ...params, now],
-  );
-  return { ...NO_CHANGES, endedIds: rows.map((row) => row.id), dead: rows.map((row) => row.session_token) };
+/** A session just ended: whose it was and its active tenant, for its audit event. */
+interface EndedSession {
+  id: string;
+  userId: string;
+  tenantId: string | null;
+  /** Its token's hash. */
+  token: string;
 }
 
-/** Ends unended sessions matching `where` at once; returns the ids ended. */
-async function revokeWhere(deps: SessionDeps, where: string, params: unknown[]): Promise<string[]> {
-  const changes = await endWhere(deps.em, deps.clock(), where, params);
-  await publishSessionChanges(deps.cache, changes);
-  return changes.endedIds;
+/** Ends unended sessions matching `where` (with `params`), in `em`'s transaction if any. */
+async function endSessions(em: EntityManager, now: Date, where: string, params: unknown[]): Promise<EndedSession[]> {
+  const rows = await em.execute<{ id: string; user_id: string; tenant_id: string | null; session_token: string }[]>(
+    `update enhanced_sessions set revoked_at = ? where ${where} and ${UNENDED}
+     returning id, user_id, tenant_context ->> 'tenantId' as tenant_id, session_token`,
+    [now, ...params, now],
+  );
+  return rows.map((row) => ({ id: row.id, userId: row.user_id, tenantId: row.tenant_id, token: row.session_token }));
 }
+
+const changesOf = (ended: readonly EndedSession[]): SessionChanges => ({ ...NO_CHANGES, endedIds: ended.map((s) => s.id), dead: ended.map((s) => s.token) });
+
+/** Ends unended sessions matching `where`, in `em`'s transaction if any. */
+async function endWhere(em: EntityManager, now: Date, where: string, params: unknown[]): Promise<SessionChanges> {
+  return changesOf(await endSessions(em, now, where, params));
+}
+
+/**
+ * Ends unended sessions matching `where` at once, each with its audit event (`eventOf`) in the same
+ * transaction: a session that ends is recorded, one that did not (already ended, someone else's) is
+ * not. Returns the sessions ended.
+ */
+async function revokeWhere(deps: SessionDeps, where: string, params: unknown[], eventOf: (session: EndedSession) => AuditRecord): Promise<EndedSession[]> {
+  const ended = await deps.em.transactional(async (tx) => {
+    const sessions = await endSessions(tx, deps.clock(), where, params);
+    for (const session of sessions) await audit(tx, eventOf(session));
+    return sessions;
+  });
+  await publishSessionChanges(deps.cache, changesOf(ended));
+  return ended;
+}
+
+/** Someone ended `session`: the event of it, for revokeWhere. */
+const sessionRevoked =
+  (actorId: string) =>
+  (session: EndedSession): AuditRecord => ({
+    action: 'session.revoked',
+    tenantId: session.tenantId,
+    actor: { kind: 'user', userId: actorId },
+    target: { kind: 'session', id: session.id },
+    details: { userId: session.userId },
+  });
 
 /**
  * Ends the session of this cookie value, in the caller's transaction: a sign-in ending the one it
@@ -235,11 +272,16 @@ export async function flagTokenRotation(em: EntityManager, now: Date, userId: st
   return { ...NO_CHANGES, stale: rows.map((row) => row.session_token) };
 }
 
-/** Logout: ends the session of this cookie value, if it has not ended. Returns its id. */
+/** Logout: ends the session of this cookie value, if it has not ended (auth.sign_out). Returns its id. */
 export async function revokeSessionByToken(deps: SessionDeps, token: unknown): Promise<string | null> {
   if (!isTokenShaped(token)) return null;
-  const [id] = await revokeWhere(deps, 'session_token = ?', [hashToken(token)]);
-  return id ?? null;
+  const [ended] = await revokeWhere(deps, 'session_token = ?', [hashToken(token)], (session) => ({
+    action: 'auth.sign_out',
+    tenantId: session.tenantId,
+    actor: { kind: 'user', userId: session.userId },
+    target: { kind: 'session', id: session.id },
+  }));
+  return ended?.id ?? null;
 }
 
 /**
@@ -251,19 +293,19 @@ export async function revokeOwnSession(
   current: Pick<ActiveSession, 'userId' | 'sessionId'>,
   sessionId: string,
 ): Promise<{ sessionId: string; signedOut: boolean }> {
-  const ended = await revokeWhere(deps, 'id = ? and user_id = ?', [sessionId, current.userId]);
+  const ended = await revokeWhere(deps, 'id = ? and user_id = ?', [sessionId, current.userId], sessionRevoked(current.userId));
   if (ended.length === 0) throw new AppError('NOT_FOUND', `You have no active session ${sessionId}`);
   return { sessionId, signedOut: sessionId === current.sessionId };
 }
 
 /** Ends every session of the user but `keepSessionId`; returns how many ended. */
 export async function revokeOtherSessions(deps: SessionDeps, userId: string, keepSessionId: string): Promise<number> {
-  return (await revokeWhere(deps, 'user_id = ? and id <> ?', [userId, keepSessionId])).length;
+  return (await revokeWhere(deps, 'user_id = ? and id <> ?', [userId, keepSessionId], sessionRevoked(userId))).length;
 }
 
-/** Ends every session of the user whose active tenant is `tenantId`; returns the ids ended. */
-export async function revokeTenantSessions(deps: SessionDeps, userId: string, tenantId: string): Promise<string[]> {
-  return revokeWhere(deps, OF_USER_IN_TENANT, [userId, tenantId]);
+/** `actorId` (a tenant admin) ends every session of the user whose active tenant is `tenantId`; returns the ids ended. */
+export async function revokeTenantSessions(deps: SessionDeps, actorId: string, userId: string, tenantId: string): Promise<string[]> {
+  return (await revokeWhere(deps, OF_USER_IN_TENANT, [userId, tenantId], sessionRevoked(actorId))).map((session) => session.id);
 }
 
 /**

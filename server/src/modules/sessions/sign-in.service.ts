@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SignInFailure } from '../../identity/errors';
 import type { IdentityClaims } from '../../identity/sign-in-client';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
+import { audit, type AuditActor } from '../audit/audit.writer';
 import { recordSignIn } from '../users/users.service';
 import { SignInRequest } from './sessions.entity';
 import { createSession, endSessionOfToken, publishSessionChanges, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.store';
@@ -82,10 +84,36 @@ export async function completeSignIn(deps: SessionDeps, options: CompleteSignInO
       lifetime: deps.lifetime,
       now,
     });
+    await audit(tx, { action: 'auth.sign_in', tenantId, actor: { kind: 'user', userId }, target: { kind: 'session', id: created.sessionId } });
     return { created, ended };
   });
   await publishSessionChanges(deps.cache, ended);
   // The token's name, email and roles may have changed: the person's other sessions show them next.
   await refreshUserSessions(deps, created.userId, created.sessionId);
   return created;
+}
+
+/**
+ * Records a sign-in that did not happen (auth.sign_in, not a success), on its own: there is no
+ * change for it to share a transaction with. Who it was is known only from a verified id_token
+ * (`claimed`): its tenant, and the person if MREG knows them, else the email they claimed; before
+ * one, nobody and no tenant. `outcome` is 'error' when MREG itself failed. Never the code or a token.
+ */
+export async function recordSignInFailure(
+  em: EntityManager,
+  failure: { reason: SignInFailure | 'internal_error'; claimed?: Pick<IdentityClaims, 'oid' | 'tid' | 'email'> },
+): Promise<void> {
+  const { claimed } = failure;
+  let actor: AuditActor = { kind: 'anonymous', label: claimed?.email || undefined };
+  if (claimed) {
+    const [known] = await em.execute<{ id: string }[]>(`select id from users where external_id = ?`, [claimed.oid]);
+    if (known) actor = { kind: 'user', userId: known.id };
+  }
+  await audit(em, {
+    action: 'auth.sign_in',
+    tenantId: claimed?.tid ?? null,
+    actor,
+    outcome: failure.reason === 'internal_error' ? 'error' : 'failure',
+    reason: failure.reason,
+  });
 }

@@ -77,7 +77,7 @@ export const tenantsRouter = router({
     .input(ZRevokeMemberSessionsInput)
     .output(ZRevokeOtherSessionsResult)
     .mutation(async ({ ctx, input }) => {
-      const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, input.userId);
+      const ended = await revokeMemberSessions(sessionDeps(ctx), ctx.tenant, ctx.actor.userId, input.userId);
       if (ctx.actor.sessionId && ended.includes(ctx.actor.sessionId)) ctx.sessionCookie.clear();
       return { revoked: ended.length };
     }),
@@ -96,6 +96,6 @@ export const tenantsRouter = router({
     .output(ZRevokeGrantResult)
     .mutation(async ({ ctx, input }) => {
       await administeredMember(ctx.em, ctx.tenant, input.userId);
-      return revokeMemberGrant(grantDeps(ctx), ctx.tenant.tenantId, input.userId, input.grantId);
+      return revokeMemberGrant(grantDeps(ctx), ctx.actor.userId, ctx.tenant.tenantId, input.userId, input.grantId);
     }),
 });

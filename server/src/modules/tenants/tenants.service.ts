@@ -386,8 +386,8 @@ export async function administeredMember(em: EntityManager, tenant: TenantContex
   outranks(tenant, await memberOrNotFound(em, tenant, userId));
 }
 
-/** Ends a member's sessions in this tenant; returns the ids ended. */
-export async function revokeMemberSessions(deps: SessionDeps, tenant: TenantContext, userId: string): Promise<string[]> {
+/** `actorId` ends a member's sessions in this tenant, each recorded (session.revoked); returns the ids ended. */
+export async function revokeMemberSessions(deps: SessionDeps, tenant: TenantContext, actorId: string, userId: string): Promise<string[]> {
   outranks(tenant, await memberOrNotFound(deps.em, tenant, userId));
-  return revokeTenantSessions(deps, userId, tenant.tenantId);
+  return revokeTenantSessions(deps, actorId, userId, tenant.tenantId);
 }
