@@ -17,7 +17,6 @@ export class Migration20261206000010_audit extends Migration {
         "actor_user_id" uuid null,
         "actor_label" varchar(255) null,
         "actor_credential_id" varchar(255) null,
-        "actor_credential_name" varchar(255) null,
         "action" varchar(64) not null,
         "target_kind" varchar(32) null,
         "target_id" varchar(255) null,
