@@ -14,6 +14,7 @@ import { UserPreference } from '../modules/preferences/preferences.entity';
 
 const TABLES = [
   'api_keys',
+  'audit_events',
   'enhanced_sessions',
   'mcp_server_catalogues',
   'mcp_server_health',
@@ -34,7 +35,8 @@ const TABLES = [
 ];
 const REGISTRY_TABLES = ['mcp_server_catalogues', 'mcp_server_health', 'mcp_servers'];
 const OAUTH_TABLES = ['oauth_clients', 'oauth_codes', 'oauth_grants', 'oauth_requests', 'oauth_tokens'];
-const BEFORE_INVITATIONS = TABLES.filter((t) => t !== 'tenant_invitations');
+const BEFORE_AUDIT = TABLES.filter((t) => t !== 'audit_events');
+const BEFORE_INVITATIONS = BEFORE_AUDIT.filter((t) => t !== 'tenant_invitations');
 const BEFORE_OAUTH = BEFORE_INVITATIONS.filter((t) => !OAUTH_TABLES.includes(t));
 
 async function columns(em: EntityManager, table: string): Promise<string[]> {
@@ -91,11 +93,16 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261205000007_api_keys',
       'Migration20261206000008_oauth',
       'Migration20261206000009_invitations',
+      'Migration20261206000010_audit',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261206000010_audit']);
+    expect(await tables(em)).toEqual(BEFORE_AUDIT);
+    // The append-only trigger's function goes with the table.
+    expect(await em.execute(`select 1 from pg_proc where proname = 'audit_events_append_only'`)).toEqual([]);
     expect(await db.rollback()).toEqual(['Migration20261206000009_invitations']);
     expect(await tables(em)).toEqual(BEFORE_INVITATIONS);
     expect(await db.rollback()).toEqual(['Migration20261206000008_oauth']);
