@@ -123,7 +123,7 @@ describe(`database (${databaseMode})`, () => {
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(9);
+    expect(await db.migrate()).toHaveLength(10);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });
