@@ -23,7 +23,8 @@ export function UsageTable({ points, period }: { points: UsagePoint[]; period: P
               </th>
               <td data-label="Calls">{point.calls}</td>
               <td data-label="Errors">
-                {point.errors} <span className="muted">({errorRate(point)})</span>
+                {point.errors}
+                {point.calls > 0 && <span className="muted"> ({errorRate(point)})</span>}
               </td>
               <td data-label="p50">{latency(point.p50Ms)}</td>
               <td data-label="p95">{latency(point.p95Ms)}</td>
