@@ -5,7 +5,12 @@ import { count } from '../../components/useNow';
 type Tops = { tools: NonNullable<Usage['topTools']>; people: NonNullable<Usage['topPeople']> };
 
 /** The week's most used tools and most active people (audit:read only), a bar's length for each count. */
-export function TopUsage({ tools, people, showServer }: Tops & { showServer: boolean }) {
+interface TopUsageProps extends Tops {
+  /** The tenant's servers now, to link to; null on a server's own page (or until known), where no link is made. */
+  liveServers: ReadonlySet<string> | null;
+}
+
+export function TopUsage({ tools, people, liveServers }: TopUsageProps) {
   const mostTools = Math.max(1, ...tools.map((tool) => tool.calls));
   const mostPeople = Math.max(1, ...people.map((person) => person.calls));
   return (
@@ -20,10 +25,16 @@ export function TopUsage({ tools, people, showServer }: Tops & { showServer: boo
               <li key={`${tool.serverId}/${tool.tool}`}>
                 <span className="usage-top-name">
                   <code>{tool.tool}</code>
-                  {showServer && (
+                  {liveServers && (
                     <span className="muted">
                       {' '}
-                      on {tool.serverId ? <Link href={`/servers/${tool.serverId}`}>{tool.server}</Link> : tool.server}
+                      on{' '}
+                      {tool.serverId && liveServers.has(tool.serverId) ? (
+                        <Link href={`/servers/${tool.serverId}`}>{tool.server}</Link>
+                      ) : (
+                        // Its calls outlive it: no link to a page that would say there is no such server.
+                        `${tool.server} (removed)`
+                      )}
                     </span>
                   )}
                 </span>

@@ -31,6 +31,10 @@ export function UsageSection({ serverId, scope }: UsageSectionProps) {
   const headingId = useId();
   const [period, setPeriod] = useState<Period>('day');
   const usage = useQuery(trpc.audit.usage.queryOptions(serverId ? { serverId } : {}));
+  // On the dashboard, the top tools link to their servers: those that still exist.
+  const withTops = usage.data?.topTools != null;
+  const servers = useQuery(trpc.registry.list.queryOptions(undefined, { enabled: !serverId && withTops }));
+  const liveServers = !serverId && servers.data ? new Set(servers.data.map((server) => server.id)) : null;
 
   return (
     <section className="usage" aria-labelledby={headingId}>
@@ -54,7 +58,7 @@ export function UsageSection({ serverId, scope }: UsageSectionProps) {
             ))}
           </div>
           <UsagePeriod window={usage.data[period]} period={period} language={language} timeZone={timeZone} />
-          {usage.data.topTools && usage.data.topPeople && <TopUsage tools={usage.data.topTools} people={usage.data.topPeople} showServer={!serverId} />}
+          {usage.data.topTools && usage.data.topPeople && <TopUsage tools={usage.data.topTools} people={usage.data.topPeople} liveServers={liveServers} />}
         </div>
       )}
     </section>
