@@ -10,6 +10,7 @@ import { navItems } from './layout/nav';
 import { TenantSwitcher } from './layout/TenantSwitcher';
 import { UserMenu } from './layout/UserMenu';
 import { ApiKeys } from './pages/ApiKeys';
+import { Audit } from './pages/Audit';
 import { Dashboard } from './pages/Dashboard';
 import { Invitation } from './pages/Invitation';
 import { Members } from './pages/Members';
@@ -145,6 +146,11 @@ export function App() {
           <Route path="/members">
             <RequireAuth feature="roleBasedUi" permission="members:manage">
               <Members />
+            </RequireAuth>
+          </Route>
+          <Route path="/audit">
+            <RequireAuth permission="audit:read">
+              <Audit />
             </RequireAuth>
           </Route>
           {/* Where /authorize sends the person; signed out, sign-in comes back here with the request. */}

@@ -2,7 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createMregClient, errorReason, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
 
-export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 export { errorReason, isUnauthorized };
 
 export function makeQueryClient(): QueryClient {

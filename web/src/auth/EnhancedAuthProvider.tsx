@@ -155,7 +155,9 @@ export function EnhancedAuthProvider({ children }: { children: ReactNode }) {
 
   const tenantChanged = useCallback(async () => {
     // Another tenant's members, roles and menus: nothing of the last tenant may stay on screen.
+    // Its audit log and usage neither (a refetch would show them until it answers, under the new name).
     queryClient.removeQueries(trpc.tenants.pathFilter());
+    queryClient.removeQueries(trpc.audit.pathFilter());
     await queryClient.invalidateQueries();
   }, [queryClient, trpc]);
   const switchTenant = useCallback(

@@ -28,5 +28,6 @@ export function navItems(auth: EnhancedAuth): NavItem[] {
   if (f?.roleBasedUi && auth.can('members:manage')) {
     items.push({ path: '/members', label: 'Members', description: 'Who belongs to this tenant, and their roles.' });
   }
+  if (auth.can('audit:read')) items.push({ path: '/audit', label: 'Audit', description: 'Who did what here, and when: sign-ins, changes and tool calls.' });
   return items;
 }

@@ -6,6 +6,7 @@ import { navItems } from '../layout/nav';
 import { aRole } from '../roles';
 import { useJoined } from './invitations/joined';
 import { useFormatters } from '../prefs/usePreferences';
+import { UsageSection } from './usage/UsageSection';
 
 /** Where sign-in lands: who you are, in which tenant, with which role, and where to go next. */
 export function Dashboard() {
@@ -53,6 +54,7 @@ export function Dashboard() {
         <dt>Session ends at the latest</dt>
         <dd>{format.dateTime(sessionInfo.absoluteExpiresAt)}</dd>
       </dl>
+      {tenantContext && auth.can('registry:read') && <UsageSection scope={`in ${tenantContext.tenantName}`} />}
       {links.length > 0 && (
         <>
           <h2>Quick links</h2>

@@ -13,6 +13,7 @@ import { GatewayOmitted, ServerAddress } from './servers/GatewayNotes';
 import { NoSuchServer, isNoSuchServer } from './servers/NoSuchServer';
 import { ServerActions, type Feedback } from './servers/ServerActions';
 import { ServerOverview } from './servers/ServerOverview';
+import { UsageSection } from './usage/UsageSection';
 import { asSentence, discoverySentence } from './servers/words';
 import './Servers.css';
 
@@ -97,6 +98,7 @@ export function ServerPage({ id }: { id: string }) {
           <GatewayOmitted omitted={detail.data.gatewayOmitted} slug={detail.data.server.slug} />
           <ServerOverview detail={detail.data} />
           <ServerAddress server={detail.data.server} tenantName={tenantName} />
+          <UsageSection serverId={detail.data.server.id} scope={`to ${detail.data.server.name}`} />
           {detail.data.catalogue ? (
             <Catalogue catalogue={detail.data.catalogue} slug={detail.data.server.slug} />
           ) : (
