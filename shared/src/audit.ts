@@ -41,7 +41,7 @@ export const ZAuditAction = z.enum(AUDIT_ACTIONS, { error: orRequired(`must be o
 export const AUDIT_ACTOR_KINDS = ['user', 'api_key', 'oauth_client', 'system', 'anonymous'] as const;
 export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
 
-/** How it ended: done; failed (a sign-in, a tool that said it failed); refused by MREG; an upstream's or MREG's fault; cancelled; timed out. */
+/** How it ended: done; failed (a sign-in, a server going unhealthy); refused by MREG; an error (a tool call that failed: an MCP error, or a result with isError); cancelled; timed out. */
 export const AUDIT_OUTCOMES = ['success', 'failure', 'refused', 'error', 'cancelled', 'timeout'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
@@ -98,7 +98,7 @@ export const ZAuditEvent = z.object({
     .object({
       kind: z.enum(AUDIT_TARGET_KINDS),
       id: z.string(),
-      /** A person's name as it is now; otherwise the name the thing had when the event was written. */
+      /** A person's name as it is now (for a session: its owner's); otherwise the name the thing had when the event was written. */
       label: z.string().nullable(),
     })
     .nullable(),

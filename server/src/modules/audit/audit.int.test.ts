@@ -106,6 +106,18 @@ describe('the audit log', () => {
     expect(backwards.body.error?.data.fieldErrors).toMatchObject({ until: ['must be after since'] });
   });
 
+  it('names the owner of an ended session, for the sentence', async () => {
+    await sessionIn('uma@contoso.test', CONTOSO.id);
+    const ada = as((await sessionIn('ada@contoso.test', CONTOSO.id)).client);
+    data(await ada.mutate('tenants.revokeMemberSessions', { userId: ids['uma@contoso.test'] }));
+    const page = data<AuditPage>(await ada.query('audit.list', { action: 'session.revoked', limit: 1 }));
+    expect(page.events[0]).toMatchObject({
+      actor: { name: 'Ada Lovelace' },
+      target: { kind: 'session', label: 'Uma Umarova' },
+      details: { userId: ids['uma@contoso.test'] },
+    });
+  });
+
   it("keeps tenants apart: Fabrikam's admin sees none of Contoso's events by list, filter, cursor or export, and a member without audit:read none at all", async () => {
     await setMembership(YAN.email, FABRIKAM.id, 'admin');
     const adaSession = await sessionIn('ada@contoso.test', CONTOSO.id);

@@ -34,6 +34,7 @@ interface EventRow {
   target_id: string | null;
   target_label: string | null;
   target_user_name: string | null;
+  session_owner_name: string | null;
   outcome: AuditEvent['outcome'];
   reason: string | null;
   ip: string | null;
@@ -49,6 +50,7 @@ const EVENT_SELECT = `
          e.actor_credential_id, coalesce(k.name, c.name) as credential_name,
          e.action, e.target_kind, e.target_id, e.target_label,
          coalesce(tp.display_name, tu.name) as target_user_name,
+         coalesce(sp.display_name, su.name) as session_owner_name,
          e.outcome, e.reason, e.ip, e.user_agent, e.request_id, e.duration_ms, e.details
     from audit_events e
     left join users au on au.id = e.actor_user_id
@@ -56,7 +58,9 @@ const EVENT_SELECT = `
     left join api_keys k on e.actor_kind = 'api_key' and k.id::text = e.actor_credential_id
     left join oauth_clients c on e.actor_kind = 'oauth_client' and c.id = e.actor_credential_id
     left join users tu on e.target_kind = 'user' and tu.id::text = e.target_id
-    left join user_profiles tp on e.target_kind = 'user' and tp.user_id::text = e.target_id`;
+    left join user_profiles tp on e.target_kind = 'user' and tp.user_id::text = e.target_id
+    left join users su on e.target_kind = 'session' and su.id::text = e.details->>'userId'
+    left join user_profiles sp on e.target_kind = 'session' and sp.user_id::text = e.details->>'userId'`;
 
 function toEvent(row: EventRow): AuditEvent {
   return {
@@ -72,7 +76,7 @@ function toEvent(row: EventRow): AuditEvent {
       credentialName: row.credential_name,
     },
     action: row.action,
-    target: row.target_kind && row.target_id ? { kind: row.target_kind, id: row.target_id, label: row.target_user_name ?? row.target_label } : null,
+    target: row.target_kind && row.target_id ? { kind: row.target_kind, id: row.target_id, label: row.target_user_name ?? row.session_owner_name ?? row.target_label } : null,
     outcome: row.outcome,
     reason: row.reason,
     ip: row.ip,

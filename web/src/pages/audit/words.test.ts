@@ -35,6 +35,12 @@ describe('eventSentence', () => {
     );
   });
 
+  it("says whose session was ended: one's own, or a member's by name", () => {
+    const session = (owner: string, label: string | null) => event({ action: 'session.revoked', target: { kind: 'session', id: 's1', label }, details: { userId: owner } });
+    expect(eventSentence(session(ADA, 'Ada Lovelace'), 'Contoso')).toBe('Ada Lovelace ended one of their sessions');
+    expect(eventSentence(session(UMA, 'Uma Umarova'), 'Contoso')).toBe('Ada Lovelace ended a session of Uma Umarova');
+  });
+
   it('names the roles of a role change, and speaks of permissions when the role stayed', () => {
     const changed = event({ action: 'member.role_changed', target: member('Uma Example'), details: { role: 'admin', previousRole: 'member' } });
     expect(eventSentence(changed, 'Contoso')).toBe('Ada Lovelace changed the role of Uma Example from member to admin');

@@ -102,10 +102,8 @@ export function eventSentence(event: AuditEvent, tenantName: string): string {
       sentence = `${who} signed out`;
       break;
     case 'session.revoked':
-      sentence =
-        target?.kind === 'user'
-          ? `${who} ended ${self ? 'their own sessions' : `the sessions of ${what}`}`
-          : `${who} ended a session${target?.label ? ` (${target.label})` : ''}`;
+      // The session's owner is in the details; the target's label is their name.
+      sentence = d.userId === event.actor.userId ? `${who} ended one of their sessions` : `${who} ended a session of ${target?.label ?? 'someone'}`;
       break;
     case 'tenant.switched':
       sentence = `${who} switched to ${target?.label ?? tenantName}`;
