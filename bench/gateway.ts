@@ -243,7 +243,8 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
   const all: Client[] = [];
   try {
     const { contosoKey, fabrikamKey, accessToken } = await setUp(mreg, echo.url, catalogue.url);
-    const { contosoKey: quietKey } = await echoInContoso(quiet, echo.url);
+    // Set up as the other, catalogue and all, so that auditing is the only difference.
+    const { contosoKey: quietKey } = await setUp(quiet, echo.url, catalogue.url);
     const mregPid = mreg.child.pid!;
     const targets = [
       { target: 'direct' as const, tool: 'echo', pid: null, clients: await connectClients(echo.url, undefined, GATEWAY_CLIENTS) },
