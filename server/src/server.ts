@@ -83,7 +83,9 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       async stop() {
         try {
           await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
-          await Promise.all([cleanup.stop(), registry.stop(), gateway.close()]);
+          // Each to its end whatever another does, before the database closes: the audit buffer's last flush among them.
+          const stopped = await Promise.allSettled([cleanup.stop(), registry.stop(), gateway.close()]);
+          for (const result of stopped) if (result.status === 'rejected') logger.error({ err: result.reason }, 'A part of MREG failed to stop cleanly');
         } finally {
           await openCache.close().finally(() => db.close());
         }

@@ -77,20 +77,37 @@ function refuse(res: Response, status: number, code: number, message: string, he
 }
 
 /** A method the caller's role does not allow (counted as refused). */
-class NotAllowed extends GatewayError {}
+/** A call MREG refuses before it reaches a server, with the reason the audit log keeps. */
+class Refused extends GatewayError {
+  constructor(
+    code: number,
+    message: string,
+    readonly reason: 'missing_permission' | 'unknown_tool' | 'unknown_server' | 'server_disabled' | 'server_unavailable',
+  ) {
+    super(code, message);
+  }
+}
 
 function requireAllowed(caller: BearerCaller, method: string): void {
   const needed = missingPermission(caller.tenant, [method]);
   if (needed) {
-    throw new NotAllowed(ErrorCode.InvalidRequest, `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`);
+    throw new Refused(
+      ErrorCode.InvalidRequest,
+      `${method} needs the permission ${needed} in ${caller.tenant.tenantName}, which your role there (${caller.tenant.role}) does not give`,
+      'missing_permission',
+    );
   }
 }
 
 function unavailable(server: GatewayServer | undefined, slug: string, tenantName: string): GatewayError {
-  if (!server) return new GatewayError(ErrorCode.InvalidParams, `There is no server ${slug} in ${tenantName} (it may have been removed)`);
-  if (!server.enabled) return new GatewayError(ErrorCode.InvalidParams, `The server ${slug} is disabled in ${tenantName}`);
+  if (!server) return new Refused(ErrorCode.InvalidParams, `There is no server ${slug} in ${tenantName} (it may have been removed)`, 'unknown_server');
+  if (!server.enabled) return new Refused(ErrorCode.InvalidParams, `The server ${slug} is disabled in ${tenantName}`, 'server_disabled');
   const why = server.lastError ? `: ${server.lastError}` : '';
-  return new GatewayError(ErrorCode.InternalError, `The server ${slug} is ${server.status === 'unhealthy' ? 'unhealthy' : 'not checked yet'}${why}; try again later`);
+  return new Refused(
+    ErrorCode.InternalError,
+    `The server ${slug} is ${server.status === 'unhealthy' ? 'unhealthy' : 'not checked yet'}${why}; try again later`,
+    'server_unavailable',
+  );
 }
 
 /** What the caller's tenant currently serves, and the route of one gateway name in it. */
@@ -100,12 +117,12 @@ function routeOf(view: GatewayView, routes: GatewayView['toolRoutes'], name: str
   const slug = name.includes('__') ? name.slice(0, name.indexOf('__')) : '';
   const server = view.servers.get(slug);
   if (slug && (!server || !server.enabled || server.status !== 'healthy')) throw unavailable(server, slug, tenantName);
-  throw new GatewayError(ErrorCode.InvalidParams, `There is no ${kind} ${name} in ${tenantName}`);
+  throw new Refused(ErrorCode.InvalidParams, `There is no ${kind} ${name} in ${tenantName}`, 'unknown_tool');
 }
 
 const outcomeOf = (error: unknown): McpOutcome => {
   if (error instanceof GatewayError && error.code === ErrorCode.RequestTimeout) return 'timeout';
-  if (error instanceof NotAllowed) return 'refused';
+  if (error instanceof Refused) return 'refused';
   return 'error';
 };
 
@@ -180,6 +197,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
       const cancelled = new AbortController();
       let route: Route | undefined;
       let outcome: McpOutcome = 'ok';
+      let reason: string | null = null;
       try {
         requireAllowed(caller, 'tools/call');
         route = routeOf(view, view.toolRoutes, request.params.name, 'tool', tenant.tenantName);
@@ -189,21 +207,25 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
         return result;
       } catch (error) {
         outcome = cancelled.signal.aborted ? 'cancelled' : outcomeOf(error);
+        if (error instanceof Refused) reason = error.reason;
         throw error;
       } finally {
         const seconds = (performance.now() - started) / 1000;
         if (route) metrics.toolCall(route.server.id, outcome, seconds);
         const named = splitGatewayName(request.params.name);
+        // A tool the server does not have is still a call to that server.
+        const server = route?.server ?? (named ? view.servers.get(named.slug) : undefined);
         toolCalls.record({
           at: new Date(),
           userId: caller.userId,
           tenantId: tenant.tenantId,
           credential: caller.credential,
-          serverId: route?.server.id ?? null,
-          serverSlug: route?.server.slug ?? named?.slug.slice(0, 16) ?? null,
+          serverId: server?.id ?? null,
+          serverSlug: server?.slug ?? named?.slug.slice(0, 16) ?? null,
           // A name that routes nowhere is the client's: kept short in the record.
           tool: route?.name ?? (named?.name ?? request.params.name).slice(0, 200),
           outcome,
+          reason,
           durationMs: Math.round(seconds * 1000),
         });
       }

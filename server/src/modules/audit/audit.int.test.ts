@@ -254,6 +254,22 @@ describe('the audit log', () => {
       await db.close();
       await target.drop();
     }
+
+    // What a client may put in a tool's name (NUL, a lone surrogate) is stored replaced; an event the
+    // database still refuses (here a person id that is none) is dropped alone, and the rest of its batch written.
+    const mixed = auditBuffer({ em: app.db.orm.em, logger: createLogger('silent'), metrics, intervalMs: 60_000 });
+    const dropped = counted.dropped;
+    mixed.record(call('\u0000nul\uD800'));
+    mixed.record({ ...call('bad-person'), userId: 'not-a-uuid' });
+    mixed.record(call('after-bad'));
+    await mixed.close();
+    expect(counted.dropped - dropped).toBe(1);
+    const stored = await em().execute<{ tool: string }[]>(`select details->>'tool' as tool from audit_events where details->>'tool' in (?, ?, ?) order by id`, [
+      '\uFFFDnul\uFFFD',
+      'bad-person',
+      'after-bad',
+    ]);
+    expect(stored.map((row) => row.tool)).toEqual(['\uFFFDnul\uFFFD', 'after-bad']);
   });
 
   it('gives usage by hour and by day, for one server or all, with the top tools and people for audit:read only', async () => {

@@ -186,7 +186,7 @@ export async function usage(em: EntityManager, tenantId: string, { serverId, now
       `select target_id as server_id, details->>'server' as server, details->>'tool' as tool,
               count(*) as calls, count(*) filter (where outcome in ${ERROR_OUTCOMES}) as errors
          from audit_events
-        where tenant_id = ? and action = 'tool.called' and at >= ?${server}
+        where tenant_id = ? and action = 'tool.called' and at >= ? and outcome <> 'refused'${server}
         group by 1, 2, 3 order by calls desc, tool limit ${TOP}`,
       scope,
     ),

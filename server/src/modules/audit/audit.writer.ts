@@ -114,7 +114,16 @@ export const AUDIT_COLUMNS = [
   'details',
 ] as const;
 
-const clip = (value: string | null | undefined, max: number) => (value == null ? null : value.slice(0, max));
+/** Lone surrogates (also those a clip leaves): PostgreSQL's text and jsonb take only well-formed UTF-16. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/**
+ * A string PostgreSQL will store: NUL and lone surrogates (which a client can put in a tool's name,
+ * and text and jsonb refuse) replaced by U+FFFD, so that one event never makes its batch fail.
+ */
+const storable = (value: string) => value.replaceAll('\0', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+const clip = (value: string | null | undefined, max: number) => (value == null ? null : storable(value.slice(0, max)));
+const detailsJson = (details: Record<string, unknown> | undefined) =>
+  JSON.stringify(details ?? {}, (_key, value: unknown) => (typeof value === 'string' ? storable(value) : value));
 
 /** The record as a row, with the scope's origin. */
 export function auditRow(record: AuditRecord, scope = currentAuditScope()): AuditRow {
@@ -136,13 +145,17 @@ export function auditRow(record: AuditRecord, scope = currentAuditScope()): Audi
     clip(scope?.userAgent, 500),
     clip(scope?.requestId, 128),
     record.durationMs ?? null,
-    JSON.stringify(record.details ?? {}),
+    detailsJson(record.details),
   ];
 }
 
-const PLACEHOLDERS = `(coalesce(?::timestamptz, now()), ${AUDIT_COLUMNS.slice(1, -1)
-  .map((column) => (column === 'actor_user_id' ? '?::uuid' : '?'))
-  .join(', ')}, ?::jsonb)`;
+/** Each column's placeholder: the time defaults to the database's (the transaction's) now. */
+const PLACEHOLDER: Partial<Record<(typeof AUDIT_COLUMNS)[number], string>> = {
+  at: 'coalesce(?::timestamptz, now())',
+  actor_user_id: '?::uuid',
+  details: '?::jsonb',
+};
+const PLACEHOLDERS = `(${AUDIT_COLUMNS.map((column) => PLACEHOLDER[column] ?? '?').join(', ')})`;
 const INSERT = `insert into audit_events (${AUDIT_COLUMNS.join(', ')}) values `;
 
 /**

@@ -222,6 +222,18 @@ describe(`/mcp (${databaseMode})`, () => {
     expect(failed).toMatch(/The server doomed is unhealthy: .+; try again later/);
     expect((await trpcMutation(adaInFabrikam, app.url, 'registry.remove', { id: saved.server.id })).status).toBe(200);
     await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(/There is no server doomed in Fabrikam/);
+
+    // In the audit log: refused by MREG with the reason (a missing tool is still a call to its server); the stopped upstream an error.
+    const events = await toolCallEvents(`tenant_id = '${FABRIKAM.id}' and details->>'tool' in ('nothing', 'echo') and details->>'server' in ('fab', 'gone', 'doomed')`);
+    const summary = events.map((event) => [event.details, event.outcome, event.reason, event.target_id === null ? 'no server' : 'server']);
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        [{ server: 'fab', tool: 'nothing' }, 'refused', 'unknown_tool', 'server'],
+        [{ server: 'gone', tool: 'echo' }, 'refused', 'unknown_server', 'no server'],
+        [{ server: 'doomed', tool: 'echo' }, 'refused', 'server_unavailable', 'server'],
+        [{ server: 'fab', tool: 'echo' }, 'error', null, 'server'],
+      ]),
+    );
   });
 
   it('answers bad JSON with the JSON-RPC parse error', async () => {
@@ -249,8 +261,8 @@ describe(`/mcp (${databaseMode})`, () => {
     const client = await connect(keys.vic!);
     await expect(client.callTool({ name: 'fab__echo', arguments: { text: 'x' } })).rejects.toThrow(/needs the permission tools:call in Fabrikam/);
     // Recorded all the same, as refused.
-    const [refused] = await toolCallEvents(`outcome = 'refused'`);
-    expect(refused).toMatchObject({ details: { server: 'fab', tool: 'echo' }, tenant_id: FABRIKAM.id, target_id: null });
+    const [refused] = await toolCallEvents(`outcome = 'refused' and reason = 'missing_permission'`);
+    expect(refused).toMatchObject({ details: { server: 'fab', tool: 'echo' }, tenant_id: FABRIKAM.id, target_kind: 'server', reason: 'missing_permission' });
   });
 
   it('takes bearer keys only: no cookie, no unknown, revoked or demoted key', async () => {

@@ -54,9 +54,12 @@ export function startGateway({
     callers,
     passThroughAgents,
     async close() {
-      await Promise.all([upstreams.close(), inFlight.close(), callers.close(), passThroughAgents.destroy()]);
-      // Last: calls that were still running have now been recorded.
-      await toolCalls.close();
+      try {
+        await Promise.all([upstreams.close(), inFlight.close(), callers.close(), passThroughAgents.destroy()]);
+      } finally {
+        // Last, and whatever failed before it: calls that were still running have now been recorded.
+        await toolCalls.close();
+      }
     },
   };
 }

@@ -18,6 +18,8 @@ export interface ToolCallRecord {
   /** The upstream's name of the tool (the name as asked when it names no server). */
   tool: string;
   outcome: McpOutcome;
+  /** Why MREG refused it (missing_permission, unknown_tool, ...), when it did. */
+  reason?: string | null;
   durationMs: number;
   /**
    * Through /mcp/<slug>, where MREG passes the call on without reading the answer: `ok` means the

@@ -324,6 +324,21 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     expect(JSON.parse(batch.body).error.message).toContain('tools:call');
   });
 
+  it('refuses a batch of more than 100 messages before any of it goes on, and records none of its calls', async () => {
+    const toolCalls = async () => {
+      await app.toolCalls.flush();
+      return app.db.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from audit_events where action = 'tool.called'`);
+    };
+    const before = await toolCalls();
+    const calls = Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }));
+    toySeen.length = 0;
+    const answer = await raw(urlOf(slugs.toy), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: JSON.stringify(calls) });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: -32600, message: 'Invalid Request: a batch holds at most 100 messages' } });
+    expect(toySeen).toEqual([]);
+    expect((await toolCalls())[0]!.n).toBe(before[0]!.n);
+  });
+
   it('answers a stopped upstream quickly, in words, with a JSON-RPC error (502)', async () => {
     const started = performance.now();
     const answer = await raw(urlOf(slugs.stopped), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: INITIALIZE });

@@ -16,7 +16,7 @@ import { formatBytes } from '../registry/upstream/words';
 import type { AgentPool } from './passthrough.agents';
 import { forward, type ForwardDeps } from './passthrough.forward';
 import { missingPermission } from '../gateway/permissions';
-import { findPassThroughServer, readMessages, type JsonRpcId, type PassThroughServer } from './passthrough.service';
+import { findPassThroughServer, PASS_THROUGH_MAX_BATCH, readMessages, type JsonRpcId, type PassThroughServer } from './passthrough.service';
 import { checkSession } from './passthrough.sessions';
 
 /**
@@ -136,6 +136,7 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
       const messages = readMessages(read);
       if (messages === undefined) return refuse(400, 'bad_request', 'Parse error: the request body is not JSON', -32700);
       if (messages === null) return refuse(400, 'bad_request', 'Invalid Request: the body must be a JSON-RPC message (an object) or a batch of them', -32600);
+      if (messages.count > PASS_THROUGH_MAX_BATCH) return refuse(400, 'bad_request', `Invalid Request: a batch holds at most ${PASS_THROUGH_MAX_BATCH} messages`, -32600);
       body = messages.checked;
       id = messages.id;
       calls.tools = messages.tools;
@@ -200,6 +201,7 @@ export function mcpPassThroughRoutes(deps: PassThroughDeps): RequestHandler {
           serverSlug: calls.server?.slug ?? String(req.params.slug ?? '').slice(0, 16),
           tool,
           outcome: TOOL_CALL_OUTCOMES[outcome],
+          reason: outcome === 'forwarded' ? null : outcome === 'forbidden' ? 'missing_permission' : outcome,
           durationMs,
           via: 'pass-through',
         });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantContext } from '@mreg/shared';
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { AppError } from '../../errors';
 import { McpServer } from '../registry/registry.entity';
 import { upstreamOf, type RegistryRuntime } from '../registry/registry.service';
@@ -44,6 +45,8 @@ export interface ReadMessages {
   methods: string[];
   /** The id to answer a refusal with: the single request's, else null. */
   id: JsonRpcId;
+  /** How many messages the body holds. */
+  count: number;
   /** The tools the body's tools/call requests name (for the audit log), clipped to 200 characters. */
   tools: string[];
   /**
@@ -53,6 +56,12 @@ export interface ReadMessages {
    */
   checked: Buffer;
 }
+
+/**
+ * Most messages in one batch, as the MCP SDK's servers take (a larger batch is refused before any
+ * of it is passed on): each tools/call in it is an audit event, and a 4 MiB body could hold 170,000.
+ */
+export const PASS_THROUGH_MAX_BATCH = MAX_BATCH_SIZE;
 
 /** The methods and id of a POST's JSON-RPC body; undefined when it is not JSON, null when not JSON-RPC messages (objects). */
 export function readMessages(body: Buffer): ReadMessages | undefined | null {
@@ -75,6 +84,6 @@ export function readMessages(body: Buffer): ReadMessages | undefined | null {
   });
   const single = Array.isArray(parsed) ? undefined : (parsed as { id?: unknown } | null);
   const id = typeof single?.id === 'string' || typeof single?.id === 'number' ? single.id : null;
-  return { methods, id, tools, checked: Buffer.from(JSON.stringify(parsed)) };
+  return { methods, id, tools, count: messages.length, checked: Buffer.from(JSON.stringify(parsed)) };
 }
 
