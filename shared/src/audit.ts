@@ -51,8 +51,8 @@ export type AuditTargetKind = (typeof AUDIT_TARGET_KINDS)[number];
 export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 200;
 
-/** An event's id, as the cursor after it: a positive whole number, as text. */
-export const ZAuditCursor = z.string({ error: orRequired('must be a cursor from an earlier page') }).regex(/^[1-9][0-9]{0,17}$/, {
+/** Where a page ended: its last event's time (microseconds since 1970) and id, as `<time>.<id>`. */
+export const ZAuditCursor = z.string({ error: orRequired('must be a cursor from an earlier page') }).regex(/^[0-9]{1,17}\.[1-9][0-9]{0,17}$/, {
   error: 'must be a cursor from an earlier page',
 });
 

@@ -21,6 +21,10 @@ export const ERROR_REASONS = [
   'already_member',
   /** A role or permissions beyond the acting admin's own (FORBIDDEN). */
   'beyond_own_rights',
+  /** No active membership of the active tenant (FORBIDDEN): switch to a tenant you belong to. */
+  'no_active_membership',
+  /** The role in the active tenant does not give the permission the call needs (FORBIDDEN). */
+  'missing_permission',
 ] as const;
 
 export type ErrorReason = (typeof ERROR_REASONS)[number];

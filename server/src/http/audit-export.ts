@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import { stringify } from 'csv-stringify';
 import { ZAuditFilter, type AuditEvent } from '@mreg/shared';
-import type { ZodError } from 'zod';
+import { describeIssues, requireTenantPermission } from '../lib/tenant-access';
 import { auditEventPages } from '../modules/audit/audit.service';
 import type { RequestSession } from '../trpc/context';
 import { refuse } from './errors';
@@ -61,22 +61,17 @@ const toRecord = (event: AuditEvent) => [
   JSON.stringify(event.details),
 ];
 
-const describe = (error: ZodError) => error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; ');
-
 export function auditExportRoute(sessionOf: (req: Request, res: Response) => RequestSession): RequestHandler {
   return async (req, res, next) => {
     try {
       const { em, session: lookup, bearer: check } = sessionOf(req, res);
       const [session, bearer] = await Promise.all([lookup(), check()]);
       if (bearer && !bearer.ok) return refuse(res, 401, bearer.message);
-      const tenant = bearer ? bearer.caller.tenant : session?.tenantContext;
       if (!bearer && !session) return refuse(res, 401, 'Sign in first: there is no valid session');
-      if (!tenant) return refuse(res, 403, 'You have no active membership of the active tenant; switch to a tenant you belong to');
-      if (!tenant.permissions.includes('audit:read')) {
-        return refuse(res, 403, `This needs the permission audit:read in ${tenant.tenantName}, which your role there (${tenant.role}) does not give`);
-      }
+      // As audit.list: tRPC's rules and words, through the app's error map.
+      const tenant = requireTenantPermission(bearer ? bearer.caller.tenant : session?.tenantContext, 'audit:read');
       const parsed = ZAuditFilter.safeParse(req.query);
-      if (!parsed.success) return refuse(res, 400, describe(parsed.error));
+      if (!parsed.success) return refuse(res, 400, describeIssues(parsed.error, 'query'));
 
       const pages = auditEventPages(em, tenant.tenantId, parsed.data);
       // The first page read before the answer starts: a failing database is then still a clean 503.

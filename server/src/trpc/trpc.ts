@@ -8,17 +8,13 @@ import { ZodError, z } from 'zod';
 import type { Context } from './context';
 import { bearerActor, type PersonActor } from '../modules/audit/audit.writer';
 import { mappedError } from './error-map';
+import { describeIssues, requireTenant, requireTenantPermission } from '../lib/tenant-access';
 
 /**
  * The only initTRPC of the app (tRPC starter's trpc.ts): routers build on the procedures exported
  * here and nothing else. A zod failure is BAD_REQUEST with the fields named in `data.fieldErrors`;
  * an AppError thrown by a service becomes the tRPC error of its code, its reason in `data.reason`.
  */
-/** Bad input in words, field by field ("sessionId: must be a UUID; age: ..."), instead of zod's JSON. */
-function describeIssues(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`).join('; ');
-}
-
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
@@ -111,16 +107,7 @@ export function requireFeature(feature: FeatureSwitch) {
 }
 
 /** The active tenant's context, or FORBIDDEN: the membership is checked on every request (resolveSession, authenticateApiKey). */
-function activeTenantOf(actor: Actor | null) {
-  const tenant = actor?.tenant;
-  if (!tenant) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: 'You have no active membership of the active tenant; switch to a tenant you belong to',
-    });
-  }
-  return tenant;
-}
+const activeTenantOf = (actor: Actor | null) => requireTenant(actor?.tenant);
 
 /**
  * An active membership of the active tenant (the session's, or an API key's own): UNAUTHORIZED
@@ -138,14 +125,5 @@ export const tenantProcedure = publicProcedure.use(({ ctx, next }) => {
  * so it can follow a feature check on `authedProcedure` as well as `tenantProcedure`.
  */
 export function requirePermission(permission: Permission) {
-  return t.middleware(({ ctx, next }) => {
-    const tenant = activeTenantOf(actorOf(ctx));
-    if (!tenant.permissions.includes(permission)) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `This needs the permission ${permission} in ${tenant.tenantName}, which your role there (${tenant.role}) does not give`,
-      });
-    }
-    return next({ ctx: { tenant } });
-  });
+  return t.middleware(({ ctx, next }) => next({ ctx: { tenant: requireTenantPermission(actorOf(ctx)?.tenant, permission) } }));
 }

@@ -32,10 +32,10 @@ export class Migration20261206000010_audit extends Migration {
         constraint "audit_events_actor_kind_check" check ("actor_kind" in ('user', 'api_key', 'oauth_client', 'system', 'anonymous')),
         constraint "audit_events_outcome_check" check ("outcome" in ('success', 'failure', 'refused', 'error', 'cancelled', 'timeout'))
       );`);
-    // The log is read per tenant, newest first, by action or person; usage reads tool calls by time.
-    this.addSql(`create index "audit_events_tenant_id_id_index" on "audit_events" ("tenant_id", "id" desc);`);
-    this.addSql(`create index "audit_events_tenant_action_index" on "audit_events" ("tenant_id", "action", "id" desc);`);
-    this.addSql(`create index "audit_events_tenant_actor_index" on "audit_events" ("tenant_id", "actor_user_id", "id" desc);`);
+    // The log is read per tenant, newest first (time, then id), by action or person; usage reads tool calls by time.
+    this.addSql(`create index "audit_events_tenant_at_index" on "audit_events" ("tenant_id", "at" desc, "id" desc);`);
+    this.addSql(`create index "audit_events_tenant_action_index" on "audit_events" ("tenant_id", "action", "at" desc, "id" desc);`);
+    this.addSql(`create index "audit_events_tenant_actor_index" on "audit_events" ("tenant_id", "actor_user_id", "at" desc, "id" desc);`);
     this.addSql(`create index "audit_events_usage_index" on "audit_events" ("tenant_id", "at") where "action" = 'tool.called';`);
     this.addSql(`create index "audit_events_at_index" on "audit_events" ("at");`);
     this.addSql(`

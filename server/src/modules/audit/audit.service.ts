@@ -11,9 +11,11 @@ import {
 } from '@mreg/shared';
 
 /**
- * Reading the audit log: one tenant's events, newest first, by keyset (the id) so that a page never
- * repeats or skips an event however many are written meanwhile; and usage, from its tool calls.
- * Every query names the tenant: no filter or cursor reaches another tenant's events.
+ * Reading the audit log: one tenant's events, newest first by time (then id), a page at a time by
+ * keyset, so that events written meanwhile do not shift the pages; and usage, from its tool calls.
+ * Tool calls are written up to a second after they happen, so one may land in a page already read:
+ * a later reading finds it. Every query names the tenant: no filter or cursor reaches another
+ * tenant's events.
  */
 
 type Timestamp = string | Date;
@@ -21,6 +23,8 @@ type Timestamp = string | Date;
 interface EventRow {
   id: string;
   at: Timestamp;
+  /** The time to the microsecond (a Date holds milliseconds), for the cursor. */
+  at_us: string;
   tenant_id: string | null;
   actor_kind: AuditEvent['actor']['kind'];
   actor_user_id: string | null;
@@ -45,7 +49,7 @@ interface EventRow {
 }
 
 const EVENT_SELECT = `
-  select e.id::text as id, e.at, e.tenant_id, e.actor_kind, e.actor_user_id, e.actor_label,
+  select e.id::text as id, e.at, (extract(epoch from e.at) * 1000000)::bigint::text as at_us, e.tenant_id, e.actor_kind, e.actor_user_id, e.actor_label,
          coalesce(ap.display_name, au.name) as actor_name, au.email as actor_email,
          e.actor_credential_id, coalesce(k.name, c.name) as credential_name,
          e.action, e.target_kind, e.target_id, e.target_label,
@@ -94,9 +98,13 @@ function whereOf(tenantId: string, filter: AuditFilter, cursor?: string): { sql:
   if (filter.actorId) conditions.push(['e.actor_user_id = ?', filter.actorId]);
   if (filter.since) conditions.push(['e.at >= ?', filter.since]);
   if (filter.until) conditions.push(['e.at < ?', filter.until]);
-  if (cursor) conditions.push(['e.id < ?', cursor]);
   const clauses = conditions.map(([sql]) => sql);
   const params = conditions.map(([, param]) => param);
+  if (cursor) {
+    const [time, id] = cursor.split('.');
+    clauses.push(`(e.at, e.id) < (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::bigint)`);
+    params.push(time, id);
+  }
   return { sql: clauses.join(' and '), params };
 }
 
@@ -104,9 +112,9 @@ function whereOf(tenantId: string, filter: AuditFilter, cursor?: string): { sql:
 export async function listAuditEvents(em: EntityManager, tenantId: string, input: ListAuditInput): Promise<AuditPage> {
   const limit = input.limit ?? AUDIT_PAGE_DEFAULT;
   const where = whereOf(tenantId, input, input.cursor);
-  const rows = await em.execute<EventRow[]>(`${EVENT_SELECT} where ${where.sql} order by e.id desc limit ?`, [...where.params, limit + 1]);
-  const events = rows.slice(0, limit).map(toEvent);
-  return { events, nextCursor: rows.length > limit ? events.at(-1)!.id : null };
+  const rows = await em.execute<EventRow[]>(`${EVENT_SELECT} where ${where.sql} order by e.at desc, e.id desc limit ?`, [...where.params, limit + 1]);
+  const last = rows.length > limit ? rows[limit - 1]! : undefined;
+  return { events: rows.slice(0, limit).map(toEvent), nextCursor: last ? `${last.at_us}.${last.id}` : null };
 }
 
 /** Events read per query while exporting. */
