@@ -323,12 +323,12 @@ export async function measureGateway({ cwd, dataDir }: { cwd: string; dataDir: s
   }
 }
 
-/** Tool-call events in the audit log of the database at `url`. */
+/** Tool-call events of /mcp (not /mcp/<slug>) in the audit log of the database at `url`. */
 async function countToolCallEvents(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'tool.called'`);
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from audit_events where action = 'tool.called' and details->>'via' is null`);
     return Number(rows[0]!.n);
   } finally {
     await client.end();

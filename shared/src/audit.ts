@@ -90,7 +90,7 @@ export const ZAuditEvent = z.object({
     email: z.string().nullable(),
     /** The API key's id or the OAuth client's id. */
     credentialId: z.string().nullable(),
-    /** The API key's or OAuth client's name when the event was written. */
+    /** The API key's or OAuth client's name as it is now; null once it is gone (an OAuth client cleaned up). */
     credentialName: z.string().nullable(),
   }),
   action: ZAuditAction,

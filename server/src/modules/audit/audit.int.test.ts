@@ -66,6 +66,25 @@ describe('the audit log', () => {
     await setMembership(ZOE.email, FABRIKAM.id, 'none');
   });
 
+  it('fails a change whole when its event cannot be written: no change without its event', async () => {
+    await setMembership(ZOE.email, FABRIKAM.id, 'member');
+    const ada = as((await sessionIn('ada@contoso.test', CONTOSO.id)).client);
+    await em().execute(`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'the audit log is refusing writes'; end $$`);
+    await em().execute(`create trigger refuse_audit before insert on audit_events for each row execute function refuse_audit()`);
+    try {
+      expect((await ada.mutate('tenants.addMember', { email: ZOE.email, role: 'viewer' })).status).toBe(500);
+      expect((await ada.mutate('registry.create', { slug: 'unrecorded', name: 'Unrecorded', url: 'http://127.0.0.1:9/mcp', enabled: false })).status).toBe(500);
+      expect((await ada.mutate('apiKeys.create', { name: 'unrecorded' })).status).toBe(500);
+    } finally {
+      await em().execute(`drop trigger refuse_audit on audit_events`);
+      await em().execute(`drop function refuse_audit()`);
+    }
+    expect(await em().execute(`select 1 from user_tenant_memberships where user_id = ? and tenant_id = ?`, [ids[ZOE.email], CONTOSO.id])).toEqual([]);
+    expect(await em().execute(`select 1 from mcp_servers where slug = 'unrecorded'`)).toEqual([]);
+    expect(await em().execute(`select 1 from api_keys where name = 'unrecorded'`)).toEqual([]);
+    await setMembership(ZOE.email, FABRIKAM.id, 'none');
+  });
+
   it('lists newest first by action, person, time and cursor, with names; bad input is BAD_REQUEST naming the field', async () => {
     const ada = as((await sessionIn('ada@contoso.test', CONTOSO.id)).client);
     const all = data<AuditPage>(await ada.query('audit.list', { limit: 200 }));

@@ -187,14 +187,14 @@ export async function usage(em: EntityManager, tenantId: string, { serverId, now
   const [day, week] = await Promise.all([usageWindow(em, tenantId, serverId, now, HOUR_MS, 24), usageWindow(em, tenantId, serverId, now, DAY_MS, 7)]);
   if (!withTops) return { day, week, topTools: null, topPeople: null };
   const since = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - 6 * DAY_MS);
-  const server = serverId ? ' and target_id = ?' : '';
+  const server = serverId ? ' and e.target_id = ?' : '';
   const scope = [tenantId, since, ...(serverId ? [serverId] : [])];
   const [tools, people] = await Promise.all([
     em.execute<{ server_id: string | null; server: string | null; tool: string; calls: string; errors: string }[]>(
-      `select target_id as server_id, details->>'server' as server, details->>'tool' as tool,
-              count(*) as calls, count(*) filter (where outcome in ${ERROR_OUTCOMES}) as errors
-         from audit_events
-        where tenant_id = ? and action = 'tool.called' and at >= ? and outcome <> 'refused'${server}
+      `select e.target_id as server_id, e.details->>'server' as server, e.details->>'tool' as tool,
+              count(*) as calls, count(*) filter (where e.outcome in ${ERROR_OUTCOMES}) as errors
+         from audit_events e
+        where e.tenant_id = ? and e.action = 'tool.called' and e.at >= ? and e.outcome <> 'refused'${server}
         group by 1, 2, 3 order by calls desc, tool limit ${TOP}`,
       scope,
     ),
@@ -203,7 +203,7 @@ export async function usage(em: EntityManager, tenantId: string, { serverId, now
          from audit_events e
          join users u on u.id = e.actor_user_id
          left join user_profiles p on p.user_id = e.actor_user_id
-        where e.tenant_id = ? and e.action = 'tool.called' and e.at >= ?${server.replace('target_id', 'e.target_id')}
+        where e.tenant_id = ? and e.action = 'tool.called' and e.at >= ?${server}
         group by 1, 2, 3 order by calls desc, name limit ${TOP}`,
       scope,
     ),

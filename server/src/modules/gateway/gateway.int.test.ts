@@ -50,13 +50,13 @@ async function connect(secret: string, baseUrl = app.url): Promise<Client> {
   return client;
 }
 
-/** A raw JSON-RPC POST to /mcp. */
 /** The tool-call events written so far that match `where`, once the buffer is flushed. */
 async function toolCallEvents(where: string): Promise<Record<string, unknown>[]> {
   await app.toolCalls.flush();
   return app.db.orm.em.fork().execute(`select * from audit_events where action = 'tool.called' and ${where} order by id`);
 }
 
+/** A raw JSON-RPC POST to /mcp. */
 function post(body: unknown, headers: Record<string, string> = {}, baseUrl = app.url) {
   return fetch(`${baseUrl}/mcp`, {
     method: 'POST',

@@ -235,7 +235,8 @@ export async function createServer(deps: RegistryDeps, tenant: TenantContext, ac
         tenantId: tenant.tenantId,
         actor,
         target: { kind: 'server', id: server.id, label: server.name },
-        details: { slug: server.slug, url: server.url, enabled: server.enabled, auth: input.auth?.kind ?? 'none' },
+        // The origin only: a URL's path or query may carry a token.
+        details: { slug: server.slug, origin: new URL(server.url).origin, enabled: server.enabled, auth: input.auth?.kind ?? 'none' },
       }),
     );
   } catch (error) {

@@ -43,18 +43,10 @@ async function deleteBatch(em: EntityManager, remove: (tx: EntityManager) => Pro
   });
 }
 
-/** MREG_AUDIT_RETENTION_DAYS' default. */
-const DEFAULT_AUDIT_RETENTION_DAYS = 365;
-
 /** Deletes dead sessions, expired sign-in requests, dead OAuth records, old invitations and audit events, batch after batch, until none is left. */
 export async function cleanupSessions(
   em: EntityManager,
-  {
-    now,
-    lifetime,
-    auditRetentionDays = DEFAULT_AUDIT_RETENTION_DAYS,
-    batchSize = CLEANUP_BATCH_SIZE,
-  }: { now: Date; lifetime: SessionLifetime; auditRetentionDays?: number; batchSize?: number },
+  { now, lifetime, auditRetentionDays, batchSize = CLEANUP_BATCH_SIZE }: { now: Date; lifetime: SessionLifetime; auditRetentionDays: number; batchSize?: number },
 ): Promise<CleanupResult> {
   const result: CleanupResult = { sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, auditEvents: 0, skipped: false };
   const jobs = [

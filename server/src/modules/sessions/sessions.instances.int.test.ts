@@ -129,7 +129,7 @@ describe('clean-up', () => {
 
   it('deletes revoked, expired and idle sessions in batches, keeps live ones, and drops abandoned sign-ins', async () => {
     const s = await seedSessions();
-    const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime, batchSize: 2 });
+    const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime, auditRetentionDays: app.settings.audit.retentionDays, batchSize: 2 });
     expect(result.skipped).toBe(false);
     expect(result.sessions).toBeGreaterThanOrEqual(5);
     expect(result.signInRequests).toBeGreaterThanOrEqual(1);
@@ -166,11 +166,11 @@ describe('clean-up', () => {
     await other.connect();
     try {
       await other.query('select pg_advisory_lock($1, $2)', [...CLEANUP_LOCK]);
-      const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime });
+      const result = await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime, auditRetentionDays: app.settings.audit.retentionDays });
       expect(result).toEqual({ sessions: 0, signInRequests: 0, oauth: 0, invitations: 0, auditEvents: 0, skipped: true });
       expect(await remaining([s.expired.sessionId])).toEqual([s.expired.sessionId]);
       await other.query('select pg_advisory_unlock($1, $2)', [...CLEANUP_LOCK]);
-      expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime })).skipped).toBe(false);
+      expect((await cleanupSessions(app.db.orm.em, { now: clock(), lifetime: app.settings.sessionLifetime, auditRetentionDays: app.settings.audit.retentionDays })).skipped).toBe(false);
       expect(await remaining([s.expired.sessionId])).toEqual([]);
     } finally {
       await other.end();

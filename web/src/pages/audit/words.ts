@@ -11,7 +11,8 @@ export const ACTION_GROUPS: { label: string; actions: AuditAction[] }[] = [
   { label: 'Members', actions: ['member.added', 'member.role_changed', 'member.deactivated', 'member.reactivated', 'member.removed'] },
   { label: 'Servers', actions: ['server.created', 'server.changed', 'server.removed', 'server.unhealthy', 'server.recovered'] },
   { label: 'API keys', actions: ['api_key.created', 'api_key.revoked', 'api_key.first_used'] },
-  { label: 'Connected apps', actions: ['oauth.client_registered', 'oauth.grant_approved', 'oauth.grant_denied', 'oauth.grant_revoked', 'oauth.refresh_reuse'] },
+  // Not oauth.client_registered: a registration belongs to no tenant yet, so no tenant's log has one.
+  { label: 'Connected apps', actions: ['oauth.grant_approved', 'oauth.grant_denied', 'oauth.grant_revoked', 'oauth.refresh_reuse'] },
   { label: 'Tools', actions: ['tool.called'] },
 ];
 
