@@ -136,13 +136,23 @@ async function authorizationRequest(clientId: string) {
   return { requestId: requestId!, verifier };
 }
 
-/** A client `person` approved for `tenantId`, its tokens, and the approval's answer. */
-async function connectedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
+/** A client `person` approved for `tenantId`: its authorization code, the PKCE verifier, and the approval's answer. */
+async function approvedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
   const { clientId } = await registerClient(name);
   const { requestId, verifier } = await authorizationRequest(clientId);
   const decided = await mutate(person, 'oauth.decide', { requestId, approve: true, tenantId });
   const code = new URL(data<{ redirectTo: string }>(decided).redirectTo).searchParams.get('code')!;
-  const tokens = await postToServer('/token', { grant_type: 'authorization_code', code, client_id: clientId, redirect_uri: REDIRECT, code_verifier: verifier });
+  return { clientId, code, verifier, decided };
+}
+
+/** The code exchanged at /token, as `clientId` (the code's own client unless said otherwise). */
+const exchangeCode = (approved: { clientId: string; code: string; verifier: string }, clientId = approved.clientId) =>
+  postToServer('/token', { grant_type: 'authorization_code', code: approved.code, client_id: clientId, redirect_uri: REDIRECT, code_verifier: approved.verifier });
+
+/** A client `person` approved for `tenantId`, its tokens, and the approval's answer. */
+async function connectedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
+  const { clientId, code, verifier, decided } = await approvedClient(person, name, tenantId);
+  const tokens = await exchangeCode({ clientId, code, verifier });
   expect(tokens.status).toBe(200);
   const [grant] = await em().execute<{ id: string }[]>(`select id from oauth_grants where client_id = ?`, [clientId]);
   return { clientId, grantId: grant!.id, decided, refreshToken: tokens.body.refresh_token as string };
@@ -530,6 +540,59 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       const again = await mark();
       expect((await postToServer('/token', { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token as string, client_id: clientId })).status).toBe(400);
       expect(await eventsAfter(again)).toEqual([]);
+    });
+
+    it('oauth.grant_revoked for a code presented again: refused (code_reused), by the client for its person, with the grant it revoked', async () => {
+      const { client: uma } = await signIn('uma@contoso.test');
+      const approved = await approvedClient(uma, 'Audit code-replaying client');
+      const tokens = await exchangeCode(approved);
+      expect(tokens.status).toBe(200);
+      const [grant] = await em().execute<{ id: string }[]>(`select id from oauth_grants where client_id = ?`, [approved.clientId]);
+      const grantId = grant!.id;
+      const before = await mark();
+      const replayed = await exchangeCode(approved);
+      expect(replayed).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      const event = await theEvent(before, 'oauth.grant_revoked');
+      expect(event).toMatchObject({
+        tenant_id: CONTOSO.id,
+        actor_kind: 'oauth_client',
+        actor_user_id: ids['uma@contoso.test'],
+        actor_credential_id: approved.clientId,
+        target_kind: 'grant',
+        target_id: grantId,
+        target_label: 'Audit code-replaying client',
+        outcome: 'refused',
+        reason: 'code_reused',
+        details: {},
+      });
+      fromRequest(event, replayed.requestId);
+      expect(await eventsAfter(before)).toHaveLength(1);
+      expect(JSON.stringify(event)).not.toContain(approved.code);
+      // The grant it records is revoked, and what it issued with it: the refresh token is refused.
+      expect(await em().execute(`select revoked_reason from oauth_grants where id = ?`, [grantId])).toEqual([{ revoked_reason: 'code_reused' }]);
+      const again = await mark();
+      expect((await postToServer('/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token as string, client_id: approved.clientId })).status).toBe(400);
+      // The code a third time: the grant is revoked already, so nothing changes and nothing is recorded.
+      expect((await exchangeCode(approved)).status).toBe(400);
+      expect(await eventsAfter(again)).toEqual([]);
+    });
+
+    it('oauth.grant_revoked for a code another client presents again: still the grant’s client for its person, and who presented it', async () => {
+      const { client: uma } = await signIn('uma@contoso.test');
+      const approved = await approvedClient(uma, 'Audit client whose code leaked');
+      expect((await exchangeCode(approved)).status).toBe(200);
+      const other = await registerClient('Audit client holding a leaked code');
+      const before = await mark();
+      expect(await exchangeCode(approved, other.clientId)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(await theEvent(before, 'oauth.grant_revoked')).toMatchObject({
+        actor_kind: 'oauth_client',
+        actor_user_id: ids['uma@contoso.test'],
+        actor_credential_id: approved.clientId,
+        outcome: 'refused',
+        reason: 'code_reused',
+        details: { presentedBy: other.clientId },
+      });
+      expect(await eventsAfter(before)).toHaveLength(1);
     });
 
     it('oauth.grant_revoked by the client (RFC 7009), once: revoking again records nothing', async () => {
