@@ -269,6 +269,70 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
     });
   });
 
+  describe('member events at sign-in, by MREG from the directory', () => {
+    it('a new person’s first sign-in: member.added in their home tenant; signing in again adds nobody', async () => {
+      const lee = guestUser('lee@northwind.test')!;
+      let before = await mark();
+      const { callback } = await signIn(lee.email);
+      const [user] = await em().execute<{ id: string }[]>(`select id from users where external_id = ?`, [lee.oid]);
+      const event = await theEvent(before, 'member.added');
+      expect(event).toMatchObject({
+        tenant_id: lee.tid,
+        actor_kind: 'system',
+        actor_user_id: null,
+        actor_label: null,
+        actor_credential_id: null,
+        target_kind: 'user',
+        target_id: user!.id,
+        target_label: lee.email,
+        outcome: 'success',
+        details: { role: 'member', source: 'directory' },
+      });
+      fromRequest(event, requestIdOf(callback));
+      expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['member.added', 'auth.sign_in']);
+      expect(await em().execute(`select t.name from tenants t where t.id = ?`, [lee.tid])).toEqual([{ name: 'Northwind' }]);
+
+      before = await mark();
+      await signIn(lee.email);
+      expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['auth.sign_in']);
+    });
+
+    it('a role the directory sets again: member.role_changed with both roles; none where a tenant admin set the role', async () => {
+      const vic = ids['vic@fabrikam.test']!;
+      const membership = (set: string) => em().execute(`update user_tenant_memberships set ${set} where user_id = ? and tenant_id = ?`, [vic, FABRIKAM.id]);
+      const role = async () => (await em().execute<{ role: string }[]>(`select role from user_tenant_memberships where user_id = ? and tenant_id = ?`, [vic, FABRIKAM.id]))[0]!.role;
+      try {
+        // Changed behind MREG's back: Vic's app role (viewer) puts it back at the next sign-in.
+        await membership(`role = 'member'`);
+        let before = await mark();
+        const { callback } = await signIn('vic@fabrikam.test');
+        expect(await role()).toBe('viewer');
+        const event = await theEvent(before, 'member.role_changed');
+        expect(event).toMatchObject({
+          tenant_id: FABRIKAM.id,
+          actor_kind: 'system',
+          actor_user_id: null,
+          target_kind: 'user',
+          target_id: vic,
+          target_label: 'vic@fabrikam.test',
+          outcome: 'success',
+          details: { role: 'viewer', previousRole: 'member', source: 'directory' },
+        });
+        fromRequest(event, requestIdOf(callback));
+        expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['member.role_changed', 'auth.sign_in']);
+
+        // Set by a tenant admin: theirs stands, and nothing changed to record.
+        await membership(`role = 'member', role_managed_by = 'tenant'`);
+        before = await mark();
+        await signIn('vic@fabrikam.test');
+        expect(await role()).toBe('member');
+        expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['auth.sign_in']);
+      } finally {
+        await membership(`role = 'viewer', role_managed_by = 'directory'`);
+      }
+    });
+  });
+
   describe('auth.sign_out and session.revoked', () => {
     it('signing out: in the session’s tenant, by its person; signing out again records nothing', async () => {
       const { client } = await signIn('ada@contoso.test');
