@@ -122,8 +122,11 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
     const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings, metrics });
     // Who the verified id_token named, once it did: a failure after that is recorded as theirs.
     let claimed: IdentityClaims | undefined;
+    // Once the sign-in has committed it is recorded as a success, and nothing after it is its failure.
+    let signedIn = false;
     /** The refused sign-in's audit event; its own failure is logged, and the person still gets their page. */
     const recordFailure = async (reason: SignInFailure | 'internal_error') => {
+      if (signedIn) return;
       try {
         await recordSignInFailure(rootEm.fork(), { reason, claimed });
       } catch (error) {
@@ -181,7 +184,9 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         previousToken: req.cookies?.[cookies.session],
         userAgent: req.get('user-agent'),
         ipAddress: req.ip,
+        logger: req.log,
       });
+      signedIn = true;
       res.set('Cache-Control', 'no-store');
       res.cookie(cookies.session, session.token, cookies.options(cookieLifetimeMs(session, deps.lifetime, now)));
       req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');

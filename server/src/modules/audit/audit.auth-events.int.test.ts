@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyCreated, AuditPage, OAuthGrant } from '@mreg/shared';
+import type { Cache } from '../../cache/cache';
 import { DEMO_TENANTS, guestUser } from '../../identity/demo-directory';
 import { lastUseRecorder } from '../../lib/last-used';
 import { hashToken } from '../../lib/tokens';
@@ -21,13 +22,13 @@ const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 const UA = 'audit-events-test/1.0';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
+const env = { MREG_SIGN_IN_RATE_LIMIT: '1000', MREG_OAUTH_REGISTRATION_RATE_LIMIT: '1000', MREG_OAUTH_RATE_LIMIT: '10000' };
 let app: TestApp;
 /** Another instance on the same database and cache, admitting only Fabrikam's people at sign-in. */
 let fabrikamOnly: TestApp;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  const env = { MREG_SIGN_IN_RATE_LIMIT: '1000', MREG_OAUTH_REGISTRATION_RATE_LIMIT: '1000', MREG_OAUTH_RATE_LIMIT: '10000' };
   app = await startTestApp({ env });
   fabrikamOnly = await startTestApp({ sameStoresAs: app, env: { ...env, MREG_AZURE_ALLOWED_TENANTS: FABRIKAM.id } });
   for (const row of await app.db.orm.em.fork().execute<{ id: string; email: string }[]>(`select id, email from users`)) ids[row.email] = row.id;
@@ -199,6 +200,44 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
         requestId: requestIdOf(callback),
         userAgent: UA,
       });
+    });
+
+    it('a sign-in whose caches cannot be told once it has committed: one success, and the person signed in', async () => {
+      // An instance whose cache throws where it must not (a tombstone, a stale marker), while `failing`.
+      let failing = false;
+      const throwing = (cache: Cache) =>
+        new Proxy(cache, {
+          get(target, property) {
+            const value = Reflect.get(target, property, target);
+            if (typeof value !== 'function') return value;
+            if (property !== 'setEventually') return value.bind(target);
+            return async (...args: unknown[]) => {
+              if (failing) throw new Error('the cache failed on purpose');
+              return value.apply(target, args);
+            };
+          },
+        });
+      const broken = await startTestApp({ sameStoresAs: app, env, wrapCache: throwing });
+      try {
+        const client = browser();
+        const { token: previous } = await signInAs(broken.url, 'uma@contoso.test', { client });
+        failing = true;
+        const before = await mark();
+        // Signing in again ends the previous session (its tombstone), and refreshes Uma's others (stale markers).
+        const { token, callback } = await signInAs(broken.url, 'uma@contoso.test', { client });
+        failing = false;
+        const events = await eventsAfter(before);
+        expect(events.map((e) => [e.action, e.outcome])).toEqual([['auth.sign_in', 'success']]);
+        expect(events[0]).toMatchObject({ actor_user_id: ids['uma@contoso.test'], target_id: await sessionIdOf(token) });
+        fromRequest(events[0]!, requestIdOf(callback));
+        expect(broken.logs.filter((line) => line.includes('the session cache could not be told')).length).toBeGreaterThan(0);
+        expect(broken.logs.some((line) => line.includes('Sign-in failed'))).toBe(false);
+        // Signed in with the new session; the one it replaced ended all the same.
+        expect(data<{ user: { email: string } }>(await query(client, 'auth.user')).user.email).toBe('uma@contoso.test');
+        expect(await em().execute(`select revoked_at is not null as ended from enhanced_sessions where session_token = ?`, [hashToken(previous)])).toEqual([{ ended: true }]);
+      } finally {
+        await broken.close();
+      }
     });
 
     it('a callback without its sign-in: a failure of nobody in no tenant, with the reason', async () => {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { SignInFailure } from '../../identity/errors';
 import type { IdentityClaims } from '../../identity/sign-in-client';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
@@ -67,9 +68,15 @@ export interface CompleteSignInOptions {
   previousToken: unknown;
   userAgent: string | undefined;
   ipAddress: string | undefined;
+  /** Where what could not be done after the commit is reported. */
+  logger: Pick<Logger, 'warn'>;
 }
 
-/** In one transaction: the tenant, user and membership from the token, then a new session. */
+/**
+ * In one transaction: the tenant, user and membership from the token, then a new session. Once that
+ * has committed the sign-in has happened, and is recorded as such: what follows only tells caches,
+ * and its failure is logged, never thrown (see below).
+ */
 export async function completeSignIn(deps: SessionDeps, options: CompleteSignInOptions): Promise<NewSession> {
   const now = deps.clock();
   const { created, ended } = await deps.em.transactional(async (tx) => {
@@ -87,9 +94,21 @@ export async function completeSignIn(deps: SessionDeps, options: CompleteSignInO
     await audit(tx, { action: 'auth.sign_in', tenantId, actor: { kind: 'user', userId }, target: { kind: 'session', id: created.sessionId } });
     return { created, ended };
   });
-  await publishSessionChanges(deps.cache, ended);
-  // The token's name, email and roles may have changed: the person's other sessions show them next.
-  await refreshUserSessions(deps, created.userId, created.sessionId);
+  // Thrown, a failure here would make a committed sign-in look failed: the browser would keep the
+  // cookie of the session that just ended and get no new one, and the log would hold both a success
+  // and an error. Failing the request would not undo it either: what the caches were not told stays
+  // untold until their entries expire (15 minutes at most), and a miss reads the database, where the
+  // ended session is revoked. So the sign-in stands, and the failure is logged.
+  const settled = await Promise.allSettled([
+    publishSessionChanges(deps.cache, ended),
+    // The token's name, email and roles may have changed: the person's other sessions show them next.
+    refreshUserSessions(deps, created.userId, created.sessionId),
+  ]);
+  for (const result of settled) {
+    if (result.status === 'rejected') {
+      options.logger.warn({ err: result.reason, userId: created.userId, sessionId: created.sessionId }, 'Signed in, but the session cache could not be told all of it');
+    }
+  }
   return created;
 }
 
