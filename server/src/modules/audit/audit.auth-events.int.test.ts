@@ -240,7 +240,38 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       }
     });
 
-    it('a callback without its sign-in: a failure of nobody in no tenant, with the reason', async () => {
+    it('a callback that ends no sign-in records nothing: a bare visit, a state nobody sent, a replay', async () => {
+      const visit = await startSignIn(app.url, browser());
+      const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
+      expect((await visit.client.request(callbackUrl)).status).toBe(303);
+      const before = await mark();
+      const tries = [`${app.url}/auth/callback`, `${app.url}/auth/callback?state=${'x'.repeat(43)}&code=y`, `${app.url}/auth/callback?error=access_denied`, callbackUrl];
+      for (const url of tries) {
+        const hop = await browser().request(url);
+        expect(hop.status, url).toBe(400);
+        expect(hop.body).toContain('Reason: no_request');
+      }
+      // A pre-auth cookie MREG never issued is no sign-in either.
+      const forged = new CookieClient({ 'user-agent': UA, cookie: `mreg_sign_in=${'y'.repeat(43)}` });
+      expect((await forged.request(`${app.url}/auth/callback?state=${'x'.repeat(43)}`)).status).toBe(400);
+      expect(await eventsAfter(before)).toEqual([]);
+      // Still logged, as before.
+      expect(app.logs.filter((line) => line.includes('"reason":"no_request"') && line.includes('Sign-in failed')).length).toBeGreaterThanOrEqual(tries.length + 1);
+    });
+
+    it('a sign-in that took too long: no_request, recorded, since its request was there to end', async () => {
+      const visit = await startSignIn(app.url, browser());
+      const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
+      await em().execute(`update sign_in_requests set expires_at = now() - interval '1 second'`);
+      const before = await mark();
+      const hop = await visit.client.request(callbackUrl);
+      expect(hop.status).toBe(400);
+      const event = await theEvent(before, 'auth.sign_in');
+      expect(event).toMatchObject({ tenant_id: null, actor_kind: 'anonymous', actor_user_id: null, outcome: 'failure', reason: 'no_request' });
+      fromRequest(event, requestIdOf(hop));
+    });
+
+    it('a callback without its cookie, for a sign-in started in another browser: that sign-in ends, a failure of nobody in no tenant', async () => {
       const visit = await startSignIn(app.url, browser());
       const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
       const before = await mark();
@@ -252,6 +283,7 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       const { searchParams } = new URL(callbackUrl);
       expect(JSON.stringify(event)).not.toContain(searchParams.get('code')!);
       expect(JSON.stringify(event)).not.toContain(searchParams.get('state')!);
+      expect(await em().execute(`select id from sign_in_requests`)).toEqual([]);
     });
 
     it('a state that is not the one sent: state_mismatch', async () => {

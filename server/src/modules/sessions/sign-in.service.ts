@@ -5,7 +5,7 @@ import type { IdentityClaims } from '../../identity/sign-in-client';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
 import { audit, type AuditActor } from '../audit/audit.writer';
 import { recordSignIn } from '../users/users.service';
-import { SignInRequest } from './sessions.entity';
+import { SignInRequest, type ISignInRequest } from './sessions.entity';
 import { createSession, endSessionOfToken, publishSessionChanges, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.store';
 
 /** How long a person has to finish signing in at the provider. */
@@ -46,18 +46,25 @@ export async function deleteExpiredSignInRequests(tx: EntityManager, now: Date, 
 
 /**
  * Takes the sign-in request bound to this cookie out of the database, so that whatever happens
- * next it cannot be used twice; null when there is none or it expired. A callback that arrives
- * without its cookie still ends the sign-in its state names: no record is left behind either way.
+ * next it cannot be used twice; `request` is null when there is none or it expired. A callback that
+ * arrives without its cookie still ends the sign-in its state names: no record is left behind
+ * either way. `ended` says whether this call ended any sign-in request (live or expired, the
+ * cookie's or the state's): whether the callback was part of a sign-in someone started.
  */
-export async function consumeSignInRequest(em: EntityManager, cookie: unknown, state: string | undefined, now = new Date()) {
+export async function consumeSignInRequest(
+  em: EntityManager,
+  cookie: unknown,
+  state: string | undefined,
+  now = new Date(),
+): Promise<{ request: ISignInRequest | null; ended: boolean }> {
   let request = null;
   if (isTokenShaped(cookie)) {
     const found = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
     // Only the caller that deletes the row may use it.
     if (found && (await em.nativeDelete(SignInRequest, { id: found.id })) === 1) request = found;
   }
-  if (state) await em.nativeDelete(SignInRequest, { state });
-  return request && request.expiresAt > now ? request : null;
+  const endedByState = state ? (await em.nativeDelete(SignInRequest, { state })) > 0 : false;
+  return { request: request && request.expiresAt > now ? request : null, ended: request !== null || endedByState };
 }
 
 export interface CompleteSignInOptions {
