@@ -120,10 +120,19 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
   router.get('/callback', limiter('callback'), async (req, res) => {
     if (req.cookies?.[cookies.signIn] !== undefined) res.clearCookie(cookies.signIn, cookies.options());
     const deps = sessionDeps({ em: rootEm.fork(), cache, clock, settings, metrics });
+    // Whether this callback ended a sign-in someone started here: only then is its failure an event.
+    let attempted = false;
     // Who the verified id_token named, once it did: a failure after that is recorded as theirs.
     let claimed: IdentityClaims | undefined;
-    /** The refused sign-in's audit event; its own failure is logged, and the person still gets their page. */
+    // Once the sign-in has committed it is recorded as a success, and nothing after it is its failure.
+    let signedIn = false;
+    /**
+     * The refused sign-in's audit event; its own failure is logged, and the person still gets their
+     * page. A visit to /auth/callback that ended no sign-in (no cookie, a state nobody sent, a replay)
+     * is only logged and counted: there is no attempt to record, and no tenant to record it in.
+     */
     const recordFailure = async (reason: SignInFailure | 'internal_error') => {
+      if (!attempted || signedIn) return;
       try {
         await recordSignInFailure(rootEm.fork(), { reason, claimed });
       } catch (error) {
@@ -133,7 +142,8 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
     try {
       const now = clock();
       const query = ZCallbackQuery.parse(req.query);
-      const request = await consumeSignInRequest(deps.em, req.cookies?.[cookies.signIn], query.state, now);
+      const { request, ended } = await consumeSignInRequest(deps.em, req.cookies?.[cookies.signIn], query.state, now);
+      attempted = ended;
       if (!request) throw new SignInError('no_request', 'no live sign-in request for this browser');
       if (!query.state || !sameSecret(query.state, request.state)) {
         throw new SignInError('state_mismatch', 'state differs from the sign-in request');
@@ -181,7 +191,9 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         previousToken: req.cookies?.[cookies.session],
         userAgent: req.get('user-agent'),
         ipAddress: req.ip,
+        logger: req.log,
       });
+      signedIn = true;
       res.set('Cache-Control', 'no-store');
       res.cookie(cookies.session, session.token, cookies.options(cookieLifetimeMs(session, deps.lifetime, now)));
       req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');

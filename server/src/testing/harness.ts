@@ -130,6 +130,8 @@ export interface TestAppOptions {
    * so there it shares the very object.
    */
   sameStoresAs?: TestApp;
+  /** What the app gets in place of its cache (a wrapper that fails on purpose); the harness closes the cache itself. */
+  wrapCache?: (cache: Cache) => Cache;
 }
 
 /** The real app on a loopback port, with a fresh database, as main.ts would start it. */
@@ -154,8 +156,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     closers.push(() => db.close());
     await db.migrate();
     const cacheNamespace = other?.cacheNamespace ?? uniqueName();
-    const cache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
-    if (!sharedCache) closers.push(() => cache.close());
+    const ownCache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
+    if (!sharedCache) closers.push(() => ownCache.close());
+    const cache = options.wrapCache?.(ownCache) ?? ownCache;
     const listener = await listen(0, '127.0.0.1', { maxConnections: settings.maxConnections, logger });
     closers.push(() => {
       listener.server.closeAllConnections();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyCreated, AuditPage, OAuthGrant } from '@mreg/shared';
+import type { Cache } from '../../cache/cache';
 import { DEMO_TENANTS, guestUser } from '../../identity/demo-directory';
 import { lastUseRecorder } from '../../lib/last-used';
 import { hashToken } from '../../lib/tokens';
@@ -21,13 +22,13 @@ const [CONTOSO, FABRIKAM] = DEMO_TENANTS;
 const UA = 'audit-events-test/1.0';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
+const env = { MREG_SIGN_IN_RATE_LIMIT: '1000', MREG_OAUTH_REGISTRATION_RATE_LIMIT: '1000', MREG_OAUTH_RATE_LIMIT: '10000' };
 let app: TestApp;
 /** Another instance on the same database and cache, admitting only Fabrikam's people at sign-in. */
 let fabrikamOnly: TestApp;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  const env = { MREG_SIGN_IN_RATE_LIMIT: '1000', MREG_OAUTH_REGISTRATION_RATE_LIMIT: '1000', MREG_OAUTH_RATE_LIMIT: '10000' };
   app = await startTestApp({ env });
   fabrikamOnly = await startTestApp({ sameStoresAs: app, env: { ...env, MREG_AZURE_ALLOWED_TENANTS: FABRIKAM.id } });
   for (const row of await app.db.orm.em.fork().execute<{ id: string; email: string }[]>(`select id, email from users`)) ids[row.email] = row.id;
@@ -136,13 +137,23 @@ async function authorizationRequest(clientId: string) {
   return { requestId: requestId!, verifier };
 }
 
-/** A client `person` approved for `tenantId`, its tokens, and the approval's answer. */
-async function connectedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
+/** A client `person` approved for `tenantId`: its authorization code, the PKCE verifier, and the approval's answer. */
+async function approvedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
   const { clientId } = await registerClient(name);
   const { requestId, verifier } = await authorizationRequest(clientId);
   const decided = await mutate(person, 'oauth.decide', { requestId, approve: true, tenantId });
   const code = new URL(data<{ redirectTo: string }>(decided).redirectTo).searchParams.get('code')!;
-  const tokens = await postToServer('/token', { grant_type: 'authorization_code', code, client_id: clientId, redirect_uri: REDIRECT, code_verifier: verifier });
+  return { clientId, code, verifier, decided };
+}
+
+/** The code exchanged at /token, as `clientId` (the code's own client unless said otherwise). */
+const exchangeCode = (approved: { clientId: string; code: string; verifier: string }, clientId = approved.clientId) =>
+  postToServer('/token', { grant_type: 'authorization_code', code: approved.code, client_id: clientId, redirect_uri: REDIRECT, code_verifier: approved.verifier });
+
+/** A client `person` approved for `tenantId`, its tokens, and the approval's answer. */
+async function connectedClient(person: CookieClient, name: string, tenantId: string = CONTOSO.id) {
+  const { clientId, code, verifier, decided } = await approvedClient(person, name, tenantId);
+  const tokens = await exchangeCode({ clientId, code, verifier });
   expect(tokens.status).toBe(200);
   const [grant] = await em().execute<{ id: string }[]>(`select id from oauth_grants where client_id = ?`, [clientId]);
   return { clientId, grantId: grant!.id, decided, refreshToken: tokens.body.refresh_token as string };
@@ -191,7 +202,76 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       });
     });
 
-    it('a callback without its sign-in: a failure of nobody in no tenant, with the reason', async () => {
+    it('a sign-in whose caches cannot be told once it has committed: one success, and the person signed in', async () => {
+      // An instance whose cache throws where it must not (a tombstone, a stale marker), while `failing`.
+      let failing = false;
+      const throwing = (cache: Cache) =>
+        new Proxy(cache, {
+          get(target, property) {
+            const value = Reflect.get(target, property, target);
+            if (typeof value !== 'function') return value;
+            if (property !== 'setEventually') return value.bind(target);
+            return async (...args: unknown[]) => {
+              if (failing) throw new Error('the cache failed on purpose');
+              return value.apply(target, args);
+            };
+          },
+        });
+      const broken = await startTestApp({ sameStoresAs: app, env, wrapCache: throwing });
+      try {
+        const client = browser();
+        const { token: previous } = await signInAs(broken.url, 'uma@contoso.test', { client });
+        failing = true;
+        const before = await mark();
+        // Signing in again ends the previous session (its tombstone), and refreshes Uma's others (stale markers).
+        const { token, callback } = await signInAs(broken.url, 'uma@contoso.test', { client });
+        failing = false;
+        const events = await eventsAfter(before);
+        expect(events.map((e) => [e.action, e.outcome])).toEqual([['auth.sign_in', 'success']]);
+        expect(events[0]).toMatchObject({ actor_user_id: ids['uma@contoso.test'], target_id: await sessionIdOf(token) });
+        fromRequest(events[0]!, requestIdOf(callback));
+        expect(broken.logs.filter((line) => line.includes('the session cache could not be told')).length).toBeGreaterThan(0);
+        expect(broken.logs.some((line) => line.includes('Sign-in failed'))).toBe(false);
+        // Signed in with the new session; the one it replaced ended all the same.
+        expect(data<{ user: { email: string } }>(await query(client, 'auth.user')).user.email).toBe('uma@contoso.test');
+        expect(await em().execute(`select revoked_at is not null as ended from enhanced_sessions where session_token = ?`, [hashToken(previous)])).toEqual([{ ended: true }]);
+      } finally {
+        await broken.close();
+      }
+    });
+
+    it('a callback that ends no sign-in records nothing: a bare visit, a state nobody sent, a replay', async () => {
+      const visit = await startSignIn(app.url, browser());
+      const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
+      expect((await visit.client.request(callbackUrl)).status).toBe(303);
+      const before = await mark();
+      const tries = [`${app.url}/auth/callback`, `${app.url}/auth/callback?state=${'x'.repeat(43)}&code=y`, `${app.url}/auth/callback?error=access_denied`, callbackUrl];
+      for (const url of tries) {
+        const hop = await browser().request(url);
+        expect(hop.status, url).toBe(400);
+        expect(hop.body).toContain('Reason: no_request');
+      }
+      // A pre-auth cookie MREG never issued is no sign-in either.
+      const forged = new CookieClient({ 'user-agent': UA, cookie: `mreg_sign_in=${'y'.repeat(43)}` });
+      expect((await forged.request(`${app.url}/auth/callback?state=${'x'.repeat(43)}`)).status).toBe(400);
+      expect(await eventsAfter(before)).toEqual([]);
+      // Still logged, as before.
+      expect(app.logs.filter((line) => line.includes('"reason":"no_request"') && line.includes('Sign-in failed')).length).toBeGreaterThanOrEqual(tries.length + 1);
+    });
+
+    it('a sign-in that took too long: no_request, recorded, since its request was there to end', async () => {
+      const visit = await startSignIn(app.url, browser());
+      const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
+      await em().execute(`update sign_in_requests set expires_at = now() - interval '1 second'`);
+      const before = await mark();
+      const hop = await visit.client.request(callbackUrl);
+      expect(hop.status).toBe(400);
+      const event = await theEvent(before, 'auth.sign_in');
+      expect(event).toMatchObject({ tenant_id: null, actor_kind: 'anonymous', actor_user_id: null, outcome: 'failure', reason: 'no_request' });
+      fromRequest(event, requestIdOf(hop));
+    });
+
+    it('a callback without its cookie, for a sign-in started in another browser: that sign-in ends, a failure of nobody in no tenant', async () => {
       const visit = await startSignIn(app.url, browser());
       const callbackUrl = await chooseUser(visit, 'ada@contoso.test');
       const before = await mark();
@@ -203,6 +283,7 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       const { searchParams } = new URL(callbackUrl);
       expect(JSON.stringify(event)).not.toContain(searchParams.get('code')!);
       expect(JSON.stringify(event)).not.toContain(searchParams.get('state')!);
+      expect(await em().execute(`select id from sign_in_requests`)).toEqual([]);
     });
 
     it('a state that is not the one sent: state_mismatch', async () => {
@@ -256,6 +337,70 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       expect(event).toMatchObject({ tenant_id: kim.tid, actor_kind: 'anonymous', actor_user_id: null, actor_label: kim.email, outcome: 'failure', reason: 'tenant_not_allowed' });
       // Nobody was recorded as a user either.
       expect(await em().execute(`select id from users where external_id = ?`, [kim.oid])).toEqual([]);
+    });
+  });
+
+  describe('member events at sign-in, by MREG from the directory', () => {
+    it('a new person’s first sign-in: member.added in their home tenant; signing in again adds nobody', async () => {
+      const lee = guestUser('lee@northwind.test')!;
+      let before = await mark();
+      const { callback } = await signIn(lee.email);
+      const [user] = await em().execute<{ id: string }[]>(`select id from users where external_id = ?`, [lee.oid]);
+      const event = await theEvent(before, 'member.added');
+      expect(event).toMatchObject({
+        tenant_id: lee.tid,
+        actor_kind: 'system',
+        actor_user_id: null,
+        actor_label: null,
+        actor_credential_id: null,
+        target_kind: 'user',
+        target_id: user!.id,
+        target_label: lee.email,
+        outcome: 'success',
+        details: { role: 'member', source: 'directory' },
+      });
+      fromRequest(event, requestIdOf(callback));
+      expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['member.added', 'auth.sign_in']);
+      expect(await em().execute(`select t.name from tenants t where t.id = ?`, [lee.tid])).toEqual([{ name: 'Northwind' }]);
+
+      before = await mark();
+      await signIn(lee.email);
+      expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['auth.sign_in']);
+    });
+
+    it('a role the directory sets again: member.role_changed with both roles; none where a tenant admin set the role', async () => {
+      const vic = ids['vic@fabrikam.test']!;
+      const membership = (set: string) => em().execute(`update user_tenant_memberships set ${set} where user_id = ? and tenant_id = ?`, [vic, FABRIKAM.id]);
+      const role = async () => (await em().execute<{ role: string }[]>(`select role from user_tenant_memberships where user_id = ? and tenant_id = ?`, [vic, FABRIKAM.id]))[0]!.role;
+      try {
+        // Changed behind MREG's back: Vic's app role (viewer) puts it back at the next sign-in.
+        await membership(`role = 'member'`);
+        let before = await mark();
+        const { callback } = await signIn('vic@fabrikam.test');
+        expect(await role()).toBe('viewer');
+        const event = await theEvent(before, 'member.role_changed');
+        expect(event).toMatchObject({
+          tenant_id: FABRIKAM.id,
+          actor_kind: 'system',
+          actor_user_id: null,
+          target_kind: 'user',
+          target_id: vic,
+          target_label: 'vic@fabrikam.test',
+          outcome: 'success',
+          details: { role: 'viewer', previousRole: 'member', source: 'directory' },
+        });
+        fromRequest(event, requestIdOf(callback));
+        expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['member.role_changed', 'auth.sign_in']);
+
+        // Set by a tenant admin: theirs stands, and nothing changed to record.
+        await membership(`role = 'member', role_managed_by = 'tenant'`);
+        before = await mark();
+        await signIn('vic@fabrikam.test');
+        expect(await role()).toBe('member');
+        expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['auth.sign_in']);
+      } finally {
+        await membership(`role = 'viewer', role_managed_by = 'directory'`);
+      }
     });
   });
 
@@ -530,6 +675,59 @@ describe(`audit events of sign-in, sessions, API keys and OAuth (${databaseMode}
       const again = await mark();
       expect((await postToServer('/token', { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token as string, client_id: clientId })).status).toBe(400);
       expect(await eventsAfter(again)).toEqual([]);
+    });
+
+    it('oauth.grant_revoked for a code presented again: refused (code_reused), by the client for its person, with the grant it revoked', async () => {
+      const { client: uma } = await signIn('uma@contoso.test');
+      const approved = await approvedClient(uma, 'Audit code-replaying client');
+      const tokens = await exchangeCode(approved);
+      expect(tokens.status).toBe(200);
+      const [grant] = await em().execute<{ id: string }[]>(`select id from oauth_grants where client_id = ?`, [approved.clientId]);
+      const grantId = grant!.id;
+      const before = await mark();
+      const replayed = await exchangeCode(approved);
+      expect(replayed).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      const event = await theEvent(before, 'oauth.grant_revoked');
+      expect(event).toMatchObject({
+        tenant_id: CONTOSO.id,
+        actor_kind: 'oauth_client',
+        actor_user_id: ids['uma@contoso.test'],
+        actor_credential_id: approved.clientId,
+        target_kind: 'grant',
+        target_id: grantId,
+        target_label: 'Audit code-replaying client',
+        outcome: 'refused',
+        reason: 'code_reused',
+        details: {},
+      });
+      fromRequest(event, replayed.requestId);
+      expect(await eventsAfter(before)).toHaveLength(1);
+      expect(JSON.stringify(event)).not.toContain(approved.code);
+      // The grant it records is revoked, and what it issued with it: the refresh token is refused.
+      expect(await em().execute(`select revoked_reason from oauth_grants where id = ?`, [grantId])).toEqual([{ revoked_reason: 'code_reused' }]);
+      const again = await mark();
+      expect((await postToServer('/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token as string, client_id: approved.clientId })).status).toBe(400);
+      // The code a third time: the grant is revoked already, so nothing changes and nothing is recorded.
+      expect((await exchangeCode(approved)).status).toBe(400);
+      expect(await eventsAfter(again)).toEqual([]);
+    });
+
+    it('oauth.grant_revoked for a code another client presents again: still the grant’s client for its person, and who presented it', async () => {
+      const { client: uma } = await signIn('uma@contoso.test');
+      const approved = await approvedClient(uma, 'Audit client whose code leaked');
+      expect((await exchangeCode(approved)).status).toBe(200);
+      const other = await registerClient('Audit client holding a leaked code');
+      const before = await mark();
+      expect(await exchangeCode(approved, other.clientId)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(await theEvent(before, 'oauth.grant_revoked')).toMatchObject({
+        actor_kind: 'oauth_client',
+        actor_user_id: ids['uma@contoso.test'],
+        actor_credential_id: approved.clientId,
+        outcome: 'refused',
+        reason: 'code_reused',
+        details: { presentedBy: other.clientId },
+      });
+      expect(await eventsAfter(before)).toHaveLength(1);
     });
 
     it('oauth.grant_revoked by the client (RFC 7009), once: revoking again records nothing', async () => {

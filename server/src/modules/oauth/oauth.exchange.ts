@@ -75,7 +75,21 @@ export async function exchangeCode(
     );
     if (!row) return new InvalidGrantError('The authorization code is unknown');
     if (row.used_at !== null) {
-      revoked.push(...(await revokeGrantsWhere(tx, now, 'code_reused', 'g.id = ?', [row.grant_id])).tokenHashes);
+      const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, 'code_reused', 'g.id = ?', [row.grant_id]);
+      revoked.push(...tokenHashes);
+      // Committed with the revocation (committedThenThrow); a grant revoked already changes nothing, and records nothing.
+      for (const grant of grants) {
+        await audit(tx, {
+          action: 'oauth.grant_revoked',
+          tenantId: grant.tenantId,
+          actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
+          target: { kind: 'grant', id: grant.id, label: grant.clientName },
+          outcome: 'refused',
+          reason: 'code_reused',
+          // Another client holding the code is worth telling from the grant's own client replaying it.
+          details: client.client_id === grant.clientId ? {} : { presentedBy: client.client_id },
+        });
+      }
       return new InvalidGrantError('The authorization code was used already; the tokens issued for it are revoked');
     }
     await tx.execute(`update oauth_codes set used_at = ? where code_hash = ?`, [now, hashToken(code)]);

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { SignInFailure } from '../../identity/errors';
 import type { IdentityClaims } from '../../identity/sign-in-client';
 import { hashToken, isTokenShaped, newToken } from '../../lib/tokens';
 import { audit, type AuditActor } from '../audit/audit.writer';
 import { recordSignIn } from '../users/users.service';
-import { SignInRequest } from './sessions.entity';
+import { SignInRequest, type ISignInRequest } from './sessions.entity';
 import { createSession, endSessionOfToken, publishSessionChanges, refreshUserSessions, type NewSession, type SessionDeps } from './sessions.store';
 
 /** How long a person has to finish signing in at the provider. */
@@ -45,18 +46,25 @@ export async function deleteExpiredSignInRequests(tx: EntityManager, now: Date, 
 
 /**
  * Takes the sign-in request bound to this cookie out of the database, so that whatever happens
- * next it cannot be used twice; null when there is none or it expired. A callback that arrives
- * without its cookie still ends the sign-in its state names: no record is left behind either way.
+ * next it cannot be used twice; `request` is null when there is none or it expired. A callback that
+ * arrives without its cookie still ends the sign-in its state names: no record is left behind
+ * either way. `ended` says whether this call ended any sign-in request (live or expired, the
+ * cookie's or the state's): whether the callback was part of a sign-in someone started.
  */
-export async function consumeSignInRequest(em: EntityManager, cookie: unknown, state: string | undefined, now = new Date()) {
+export async function consumeSignInRequest(
+  em: EntityManager,
+  cookie: unknown,
+  state: string | undefined,
+  now = new Date(),
+): Promise<{ request: ISignInRequest | null; ended: boolean }> {
   let request = null;
   if (isTokenShaped(cookie)) {
     const found = await em.findOne(SignInRequest, { cookieHash: hashToken(cookie) });
     // Only the caller that deletes the row may use it.
     if (found && (await em.nativeDelete(SignInRequest, { id: found.id })) === 1) request = found;
   }
-  if (state) await em.nativeDelete(SignInRequest, { state });
-  return request && request.expiresAt > now ? request : null;
+  const endedByState = state ? (await em.nativeDelete(SignInRequest, { state })) > 0 : false;
+  return { request: request && request.expiresAt > now ? request : null, ended: request !== null || endedByState };
 }
 
 export interface CompleteSignInOptions {
@@ -67,9 +75,15 @@ export interface CompleteSignInOptions {
   previousToken: unknown;
   userAgent: string | undefined;
   ipAddress: string | undefined;
+  /** Where what could not be done after the commit is reported. */
+  logger: Pick<Logger, 'warn'>;
 }
 
-/** In one transaction: the tenant, user and membership from the token, then a new session. */
+/**
+ * In one transaction: the tenant, user and membership from the token, then a new session. Once that
+ * has committed the sign-in has happened, and is recorded as such: what follows only tells caches,
+ * and its failure is logged, never thrown (see below).
+ */
 export async function completeSignIn(deps: SessionDeps, options: CompleteSignInOptions): Promise<NewSession> {
   const now = deps.clock();
   const { created, ended } = await deps.em.transactional(async (tx) => {
@@ -87,9 +101,21 @@ export async function completeSignIn(deps: SessionDeps, options: CompleteSignInO
     await audit(tx, { action: 'auth.sign_in', tenantId, actor: { kind: 'user', userId }, target: { kind: 'session', id: created.sessionId } });
     return { created, ended };
   });
-  await publishSessionChanges(deps.cache, ended);
-  // The token's name, email and roles may have changed: the person's other sessions show them next.
-  await refreshUserSessions(deps, created.userId, created.sessionId);
+  // Thrown, a failure here would make a committed sign-in look failed: the browser would keep the
+  // cookie of the session that just ended and get no new one, and the log would hold both a success
+  // and an error. Failing the request would not undo it either: what the caches were not told stays
+  // untold until their entries expire (15 minutes at most), and a miss reads the database, where the
+  // ended session is revoked. So the sign-in stands, and the failure is logged.
+  const settled = await Promise.allSettled([
+    publishSessionChanges(deps.cache, ended),
+    // The token's name, email and roles may have changed: the person's other sessions show them next.
+    refreshUserSessions(deps, created.userId, created.sessionId),
+  ]);
+  for (const result of settled) {
+    if (result.status === 'rejected') {
+      options.logger.warn({ err: result.reason, userId: created.userId, sessionId: created.sessionId }, 'Signed in, but the session cache could not be told all of it');
+    }
+  }
   return created;
 }
 

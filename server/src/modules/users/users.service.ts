@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@mreg/shared';
 import type { IdentityClaims } from '../../identity/sign-in-client';
+import { audit } from '../audit/audit.writer';
 import { Tenant } from '../tenants/tenants.entity';
 import { User } from './users.entity';
 
@@ -20,8 +21,9 @@ export function roleFromAppRoles(roles: readonly string[]): Role {
  * token's email, name and roles), and the home-tenant membership: created active when missing, its
  * role re-read from the token's app roles every time, unless a tenant admin has set it since (then
  * theirs stands), or it would take the tenant's last active admin away. A membership a tenant admin
- * deactivated stays deactivated: signing in again does not undo that. Call inside the transaction
- * that also creates the session.
+ * deactivated stays deactivated: signing in again does not undo that. A membership created or a
+ * role changed is recorded (member.added, member.role_changed), by MREG itself. Call inside the
+ * transaction that also creates the session.
  */
 export async function recordSignIn(em: EntityManager, claims: IdentityClaims, now = new Date()): Promise<{ userId: string; tenantId: string }> {
   const tenants = em.createQueryBuilder(Tenant).insert({ id: claims.tid, name: claims.tenantName ?? claims.tid }).onConflict('id');
@@ -44,9 +46,14 @@ export async function recordSignIn(em: EntityManager, claims: IdentityClaims, no
     },
   );
   // Membership changes of a tenant are serialised on its row (as tenant administration does), so
-  // that the last-admin rule below holds against a concurrent demotion.
+  // that the last-admin rule below holds against a concurrent demotion, and the role read here is
+  // the one the upsert replaces.
   await em.execute(`select id from tenants where id = ? for update`, [claims.tid]);
-  await em.execute(
+  const [previous] = await em.execute<{ role: Role }[]>(`select role from user_tenant_memberships where user_id = ? and tenant_id = ? for update`, [
+    user.id,
+    claims.tid,
+  ]);
+  const [membership] = await em.execute<{ role: Role }[]>(
     `insert into user_tenant_memberships (user_id, tenant_id, role, permissions, is_active, joined_at, last_active)
      values (?, ?, ?, '[]', true, ?, ?)
      on conflict (user_id, tenant_id) do update set
@@ -59,8 +66,20 @@ export async function recordSignIn(em: EntityManager, claims: IdentityClaims, no
                                  and other.role = 'admin' and other.is_active)
            then user_tenant_memberships.role
          else excluded.role
-       end`,
+       end
+     returning role`,
     [user.id, claims.tid, roleFromAppRoles(claims.roles), now, now],
   );
+  // MREG's own changes, from the directory, recorded with them. A sign-in never reactivates (above).
+  const { role } = membership!;
+  if (!previous || role !== previous.role) {
+    await audit(em, {
+      action: previous ? 'member.role_changed' : 'member.added',
+      tenantId: claims.tid,
+      actor: { kind: 'system' },
+      target: { kind: 'user', id: user.id, label: claims.email },
+      details: previous ? { role, previousRole: previous.role, source: 'directory' } : { role, source: 'directory' },
+    });
+  }
   return { userId: user.id, tenantId: claims.tid };
 }
