@@ -75,21 +75,9 @@ export async function exchangeCode(
     );
     if (!row) return new InvalidGrantError('The authorization code is unknown');
     if (row.used_at !== null) {
-      const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, 'code_reused', 'g.id = ?', [row.grant_id]);
-      revoked.push(...tokenHashes);
       // Committed with the revocation (committedThenThrow); a grant revoked already changes nothing, and records nothing.
-      for (const grant of grants) {
-        await audit(tx, {
-          action: 'oauth.grant_revoked',
-          tenantId: grant.tenantId,
-          actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
-          target: { kind: 'grant', id: grant.id, label: grant.clientName },
-          outcome: 'refused',
-          reason: 'code_reused',
-          // Another client holding the code is worth telling from the grant's own client replaying it.
-          details: client.client_id === grant.clientId ? {} : { presentedBy: client.client_id },
-        });
-      }
+      // Another client holding the code is worth telling from the grant's own client replaying it.
+      revoked.push(...(await revokeReused(tx, now, row.grant_id, 'oauth.grant_revoked', 'code_reused', client.client_id)));
       return new InvalidGrantError('The authorization code was used already; the tokens issued for it are revoked');
     }
     await tx.execute(`update oauth_codes set used_at = ? where code_hash = ?`, [now, hashToken(code)]);
@@ -102,6 +90,33 @@ export async function exchangeCode(
     if (!(await stillMember(tx, row.user_id, row.tenant_id))) return new InvalidGrantError('The person is no longer an active member of the tenant they approved for');
     return issueTokens(tx, row.grant_id, row.scope, now);
   });
+}
+
+/**
+ * A code or refresh token presented again: its grant is revoked, with an event of it in the same
+ * transaction (none for a grant revoked already). Answers the revoked tokens' hashes.
+ */
+async function revokeReused(
+  tx: EntityManager,
+  now: Date,
+  grantId: string,
+  action: 'oauth.grant_revoked' | 'oauth.refresh_reuse',
+  reason: 'code_reused' | 'refresh_token_reused',
+  presentedBy: string,
+): Promise<string[]> {
+  const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, reason === 'code_reused' ? 'code_reused' : 'refresh_reused', 'g.id = ?', [grantId]);
+  for (const grant of grants) {
+    await audit(tx, {
+      action,
+      tenantId: grant.tenantId,
+      actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
+      target: { kind: 'grant', id: grant.id, label: grant.clientName },
+      outcome: 'refused',
+      reason,
+      details: presentedBy === grant.clientId ? {} : { presentedBy },
+    });
+  }
+  return tokenHashes;
 }
 
 export async function exchangeRefresh(deps: ExchangeDeps, client: OAuthClientInformationFull, token: string, scopes: string[] | undefined, resource: URL | undefined): Promise<OAuthTokens> {
@@ -120,19 +135,8 @@ export async function exchangeRefresh(deps: ExchangeDeps, client: OAuthClientInf
     if (row.client_id !== client.client_id) return new InvalidGrantError('The refresh token was issued to another client');
     if (row.grant_revoked_at !== null || row.revoked_at !== null) return new InvalidGrantError('The grant has been revoked; authorize again');
     if (row.used_at !== null) {
-      const { grants, tokenHashes } = await revokeGrantsWhere(tx, now, 'refresh_reused', 'g.id = ?', [row.grant_id]);
-      revoked.push(...tokenHashes);
       // Committed with the revocation (committedThenThrow): a stolen token's replay, or the client's own.
-      for (const grant of grants) {
-        await audit(tx, {
-          action: 'oauth.refresh_reuse',
-          tenantId: grant.tenantId,
-          actor: { kind: 'oauth_client', userId: grant.userId, clientId: grant.clientId },
-          target: { kind: 'grant', id: grant.id, label: grant.clientName },
-          outcome: 'refused',
-          reason: 'refresh_token_reused',
-        });
-      }
+      revoked.push(...(await revokeReused(tx, now, row.grant_id, 'oauth.refresh_reuse', 'refresh_token_reused', client.client_id)));
       return new InvalidGrantError('The refresh token was used already: the grant is revoked; authorize again');
     }
     if (new Date(row.expires_at).getTime() <= now.getTime()) return new InvalidGrantError('The refresh token has expired; authorize again');
