@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEnv } from 'vite';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { compression } from 'vite-plugin-compression2';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 const report = process.env.MREG_TEST_REPORT;
@@ -16,7 +17,12 @@ export default defineConfig(({ mode }) => {
   return {
     root: 'web',
     envDir: repoRoot,
-    plugins: [react()],
+    plugins: [
+      react(),
+      // Gzip and brotli beside each hashed asset, for the server to pick by Accept-Encoding
+      // (server/src/http/spa.ts); index.html stays plain, as the SPA fallback sends it.
+      compression({ include: /^assets\/.+\.(?:js|css|svg)$/, algorithms: ['gzip', 'brotliCompress'] }),
+    ],
     build: {
       outDir: '../dist/web',
       emptyOutDir: true,

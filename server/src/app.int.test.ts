@@ -1,6 +1,8 @@
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabaseTarget, databaseMode, startTestApp, type TestApp } from './testing/harness';
 import { signInAs } from './testing/sign-in';
@@ -8,6 +10,7 @@ import { proxyPostgres } from './testing/tcp-proxy';
 import { freePort } from './testing/processes';
 
 let webDir: string;
+const bundle = Buffer.from(Array.from({ length: 2000 }, (_, i) => `export const v${i} = ${i};`).join('\n'));
 const apps: TestApp[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -16,6 +19,10 @@ beforeAll(async () => {
   await mkdir(join(webDir, 'assets'));
   await writeFile(join(webDir, 'index.html'), '<!doctype html><title>MREG</title><div id="root"></div>');
   await writeFile(join(webDir, 'assets', 'index-AbC123.js'), 'console.log(1)');
+  // As the build leaves a bundle: the plain file with its .br and .gz beside it (vite.config.ts).
+  await writeFile(join(webDir, 'assets', 'app-XyZ789.js'), bundle);
+  await writeFile(join(webDir, 'assets', 'app-XyZ789.js.br'), brotliCompressSync(bundle));
+  await writeFile(join(webDir, 'assets', 'app-XyZ789.js.gz'), gzipSync(bundle));
   await writeFile(join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 });
 afterAll(() => rm(webDir, { recursive: true, force: true }));
@@ -28,6 +35,18 @@ async function app(options: Parameters<typeof startTestApp>[0] = {}) {
   const a = await startTestApp({ webDir, ...options });
   apps.push(a);
   return a;
+}
+
+/** A GET with exactly these headers (fetch would add its own Accept-Encoding), body undecoded. */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 /** A response body as the test reads it. */
@@ -128,6 +147,37 @@ describe(`host (${databaseMode})`, () => {
       const icon = await fetch(`${url}/favicon.svg`);
       expect(icon.status).toBe(200);
       expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+    });
+
+    it('sends a precompressed asset as Accept-Encoding allows, and the plain file otherwise', async () => {
+      const { url } = await app();
+      const asset = `${url}/assets/app-XyZ789.js`;
+      const cases: [Record<string, string>, string | undefined, (body: Buffer) => Buffer][] = [
+        [{ 'accept-encoding': 'br' }, 'br', brotliDecompressSync],
+        [{ 'accept-encoding': 'gzip, deflate, br' }, 'br', brotliDecompressSync],
+        [{ 'accept-encoding': 'gzip' }, 'gzip', gunzipSync],
+        [{ 'accept-encoding': 'identity' }, undefined, (body) => body],
+        [{}, undefined, (body) => body],
+      ];
+      for (const [headers, encoding, decode] of cases) {
+        const res = await rawGet(asset, headers);
+        const label = headers['accept-encoding'] ?? 'no Accept-Encoding';
+        expect(res.headers['content-encoding'], label).toBe(encoding);
+        expect(res.headers['vary'], label).toBe('Accept-Encoding');
+        expect(res.headers['content-type'], label).toMatch(/^text\/javascript; charset=utf-8$/i);
+        expect(res.headers['cache-control'], label).toBe('public, max-age=31536000, immutable');
+        expect(Number(res.headers['content-length']), label).toBe(res.body.length);
+        expect(decode(res.body).equals(bundle), label).toBe(true);
+      }
+      // An asset without compressed copies goes out plain, with no Vary to split caches on.
+      const small = await rawGet(`${url}/assets/index-AbC123.js`, { 'accept-encoding': 'br, gzip' });
+      expect(small.headers['content-encoding']).toBeUndefined();
+      expect(small.headers['vary']).toBeUndefined();
+      expect(small.body.toString()).toBe('console.log(1)');
+      // index.html stays plain whatever the client accepts.
+      const index = await rawGet(`${url}/dashboard`, { ...html, 'accept-encoding': 'br, gzip' });
+      expect(index.headers['content-encoding']).toBeUndefined();
+      expect(index.body.toString()).toContain('<div id="root">');
     });
 
     it('answers 404, not index.html, for missing files and non-HTML requests', async () => {
