@@ -36,3 +36,25 @@ test('the Active badge meets WCAG AA text contrast (4.5:1) in the light and the 
     expect(contrast(color!, background!), `${theme}: ${color} on ${background}`).toBeGreaterThanOrEqual(4.5);
   }
 });
+
+test("the development provider's buttons and input show a focus ring of at least 3:1", async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  const card = page.locator('main');
+  const [cardBackground] = await style(card, 'background-color');
+  const targets = [
+    page.getByRole('button', { name: new RegExp(DEMO.ada.replace('.', '\\.')) }),
+    page.getByRole('textbox'),
+    page.getByRole('button', { name: 'Sign in as this person' }),
+    page.getByRole('button', { name: 'Cancel' }),
+  ];
+  // From the keyboard, as a person without a mouse reaches them.
+  for (const target of targets) {
+    for (let i = 0; i < 20 && !(await target.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await expect(target).toBeFocused();
+    const [outlineStyle, outlineWidth, outlineColor] = await style(target, 'outline-style', 'outline-width', 'outline-color');
+    expect(outlineStyle).toBe('solid');
+    expect(parseFloat(outlineWidth!)).toBeGreaterThanOrEqual(2);
+    expect(contrast(outlineColor!, cardBackground!), `${outlineColor} on ${cardBackground}`).toBeGreaterThanOrEqual(3);
+  }
+});
