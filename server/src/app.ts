@@ -94,8 +94,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   app.use(securityHeaders(https));
   app.use(requestLogging(logger));
   // Where each request came from, for the audit events it writes.
-  const scope = auditScope(metrics);
-  app.use(scope);
+  app.use(auditScope(metrics));
 
   app.use(healthRoutes({ db, cache, logger }));
   // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
@@ -152,8 +151,6 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       if (!nestsDeeperThan(parsed, TRPC_MAX_JSON_DEPTH)) return next();
       refuseTrpc(res, 'BAD_REQUEST', `Request body nests deeper than ${TRPC_MAX_JSON_DEPTH} levels`);
     },
-    // The body was read through stream callbacks, outside the request's audit scope: given again.
-    scope,
     createExpressMiddleware({
       router: appRouter,
       // tRPC's own check of the bound trpcBatchLimit enforces first, should the two ever count a batch differently.

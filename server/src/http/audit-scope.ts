@@ -5,7 +5,7 @@ import { withAuditScope } from '../modules/audit/audit.writer';
 /**
  * Gives the rest of the request its audit scope (modules/audit/audit.writer.ts): the client's address
  * (req.ip, as MREG_TRUST_PROXY allows), its user agent and the request id, for every event the
- * request writes. Used again after a body parser, whose stream callbacks do not carry the scope.
+ * request writes. Body parsers keep it: raw-body runs its callback in the caller's async context.
  */
 export function auditScope(metrics?: Pick<Metrics, 'auditWritten'>): RequestHandler {
   return (req, _res, next) => {

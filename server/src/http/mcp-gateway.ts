@@ -26,7 +26,6 @@ import { callKey, type Cancellations } from '../modules/gateway/cancellation';
 import { GatewayError } from '../modules/gateway/errors';
 import { missingPermission } from '../modules/gateway/permissions';
 import type { ToolCallRecorder } from '../modules/gateway/tool-calls';
-import { auditScope } from './audit-scope';
 import type { Upstreams } from '../modules/gateway/upstreams';
 import { VIEW_FRESH_MS, type GatewayServer, type GatewayView, type GatewayViews, type Route } from '../modules/gateway/view';
 import { callerOf, stillAdmitted, watchAdmission } from './bearer';
@@ -270,8 +269,7 @@ export function mcpGatewayRoutes(deps: GatewayDeps): Router {
   };
   const noSession = (res: Response) => refuse(res, 404, -32001, 'Session not found: initialize again');
 
-  // The audit scope again after the body parser, whose callbacks run outside it: tool calls name where they came from.
-  router.post('/', express.json({ limit: MCP_MAX_BODY_BYTES, type: () => true }), auditScope(), async (req, res) => {
+  router.post('/', express.json({ limit: MCP_MAX_BODY_BYTES, type: () => true }), async (req, res) => {
     const caller = callerOf(res);
     const session = await sessionOf(req, caller);
     if (session === null) return noSession(res);
