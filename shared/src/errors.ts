@@ -25,6 +25,20 @@ export const ERROR_REASONS = [
   'no_active_membership',
   /** The role in the active tenant does not give the permission the call needs (FORBIDDEN). */
   'missing_permission',
+  /** An invitation link that never was, or was replaced by a newer link (NOT_FOUND). */
+  'invitation_not_found',
+  /** An invitation past its expiry (CONFLICT). */
+  'invitation_expired',
+  /** An invitation an admin revoked (CONFLICT). */
+  'invitation_revoked',
+  /** An invitation already accepted or declined: a link works once (CONFLICT). */
+  'invitation_used',
+  /** An invitation for another email than the signed-in person's (FORBIDDEN). */
+  'invitation_wrong_person',
+  /** An open invitation for that email exists already: resend it for a new link (CONFLICT). */
+  'already_invited',
+  /** The tenant has as many open invitations as it may (CONFLICT). */
+  'too_many_invitations',
 ] as const;
 
 export type ErrorReason = (typeof ERROR_REASONS)[number];

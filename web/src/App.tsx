@@ -23,7 +23,7 @@ import { ServerPage } from './pages/ServerPage';
 import { Servers } from './pages/Servers';
 import { Sessions } from './pages/Sessions';
 import { SignIn } from './pages/SignIn';
-import { useApplyTheme } from './prefs/usePreferences';
+import { useApplyLanguage, useApplyTheme } from './prefs/usePreferences';
 import { useTRPC } from './trpc';
 
 /** Each move to another page asks the server again who is signed in: a revoked session shows at once. */
@@ -79,6 +79,7 @@ export function App() {
   const auth = useEnhancedAuth();
   const [location] = useLocation();
   useApplyTheme();
+  useApplyLanguage();
   useRecheckOnNavigation(location);
   return (
     <>

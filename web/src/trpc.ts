@@ -1,6 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createMregClient, errorReason, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
+import type { ErrorReason } from '@mreg/shared';
+import { i18n } from './i18n';
+import { fieldMessage } from './i18n/validation';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 export { errorReason, isUnauthorized };
@@ -22,18 +25,36 @@ export function makeTrpcClient(onUnauthorized: () => void) {
   return createMregClient('', { onUnauthorized });
 }
 
-/** The message of a failed call, for a banner: the server's words, or that it could not be reached. */
+/** Keys are camelCase: i18next reads "_" in a key as its plural and context separator. */
+const camelCase = (code: string) => code.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+const CODES_SAID = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'PAYLOAD_TOO_LARGE'];
+
+/** A reason code (shared/src/errors.ts) in the app's language; i18n.test.ts checks each has its words. */
+export const reasonText = (reason: ErrorReason): string => i18n.t(`reasons.${camelCase(reason)}` as 'reasons.lastAdmin');
+
+/**
+ * The message of a failed call, for a banner, in the app's language. The server speaks English, with
+ * the names of who and what it refused: in English its words are shown as they are. In another
+ * language, a refusal with a reason code is said from the code, and one without from its tRPC code.
+ */
 export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) {
-    return error.data ? error.message : 'The server could not be reached. Check the connection and try again.';
+    if (!error.data) return i18n.t('errors.unreachable');
+    if (i18n.resolvedLanguage === 'en') return error.message;
+    const reason = errorReason(error);
+    if (reason) return reasonText(reason);
+    const code = (error.data as { code?: string }).code;
+    return i18n.t(`errors.code.${code && CODES_SAID.includes(code) ? camelCase(code) : 'other'}` as 'errors.code.other');
   }
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The zod field errors of a BAD_REQUEST, by field, when the server sent them. */
+/** The zod field errors of a BAD_REQUEST, by field, when the server sent them, in the app's language. */
 export function fieldErrors(error: unknown): Record<string, string[]> {
   if (!(error instanceof TRPCClientError)) return {};
-  return ((error.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {});
+  const byField = (error.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {};
+  return Object.fromEntries(Object.entries(byField).map(([field, messages]) => [field, messages.map(fieldMessage)]));
 }
 
 /** The tRPC code of a refused call ('NOT_FOUND', 'BAD_REQUEST'...), or undefined when it did not come from the server. */

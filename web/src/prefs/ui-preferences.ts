@@ -11,17 +11,6 @@ export const UI_KEYS = { theme: 'theme', language: 'language', timeZone: 'time_z
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
 
-/** Languages the app offers for dates; null follows the browser. */
-export const LANGUAGES: { tag: string; label: string }[] = [
-  { tag: 'en-US', label: 'English (United States)' },
-  { tag: 'en-GB', label: 'English (United Kingdom)' },
-  { tag: 'de-DE', label: 'Deutsch (Deutschland)' },
-  { tag: 'fr-FR', label: 'Français (France)' },
-  { tag: 'es-ES', label: 'Español (España)' },
-  { tag: 'nl-NL', label: 'Nederlands (Nederland)' },
-  { tag: 'ja-JP', label: '日本語 (日本)' },
-];
-
 export interface UiPreferences {
   theme: Theme;
   /** A BCP 47 tag, or null for the browser's. */

@@ -1,5 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { i18n } from '../i18n';
+import { browserLanguages, resolveLanguage, type ResolvedLanguage } from '../i18n/languages';
 import { readUiPreferences, type UiPreferences } from './ui-preferences';
 
 /** The signed-in person's app settings (theme, language, time zone), or the browser's when signed out. */
@@ -18,6 +20,24 @@ export function useApplyTheme(): void {
   }, [theme]);
 }
 
+/** The app's language now: the preference when the app is written in it, else the browser's (languages.ts). */
+export function useLanguage(): ResolvedLanguage {
+  const { language } = useUiPreferences();
+  return useMemo(() => resolveLanguage(language, browserLanguages()), [language]);
+}
+
+/**
+ * Puts the language on i18next and on <html lang>. The change is synchronous (every resource is
+ * bundled), so it happens during render, before any child renders its words in the old language.
+ */
+export function useApplyLanguage(): void {
+  const { ui, locale } = useLanguage();
+  if (i18n.resolvedLanguage !== ui) void i18n.changeLanguage(ui);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+}
+
 export interface Formatters {
   /** "27 Nov 2026, 10:15" in the person's language and time zone. */
   dateTime: (iso: string) => string;
@@ -33,9 +53,12 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 
-/** Dates in `language` and `timeZone` (null: the browser's), as the whole app shows them. */
+/**
+ * Dates in the language `language` resolves to (null: the browser's, see languages.ts) and in
+ * `timeZone` (null: the browser's), as the whole app shows them.
+ */
 export function makeFormatters(language: string | null, timeZone: string | null): Formatters {
-  const locale = language ?? undefined;
+  const { locale } = resolveLanguage(language, browserLanguages());
   const absolute = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone ?? undefined });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   return {

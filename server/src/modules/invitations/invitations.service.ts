@@ -6,6 +6,7 @@ import {
   type InvitationLink,
   type InvitationView,
   type InviteInput,
+  type ErrorReason,
   type Role,
   type TenantContext,
 } from '@mreg/shared';
@@ -85,8 +86,9 @@ async function loadInvitation(em: EntityManager, where: string, params: unknown[
 
 /**
  * Invites `input.email` with `input.role` (no more than the inviting admin holds). Someone already an
- * active member is refused (CONFLICT, already_member); an open invitation for the same email gets
- * the new role, a new link and a new expiry.
+ * active member is refused (CONFLICT, already_member), and so is an email with an open invitation
+ * (CONFLICT, already_invited): its link is not replaced behind the admin's back; Resend gives a new
+ * one. An expired invitation for the same email is replaced by the new one.
  */
 export async function invite(deps: InvitationDeps, tenant: TenantContext, actorId: string, input: InviteInput): Promise<InvitationLink> {
   const email = normalizeEmail(input.email);
@@ -101,12 +103,24 @@ export async function invite(deps: InvitationDeps, tenant: TenantContext, actorI
       [tenant.tenantId, email],
     );
     if (member) throw new AppError('CONFLICT', `${email} is already a member of ${tenant.tenantName}`, { reason: 'already_member' });
+    const [pending] = await tx.execute(`select 1 from tenant_invitations i where i.tenant_id = ? and i.email = ? and ${OPEN} and i.expires_at > ?`, [
+      tenant.tenantId,
+      email,
+      now,
+    ]);
+    if (pending) {
+      throw new AppError('CONFLICT', `${email} has an open invitation to ${tenant.tenantName} already; resend it for a new link, or revoke it first`, {
+        reason: 'already_invited',
+      });
+    }
     const [open] = await tx.execute<{ count: string }[]>(`select count(*) from tenant_invitations i where i.tenant_id = ? and ${OPEN} and i.expires_at > ?`, [
       tenant.tenantId,
       now,
     ]);
     if (Number(open?.count ?? 0) >= INVITATIONS_PER_TENANT) {
-      throw new AppError('CONFLICT', `${tenant.tenantName} has ${INVITATIONS_PER_TENANT} open invitations, the most it may have; revoke some first`);
+      throw new AppError('CONFLICT', `${tenant.tenantName} has ${INVITATIONS_PER_TENANT} open invitations, the most it may have; revoke some first`, {
+        reason: 'too_many_invitations',
+      });
     }
     const [row] = await tx.execute<{ id: string }[]>(
       `insert into tenant_invitations (tenant_id, email, role, token_hash, invited_by_id, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)
@@ -174,7 +188,7 @@ const NO_SUCH_LINK = 'This invitation link is not valid: it may have been replac
 /** What the invitation page shows the signed-in person who opened `token`'s link; NOT_FOUND for a link that never was (or was replaced). */
 export async function viewInvitation(deps: InvitationDeps, userId: string, token: string): Promise<InvitationView> {
   const row = await loadInvitation(deps.em, 'i.token_hash = ?', [hashToken(token)]);
-  if (!row) throw new AppError('NOT_FOUND', NO_SUCH_LINK);
+  if (!row) throw new AppError('NOT_FOUND', NO_SUCH_LINK, { reason: 'invitation_not_found' });
   const email = await yourEmail(deps.em, userId);
   return {
     tenantName: row.tenant_name,
@@ -188,23 +202,25 @@ export async function viewInvitation(deps: InvitationDeps, userId: string, token
   };
 }
 
-const NOT_OPEN: Record<Exclude<InvitationView['status'], 'pending'>, string> = {
-  expired: 'This invitation has expired; ask the person who invited you for a new link',
-  revoked: 'This invitation was revoked by an admin of the tenant',
-  accepted: 'This invitation was accepted already; it works only once',
-  declined: 'This invitation was declined already; it works only once',
+const NOT_OPEN: Record<Exclude<InvitationView['status'], 'pending'>, { message: string; reason: ErrorReason }> = {
+  expired: { message: 'This invitation has expired; ask the person who invited you for a new link', reason: 'invitation_expired' },
+  revoked: { message: 'This invitation was revoked by an admin of the tenant', reason: 'invitation_revoked' },
+  accepted: { message: 'This invitation was accepted already; it works only once', reason: 'invitation_used' },
+  declined: { message: 'This invitation was declined already; it works only once', reason: 'invitation_used' },
 };
 
 /** The invitation behind `token`, locked, if it is open and for `userId`; the refusal in words otherwise. */
 async function openInvitationFor(tx: EntityManager, userId: string, token: string, now: Date): Promise<InvitationRow> {
   const [locked] = await tx.execute<{ id: string }[]>(`select id from tenant_invitations where token_hash = ? for update`, [hashToken(token)]);
   const row = locked && (await loadInvitation(tx, 'i.id = ?', [locked.id]));
-  if (!row) throw new AppError('NOT_FOUND', NO_SUCH_LINK);
+  if (!row) throw new AppError('NOT_FOUND', NO_SUCH_LINK, { reason: 'invitation_not_found' });
   const status = statusOf(row, now);
-  if (status !== 'pending') throw new AppError('CONFLICT', NOT_OPEN[status]);
+  if (status !== 'pending') throw new AppError('CONFLICT', NOT_OPEN[status].message, { reason: NOT_OPEN[status].reason });
   const email = await yourEmail(tx, userId);
   if (normalizeEmail(email) !== row.email) {
-    throw new AppError('FORBIDDEN', `This invitation is for ${row.email}, and you are signed in as ${email}: sign in as ${row.email} to accept it`);
+    throw new AppError('FORBIDDEN', `This invitation is for ${row.email}, and you are signed in as ${email}: sign in as ${row.email} to accept it`, {
+      reason: 'invitation_wrong_person',
+    });
   }
   return row;
 }

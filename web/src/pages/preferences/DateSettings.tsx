@@ -3,7 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
-import { browserDefaults, LANGUAGES, timeZones, UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
+import { LANGUAGE_CHOICES } from '../../i18n/languages';
+import { browserDefaults, timeZones, UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
 import { makeFormatters, useFormatters, useUiPreferences } from '../../prefs/usePreferences';
 
 /** What the selects hold: '' is the browser default. */
@@ -30,7 +31,7 @@ export function DateSettings() {
   const [unchangedNote, setUnchangedNote] = useState(false);
   const save = useMutation({ mutationFn: (changes: Record<string, string | null>) => auth.updatePreferences(UI_CATEGORY, changes) });
 
-  const languages = useMemo(() => withSaved(LANGUAGES, saved.language, (l) => l.tag, (tag) => ({ tag, label: tag })), [saved.language]);
+  const languages = useMemo(() => withSaved(LANGUAGE_CHOICES, saved.language, (l) => l.tag, (tag) => ({ tag, label: tag })), [saved.language]);
   const zones = useMemo(() => withSaved(timeZones(), saved.timeZone, (zone) => zone, (zone) => zone), [saved.timeZone]);
 
   const choice: Choice = {
