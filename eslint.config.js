@@ -1,6 +1,7 @@
 // Flat config (typescript-eslint's recommended set, React hooks rules for web/).
 import js from '@eslint/js';
 import globals from 'globals';
+import i18next from 'eslint-plugin-i18next';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
@@ -21,6 +22,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
+  },
+  {
+    // Every word the app shows goes through i18next (web/src/i18n): text in JSX, and the props that
+    // carry words to a person (labels, titles, hints, placeholders).
+    files: ['web/src/**/*.tsx'],
+    plugins: { i18next },
+    rules: {
+      'i18next/no-literal-string': [
+        'warn',
+        {
+          mode: 'jsx-only',
+          'jsx-attributes': { include: ['aria-label', 'title', 'placeholder', 'alt', 'label', 'what', 'hint', 'confirmLabel', 'description', 'heading'] },
+        },
+      ],
+    },
   },
   {
     // Tests read loosely typed JSON answers; scripts and CLIs talk to a terminal.
