@@ -80,3 +80,14 @@ export function pngSquare([r, g, b]: [number, number, number], size = 48): Buffe
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** The header's tenant menu (people with several tenants); its name says the active one. */
+export const tenantMenu = (page: Page) => page.getByRole('button', { name: /^Active tenant: / });
+
+/** Switches through the header's menu: one choice, and the dashboard of the new tenant. */
+export async function switchTenant(page: Page, label: string): Promise<void> {
+  await tenantMenu(page).click();
+  await page.getByRole('button', { name: label, exact: true }).click();
+  await expect(tenantMenu(page)).toHaveAccessibleName(`Active tenant: ${label}. Switch tenant`);
+  await expect(page).toHaveURL(/\/dashboard$/);
+}

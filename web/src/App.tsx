@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from './auth/EnhancedAuthProvider';
 import { RequireAuth } from './auth/guards';
 import { LoadError } from './components/LoadError';
@@ -43,6 +44,7 @@ function useRecheckOnNavigation(location: string) {
 function Header() {
   const auth = useEnhancedAuth();
   const [location] = useLocation();
+  const { t } = useTranslation();
   const items = auth.isAuthenticated ? navItems(auth) : [];
   return (
     <header className="header">
@@ -58,7 +60,7 @@ function Header() {
         )}
       </div>
       {items.length > 0 && (
-        <nav aria-label="Main" className="nav">
+        <nav aria-label={t('app.mainNav')} className="nav">
           <ul>
             {items.map((item) => (
               <li key={item.path}>
@@ -78,19 +80,20 @@ function Header() {
 export function App() {
   const auth = useEnhancedAuth();
   const [location] = useLocation();
+  const { t } = useTranslation();
   useApplyTheme();
   useApplyLanguage();
   useRecheckOnNavigation(location);
   return (
     <>
       <a href="#main" className="skip-link">
-        Skip to content
+        {t('app.skipLink')}
       </a>
       <Header />
       <DevSignInBanner />
       <ExpiryBanner />
       <main id="main" className="main">
-        {auth.error && auth.isAuthenticated && <LoadError what="Your account could not be refreshed" error={auth.error} retry={auth.retry} />}
+        {auth.error && auth.isAuthenticated && <LoadError what={t('app.accountRefreshFailed')} error={auth.error} retry={auth.retry} />}
         {/* Keyed by tenant: a switch starts every page afresh, so nothing of the last tenant stays. */}
         <Switch key={auth.tenantContext?.tenantId ?? 'none'}>
           <Route path="/">{auth.isAuthenticated ? <Redirect to="/dashboard" replace /> : <SignIn />}</Route>

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { ReactNode } from 'react';
 import { Redirect } from 'wouter';
 import type { Features, Permission } from '@mreg/shared';
@@ -21,10 +22,11 @@ interface RequireAuthProps {
 /** A page that needs a session (and maybe a feature and a right); else the sign-in page, and back. */
 export function RequireAuth({ children, feature, permission }: RequireAuthProps) {
   const auth = useEnhancedAuth();
+  const { t } = useTranslation();
   if (auth.isLoading || (feature && !auth.features && !auth.error)) return <Skeleton lines={4} />;
-  if (feature && !auth.features) return <LoadError what="The server's settings could not be loaded" error={auth.error} retry={auth.retry} />;
+  if (feature && !auth.features) return <LoadError what={t('app.settingsLoadFailed')} error={auth.error} retry={auth.retry} />;
   // Signed in, a failed refresh is a banner above the page (App), not a reason to drop what is on it.
-  if (auth.error && !auth.isAuthenticated) return <LoadError what="Your account could not be loaded" error={auth.error} retry={auth.retry} />;
+  if (auth.error && !auth.isAuthenticated) return <LoadError what={t('app.accountLoadFailed')} error={auth.error} retry={auth.retry} />;
   // Signed in when this browser last looked, and not signed out since: the session ended, and the sign-in page says so.
   if (!auth.isAuthenticated) return <Redirect to={signInPagePath(currentLocation(), wasSignedIn() ? 'ended' : undefined)} replace />;
   if (feature && !auth.features?.[feature]) return <NotFound />;

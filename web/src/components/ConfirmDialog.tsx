@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 interface ConfirmDialogProps {
@@ -19,6 +20,7 @@ interface ConfirmDialogProps {
 export function ConfirmDialog({ open, title, children, confirmLabel, danger, busy, onConfirm, onCancel }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const { t } = useTranslation();
   useEffect(() => {
     const node = dialog.current;
     if (!node) return;
@@ -39,10 +41,10 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, bus
       <div className="dialog-body">{children}</div>
       <div className="actions">
         <button type="button" autoFocus onClick={onCancel} disabled={busy}>
-          Cancel
+          {t('actions.cancel')}
         </button>
         <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy} aria-busy={busy}>
-          {busy ? 'Working…' : confirmLabel}
+          {busy ? t('actions.working') : confirmLabel}
         </button>
       </div>
     </dialog>

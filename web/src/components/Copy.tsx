@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEffect, useId, useRef, useState } from 'react';
 
 /**
@@ -25,6 +26,7 @@ interface CopyButtonProps {
 
 export function CopyButton({ text, what, select }: CopyButtonProps) {
   const [outcome, setOutcome] = useState<'copied' | 'failed' | null>(null);
+  const { t } = useTranslation();
   useEffect(() => {
     if (outcome !== 'copied') return;
     const timer = setTimeout(() => setOutcome(null), 2500);
@@ -37,11 +39,11 @@ export function CopyButton({ text, what, select }: CopyButtonProps) {
   };
   return (
     <span className="copy">
-      <button type="button" aria-label={`Copy ${what}`} onClick={() => void copy()}>
-        Copy
+      <button type="button" aria-label={t('actions.copyWhat', { what })} onClick={() => void copy()}>
+        {t('actions.copy')}
       </button>
       <span role="status" className={outcome === 'failed' ? 'copy-outcome field-error' : 'copy-outcome muted'}>
-        {outcome === 'copied' ? 'Copied.' : outcome === 'failed' ? 'This browser did not allow copying: it is selected, press Ctrl+C (⌘C).' : ''}
+        {outcome === 'copied' ? t('actions.copied') : outcome === 'failed' ? t('actions.copyFailed') : ''}
       </span>
     </span>
   );

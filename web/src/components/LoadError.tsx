@@ -1,7 +1,9 @@
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../trpc';
 
 /** A failed load or action: what failed, the server's reason, and a way to try again. */
 export function LoadError({ what, error, retry }: { what: string; error: unknown; retry?: () => unknown }) {
+  const { t } = useTranslation();
   return (
     <div role="alert" className="banner banner-error">
       <p>
@@ -9,7 +11,7 @@ export function LoadError({ what, error, retry }: { what: string; error: unknown
       </p>
       {retry && (
         <button type="button" onClick={() => void retry()}>
-          Try again
+          {t('actions.tryAgain')}
         </button>
       )}
     </div>

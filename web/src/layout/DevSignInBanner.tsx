@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 
 /**
@@ -6,12 +7,12 @@ import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
  */
 export function DevSignInBanner() {
   const auth = useEnhancedAuth();
+  const { t } = useTranslation();
   if (!auth.features?.devSignInOpen) return null;
   return (
-    <aside aria-label="Development sign-in" className="banner banner-warning" data-testid="dev-sign-in-banner">
+    <aside aria-label={t('devBanner.label')} className="banner banner-warning" data-testid="dev-sign-in-banner">
       <p>
-        <strong>Development sign-in is open:</strong> anyone who can reach this server can sign in as any demo person, admins
-        included, without a password. Do not keep real data here. Its operator turns this off by configuring Microsoft Entra ID.
+        <Trans t={t} i18nKey="devBanner.text" components={{ strong: <strong /> }} />
       </p>
     </aside>
   );

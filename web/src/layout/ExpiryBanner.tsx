@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import { useState } from 'react';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { currentLocation, loginHref } from '../auth/navigation';
@@ -8,6 +9,7 @@ import { errorMessage } from '../trpc';
 export function ExpiryBanner() {
   const auth = useEnhancedAuth();
   const format = useFormatters();
+  const { t } = useTranslation();
   const [failure, setFailure] = useState<string | null>(null);
   const warning = auth.expiryWarning;
   if (!warning) return null;
@@ -16,21 +18,20 @@ export function ExpiryBanner() {
     <div role="alert" className="banner banner-warning">
       {warning.reason === 'lifetime' ? (
         <p>
-          <strong>You will be signed out within a minute ({when}):</strong> this session has reached the end of its lifetime.
-          Save your work, then sign in again to go on.
+          <Trans t={t} i18nKey="expiry.lifetime" values={{ when }} components={{ strong: <strong /> }} />
         </p>
       ) : (
         <p>
-          <strong>You will be signed out within a minute ({when})</strong> because nothing has happened here for a while.
+          <Trans t={t} i18nKey="expiry.idle" values={{ when }} components={{ strong: <strong /> }} />
         </p>
       )}
       {warning.reason === 'lifetime' ? (
         <a className="button" href={loginHref(currentLocation())}>
-          Sign in again now
+          {t('expiry.signInAgain')}
         </a>
       ) : (
         <button type="button" onClick={() => auth.refreshSession().catch((error: unknown) => setFailure(errorMessage(error)))}>
-          Stay signed in
+          {t('expiry.staySignedIn')}
         </button>
       )}
       {failure && <p className="field-error">{failure}</p>}

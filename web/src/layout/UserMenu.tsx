@@ -1,7 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { Avatar } from '../components/Avatar';
+import { closeOnFocusOut, useDismiss } from '../components/useDismiss';
 import { errorMessage } from '../trpc';
 import type { NavItem } from './nav';
 
@@ -17,23 +19,9 @@ export function UserMenu({ items }: { items: NavItem[] }) {
   const menuId = useId();
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent) {
-        if (event.key !== 'Escape') return;
-        setOpen(false);
-        button.current?.focus();
-      } else if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('mousedown', close);
-    document.addEventListener('keydown', close);
-    return () => {
-      document.removeEventListener('mousedown', close);
-      document.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  const { t } = useTranslation();
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, close, root, button);
 
   if (!auth.user) return null;
   const name = auth.userProfile?.displayName ?? auth.user.name;
@@ -41,12 +29,9 @@ export function UserMenu({ items }: { items: NavItem[] }) {
     <div
       className="user-menu"
       ref={root}
-      // Tabbing out of the open menu closes it, as a click elsewhere does.
-      onBlur={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setOpen(false);
-      }}
+      onBlur={closeOnFocusOut(close)}
     >
-      <button ref={button} type="button" className="user-button" aria-label={`Account: ${name}`} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
+      <button ref={button} type="button" className="user-button" aria-label={t('userMenu.account', { name })} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
         <Avatar name={name} url={auth.userProfile?.avatarUrl ?? null} />
         <span className="user-name">{name}</span>
         <span aria-hidden="true">▾</span>
@@ -75,12 +60,12 @@ export function UserMenu({ items }: { items: NavItem[] }) {
                 setLeaving(true);
                 setFailure(null);
                 auth.logout().catch((error: unknown) => {
-                  setFailure(`Sign-out failed: ${errorMessage(error)}`);
+                  setFailure(t('userMenu.signOutFailed', { reason: errorMessage(error) }));
                   setLeaving(false);
                 });
               }}
             >
-              {leaving ? 'Signing out…' : 'Sign out'}
+              {leaving ? t('userMenu.signingOut') : t('userMenu.signOut')}
             </button>
           </li>
         </ul>

@@ -1,4 +1,5 @@
 import type { EnhancedAuth } from '../auth/EnhancedAuthProvider';
+import { i18n } from '../i18n';
 
 export interface NavItem {
   path: string;
@@ -7,27 +8,31 @@ export interface NavItem {
   description: string;
 }
 
-/** The pages this person can use here: features switched off and rights not held leave no link. */
+/**
+ * The pages this person can use here: features switched off and rights not held leave no link.
+ * In the app's language now: callers render under useTranslation, so a change of language redraws them.
+ */
 export function navItems(auth: EnhancedAuth): NavItem[] {
+  const t = i18n.t;
   const f = auth.features;
-  const items: NavItem[] = [{ path: '/dashboard', label: 'Dashboard', description: 'Who you are here, and where to go next.' }];
+  const items: NavItem[] = [{ path: '/dashboard', label: t('nav.dashboard'), description: t('nav.dashboardAbout') }];
   if (auth.can('registry:read')) {
-    items.push({ path: '/servers', label: 'Servers', description: 'The MCP servers behind MREG, what they offer and how they are.' });
+    items.push({ path: '/servers', label: t('nav.servers'), description: t('nav.serversAbout') });
   }
   // Any member may hold keys (with at most their own permissions); they belong to the active tenant.
   if (auth.tenantContext) {
-    items.push({ path: '/api-keys', label: 'API keys', description: 'Keys for your MCP clients and scripts, acting as you here.' });
+    items.push({ path: '/api-keys', label: t('nav.apiKeys'), description: t('nav.apiKeysAbout') });
   }
   if (f?.userProfiles) {
     items.push(
-      { path: '/profile', label: 'Profile', description: 'Your name, picture and a few words about you.' },
-      { path: '/preferences', label: 'Preferences', description: 'Theme, language and time zone.' },
+      { path: '/profile', label: t('nav.profile'), description: t('nav.profileAbout') },
+      { path: '/preferences', label: t('nav.preferences'), description: t('nav.preferencesAbout') },
     );
   }
-  if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions', description: 'Where you are signed in, and the MCP clients you connected.' });
+  if (f?.sessionManagement) items.push({ path: '/sessions', label: t('nav.sessions'), description: t('nav.sessionsAbout') });
   if (f?.roleBasedUi && auth.can('members:manage')) {
-    items.push({ path: '/members', label: 'Members', description: 'Who belongs to this tenant, and their roles.' });
+    items.push({ path: '/members', label: t('nav.members'), description: t('nav.membersAbout') });
   }
-  if (auth.can('audit:read')) items.push({ path: '/audit', label: 'Audit', description: 'Who did what here, and when: sign-ins, changes and tool calls.' });
+  if (auth.can('audit:read')) items.push({ path: '/audit', label: t('nav.audit'), description: t('nav.auditAbout') });
   return items;
 }

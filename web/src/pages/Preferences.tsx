@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { PageTitle } from '../components/PageTitle';
 import { DateSettings } from './preferences/DateSettings';
@@ -8,10 +9,11 @@ import './Preferences.css';
 /** The app's own settings (theme, language, time zone), and whatever else the server holds, read-only. */
 export function Preferences() {
   const { preferences } = useEnhancedAuth();
+  const { t } = useTranslation('preferences');
   return (
     <div className="preferences-page">
-      <PageTitle title="Preferences">Kept with your account, so they follow you to every browser you sign in from.</PageTitle>
-      <section className="card preferences-section" aria-label="Appearance">
+      <PageTitle title={t('title')}>{t('lead')}</PageTitle>
+      <section className="card preferences-section" aria-label={t('appearance')}>
         <ThemeChoice />
       </section>
       <DateSettings />

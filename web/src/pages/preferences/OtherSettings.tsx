@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { PreferencesByCategory } from '@mreg/shared';
 import { EmptyState } from '../../components/EmptyState';
 import { UI_CATEGORY, UI_KEYS } from '../../prefs/ui-preferences';
@@ -23,18 +24,18 @@ export function otherSettings(preferences: PreferencesByCategory | null): Group[
 /** Read-only: these belong to the tools that wrote them, which know what the values mean. */
 export function OtherSettings({ preferences }: { preferences: PreferencesByCategory | null }) {
   const headingId = useId();
+  const { t } = useTranslation('preferences');
   const groups = otherSettings(preferences);
   return (
     <section className="preferences-section" aria-labelledby={headingId}>
-      <h2 id={headingId}>Other settings</h2>
+      <h2 id={headingId}>{t('other.heading')}</h2>
       {groups.length === 0 ? (
-        <EmptyState title="No other settings">
-          Tools and integrations can store their own settings here through <code>auth.updatePreferences</code>; they will be listed
-          here, read-only.
+        <EmptyState title={t('other.none')}>
+          <Trans t={t} i18nKey="other.noneBody" components={{ code: <code /> }} />
         </EmptyState>
       ) : (
         <>
-          <p className="hint">Stored by tools and integrations, shown as they are. Change them in the tool that uses them.</p>
+          <p className="hint">{t('other.hint')}</p>
           {groups.map((group) => (
             <section key={group.category} className="card other-settings-group">
               <h3>
@@ -47,7 +48,7 @@ export function OtherSettings({ preferences }: { preferences: PreferencesByCateg
                       <code>{key}</code>
                     </dt>
                     <dd>
-                      <pre>{JSON.stringify(value, null, 2) ?? 'null'}</pre>
+                      <pre>{String(JSON.stringify(value, null, 2) ?? null)}</pre>
                     </dd>
                   </div>
                 ))}

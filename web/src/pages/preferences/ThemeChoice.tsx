@@ -1,10 +1,9 @@
 import { useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { LoadError } from '../../components/LoadError';
 import { THEMES, UI_CATEGORY, type Theme } from '../../prefs/ui-preferences';
 import { useUiPreferences } from '../../prefs/usePreferences';
-
-const LABELS: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
 
 /**
  * Saved on each choice, no button: the provider applies it before the server answers and puts the
@@ -16,6 +15,7 @@ export function ThemeChoice() {
   const auth = useEnhancedAuth();
   const { theme } = useUiPreferences();
   const hintId = useId();
+  const { t } = useTranslation('preferences');
   const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const [pending, setPending] = useState<Theme | null>(null);
   const latest = useRef(0);
@@ -34,19 +34,19 @@ export function ThemeChoice() {
 
   return (
     <fieldset className="theme-choice" aria-describedby={hintId}>
-      <legend>Theme</legend>
+      <legend>{t('theme.legend')}</legend>
       <p id={hintId} className="hint">
-        Applied as soon as you choose, and kept for your next sign-in. System follows your device’s light or dark setting.
+        {t('theme.hint')}
       </p>
       <div className="theme-options">
         {THEMES.map((option) => (
           <label key={option} className="theme-option">
             <input type="radio" name="theme" value={option} checked={shown === option} onChange={() => choose(option)} />
-            {LABELS[option]}
+            {t(`theme.${option}`)}
           </label>
         ))}
       </div>
-      {failure && <LoadError what="The theme could not be saved" error={failure.error} />}
+      {failure && <LoadError what={t('theme.notSaved')} error={failure.error} />}
     </fieldset>
   );
 }

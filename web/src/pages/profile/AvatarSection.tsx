@@ -1,11 +1,12 @@
 import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { Avatar } from '../../components/Avatar';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Field } from '../../components/Field';
 import { errorMessage } from '../../trpc';
-import { PICTURE_ACCEPT, PICTURE_LIMIT_TEXT, PICTURE_TYPES_TEXT, pictureProblem, uploadFailureText } from './picture';
+import { PICTURE_ACCEPT, pictureLimitText, pictureProblem, pictureTypesText, uploadFailureText } from './picture';
 
 /**
  * The person's picture: choose a file, see it before sending, upload or cancel; or remove the
@@ -14,6 +15,7 @@ import { PICTURE_ACCEPT, PICTURE_LIMIT_TEXT, PICTURE_TYPES_TEXT, pictureProblem,
 export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: string | null }) {
   const auth = useEnhancedAuth();
   const headingId = useId();
+  const { t } = useTranslation('profile');
   const input = useRef<HTMLInputElement>(null);
   const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -58,7 +60,7 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
     upload.mutate(chosen.file, {
       onSuccess: () => {
         clear();
-        setNotice('Picture uploaded');
+        setNotice(t('picture.uploaded'));
       },
     });
   };
@@ -67,7 +69,7 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
     remove.mutate(undefined, {
       onSuccess: () => {
         setConfirming(false);
-        setNotice('Picture removed');
+        setNotice(t('picture.removed'));
         // The button that opened the dialog is gone with the picture: focus goes to the picker.
         input.current?.focus();
       },
@@ -76,22 +78,22 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
   const error = problem ?? (upload.isError ? uploadFailureText(upload.error) : undefined);
   const caption = !chosen
     ? avatarUrl
-      ? 'Your picture'
-      : 'No picture: your initials are shown'
+      ? t('picture.yours')
+      : t('picture.none')
     : chosen.url === unreadable
-      ? 'No preview: the browser cannot show this file as a picture'
-      : 'Preview, not saved yet';
+      ? t('picture.noPreview')
+      : t('picture.preview');
 
   return (
     <section className="card profile-section" aria-labelledby={headingId}>
-      <h2 id={headingId}>Picture</h2>
+      <h2 id={headingId}>{t('picture.heading')}</h2>
       <div className="profile-picture">
         <figure className="profile-picture-figure">
           {chosen && chosen.url !== unreadable ? (
             <img
               className="avatar avatar-96"
               src={chosen.url}
-              alt="Preview of your new picture"
+              alt={t('picture.previewAlt')}
               width={96}
               height={96}
               // The server reads the type from the bytes too and will say why it refuses: only the preview goes.
@@ -107,23 +109,23 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
           <figcaption className="hint">{caption}</figcaption>
         </figure>
         <div className="profile-picture-controls">
-          <Field label="Choose a picture" error={error} hint={`${PICTURE_TYPES_TEXT}, at most ${PICTURE_LIMIT_TEXT}.`}>
+          <Field label={t('picture.choose')} error={error} hint={t('picture.chooseHint', { types: pictureTypesText(), limit: pictureLimitText() })}>
             <input ref={input} type="file" accept={PICTURE_ACCEPT} onChange={choose} disabled={upload.isPending} />
           </Field>
           <div className="actions">
             {chosen && (
               <>
                 <button type="button" className="primary" onClick={send} disabled={upload.isPending} aria-busy={upload.isPending}>
-                  {upload.isPending ? 'Uploading…' : 'Upload picture'}
+                  {upload.isPending ? t('picture.uploading') : t('picture.upload')}
                 </button>
                 <button type="button" onClick={clear} disabled={upload.isPending}>
-                  Cancel
+                  {t('picture.cancel')}
                 </button>
               </>
             )}
             {!chosen && avatarUrl && (
               <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                Remove picture
+                {t('picture.remove')}
               </button>
             )}
           </div>
@@ -134,8 +136,8 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
       </div>
       <ConfirmDialog
         open={confirming}
-        title="Remove your picture?"
-        confirmLabel="Remove picture"
+        title={t('picture.removeTitle')}
+        confirmLabel={t('picture.remove')}
         danger
         busy={remove.isPending}
         onConfirm={confirmRemove}
@@ -144,10 +146,10 @@ export function AvatarSection({ name, avatarUrl }: { name: string; avatarUrl: st
           remove.reset();
         }}
       >
-        <p>Others will see your initials instead. You can upload a picture again at any time.</p>
+        <p>{t('picture.removeBody')}</p>
         {remove.isError && (
           <p className="field-error" role="alert">
-            The picture was not removed. {errorMessage(remove.error)}
+            {t('picture.notRemoved', { reason: errorMessage(remove.error) })}
           </p>
         )}
       </ConfirmDialog>

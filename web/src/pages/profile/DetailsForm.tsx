@@ -1,20 +1,23 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, textLength, ZUpdateProfileInput, type Profile, type UpdateProfileInput } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
+import { useUnsavedChanges } from '../../components/useUnsavedChanges';
+import { i18n } from '../../i18n';
+import { fieldMessage } from '../../i18n/validation';
 import { fieldErrors } from '../../trpc';
 
 type FieldName = 'displayName' | 'bio';
 type Values = Record<FieldName, string>;
 type Problems = Partial<Record<FieldName, string>>;
 
-const LABELS: Record<FieldName, string> = { displayName: 'Display name', bio: 'Bio' };
-const FIELDS = Object.keys(LABELS) as FieldName[];
+const FIELDS: FieldName[] = ['displayName', 'bio'];
 
 // The schema's messages name no field ("is longer than 255 characters"); the label comes first.
-const sentence = (field: FieldName, message: string) => `${LABELS[field]} ${message}`;
+const sentence = (field: FieldName, message: string) => `${i18n.t(`profile:about.${field}`)} ${message}`;
 
 /** The shared schema's verdict on the form, one message per field: the same rules the server applies. */
 function validate(values: Values): Problems {
@@ -23,7 +26,7 @@ function validate(values: Values): Problems {
   const problems: Problems = {};
   for (const issue of result.error.issues) {
     const field = issue.path[0];
-    if ((field === 'displayName' || field === 'bio') && !problems[field]) problems[field] = sentence(field, issue.message);
+    if ((field === 'displayName' || field === 'bio') && !problems[field]) problems[field] = sentence(field, fieldMessage(issue.message));
   }
   return problems;
 }
@@ -56,6 +59,7 @@ function Counter({ text, max }: { text: string; max: number }) {
 export function DetailsForm({ profile, signInName }: { profile: Profile | null; signInName: string }) {
   const auth = useEnhancedAuth();
   const headingId = useId();
+  const { t } = useTranslation('profile');
   const [draft, setDraft] = useState<Partial<Values>>({});
   const [submitted, setSubmitted] = useState(false);
   const [fromServer, setFromServer] = useState<Problems>({});
@@ -73,6 +77,7 @@ export function DetailsForm({ profile, signInName }: { profile: Profile | null; 
   const problems: Problems = { displayName: local.displayName ?? fromServer.displayName, bio: local.bio ?? fromServer.bio };
   const serverSaidWhy = Object.keys(serverProblems(save.error)).length > 0;
   const edited = Object.keys(draft).length > 0;
+  useUnsavedChanges(values.displayName !== (profile?.displayName ?? '') || values.bio !== (profile?.bio ?? ''));
 
   const change = (field: FieldName, value: string) => {
     setDraft((current) => ({ ...current, [field]: value }));
@@ -103,15 +108,15 @@ export function DetailsForm({ profile, signInName }: { profile: Profile | null; 
 
   return (
     <section className="card profile-section" aria-labelledby={headingId}>
-      <h2 id={headingId}>About you</h2>
-      {save.isError && !serverSaidWhy && <LoadError what="Your profile was not saved" error={save.error} />}
+      <h2 id={headingId}>{t('about.heading')}</h2>
+      {save.isError && !serverSaidWhy && <LoadError what={t('about.notSaved')} error={save.error} />}
       <form className="form" noValidate onSubmit={submit}>
         <Field
-          label="Display name"
+          label={t('about.displayName')}
           error={problems.displayName}
           hint={
             <span className="profile-hint-row">
-              <span>Shown instead of {signInName} from your sign-in. Leave it empty to use that name.</span>
+              <span>{t('about.displayNameHint', { name: signInName })}</span>
               <Counter text={values.displayName} max={DISPLAY_NAME_MAX_LENGTH} />
             </span>
           }
@@ -126,11 +131,11 @@ export function DetailsForm({ profile, signInName }: { profile: Profile | null; 
           />
         </Field>
         <Field
-          label="Bio"
+          label={t('about.bio')}
           error={problems.bio}
           hint={
             <span className="profile-hint-row">
-              <span>A few words about you. Line breaks are kept.</span>
+              <span>{t('about.bioHint')}</span>
               <Counter text={values.bio} max={BIO_MAX_LENGTH} />
             </span>
           }
@@ -139,10 +144,10 @@ export function DetailsForm({ profile, signInName }: { profile: Profile | null; 
         </Field>
         <div className="actions">
           <button type="submit" className="primary" disabled={save.isPending} aria-busy={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
+            {save.isPending ? t('about.saving') : t('about.save')}
           </button>
           <p role="status" className="profile-status">
-            {save.isSuccess && !edited ? 'Profile saved' : ''}
+            {save.isSuccess && !edited ? t('about.saved') : ''}
           </p>
         </div>
       </form>

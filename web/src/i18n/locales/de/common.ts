@@ -2,6 +2,69 @@ import type { Translation } from '../../translation';
 import type en from '../en/common';
 
 export default {
+  app: {
+    skipLink: 'Zum Inhalt springen',
+    mainNav: 'Hauptnavigation',
+    accountRefreshFailed: 'Ihr Konto konnte nicht aktualisiert werden',
+    accountLoadFailed: 'Ihr Konto konnte nicht geladen werden',
+    settingsLoadFailed: 'Die Einstellungen des Servers konnten nicht geladen werden',
+    loading: 'Wird geladen…',
+  },
+  nav: {
+    dashboard: 'Übersicht',
+    dashboardAbout: 'Wer Sie hier sind und wohin es als Nächstes geht.',
+    servers: 'Server',
+    serversAbout: 'Die MCP-Server hinter MREG, was sie anbieten und wie es ihnen geht.',
+    apiKeys: 'API-Schlüssel',
+    apiKeysAbout: 'Schlüssel für Ihre MCP-Clients und Skripte, die hier in Ihrem Namen handeln.',
+    profile: 'Profil',
+    profileAbout: 'Ihr Name, Ihr Bild und ein paar Worte über Sie.',
+    preferences: 'Einstellungen',
+    preferencesAbout: 'Design, Sprache und Zeitzone.',
+    sessions: 'Sitzungen',
+    sessionsAbout: 'Wo Sie angemeldet sind und welche MCP-Clients Sie verbunden haben.',
+    members: 'Mitglieder',
+    membersAbout: 'Wer zu diesem Mandanten gehört, und mit welcher Rolle.',
+    audit: 'Protokoll',
+    auditAbout: 'Wer hier was wann getan hat: Anmeldungen, Änderungen und Tool-Aufrufe.',
+  },
+  roles: { admin: 'Admin', member: 'Mitglied', viewer: 'Betrachter' },
+  tenant: {
+    label: '{{tenant}} · {{role}}',
+    none: 'Kein aktiver Mandant',
+    button: 'Aktiver Mandant: {{label}}. Mandant wechseln',
+    menuTitle: 'Wechseln zu',
+    current: '(aktiv)',
+    switchFailed: 'Wechsel zu {{tenant}} nicht möglich: {{reason}}',
+  },
+  userMenu: {
+    account: 'Konto: {{name}}',
+    signOut: 'Abmelden',
+    signingOut: 'Wird abgemeldet…',
+    signOutFailed: 'Abmelden fehlgeschlagen: {{reason}}',
+  },
+  devBanner: {
+    label: 'Entwicklungsanmeldung',
+    text: '<strong>Die Entwicklungsanmeldung ist offen:</strong> Jeder, der diesen Server erreicht, kann sich ohne Passwort als jede Demo-Person anmelden, auch als Admin. Speichern Sie hier keine echten Daten. Der Betreiber schaltet das ab, indem er Microsoft Entra ID einrichtet.',
+  },
+  expiry: {
+    lifetime: '<strong>Sie werden innerhalb einer Minute abgemeldet ({{when}}):</strong> Diese Sitzung hat das Ende ihrer Laufzeit erreicht. Sichern Sie Ihre Arbeit und melden Sie sich erneut an, um weiterzumachen.',
+    idle: '<strong>Sie werden innerhalb einer Minute abgemeldet ({{when}})</strong>, weil hier eine Weile nichts geschehen ist.',
+    signInAgain: 'Jetzt erneut anmelden',
+    staySignedIn: 'Angemeldet bleiben',
+  },
+  actions: {
+    tryAgain: 'Erneut versuchen',
+    cancel: 'Abbrechen',
+    working: 'Wird ausgeführt…',
+    copy: 'Kopieren',
+    copyWhat: '{{what}} kopieren',
+    copied: 'Kopiert.',
+    copyFailed: 'Dieser Browser hat das Kopieren nicht erlaubt: Der Text ist markiert, drücken Sie Strg+C (⌘C).',
+  },
+  unsaved: {
+    leave: 'Auf dieser Seite gibt es ungespeicherte Änderungen. Seite verlassen und die Änderungen verwerfen?',
+  },
   errors: {
     unreachable: 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
     code: {

@@ -1,4 +1,68 @@
 export default {
+  app: {
+    skipLink: 'Skip to content',
+    mainNav: 'Main',
+    accountRefreshFailed: 'Your account could not be refreshed',
+    accountLoadFailed: 'Your account could not be loaded',
+    settingsLoadFailed: "The server's settings could not be loaded",
+    loading: 'Loading…',
+  },
+  nav: {
+    dashboard: 'Dashboard',
+    dashboardAbout: 'Who you are here, and where to go next.',
+    servers: 'Servers',
+    serversAbout: 'The MCP servers behind MREG, what they offer and how they are.',
+    apiKeys: 'API keys',
+    apiKeysAbout: 'Keys for your MCP clients and scripts, acting as you here.',
+    profile: 'Profile',
+    profileAbout: 'Your name, picture and a few words about you.',
+    preferences: 'Preferences',
+    preferencesAbout: 'Theme, language and time zone.',
+    sessions: 'Sessions',
+    sessionsAbout: 'Where you are signed in, and the MCP clients you connected.',
+    members: 'Members',
+    membersAbout: 'Who belongs to this tenant, and their roles.',
+    audit: 'Audit',
+    auditAbout: 'Who did what here, and when: sign-ins, changes and tool calls.',
+  },
+  /** Role names as they read inside a sentence or beside a tenant's name. */
+  roles: { admin: 'admin', member: 'member', viewer: 'viewer' },
+  tenant: {
+    label: '{{tenant}} · {{role}}',
+    none: 'No active tenant',
+    button: 'Active tenant: {{label}}. Switch tenant',
+    menuTitle: 'Switch to',
+    current: '(active)',
+    switchFailed: 'Could not switch to {{tenant}}: {{reason}}',
+  },
+  userMenu: {
+    account: 'Account: {{name}}',
+    signOut: 'Sign out',
+    signingOut: 'Signing out…',
+    signOutFailed: 'Sign-out failed: {{reason}}',
+  },
+  devBanner: {
+    label: 'Development sign-in',
+    text: '<strong>Development sign-in is open:</strong> anyone who can reach this server can sign in as any demo person, admins included, without a password. Do not keep real data here. Its operator turns this off by configuring Microsoft Entra ID.',
+  },
+  expiry: {
+    lifetime: '<strong>You will be signed out within a minute ({{when}}):</strong> this session has reached the end of its lifetime. Save your work, then sign in again to go on.',
+    idle: '<strong>You will be signed out within a minute ({{when}})</strong> because nothing has happened here for a while.',
+    signInAgain: 'Sign in again now',
+    staySignedIn: 'Stay signed in',
+  },
+  actions: {
+    tryAgain: 'Try again',
+    cancel: 'Cancel',
+    working: 'Working…',
+    copy: 'Copy',
+    copyWhat: 'Copy {{what}}',
+    copied: 'Copied.',
+    copyFailed: 'This browser did not allow copying: it is selected, press Ctrl+C (⌘C).',
+  },
+  unsaved: {
+    leave: 'You have unsaved changes on this page. Leave it and lose them?',
+  },
   errors: {
     unreachable: 'The server could not be reached. Check the connection and try again.',
     /** By tRPC code, for a refusal that has no reason code, in a language the server does not speak. */
