@@ -17,7 +17,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   webDir = await mkdtemp(join(tmpdir(), 'mreg-web-'));
   await mkdir(join(webDir, 'assets'));
-  await writeFile(join(webDir, 'index.html'), '<!doctype html><title>MREG</title><div id="root"></div>');
+  await writeFile(join(webDir, 'index.html'), '<!doctype html><html lang="en"><title>MREG</title><div id="root"></div></html>');
   await writeFile(join(webDir, 'assets', 'index-AbC123.js'), 'console.log(1)');
   // As the build leaves a bundle: the plain file with its .br and .gz beside it (vite.config.ts).
   await writeFile(join(webDir, 'assets', 'app-XyZ789.js'), bundle);
@@ -136,6 +136,20 @@ describe(`host (${databaseMode})`, () => {
         expect(res.headers.get('content-type')).toMatch(/text\/html/);
         expect(res.headers.get('cache-control')).toBe('no-cache');
         expect(await res.text()).toContain('<div id="root">');
+      }
+    });
+
+    it("puts the theme cookie's light or dark on <html>, so that the first paint has it, and nothing else", async () => {
+      const { url } = await app();
+      const page = async (cookie?: string) => {
+        const res = await fetch(`${url}/dashboard`, { headers: { ...html, ...(cookie ? { cookie } : {}) } });
+        expect(res.headers.get('vary')).toMatch(/Cookie/);
+        return res.text();
+      };
+      expect(await page('mreg_theme=dark')).toContain('<html data-theme="dark" lang="en">');
+      expect(await page('other=1; mreg_theme=light')).toContain('<html data-theme="light" lang="en">');
+      for (const cookie of [undefined, 'mreg_theme=system', 'mreg_theme=dark%22%20onload%3D%22x', 'mreg_theme=']) {
+        expect(await page(cookie), String(cookie)).toContain('<html lang="en">');
       }
     });
 

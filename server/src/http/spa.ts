@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import express, { Router } from 'express';
 import expressStaticGzip from 'express-static-gzip';
@@ -7,6 +7,31 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><h1>The MREG web app is not built</h1>
 <p>Run <code>pnpm build</code> and restart, or use <code>pnpm dev</code> and open the Vite address it prints.</p></body></html>`;
 
+/** The cookie the app writes with the person's theme (web/src/prefs/usePreferences.ts); not a secret. */
+export const THEME_COOKIE = 'mreg_theme';
+
+/**
+ * index.html with the theme the browser last showed on <html>, so that a dark page is dark from its
+ * first paint instead of flashing light until the app has read the preference: no inline script,
+ * so the CSP stays as strict. Only the two values the stylesheet knows are written; anything else
+ * (system, absent, tampered) leaves the page to the system's colours, as the app would.
+ */
+function withTheme(html: string, theme: unknown): string {
+  if (theme !== 'light' && theme !== 'dark') return html;
+  return html.replace(/<html\b/i, `<html data-theme="${theme}"`);
+}
+
+/** index.html, read again only when the build replaced it. */
+function indexReader(path: string): () => Promise<string | null> {
+  let cached: { mtimeMs: number; html: string } | null = null;
+  return async () => {
+    const found = await stat(path).catch(() => null);
+    if (!found) return null;
+    if (cached?.mtimeMs !== found.mtimeMs) cached = { mtimeMs: found.mtimeMs, html: await readFile(path, 'utf8') };
+    return cached.html;
+  };
+}
+
 /**
  * The built SPA (Epic Stack order): hashed assets cached for a year, precompressed when the client
  * accepts it, other files as they are, and index.html for HTML navigations without a file
@@ -14,7 +39,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
  */
 export function spaRoutes(webDir: string): Router {
   const routes = Router();
-  const indexHtml = join(webDir, 'index.html');
+  const readIndex = indexReader(join(webDir, 'index.html'));
 
   // The build writes .br and .gz beside each hashed asset (vite.config.ts); express-static-gzip
   // sends the one Accept-Encoding allows, with its Content-Encoding and Vary, through serve-static.
@@ -29,7 +54,7 @@ export function spaRoutes(webDir: string): Router {
     }),
   );
   routes.use(express.static(webDir, { index: false, maxAge: 0 }));
-  routes.use((req, res, next) => {
+  routes.use(async (req, res, next) => {
     // A browser navigation names text/html; `Accept: */*` alone (fetch, curl) gets index.html only
     // at the root.
     const wantsHtml = req.path === '/' || (req.get('accept') ?? '').includes('text/html');
@@ -40,8 +65,11 @@ export function spaRoutes(webDir: string): Router {
       wantsHtml;
     if (!isNavigation) return next();
     res.set('Cache-Control', 'no-cache');
-    if (!existsSync(indexHtml)) return res.status(503).type('html').send(NOT_BUILT);
-    res.sendFile(indexHtml);
+    // The page differs by the theme cookie: a shared cache must not hand one person's to another.
+    res.vary('Cookie');
+    const html = await readIndex();
+    if (html === null) return res.status(503).type('html').send(NOT_BUILT);
+    res.type('html').send(withTheme(html, (req.cookies as Record<string, unknown> | undefined)?.[THEME_COOKIE]));
   });
   return routes;
 }

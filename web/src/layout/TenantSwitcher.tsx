@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { closeOnFocusOut, useDismiss } from '../components/useDismiss';
+import { confirmLeave } from '../components/useUnsavedChanges';
 import { useRoleName } from '../roles';
 import { errorMessage, useTRPC } from '../trpc';
 
@@ -41,6 +42,8 @@ export function TenantSwitcher() {
   }
 
   const switchTo = (tenantId: string, tenantName: string) => {
+    // A switch starts every page afresh: unsaved edits would go with it.
+    if (!confirmLeave()) return;
     setSwitching(tenantId);
     setFailure(null);
     // Switched, the app starts afresh for the new tenant on its dashboard, whose heading takes the

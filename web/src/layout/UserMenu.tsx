@@ -4,6 +4,7 @@ import { Link } from 'wouter';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { Avatar } from '../components/Avatar';
 import { closeOnFocusOut, useDismiss } from '../components/useDismiss';
+import { confirmLeave } from '../components/useUnsavedChanges';
 import { errorMessage } from '../trpc';
 import type { NavItem } from './nav';
 
@@ -57,6 +58,7 @@ export function UserMenu({ items }: { items: NavItem[] }) {
               type="button"
               disabled={leaving}
               onClick={() => {
+                if (!confirmLeave()) return;
                 setLeaving(true);
                 setFailure(null);
                 auth.logout().catch((error: unknown) => {

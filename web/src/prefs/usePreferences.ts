@@ -10,14 +10,26 @@ export function useUiPreferences(): UiPreferences {
   return useMemo(() => readUiPreferences(preferences), [preferences]);
 }
 
-/** Puts the theme on <html>: the stylesheet follows `data-theme`, or the system's when it is absent. */
+/** Read by the server into index.html (server/src/http/spa.ts): the next full load paints in this theme. */
+const THEME_COOKIE = 'mreg_theme';
+
+/**
+ * Puts the theme on <html>: the stylesheet follows `data-theme`, or the system's when it is absent;
+ * and keeps it in a cookie for the server to put there before the first paint of the next load. Until
+ * the person's preferences are known (loading, signed out), the theme the server put there stays.
+ */
 export function useApplyTheme(): void {
+  const { preferences } = useEnhancedAuth();
   const { theme } = useUiPreferences();
+  const known = preferences !== null;
   useEffect(() => {
+    if (!known) return;
     const root = document.documentElement;
     if (theme === 'system') delete root.dataset.theme;
     else root.dataset.theme = theme;
-  }, [theme]);
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    document.cookie = `${THEME_COOKIE}=${theme}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  }, [known, theme]);
 }
 
 /** The app's language now: the preference when the app is written in it, else the browser's (languages.ts). */
