@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { startEverythingServer, type TestUpstream } from '@mreg/server/testing/mcp-upstreams';
-import { DEMO, shot, shotBothWidths, signedInPage, signIn, watchProblems } from './support';
+import { DEMO, shot, shotBothWidths, signedInPage, signIn, switchTenant, watchProblems } from './support';
 
 test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
 // One MREG for the whole run: the servers added here are seen by the tests after them.

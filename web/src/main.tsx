@@ -8,8 +8,11 @@ import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { App } from './App';
 import { EnhancedAuthProvider } from './auth/EnhancedAuthProvider';
+import { watchUnsavedChanges } from './components/useUnsavedChanges';
 import { notifyUnauthorized } from './auth/unauthorized';
 import { TRPCProvider, makeQueryClient, makeTrpcClient } from './trpc';
+
+watchUnsavedChanges();
 
 function Root() {
   const [queryClient] = useState(makeQueryClient);

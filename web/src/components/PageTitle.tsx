@@ -8,6 +8,9 @@ export function PageTitle({ title, children }: { title: string; children?: React
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · MREG`;
+    // Not from under a menu the person has open: a page arriving late (its chunk still loading when
+    // they reached for the header) must not close it in their hands.
+    if (document.activeElement?.closest('[aria-expanded="true"], .menu:not([hidden])')) return;
     heading.current?.focus({ preventScroll: true });
   }, [title]);
   return (

@@ -46,23 +46,26 @@ function onPopState(event: PopStateEvent) {
   history.pushState(history.state, '', editedAt);
 }
 
+/**
+ * Installed once, before the router subscribes (main.tsx imports this first): listeners at the same
+ * target run in the order they were added, and the router's, leaving the page, would unmount the
+ * form and take a later listener with it.
+ */
+export function watchUnsavedChanges(): void {
+  window.addEventListener('beforeunload', (event) => editing.size > 0 && onBeforeUnload(event));
+  document.addEventListener('click', (event) => editing.size > 0 && onClick(event), true);
+  window.addEventListener('popstate', (event) => editing.size > 0 && onPopState(event), true);
+}
+
+/** Marks the calling form as holding edits while `dirty`. */
 export function useUnsavedChanges(dirty: boolean): void {
   useEffect(() => {
     if (!dirty) return;
     const form = Symbol('edits');
-    if (editing.size === 0) {
-      window.addEventListener('beforeunload', onBeforeUnload);
-      document.addEventListener('click', onClick, true);
-      window.addEventListener('popstate', onPopState, true);
-    }
     editing.add(form);
     editedAt = here();
     return () => {
       editing.delete(form);
-      if (editing.size > 0) return;
-      window.removeEventListener('beforeunload', onBeforeUnload);
-      document.removeEventListener('click', onClick, true);
-      window.removeEventListener('popstate', onPopState, true);
     };
   }, [dirty]);
 }
