@@ -10,8 +10,7 @@ export function Avatar({ name, url, size = 32 }: { name: string; url: string | n
   const className = `avatar avatar-${size}`;
   if (url) return <img className={className} src={url} alt="" width={size} height={size} />;
   return (
-    <span className={className} aria-hidden="true">
-      {initials}
-    </span>
+    // Drawn by the stylesheet (attr()), not text: a button holding it is named by its words alone.
+    <span className={className} aria-hidden="true" data-initials={initials} />
   );
 }

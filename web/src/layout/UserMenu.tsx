@@ -32,10 +32,10 @@ export function UserMenu({ items }: { items: NavItem[] }) {
       ref={root}
       onBlur={closeOnFocusOut(close)}
     >
+      {/* The initials and the ▾ are the stylesheet's: what is seen ("Ada Lovelace") is part of the name a voice user says. */}
       <button ref={button} type="button" className="user-button" aria-label={t('userMenu.account', { name })} aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
         <Avatar name={name} url={auth.userProfile?.avatarUrl ?? null} />
         <span className="user-name">{name}</span>
-        <span aria-hidden="true">▾</span>
       </button>
       <div id={menuId} className="menu" hidden={!open}>
         <p className="menu-who">
