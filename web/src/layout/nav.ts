@@ -25,7 +25,8 @@ export function navItems(auth: EnhancedAuth): NavItem[] {
     );
   }
   if (f?.sessionManagement) items.push({ path: '/sessions', label: 'Sessions', description: 'Where you are signed in, and the MCP clients you connected.' });
-  if (f?.roleBasedUi && auth.can('members:manage')) {
+  // Everyone who may see who is in the tenant (members:read); those who manage it see more there.
+  if (f?.roleBasedUi && auth.can('members:read')) {
     items.push({ path: '/members', label: 'Members', description: 'Who belongs to this tenant, and their roles.' });
   }
   if (auth.can('audit:read')) items.push({ path: '/audit', label: 'Audit', description: 'Who did what here, and when: sign-ins, changes and tool calls.' });
