@@ -1,3 +1,4 @@
+import type { RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Role } from '@mreg/shared';
 import { Field } from '../../components/Field';
@@ -5,12 +6,21 @@ import { ROLE_OPTIONS } from '../../roles';
 import type { MemberFilter } from './filters';
 
 /** Search by name or email, and narrow by role and state: the admin's list follows as they type. */
-export function MemberFilters({ filter, onChange }: { filter: MemberFilter; onChange: (filter: MemberFilter) => void }) {
+export function MemberFilters({
+  filter,
+  onChange,
+  searchRef,
+}: {
+  filter: MemberFilter;
+  onChange: (filter: MemberFilter) => void;
+  searchRef: RefObject<HTMLInputElement | null>;
+}) {
   const { t } = useTranslation('members');
   return (
     <div className="member-filters" role="search" aria-label={t('filters.label')}>
       <Field label={t('filters.search')}>
         <input
+          ref={searchRef}
           type="search"
           name="member-search"
           autoComplete="off"

@@ -1,4 +1,4 @@
-import { useId, useState, type ReactNode, type RefObject } from 'react';
+import { useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantMember } from '@mreg/shared';
 import { EmptyState } from '../../components/EmptyState';
@@ -29,6 +29,7 @@ export function MemberList({ members, placeholder, tenantName, me, myAvatarUrl, 
   const [filter, setFilter] = useState<MemberFilter>(NO_FILTER);
   const [openSessions, setOpenSessions] = useState<string | null>(null);
   const headingId = useId();
+  const search = useRef<HTMLInputElement>(null);
   const shown = filterMembers(members ?? [], filter);
   const filtered = isFiltered(filter);
 
@@ -44,7 +45,7 @@ export function MemberList({ members, placeholder, tenantName, me, myAvatarUrl, 
         <EmptyState title={t('page.empty', { tenant: tenantName })}>{t('page.emptyHint')}</EmptyState>
       ) : (
         <>
-          <MemberFilters filter={filter} onChange={setFilter} />
+          <MemberFilters filter={filter} onChange={setFilter} searchRef={search} />
           {/* Said as the list narrows, without moving the focus from the search. */}
           <p className="muted member-matches" aria-live="polite">
             {filtered ? t('filters.matching', { count: shown.length }) : ''}
@@ -52,7 +53,14 @@ export function MemberList({ members, placeholder, tenantName, me, myAvatarUrl, 
           {shown.length === 0 ? (
             <EmptyState title={filter.query.trim() ? t('filters.noMatchFor', { query: filter.query.trim() }) : t('filters.noMatch')}>
               <p>{t('filters.noMatchHint')}</p>
-              <button type="button" onClick={() => setFilter(NO_FILTER)}>
+              <button
+                type="button"
+                onClick={() => {
+                  setFilter(NO_FILTER);
+                  // The button goes with the empty state: the search is where to go on from.
+                  search.current?.focus();
+                }}
+              >
                 {t('filters.clear')}
               </button>
             </EmptyState>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { effectivePermissions, type Role, type TenantMember } from '@mreg/shared';
 import { ROLE_OPTIONS } from '../../roles';
@@ -28,7 +28,9 @@ export function RoleDialog({ member, tenantName, isMe, actions }: RoleDialogProp
   const name = nameOf(member);
   const closesPage = isMe && !effectivePermissions(choice, member.permissions).includes('members:manage');
 
-  useEffect(() => {
+  // A layout effect, whose cleanup runs while the dialog is still in the page: closed there, it
+  // hands the focus back to what had it (the row's menu button); removed open, it would drop it.
+  useLayoutEffect(() => {
     const node = dialog.current;
     if (!node) return;
     node.showModal();
