@@ -107,7 +107,9 @@ test('ada adds vic to Contoso as a viewer; vic then can switch to Contoso', asyn
   for (const name of ['Change role…', 'Deactivate…', 'Remove…']) {
     await expect(page.getByRole('menuitem', { name })).toHaveAttribute('aria-disabled', 'true');
   }
-  await page.getByRole('menuitem', { name: 'Remove…' }).click();
+  // Chosen anyway, it does nothing.
+  await page.getByRole('menuitem', { name: 'Remove…' }).focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await shotBothWidths(page, 'members-last-admin');
   await page.keyboard.press('Escape');
