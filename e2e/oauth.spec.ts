@@ -280,7 +280,8 @@ test('ada disconnects an app under Sessions, Connected apps: its token is refuse
 
   // The admin's view: on Members, beside her own sessions.
   await page.goto('/members');
-  await page.getByRole('button', { name: /^Sessions and connected apps of Ada/ }).click();
+  await page.getByRole('button', { name: /^Actions for Ada/ }).click();
+  await page.getByRole('menuitem', { name: 'Show sessions & apps' }).click();
   const theirs = page.getByRole('region', { name: /^Connected apps of Ada/ });
   await expect(theirs.getByRole('listitem')).toHaveCount(1);
   await expect(theirs).toContainText('E2E revoke agent');
@@ -326,7 +327,8 @@ test('a tenant admin disconnects a member’s app from Members: the member’s t
 
   await signIn(page, DEMO.ada);
   await page.goto('/members');
-  await page.getByRole('button', { name: /^Sessions and connected apps of Uma/ }).click();
+  await page.getByRole('button', { name: /^Actions for Uma/ }).click();
+  await page.getByRole('menuitem', { name: 'Show sessions & apps' }).click();
   const theirs = page.getByRole('region', { name: /^Connected apps of Uma/ });
   await expect(theirs).toContainText('Uma agent');
   await look(page, 'member-connected-apps');

@@ -51,6 +51,21 @@ export const ZTenantMember = z.object({
 export type TenantMember = z.infer<typeof ZTenantMember>;
 export const ZTenantMemberList = z.array(ZTenantMember);
 
+/**
+ * A member of the active tenant as every member sees them (`tenants.directory`, members:read): who
+ * they are and their role, so that people know whom to ask. Nothing only admins may see: no email,
+ * permissions, sessions or activity. Active members only.
+ */
+export const ZDirectoryMember = z.object({
+  userId: z.uuid(),
+  /** The name they chose on their profile, else their directory's. */
+  name: z.string(),
+  avatarUrl: z.string().nullable(),
+  role: ZRole,
+});
+export type DirectoryMember = z.infer<typeof ZDirectoryMember>;
+export const ZDirectory = z.array(ZDirectoryMember);
+
 export const ZUserId = z.uuid({ error: orRequired('must be a user id (a UUID)') });
 
 export const ZRemoveMemberInput = z.strictObject({ userId: ZUserId });

@@ -153,7 +153,7 @@ export function App() {
               </RequireAuth>
             </Route>
             <Route path="/members">
-              <RequireAuth feature="roleBasedUi" permission="members:manage">
+              <RequireAuth feature="roleBasedUi" permission="members:read">
                 <Members />
               </RequireAuth>
             </Route>

@@ -30,7 +30,8 @@ export function navItems(auth: EnhancedAuth): NavItem[] {
     );
   }
   if (f?.sessionManagement) items.push({ path: '/sessions', label: t('nav.sessions'), description: t('nav.sessionsAbout') });
-  if (f?.roleBasedUi && auth.can('members:manage')) {
+  // Everyone who may see who is in the tenant (members:read); those who manage it see more there.
+  if (f?.roleBasedUi && auth.can('members:read')) {
     items.push({ path: '/members', label: t('nav.members'), description: t('nav.membersAbout') });
   }
   if (auth.can('audit:read')) items.push({ path: '/audit', label: t('nav.audit'), description: t('nav.auditAbout') });

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { ZInvitationToken, type InvitationView } from '@mreg/shared';
 import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
 import { useFormatters } from '../prefs/usePreferences';
-import { errorCode, errorMessage, useTRPC } from '../trpc';
+import { errorCode, errorMessage, errorReason, reasonText, useTRPC } from '../trpc';
 import { InvitationAnswer } from './invitations/InvitationAnswer';
 import { Declined, InvitationClosed, NotForYou } from './invitations/InvitationClosed';
 import { closedWords } from './invitations/words';
@@ -14,9 +15,13 @@ import './Invitation.css';
 /** The server's words as a sentence. */
 const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
-const INCOMPLETE = {
-  title: 'This link is incomplete',
-  text: 'This address is not a whole invitation link: it may have been cut short when it was copied. Open the link exactly as you received it, or ask the person who invited you to send it again.',
+/**
+ * A refusal as the invitation page says it: from its reason code (invitation_expired, _revoked,
+ * _used, _wrong_person, _not_found), in the app's language; the server's words only for one without.
+ */
+const refusalText = (error: unknown) => {
+  const reason = errorReason(error);
+  return reason ? reasonText(reason) : sentence(errorMessage(error));
 };
 
 /**
@@ -25,6 +30,7 @@ const INCOMPLETE = {
  * person accepts or declines. Every other case is a page that says why not and what to do.
  */
 export function Invitation({ token }: { token: string }) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const format = useFormatters();
   const wellFormed = ZInvitationToken.safeParse(token).success;
@@ -34,7 +40,7 @@ export function Invitation({ token }: { token: string }) {
 
   const page = (view: InvitationView) => {
     if (declined) return <Declined view={view} />;
-    if (view.status !== 'pending') return <InvitationClosed words={closedWords({ ...view, status: view.status }, format.dateTime(view.expiresAt))} />;
+    if (view.status !== 'pending') return <InvitationClosed words={closedWords(t, { ...view, status: view.status }, format.dateTime(view.expiresAt))} />;
     if (!view.forYou) return <NotForYou view={view} />;
     return (
       <InvitationAnswer
@@ -52,20 +58,26 @@ export function Invitation({ token }: { token: string }) {
   return (
     <section className="invitation-page">
       {!wellFormed ? (
-        <InvitationClosed words={INCOMPLETE} />
+        <InvitationClosed words={{ title: t('invitation.incomplete.title'), text: t('invitation.incomplete.text') }} />
       ) : invitation.isPending ? (
-        <Skeleton lines={6} label="Loading the invitation…" />
+        <Skeleton lines={6} label={t('invitation.loading')} />
       ) : invitation.isError && errorCode(invitation.error) === 'NOT_FOUND' ? (
-        <InvitationClosed words={{ title: 'This invitation link does not work', text: sentence(errorMessage(invitation.error)) }} />
+        <InvitationClosed words={{ title: t('invitation.notFoundTitle'), text: refusalText(invitation.error) }} />
       ) : invitation.isError ? (
         <>
-          <PageTitle title="Invitation" />
-          <LoadError what="The invitation could not be loaded" error={invitation.error} retry={() => invitation.refetch()} />
+          <PageTitle title={t('invitation.pageTitle')} />
+          <LoadError what={t('invitation.loadFailed')} error={invitation.error} retry={() => invitation.refetch()} />
         </>
       ) : (
         page(invitation.data)
       )}
-      {failure && <LoadError what={failure.what} error={failure.error} />}
+      {failure && (
+        <div role="alert" className="banner banner-error">
+          <p>
+            <strong>{failure.what}.</strong> {refusalText(failure.error)}
+          </p>
+        </div>
+      )}
     </section>
   );
 }

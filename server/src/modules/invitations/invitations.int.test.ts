@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Invitation, InvitationLink, InvitationView, TenantContext, TenantMember } from '@mreg/shared';
+import { INVITATIONS_PER_TENANT, type Invitation, type InvitationLink, type InvitationView, type TenantContext, type TenantMember } from '@mreg/shared';
 import { DEMO_TENANTS, guestUser } from '../../identity/demo-directory';
 import { manualClock } from '../../lib/clock';
 import { hashToken } from '../../lib/tokens';
@@ -10,7 +10,8 @@ import { signInAs, trpcMutation, trpcQuery, type TrpcAnswer } from '../../testin
 /**
  * Invitations through the real app (issue 22): ada invites people to Contoso; they sign in through
  * the development provider (kim@northwind.test, whom no directory knows) and accept or decline.
- * Expired, revoked, reused, replaced and wrong-person links are refused, and nothing changes.
+ * Expired, revoked, reused, replaced and wrong-person links are refused with the reason code the app
+ * words them from (shared/src/errors.ts), and nothing changes.
  */
 
 const [CONTOSO] = DEMO_TENANTS;
@@ -23,6 +24,8 @@ function data<T>(answer: TrpcAnswer): T {
   return answer.body.result.data as T;
 }
 const codeOf = (answer: TrpcAnswer) => answer.body.error?.data.code;
+/** The tRPC code and the reason code of a refusal, together. */
+const refusalOf = (answer: TrpcAnswer) => ({ code: answer.body.error?.data.code, reason: answer.body.error?.data.reason });
 const tokenOf = (link: string) => new URL(link).pathname.split('/').pop()!;
 
 async function invite(email: string, role = 'member', expiresInDays?: number): Promise<InvitationLink> {
@@ -64,7 +67,7 @@ describe(`invitations (${databaseMode})`, () => {
     expect(data<Invitation[]>(await trpcQuery(ada, app.url, 'tenants.invitations')).map((i) => i.email)).not.toContain('kim@northwind.test');
     expect(data<InvitationView>(await trpcQuery(kim, app.url, 'auth.invitation', { token: tokenOf(made.link) })).status).toBe('accepted');
     const again = await trpcMutation(kim, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) });
-    expect(codeOf(again)).toBe('CONFLICT');
+    expect(refusalOf(again)).toEqual({ code: 'CONFLICT', reason: 'invitation_used' });
     expect(again.body.error?.message).toContain('works only once');
     // The join is in Contoso's audit log once, by kim herself; the refused second try is not. Before
     // it, her first sign-in made her a member of her home tenant, by MREG itself.
@@ -85,15 +88,19 @@ describe(`invitations (${databaseMode})`, () => {
     const view = data<InvitationView>(await trpcQuery(uma, app.url, 'auth.invitation', { token: tokenOf(made.link) }));
     expect(view).toMatchObject({ forYou: false, yourEmail: 'uma@contoso.test', email: 'lee@northwind.test' });
     const refused = await trpcMutation(uma, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) });
-    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(refusalOf(refused)).toEqual({ code: 'FORBIDDEN', reason: 'invitation_wrong_person' });
     expect(refused.body.error?.message).toContain('This invitation is for lee@northwind.test, and you are signed in as uma@contoso.test');
-    expect(codeOf(await trpcMutation(uma, app.url, 'auth.declineInvitation', { token: tokenOf(made.link) }))).toBe('FORBIDDEN');
+    expect(refusalOf(await trpcMutation(uma, app.url, 'auth.declineInvitation', { token: tokenOf(made.link) }))).toEqual({
+      code: 'FORBIDDEN',
+      reason: 'invitation_wrong_person',
+    });
     // Still open for lee.
     const { client: lee } = await signInAs(app.url, 'LEE@northwind.test');
     expect(data<InvitationView>(await trpcQuery(lee, app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toMatchObject({ status: 'pending', forYou: true });
     expect(data(await trpcMutation(lee, app.url, 'auth.declineInvitation', { token: tokenOf(made.link) }))).toEqual({ declined: true });
     expect(data<InvitationView>(await trpcQuery(lee, app.url, 'auth.invitation', { token: tokenOf(made.link) })).status).toBe('declined');
-    expect(codeOf(await trpcMutation(lee, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) }))).toBe('CONFLICT');
+    // Declined is answered, as accepted is: the same reason.
+    expect(refusalOf(await trpcMutation(lee, app.url, 'auth.acceptInvitation', { token: tokenOf(made.link) }))).toEqual({ code: 'CONFLICT', reason: 'invitation_used' });
     expect((await members()).some((m) => m.email === 'lee@northwind.test')).toBe(false);
   });
 
@@ -103,14 +110,17 @@ describe(`invitations (${databaseMode})`, () => {
     // A new link replaces the first: the old one is no link at all.
     const renewed = data<InvitationLink>(await trpcMutation(ada, app.url, 'tenants.renewInvitation', { id: first.invitation.id }));
     expect(renewed.link).not.toBe(first.link);
-    expect(codeOf(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(first.link) }))).toBe('NOT_FOUND');
+    const replaced = { code: 'NOT_FOUND', reason: 'invitation_not_found' };
+    expect(refusalOf(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(first.link) }))).toEqual(replaced);
+    expect(refusalOf(await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(first.link) }))).toEqual(replaced);
+    expect(refusalOf(await trpcMutation(max, app.url, 'auth.declineInvitation', { token: tokenOf(first.link) }))).toEqual(replaced);
     // Expired: a day and a minute later (past the sessions' 24 hours too: both sign in again).
     clock.advance(86_400_000 + 60_000);
     ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
     ({ client: max } = await signInAs(app.url, 'max@northwind.test'));
     expect(data<InvitationView>(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(renewed.link) })).status).toBe('expired');
     const late = await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(renewed.link) });
-    expect(codeOf(late)).toBe('CONFLICT');
+    expect(refusalOf(late)).toEqual({ code: 'CONFLICT', reason: 'invitation_expired' });
     expect(late.body.error?.message).toContain('expired');
     expect(data<Invitation[]>(await trpcQuery(ada, app.url, 'tenants.invitations')).find((i) => i.id === first.invitation.id)?.expired).toBe(true);
     // Renewed for as long again (a day), it works.
@@ -119,7 +129,14 @@ describe(`invitations (${databaseMode})`, () => {
     // Revoked: the link says so, and nothing is joined.
     expect(data(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: first.invitation.id }))).toEqual({ revoked: true });
     expect(data<InvitationView>(await trpcQuery(max, app.url, 'auth.invitation', { token: tokenOf(third.link) })).status).toBe('revoked');
-    expect(codeOf(await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(third.link) }))).toBe('CONFLICT');
+    expect(refusalOf(await trpcMutation(max, app.url, 'auth.acceptInvitation', { token: tokenOf(third.link) }))).toEqual({
+      code: 'CONFLICT',
+      reason: 'invitation_revoked',
+    });
+    expect(refusalOf(await trpcMutation(max, app.url, 'auth.declineInvitation', { token: tokenOf(third.link) }))).toEqual({
+      code: 'CONFLICT',
+      reason: 'invitation_revoked',
+    });
     expect(codeOf(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: first.invitation.id }))).toBe('NOT_FOUND');
     expect((await members()).some((m) => m.email === 'max@northwind.test')).toBe(false);
 
@@ -149,11 +166,48 @@ describe(`invitations (${databaseMode})`, () => {
     expect(codeOf(await trpcQuery(uma, app.url, 'auth.invitation', { token: 'short' }))).toBe('BAD_REQUEST');
     const made = await invite('zoe@northwind.test');
     expect(codeOf(await trpcQuery(new CookieClient(), app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toBe('UNAUTHORIZED');
-    // Inviting again gives the open invitation a new role and link, not a second invitation.
-    const again = await invite('zoe@northwind.test', 'viewer');
-    expect(again.invitation.id).toBe(made.invitation.id);
-    expect(again.invitation.role).toBe('viewer');
-    const [count] = await app.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) from tenant_invitations where email = 'zoe@northwind.test'`);
-    expect(Number(count!.count)).toBe(1);
+  });
+
+  it('refuses to invite an email with an open invitation (already_invited) and leaves its link working; an expired one is replaced', async () => {
+    const made = await invite('ray@northwind.test', 'member', 1);
+    const { client: ray } = await signInAs(app.url, 'ray@northwind.test');
+    // Written differently, the same address: refused, and the open invitation keeps its role and link.
+    const again = await trpcMutation(ada, app.url, 'tenants.invite', { email: ' RAY@northwind.test', role: 'viewer' });
+    expect(refusalOf(again)).toEqual({ code: 'CONFLICT', reason: 'already_invited' });
+    expect(again.body.error?.message).toBe('ray@northwind.test has an open invitation to Contoso already; resend it for a new link, or revoke it first');
+    expect(data<InvitationView>(await trpcQuery(ray, app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toMatchObject({ status: 'pending', role: 'member' });
+    const rows = () => app.db.orm.em.fork().execute<{ id: string; role: string }[]>(`select id, role from tenant_invitations where email = 'ray@northwind.test'`);
+    expect(await rows()).toEqual([{ id: made.invitation.id, role: 'member' }]);
+
+    // Past its day, inviting again replaces it: the same invitation, the new role, a new link; the old one is no link at all.
+    clock.advance(86_400_000 + 60_000);
+    ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
+    const renewed = await invite('ray@northwind.test', 'viewer');
+    expect(renewed.invitation).toMatchObject({ id: made.invitation.id, role: 'viewer', expired: false });
+    expect(renewed.link).not.toBe(made.link);
+    expect(await rows()).toEqual([{ id: made.invitation.id, role: 'viewer' }]);
+    const { client: rayAgain } = await signInAs(app.url, 'ray@northwind.test');
+    expect(refusalOf(await trpcQuery(rayAgain, app.url, 'auth.invitation', { token: tokenOf(made.link) }))).toEqual({ code: 'NOT_FOUND', reason: 'invitation_not_found' });
+    expect(data(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: made.invitation.id }))).toEqual({ revoked: true });
+  });
+
+  it('refuses a new invitation once the tenant has as many open ones as it may (too_many_invitations)', async () => {
+    const fork = app.db.orm.em.fork();
+    const now = clock();
+    // Made behind the app's back: INVITATIONS_PER_TENANT open invitations, less those already open.
+    const [open] = await fork.execute<{ count: string }[]>(
+      `select count(*) from tenant_invitations where tenant_id = ? and accepted_at is null and declined_at is null and revoked_at is null and expires_at > ?`,
+      [CONTOSO.id, now],
+    );
+    await fork.execute(
+      `insert into tenant_invitations (tenant_id, email, role, token_hash, created_at, expires_at)
+       select ?, 'bulk' || g || '@northwind.test', 'viewer', encode(sha256(('bulk' || g)::bytea), 'hex'), ?, ?
+         from generate_series(1, ? - ?::int) g`,
+      [CONTOSO.id, now, new Date(now.getTime() + 86_400_000), INVITATIONS_PER_TENANT, Number(open!.count)],
+    );
+    const refused = await trpcMutation(ada, app.url, 'tenants.invite', { email: 'one.more@northwind.test', role: 'viewer' });
+    expect(refusalOf(refused)).toEqual({ code: 'CONFLICT', reason: 'too_many_invitations' });
+    await fork.execute(`delete from tenant_invitations where email like 'bulk%@northwind.test'`);
+    expect((await invite('one.more@northwind.test', 'viewer')).invitation.email).toBe('one.more@northwind.test');
   });
 });

@@ -20,8 +20,9 @@ import { grantable, lockTenant, switchTenant } from '../tenants/tenants.service'
 /**
  * Invitations to a tenant (issue 22). An admin invites by email and role; the answer carries the
  * single-use link (`<public URL>/invitations/<token>`), which MREG keeps only as a SHA-256 and sends
- * to no one. Inviting someone again, or asking for a new link, replaces the token (the old link
- * stops working) and starts the expiry again. The invited person, signed in with that email
+ * to no one. A new link for an invitation (renew, or inviting again once it has expired) replaces
+ * the token (the old link stops working) and starts the expiry again; inviting an email whose
+ * invitation is still open is refused (already_invited). The invited person, signed in with that email
  * (compared after normalizeEmail), accepts (a membership with the role, and the session switches to
  * the tenant) or declines; either answers the invitation for good.
  */

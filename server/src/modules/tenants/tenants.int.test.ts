@@ -123,6 +123,7 @@ const OTHER = { [CONTOSO.id]: FABRIKAM, [FABRIKAM.id]: CONTOSO };
 /** Every tenant-scoped procedure, as called in the matrix, and what it needs to have something to act on. */
 const PROCEDURES = [
   { name: 'tenants.members', kind: 'query', input: () => undefined },
+  { name: 'tenants.directory', kind: 'query', input: () => undefined },
   { name: 'tenants.addMember', kind: 'mutation', input: () => ({ email: YAN.email, role: 'viewer' }) },
   { name: 'tenants.updateMember', kind: 'mutation', input: () => ({ userId: ids[ZOE.email], role: 'viewer' }) },
   { name: 'tenants.removeMember', kind: 'mutation', input: () => ({ userId: ids[ZOE.email] }) },
@@ -131,11 +132,11 @@ const PROCEDURES = [
   { name: 'auth.switchTenant', kind: 'mutation', input: (tenantId: string) => ({ tenantId }) },
 ] as const;
 const STATES = ['admin', 'member', 'viewer', 'non-member', 'deactivated'] as const;
-/** Who may call what: only admins administer; anyone with an active membership may switch to it. */
+/** Who may call what: only admins administer; anyone with an active membership may see who is in it, and switch to it. */
 const ALLOWED: Record<(typeof STATES)[number], (procedure: string) => boolean> = {
   admin: () => true,
-  member: (procedure) => procedure === 'auth.switchTenant',
-  viewer: (procedure) => procedure === 'auth.switchTenant',
+  member: (procedure) => procedure === 'auth.switchTenant' || procedure === 'tenants.directory',
+  viewer: (procedure) => procedure === 'auth.switchTenant' || procedure === 'tenants.directory',
   'non-member': () => false,
   deactivated: () => false,
 };
@@ -148,7 +149,7 @@ describe('the isolation matrix', () => {
 
   for (const tenant of DEMO_TENANTS) {
     for (const state of STATES) {
-      it(`${tenant.name}, as ${state}: administration ${state === 'admin' ? 'allowed' : 'FORBIDDEN'}, switching ${ALLOWED[state]('auth.switchTenant') ? 'allowed' : 'FORBIDDEN'}`, async () => {
+      it(`${tenant.name}, as ${state}: administration ${state === 'admin' ? 'allowed' : 'FORBIDDEN'}, directory and switching ${ALLOWED[state]('auth.switchTenant') ? 'allowed' : 'FORBIDDEN'}`, async () => {
         const row: Record<string, string> = { tenant: tenant.name, actor: `uma as ${state}` };
         if (table.length === 0) table.push({ tenant: 'tenant', actor: 'actor', ...Object.fromEntries(PROCEDURES.map((p) => [p.name, p.name])) });
         for (const procedure of PROCEDURES) {

@@ -1,5 +1,6 @@
 import {
   ZAddMemberInput,
+  ZDirectory,
   ZListMemberSessionsInput,
   ZNoInput,
   ZRemoveMemberInput,
@@ -21,6 +22,7 @@ import { sessionDeps } from '../sessions/sessions.store';
 import { invitationAdminProcedures } from '../invitations/invitations.procedures';
 import { grantDeps, listMemberGrants, revokeMemberGrant } from '../oauth/oauth.grants';
 import { forgetRevokedTokens } from '../oauth/oauth.tokens';
+import { listDirectory } from './directory.service';
 import { addMember, administeredMember, listMembers, memberSessions, removeMember, revokeMemberSessions, updateMember } from './tenants.service';
 
 /**
@@ -32,8 +34,19 @@ const adminProcedure = tenantProcedure.use(browserSessionOnly).use(requireFeatur
 /** Seeing and ending other people's sessions needs sessions:manage as well. */
 const sessionAdminProcedure = adminProcedure.use(requirePermission('sessions:manage'));
 
+/**
+ * Who is in the tenant, for every member (members:read): names, pictures and roles, no more. From
+ * the browser session, as the rest of this router: people, not scripts, need to know whom to ask.
+ */
+const directoryProcedure = tenantProcedure.use(browserSessionOnly).use(requireFeature('roleBasedUi')).use(requirePermission('members:read'));
+
 export const tenantsRouter = router({
   ...invitationAdminProcedures,
+
+  directory: directoryProcedure
+    .input(ZNoInput)
+    .output(ZDirectory)
+    .query(({ ctx }) => listDirectory(ctx.em, ctx.tenant)),
 
   members: adminProcedure
     .input(ZNoInput)

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import type { InvitationView } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { PageTitle } from '../../components/PageTitle';
 import { useFormatters } from '../../prefs/usePreferences';
-import { aRole, ROLE_LABEL, ROLE_SUMMARY } from '../../roles';
 import { useTRPC } from '../../trpc';
 import { joinedState } from './joined';
 import { whoToAsk } from './words';
@@ -25,6 +25,7 @@ interface InvitationAnswerProps {
  * (joins, the session switches to the tenant, and the dashboard says so) or Decline (asked first).
  */
 export function InvitationAnswer({ token, view, onDeclined, onFailed }: InvitationAnswerProps) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
   const format = useFormatters();
@@ -34,14 +35,15 @@ export function InvitationAnswer({ token, view, onDeclined, onFailed }: Invitati
   const [asking, setAsking] = useState(false);
   const busy = accept.isPending || decline.isPending;
   const tenant = view.tenantName;
-  const inviter = view.invitedBy ?? `An admin of ${tenant}`;
+  const inviter = view.invitedBy ?? t('invitation.anAdminCapital', { tenant });
+  const role = t(`aRole.${view.role}`);
 
   const join = async () => {
     let context;
     try {
       context = await accept.mutateAsync({ token });
     } catch (error) {
-      onFailed(`Could not join ${tenant}`, error);
+      onFailed(t('invitation.joinFailed', { tenant }), error);
       return;
     }
     // To the dashboard first: this page, started afresh for the new tenant, would find its link used.
@@ -59,56 +61,49 @@ export function InvitationAnswer({ token, view, onDeclined, onFailed }: Invitati
         },
         onError: (error) => {
           setAsking(false);
-          onFailed(`Could not decline the invitation to ${tenant}`, error);
+          onFailed(t('invitation.declineFailed', { tenant }), error);
         },
       },
     );
 
   return (
     <>
-      <PageTitle title={`Join ${tenant}?`}>
-        {inviter} invited you ({view.email}) to join {tenant} as {aRole(view.role)}.
-      </PageTitle>
+      <PageTitle title={t('invitation.title', { tenant })}>{t('invitation.lead', { inviter, email: view.email, tenant, role })}</PageTitle>
       <div className="card invitation-card">
         <dl className="facts invitation-facts">
-          <dt>Tenant</dt>
+          <dt>{t('invitation.tenant')}</dt>
           <dd className="invitation-tenant">{tenant}</dd>
-          <dt>Your role there</dt>
+          <dt>{t('invitation.yourRole')}</dt>
           <dd>
-            <strong>{ROLE_LABEL[view.role]}</strong>: {ROLE_SUMMARY[view.role]}
+            <strong>{t(`roles.${view.role}`)}</strong>: {t(`roleSummary.${view.role}`)}
           </dd>
-          <dt>Invited by</dt>
+          <dt>{t('invitation.invitedBy')}</dt>
           <dd>{inviter}</dd>
-          <dt>Link works until</dt>
+          <dt>{t('invitation.until')}</dt>
           <dd>
             <time dateTime={view.expiresAt}>{format.dateTime(view.expiresAt)}</time>
           </dd>
         </dl>
-        <p>
-          Accepting makes you {aRole(view.role)} of {tenant} and switches you to it. Your other tenants stay yours, a switch away at the top of
-          the page.
-        </p>
+        <p>{t('invitation.accepting', { role, tenant })}</p>
         <div className="actions invitation-actions">
           <button type="button" className="primary" disabled={busy} aria-busy={accept.isPending} onClick={() => void join()}>
-            {accept.isPending ? 'Joining…' : `Accept and join ${tenant}`}
+            {accept.isPending ? t('invitation.joining') : t('invitation.accept', { tenant })}
           </button>
           <button type="button" disabled={busy} onClick={() => setAsking(true)}>
-            Decline
+            {t('invitation.decline')}
           </button>
         </div>
       </div>
       <ConfirmDialog
         open={asking}
-        title={`Decline the invitation to ${tenant}?`}
-        confirmLabel="Decline invitation"
+        title={t('invitation.declineTitle', { tenant })}
+        confirmLabel={t('invitation.declineButton')}
         danger
         busy={decline.isPending}
         onConfirm={confirmDecline}
         onCancel={() => setAsking(false)}
       >
-        <p>
-          You do not join {tenant}, and this link stops working for good. To join later, you would need a new invitation from {whoToAsk(view)}.
-        </p>
+        <p>{t('invitation.declineText', { tenant, ask: whoToAsk(t, view) })}</p>
       </ConfirmDialog>
     </>
   );

@@ -1,4 +1,5 @@
 import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { InvitationView } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
@@ -9,6 +10,7 @@ import { notForYouWords, whoToAsk, type Words } from './words';
 
 /** A page about an invitation that cannot be answered here: what happened and what to do; nothing to accept. */
 export function InvitationClosed({ words, children }: { words: Words; children?: ReactNode }) {
+  const { t } = useTranslation('members');
   return (
     <>
       <PageTitle title={words.title} />
@@ -17,7 +19,7 @@ export function InvitationClosed({ words, children }: { words: Words; children?:
         <div className="actions">
           {children}
           <Link href="/dashboard" className="button">
-            Go to the dashboard
+            {t('notAllowed.dashboard')}
           </Link>
         </div>
       </div>
@@ -27,6 +29,7 @@ export function InvitationClosed({ words, children }: { words: Words; children?:
 
 /** Signed in as someone else than the invited person: sign out, and the sign-in page leads back to this link. */
 export function NotForYou({ view }: { view: InvitationView }) {
+  const { t } = useTranslation('members');
   const auth = useEnhancedAuth();
   const [leaving, setLeaving] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
@@ -34,15 +37,15 @@ export function NotForYou({ view }: { view: InvitationView }) {
     setLeaving(true);
     setFailure(null);
     auth.logout(currentLocation()).catch((error: unknown) => {
-      setFailure(`Sign-out failed: ${errorMessage(error)}`);
+      setFailure(t('invitation.signOutFailed', { message: errorMessage(error) }));
       setLeaving(false);
     });
   };
   return (
     <>
-      <InvitationClosed words={notForYouWords(view)}>
+      <InvitationClosed words={notForYouWords(t, view)}>
         <button type="button" className="primary" disabled={leaving} aria-busy={leaving} onClick={signOut}>
-          {leaving ? 'Signing out…' : 'Sign out'}
+          {leaving ? t('invitation.signingOut') : t('invitation.signOut')}
         </button>
       </InvitationClosed>
       {failure && (
@@ -56,12 +59,10 @@ export function NotForYou({ view }: { view: InvitationView }) {
 
 /** Just declined: calm, and how to change one's mind. */
 export function Declined({ view }: { view: InvitationView }) {
+  const { t } = useTranslation('members');
   return (
     <InvitationClosed
-      words={{
-        title: 'You declined the invitation',
-        text: `You did not join ${view.tenantName}, and nothing else changed for you. If you change your mind, ask ${whoToAsk(view)} for a new invitation.`,
-      }}
+      words={{ title: t('invitation.declined.title'), text: t('invitation.declined.text', { tenant: view.tenantName, ask: whoToAsk(t, view) }) }}
     />
   );
 }

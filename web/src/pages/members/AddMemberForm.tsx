@@ -1,20 +1,19 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { z } from 'zod';
+import { useTranslation } from 'react-i18next';
 import { ZAddMemberInput, type Role, type TenantMember } from '@mreg/shared';
 import { Field } from '../../components/Field';
 import { LoadError } from '../../components/LoadError';
 import { useTRPC } from '../../trpc';
-import { fieldsOf, placeError, type PersonFormErrors } from './placeError';
+import { checkedFields, placeError, type PersonFormErrors } from './placeError';
 import { RoleField } from './RoleField';
-
-const LABELS = { email: 'Email', role: 'Role' } as const;
 
 /**
  * Adds someone MREG already knows (they have signed in once) and the active tenant may know (tenants.addMember) to it;
  * anyone else is invited (InviteForm).
  */
 export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdded: (member: TenantMember) => void }) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const add = useMutation(trpc.tenants.addMember.mutationOptions());
   const [email, setEmail] = useState('');
@@ -24,6 +23,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
   const emailInput = useRef<HTMLInputElement>(null);
   const roleSelect = useRef<HTMLSelectElement>(null);
   const headingId = useId();
+  const labels = { email: t('form.email'), role: t('form.role') };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -32,7 +32,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
     const parsed = ZAddMemberInput.safeParse({ email, role });
     if (!parsed.success) {
       // The same shape as the server's field errors (its error formatter flattens them so too).
-      const found = fieldsOf(z.flattenError(parsed.error).fieldErrors, LABELS);
+      const found = checkedFields(parsed.error, labels);
       setErrors(found);
       (found.email ? emailInput : roleSelect).current?.focus();
       return;
@@ -44,7 +44,7 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
       onAdded(member);
     } catch (error) {
       // The input stays as typed, so that a typo can be corrected rather than retyped.
-      const placed = placeError(error, LABELS);
+      const placed = placeError(error, labels);
       setErrors(placed.fields);
       setGeneral(placed.general);
       if (placed.fields.email) emailInput.current?.focus();
@@ -54,13 +54,9 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
 
   return (
     <form className="card add-member" noValidate onSubmit={(event) => void submit(event)} aria-labelledby={headingId}>
-      <h2 id={headingId}>Add a member</h2>
+      <h2 id={headingId}>{t('add.heading')}</h2>
       <div className="add-member-fields">
-        <Field
-          label="Email"
-          error={errors.email}
-          hint="For people MREG knows already: someone of this tenant's organisation, a member of another of your tenants, or a deactivated member here. Someone who has never signed in to MREG is invited instead (Invite someone, above)."
-        >
+        <Field label={t('form.email')} error={errors.email} hint={t('add.hint')}>
           <input
             ref={emailInput}
             type="email"
@@ -76,11 +72,11 @@ export function AddMemberForm({ onStart, onAdded }: { onStart: () => void; onAdd
         <RoleField value={role} onChange={setRole} error={errors.role} selectRef={roleSelect} />
         <div className="add-member-submit">
           <button type="submit" className="primary" disabled={add.isPending} aria-busy={add.isPending}>
-            {add.isPending ? 'Adding…' : 'Add member'}
+            {add.isPending ? t('add.working') : t('add.submit')}
           </button>
         </div>
       </div>
-      {general !== null && <LoadError what="The member could not be added" error={general} />}
+      {general !== null && <LoadError what={t('add.failed')} error={general} />}
     </form>
   );
 }

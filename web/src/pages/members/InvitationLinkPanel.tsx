@@ -1,9 +1,8 @@
 import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { InvitationLink } from '@mreg/shared';
 import { CopyField } from '../../components/Copy';
 import { useFormatters } from '../../prefs/usePreferences';
-import { aRole } from '../../roles';
-import { linkInstructions } from './invitations';
 
 /**
  * An invitation's link, the one time MREG shows it (it keeps only a fingerprint): copied from a
@@ -11,26 +10,25 @@ import { linkInstructions } from './invitations';
  * an invitation that had one, which no longer works. Done puts it away for good.
  */
 export function InvitationLinkPanel({ made, renewed, tenantName, onDone }: { made: InvitationLink; renewed: boolean; tenantName: string; onDone: () => void }) {
+  const { t } = useTranslation('members');
   const format = useFormatters();
   const titleId = useId();
   const { invitation, link } = made;
+  const email = invitation.email;
   return (
     <section className="card invitation-link" aria-labelledby={titleId}>
-      <h2 id={titleId}>
-        {renewed ? 'New invitation link' : 'Invitation link'} for {invitation.email}
-      </h2>
+      <h2 id={titleId}>{t(renewed ? 'link.renewedHeading' : 'link.heading', { email })}</h2>
       <p className="invitation-link-warning">
-        <strong>{linkInstructions(invitation.email, format.dateTime(invitation.expiresAt))}</strong>
+        <strong>{t('link.instructions', { email, until: format.dateTime(invitation.expiresAt) })}</strong>
       </p>
-      <CopyField label="Invitation link" value={link} what={`the invitation link for ${invitation.email}`} autoFocus />
+      <CopyField label={t('link.field')} value={link} what={t('link.copyWhat', { email })} autoFocus />
       <p className="muted">
-        {renewed ? 'The previous link for this invitation no longer works. ' : ''}
-        To join {tenantName} as {aRole(invitation.role)}, {invitation.email} opens it, signs in with that address and accepts. The link is shown
-        only now: if it gets lost, make a new one under Pending invitations.
+        {renewed && `${t('link.previousGone')} `}
+        {t('link.howToJoin', { tenant: tenantName, role: t(`aRole.${invitation.role}`), email })}
       </p>
       <div className="actions">
         <button type="button" className="primary" onClick={onDone}>
-          Done
+          {t('link.done')}
         </button>
       </div>
     </section>

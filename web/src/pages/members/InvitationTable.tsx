@@ -1,15 +1,16 @@
+import { useTranslation } from 'react-i18next';
 import type { Invitation } from '@mreg/shared';
 import { useFormatters } from '../../prefs/usePreferences';
-import { ROLE_LABEL } from '../../roles';
 
 function Expires({ invitation, now }: { invitation: Invitation; now: number }) {
+  const { t } = useTranslation('members');
   const format = useFormatters();
   const at = invitation.expiresAt;
   // The server's `expired` decides, so that a slow clock here cannot disagree.
   if (invitation.expired) {
     return (
       <>
-        <span className="badge invitation-expired">Expired</span> <time dateTime={at}>{format.dateTime(at)}</time>
+        <span className="badge invitation-expired">{t('pending.expired')}</span> <time dateTime={at}>{format.dateTime(at)}</time>
       </>
     );
   }
@@ -35,16 +36,17 @@ interface InvitationTableProps {
 
 /** The tenant's open invitations (expired ones too, which a new link renews), each with a new link or a revoke. */
 export function InvitationTable({ invitations, tenantName, now, busyId, onRenew, onRevoke }: InvitationTableProps) {
+  const { t } = useTranslation('members');
   return (
-    <table className="table invitations-table" aria-label={`Pending invitations to ${tenantName}`}>
+    <table className="table invitations-table" aria-label={t('pending.tableLabel', { tenant: tenantName })}>
       <thead>
         <tr>
-          <th scope="col">Email</th>
-          <th scope="col">Role</th>
-          <th scope="col">Invited by</th>
-          <th scope="col">Expires</th>
+          <th scope="col">{t('form.email')}</th>
+          <th scope="col">{t('table.role')}</th>
+          <th scope="col">{t('pending.invitedBy')}</th>
+          <th scope="col">{t('pending.expires')}</th>
           <th scope="col">
-            <span className="visually-hidden">Actions</span>
+            <span className="visually-hidden">{t('table.actions')}</span>
           </th>
         </tr>
       </thead>
@@ -53,27 +55,33 @@ export function InvitationTable({ invitations, tenantName, now, busyId, onRenew,
           const busy = busyId === invitation.id;
           return (
             <tr key={invitation.id} className={invitation.expired ? 'invitation-is-expired' : undefined}>
-              <td data-label="Email" className="invitation-email">
+              <td data-label={t('form.email')} className="invitation-email">
                 {invitation.email}
               </td>
-              <td data-label="Role">{ROLE_LABEL[invitation.role]}</td>
-              <td data-label="Invited by">{invitation.invitedBy ?? <span className="muted">No longer known</span>}</td>
-              <td data-label="Expires">
+              <td data-label={t('table.role')}>{t(`roles.${invitation.role}`)}</td>
+              <td data-label={t('pending.invitedBy')}>{invitation.invitedBy ?? <span className="muted">{t('pending.inviterGone')}</span>}</td>
+              <td data-label={t('pending.expires')}>
                 <Expires invitation={invitation} now={now} />
               </td>
               <td className="invitation-row-actions">
                 <div className="invitation-buttons">
-                  <button type="button" aria-label={`New link for ${invitation.email}`} disabled={busy} aria-busy={busy} onClick={() => onRenew(invitation)}>
-                    {busy ? 'Making a link…' : 'New link'}
+                  <button
+                    type="button"
+                    aria-label={t('pending.renewLabel', { email: invitation.email })}
+                    disabled={busy}
+                    aria-busy={busy}
+                    onClick={() => onRenew(invitation)}
+                  >
+                    {busy ? t('pending.renewing') : t('pending.renew')}
                   </button>
                   <button
                     type="button"
                     className="danger"
-                    aria-label={`Revoke the invitation of ${invitation.email}`}
+                    aria-label={t('pending.revokeLabel', { email: invitation.email })}
                     disabled={busy}
                     onClick={() => onRevoke(invitation)}
                   >
-                    Revoke
+                    {t('pending.revoke')}
                   </button>
                 </div>
               </td>

@@ -1,82 +1,35 @@
+import { useTranslation } from 'react-i18next';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { aRole } from '../../roles';
-import type { MemberActions, PendingAction } from './useMemberActions';
+import type { MemberActions } from './useMemberActions';
 import { nameOf } from './problems';
+import { RoleDialog } from './RoleDialog';
 
-/** The question before a member action that cannot be undone alone: what it does, in this tenant. */
+/**
+ * The question before a member action, in this tenant: the new role (its own dialog), or whether to
+ * deactivate, reactivate or remove them, and what that does.
+ */
 export function MemberActionDialog({ actions, tenantName, me }: { actions: MemberActions; tenantName: string; me: string | undefined }) {
+  const { t } = useTranslation('members');
   const { pending } = actions;
+  if (pending?.kind === 'role') {
+    return <RoleDialog key={pending.member.userId} member={pending.member} tenantName={tenantName} isMe={pending.member.userId === me} actions={actions} />;
+  }
+  const kind = pending?.kind;
+  const name = pending ? nameOf(pending.member) : '';
+  const isMe = pending?.member.userId === me;
+  const values = { name, tenant: tenantName, role: pending ? t(`aRole.${pending.member.role}`) : '' };
   return (
     <ConfirmDialog
       open={pending !== null}
-      title={pending ? dialogTitle(pending, tenantName) : ''}
-      confirmLabel={pending ? CONFIRM_LABEL[pending.kind] : ''}
-      danger={pending?.kind !== 'reactivate'}
-      busy={actions.confirming}
+      title={kind ? t(`confirm.${kind}.title`, values) : ''}
+      confirmLabel={kind ? t(`confirm.${kind}.button`) : ''}
+      danger={kind !== 'reactivate'}
+      busy={actions.working}
       onConfirm={actions.confirm}
       onCancel={actions.cancel}
     >
-      {pending && <DialogBody pending={pending} tenantName={tenantName} isMe={pending.member.userId === me} />}
+      {kind && <p>{t(`confirm.${kind}.text`, values)}</p>}
+      {kind && kind !== 'reactivate' && isMe && <p>{t(`confirm.${kind}.yourself`)}</p>}
     </ConfirmDialog>
   );
-}
-
-const CONFIRM_LABEL: Record<PendingAction['kind'], string> = {
-  deactivate: 'Deactivate',
-  reactivate: 'Reactivate',
-  remove: 'Remove',
-  'own-role': 'Change my role',
-};
-
-function dialogTitle(pending: PendingAction, tenantName: string): string {
-  const name = nameOf(pending.member);
-  switch (pending.kind) {
-    case 'deactivate':
-      return `Deactivate ${name}?`;
-    case 'reactivate':
-      return `Reactivate ${name}?`;
-    case 'remove':
-      return `Remove ${name} from ${tenantName}?`;
-    case 'own-role':
-      return `Make yourself ${aRole(pending.role)}?`;
-  }
-}
-
-function DialogBody({ pending, tenantName, isMe }: { pending: PendingAction; tenantName: string; isMe: boolean }) {
-  const name = nameOf(pending.member);
-  switch (pending.kind) {
-    case 'deactivate':
-      return (
-        <>
-          <p>
-            {name} can no longer use {tenantName}, and their sessions in {tenantName} end at once. Their membership and role are kept, so you can
-            reactivate them later.
-          </p>
-          {isMe && <p>This includes your own session: you will be signed out.</p>}
-        </>
-      );
-    case 'reactivate':
-      return (
-        <p>
-          {name} can use {tenantName} again, as {aRole(pending.member.role)}.
-        </p>
-      );
-    case 'remove':
-      return (
-        <>
-          <p>
-            Their membership of {tenantName} is deleted and their sessions in {tenantName} end at once. To let them back in, add them again by
-            email.
-          </p>
-          {isMe && <p>You are removing yourself: you will be signed out.</p>}
-        </>
-      );
-    case 'own-role':
-      return (
-        <p>
-          As {aRole(pending.role)} you can no longer manage the members of {tenantName}, and this page closes for you. Only another admin can give
-          the right back.
-        </p>
-      );
-  }
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { OAuthGrant, TenantMember } from '@mreg/shared';
 import { LoadError } from '../../components/LoadError';
 import { Skeleton } from '../../components/Skeleton';
@@ -20,6 +21,7 @@ interface MemberGrantsProps {
 
 /** The MCP clients a member connected in this tenant, beside their sessions, and disconnecting one (sessions:manage). */
 export function MemberGrants({ member, tenantName, onRevoked, onProblem }: MemberGrantsProps) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const format = useFormatters();
   const now = useNow();
@@ -30,16 +32,16 @@ export function MemberGrants({ member, tenantName, onRevoked, onProblem }: Membe
   const { target: heading, expectRefocus } = useRefocus<HTMLHeadingElement>(grants.dataUpdatedAt);
 
   return (
-    <section className="member-grants" aria-label={`Connected apps of ${name}`}>
+    <section className="member-grants" aria-label={t('grants.label', { name })}>
       <h3 ref={heading} tabIndex={-1}>
-        Connected apps of {name} in {tenantName}
+        {t('grants.heading', { name, tenant: tenantName })}
       </h3>
       {grants.isPending ? (
-        <Skeleton lines={2} label={`Loading the connected apps of ${name}…`} />
+        <Skeleton lines={2} label={t('grants.loading', { name })} />
       ) : grants.isError ? (
-        <LoadError what={`The connected apps of ${name} could not be loaded`} error={grants.error} retry={() => grants.refetch()} />
+        <LoadError what={t('grants.loadFailed', { name })} error={grants.error} retry={() => grants.refetch()} />
       ) : grants.data.length === 0 ? (
-        <p className="muted">No MCP client is connected in {tenantName}.</p>
+        <p className="muted">{t('grants.none', { tenant: tenantName })}</p>
       ) : (
         <ul className="member-grant-list">
           {grants.data.map((grant) => (
@@ -47,22 +49,27 @@ export function MemberGrants({ member, tenantName, onRevoked, onProblem }: Membe
               <span className="member-grant-text">
                 {grant.client.name === null ? <span className="member-grant-name muted">{NO_CLIENT_NAME}</span> : <bdi className="member-grant-name">{grant.client.name}</bdi>}
                 <span className="muted">
-                  {resourceWords(grant.resource, tenantName)} · returns to <code>{grant.client.redirectHost}</code> · approved{' '}
-                  <time dateTime={grant.approvedAt}>{format.dateTime(grant.approvedAt)}</time> ·{' '}
+                  <Trans
+                    t={t}
+                    i18nKey="grants.facts"
+                    values={{ resource: resourceWords(grant.resource, tenantName), host: grant.client.redirectHost, approved: format.dateTime(grant.approvedAt) }}
+                    components={{ code: <code />, approved: <time dateTime={grant.approvedAt} /> }}
+                  />{' '}
+                  ·{' '}
                   {grant.lastUsedAt ? (
-                    <>
-                      last used{' '}
-                      <time dateTime={grant.lastUsedAt} title={format.dateTime(grant.lastUsedAt)}>
-                        {format.relative(grant.lastUsedAt, now)}
-                      </time>
-                    </>
+                    <Trans
+                      t={t}
+                      i18nKey="grants.lastUsed"
+                      values={{ when: format.relative(grant.lastUsedAt, now) }}
+                      components={{ used: <time dateTime={grant.lastUsedAt} title={format.dateTime(grant.lastUsedAt)} /> }}
+                    />
                   ) : (
-                    'not used yet'
+                    t('grants.notUsed')
                   )}
                 </span>
               </span>
-              <button type="button" className="danger" aria-label={`Disconnect ${clientLabel(grant.client)} of ${name}`} onClick={() => setRevoking(grant)}>
-                Disconnect
+              <button type="button" className="danger" aria-label={t('grants.disconnectLabel', { client: clientLabel(grant.client), name })} onClick={() => setRevoking(grant)}>
+                {t('grants.disconnect')}
               </button>
             </li>
           ))}
@@ -75,13 +82,13 @@ export function MemberGrants({ member, tenantName, onRevoked, onProblem }: Membe
         onCancel={() => setRevoking(null)}
         onRevoked={(grant) => {
           setRevoking(null);
-          onRevoked(`Disconnected ${clientLabel(grant.client)} of ${name} in ${tenantName}: it no longer works.`);
+          onRevoked(t('grants.disconnected', { client: clientLabel(grant.client), name, tenant: tenantName }));
           expectRefocus();
           void grants.refetch();
         }}
         onFailed={(grant, error) => {
           setRevoking(null);
-          onProblem({ title: `Could not disconnect ${clientLabel(grant.client)} of ${name}`, error });
+          onProblem({ title: t('grants.disconnectFailed', { client: clientLabel(grant.client), name }), error });
           void grants.refetch();
         }}
       />

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { TenantMember } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { LoadError } from '../../components/LoadError';
 import { Skeleton } from '../../components/Skeleton';
 import { useFormatters } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
-import { count, useNow } from '../../components/useNow';
+import { useNow } from '../../components/useNow';
 import { useRefocus } from '../../components/useRefocus';
 import { nameOf, type Problem } from './problems';
 
@@ -20,6 +21,7 @@ interface MemberSessionsProps {
 
 /** A member's live sessions in this tenant, and ending them all (sessions:manage). */
 export function MemberSessions({ member, tenantName, isMe, onEnded, onProblem }: MemberSessionsProps) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const format = useFormatters();
   const now = useNow();
@@ -37,9 +39,9 @@ export function MemberSessions({ member, tenantName, isMe, onEnded, onProblem }:
       const { revoked } = await revoke.mutateAsync({ userId: member.userId });
       // Ending one's own sessions here ends this one too: the cookie is already cleared.
       if (isMe && includesMine) return window.location.assign('/');
-      onEnded(`Ended ${count(revoked, 'session')} of ${name} in ${tenantName}.`);
+      onEnded(t('sessions.ended', { count: revoked, name, tenant: tenantName }));
     } catch (error) {
-      onProblem({ title: `Could not end the sessions of ${name}`, error });
+      onProblem({ title: t('sessions.endFailed', { name }), error });
     }
     setConfirming(false);
     expectRefocus();
@@ -47,36 +49,40 @@ export function MemberSessions({ member, tenantName, isMe, onEnded, onProblem }:
   };
 
   return (
-    <section className="member-sessions" aria-label={`Sessions of ${name}`}>
+    <section className="member-sessions" aria-label={t('sessions.label', { name })}>
       <h3 ref={heading} tabIndex={-1}>
-        Sessions of {name} in {tenantName}
+        {t('sessions.heading', { name, tenant: tenantName })}
       </h3>
       {sessions.isPending ? (
-        <Skeleton lines={2} label={`Loading the sessions of ${name}…`} />
+        <Skeleton lines={2} label={t('sessions.loading', { name })} />
       ) : sessions.isError ? (
-        <LoadError what={`The sessions of ${name} could not be loaded`} error={sessions.error} retry={() => sessions.refetch()} />
+        <LoadError what={t('sessions.loadFailed', { name })} error={sessions.error} retry={() => sessions.refetch()} />
       ) : list.length === 0 ? (
-        <p className="muted">No active sessions in {tenantName}.</p>
+        <p className="muted">{t('sessions.none', { tenant: tenantName })}</p>
       ) : (
         <>
           <ul className="member-session-list">
             {list.map((session) => (
               <li key={session.sessionId}>
                 <span className="member-session-device">{session.device}</span>
-                {session.isCurrent && <span className="badge">This device</span>}
+                {session.isCurrent && <span className="badge">{t('sessions.thisDevice')}</span>}
                 <span className="muted">
-                  {session.ipAddress ?? 'IP address unknown'} · last active{' '}
-                  <time dateTime={session.lastActivity} title={format.dateTime(session.lastActivity)}>
-                    {format.relative(session.lastActivity, now)}
-                  </time>{' '}
-                  · signed in <time dateTime={session.createdAt}>{format.dateTime(session.createdAt)}</time>
+                  <Trans
+                    t={t}
+                    i18nKey="sessions.facts"
+                    values={{ ip: session.ipAddress ?? t('sessions.noIp'), lastActive: format.relative(session.lastActivity, now), signedIn: format.dateTime(session.createdAt) }}
+                    components={{
+                      last: <time dateTime={session.lastActivity} title={format.dateTime(session.lastActivity)} />,
+                      first: <time dateTime={session.createdAt} />,
+                    }}
+                  />
                 </span>
               </li>
             ))}
           </ul>
           <div className="actions">
-            <button type="button" className="danger" aria-label={`End all their sessions (${name})`} onClick={() => setConfirming(true)}>
-              End all their sessions
+            <button type="button" className="danger" aria-label={t('sessions.endLabel', { name })} onClick={() => setConfirming(true)}>
+              {t('sessions.end')}
             </button>
           </div>
         </>
@@ -84,18 +90,15 @@ export function MemberSessions({ member, tenantName, isMe, onEnded, onProblem }:
 
       <ConfirmDialog
         open={confirming}
-        title={`End all sessions of ${name}?`}
-        confirmLabel="End all their sessions"
+        title={t('sessions.confirmTitle', { name })}
+        confirmLabel={t('sessions.end')}
         danger
         busy={revoke.isPending}
         onConfirm={() => void endAll()}
         onCancel={() => setConfirming(false)}
       >
-        <p>
-          {list.length === 1 ? 'Their session' : `Their ${list.length} sessions`} in {tenantName} {list.length === 1 ? 'ends' : 'end'} at once,
-          and {name} will have to sign in again. Their membership and role stay as they are.
-        </p>
-        {isMe && includesMine && <p>This includes the session you are using: you will be signed out.</p>}
+        <p>{t('sessions.confirmText', { count: list.length, name, tenant: tenantName })}</p>
+        {isMe && includesMine && <p>{t('sessions.includesMine')}</p>}
       </ConfirmDialog>
     </section>
   );

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { Invitation, InvitationLink } from '@mreg/shared';
 import { EmptyState } from '../../components/EmptyState';
 import { LoadError } from '../../components/LoadError';
@@ -16,6 +17,7 @@ import { RevokeInvitationDialog } from './RevokeInvitationDialog';
  * or a revoke (asked first). Its own live region, beside the list it speaks of.
  */
 export function PendingInvitations({ tenantName }: { tenantName: string }) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const now = useNow();
   const invitations = useQuery(trpc.tenants.invitations.queryOptions());
@@ -40,7 +42,7 @@ export function PendingInvitations({ tenantName }: { tenantName: string }) {
       {
         onSuccess: (made) => setRenewed(made),
         // NOT_FOUND: answered or revoked meanwhile; the list read again shows it gone.
-        onError: (error) => setFailure({ what: `No new link was made for ${invitation.email}`, error }),
+        onError: (error) => setFailure({ what: t('pending.renewFailed', { email: invitation.email }), error }),
         onSettled: () => void invitations.refetch(),
       },
     );
@@ -49,7 +51,7 @@ export function PendingInvitations({ tenantName }: { tenantName: string }) {
   return (
     <section className="pending-invitations" aria-labelledby={headingId}>
       <h2 id={headingId} ref={heading} tabIndex={-1}>
-        Pending invitations
+        {t('pending.heading')}
         {invitations.data && <span className="muted members-count"> ({invitations.data.length})</span>}
       </h2>
 
@@ -70,13 +72,11 @@ export function PendingInvitations({ tenantName }: { tenantName: string }) {
       )}
 
       {invitations.isPending ? (
-        <Skeleton lines={3} label="Loading the invitations…" />
+        <Skeleton lines={3} label={t('pending.loading')} />
       ) : invitations.isError ? (
-        <LoadError what="The invitations could not be loaded" error={invitations.error} retry={() => invitations.refetch()} />
+        <LoadError what={t('pending.loadFailed')} error={invitations.error} retry={() => invitations.refetch()} />
       ) : invitations.data.length === 0 ? (
-        <EmptyState title="No pending invitations.">
-          Invite someone above: they get a link to join {tenantName}, which works once and only for the email address you give.
-        </EmptyState>
+        <EmptyState title={t('pending.empty')}>{t('pending.emptyHint', { tenant: tenantName })}</EmptyState>
       ) : (
         <InvitationTable
           invitations={invitations.data}
@@ -99,13 +99,13 @@ export function PendingInvitations({ tenantName }: { tenantName: string }) {
           setRevoking(null);
           // Its link, if shown here, is void now.
           if (renewed?.invitation.id === invitation.id) setRenewed(null);
-          setNotice(`Revoked the invitation of ${invitation.email}: its link no longer works.`);
+          setNotice(t('pending.revoked', { email: invitation.email }));
           expectRefocus();
           void invitations.refetch();
         }}
         onFailed={(invitation, error) => {
           setRevoking(null);
-          setFailure({ what: `The invitation of ${invitation.email} could not be revoked`, error });
+          setFailure({ what: t('pending.revokeFailed', { email: invitation.email }), error });
           // A NOT_FOUND means it was answered or revoked already: the list should say so.
           void invitations.refetch();
         }}

@@ -1,4 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { Invitation } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useTRPC } from '../../trpc';
@@ -17,6 +18,7 @@ export function RevokeInvitationDialog({
   onFailed: (invitation: Invitation, error: unknown) => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation('members');
   const trpc = useTRPC();
   const revoke = useMutation(trpc.tenants.revokeInvitation.mutationOptions());
   const confirm = () => {
@@ -26,19 +28,14 @@ export function RevokeInvitationDialog({
   return (
     <ConfirmDialog
       open={invitation !== null}
-      title={invitation ? `Revoke the invitation of ${invitation.email}?` : 'Revoke the invitation?'}
-      confirmLabel="Revoke invitation"
+      title={invitation ? t('revoke.title', { email: invitation.email }) : ''}
+      confirmLabel={t('revoke.button')}
       danger
       busy={revoke.isPending}
       onConfirm={confirm}
       onCancel={onCancel}
     >
-      {invitation && (
-        <p>
-          Its link stops working at once: whoever opens it is told that the invitation was revoked, and {invitation.email} does not join{' '}
-          {tenantName}. You can invite them again later.
-        </p>
-      )}
+      {invitation && <p>{t('revoke.text', { email: invitation.email, tenant: tenantName })}</p>}
     </ConfirmDialog>
   );
 }

@@ -1,5 +1,6 @@
+import { useTranslation } from 'react-i18next';
 import type { TenantMember } from '@mreg/shared';
-import { errorMessage, errorReason } from '../../trpc';
+import { errorMessage, errorReason, reasonText } from '../../trpc';
 
 /** A member as people know them: the name they chose, else the directory's. */
 export const nameOf = (member: Pick<TenantMember, 'displayName' | 'name'>) => member.displayName ?? member.name;
@@ -7,11 +8,9 @@ export const nameOf = (member: Pick<TenantMember, 'displayName' | 'name'>) => me
 export interface Problem {
   /** What failed: "Could not remove Uma Umarova". */
   title: string;
-  /** The server's refusal; absent when the page saw the rule would refuse it and did not ask. */
-  error?: unknown;
+  /** The server's refusal. */
+  error: unknown;
 }
-
-export const LAST_ADMIN_RULE = 'A tenant must keep at least one active admin. Make someone else an admin first, then change this person.';
 
 /** True when `member` is the tenant's only active admin: the change would leave it without one. */
 export function isOnlyActiveAdmin(member: TenantMember, members: readonly TenantMember[]): boolean {
@@ -19,35 +18,31 @@ export function isOnlyActiveAdmin(member: TenantMember, members: readonly Tenant
   return admins.length === 1 && admins[0]!.userId === member.userId;
 }
 
-/** The rule behind the server's refusal, in plain words, for the membership conflicts it names (shared/errors.ts). */
+/** The rule behind a refusal, in plain words, for the membership conflicts that have one (shared/errors.ts). */
 function ruleFor(error: unknown): string | null {
-  switch (errorReason(error)) {
-    case 'last_admin':
-      return LAST_ADMIN_RULE;
-    case 'home_tenant':
-      return 'This is their home tenant: their directory puts them here, so their next sign-in would bring a removed membership back. Deactivate them instead.';
-    default:
-      return null;
-  }
+  const reason = errorReason(error);
+  return reason === 'last_admin' || reason === 'home_tenant' ? reasonText(reason) : null;
 }
 
 /**
- * A refused change, explained. The rules the server enforces are said in plain words before its
- * own message, which names the person and tenant.
+ * A refused change, explained. The rules the server enforces are said in plain words first; its
+ * own message, which names the person and tenant, follows when it says more than the rule.
  */
 export function ProblemBanner({ problem, onDismiss }: { problem: Problem; onDismiss: () => void }) {
+  const { t } = useTranslation('members');
   const { title, error } = problem;
-  const rule = error === undefined ? LAST_ADMIN_RULE : ruleFor(error);
+  const rule = ruleFor(error);
+  const said = errorMessage(error);
   return (
     <div role="alert" className="banner banner-error members-problem">
       <div className="members-problem-text">
         <p>
-          <strong>{title}.</strong> {rule ?? errorMessage(error)}
+          <strong>{title}.</strong> {rule ?? said}
         </p>
-        {rule && error !== undefined && <p className="muted">The server said: {errorMessage(error)}.</p>}
+        {rule && said !== rule && <p className="muted">{t('problem.serverSaid', { message: said })}</p>}
       </div>
       <button type="button" onClick={onDismiss}>
-        Dismiss
+        {t('problem.dismiss')}
       </button>
     </div>
   );
