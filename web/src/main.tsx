@@ -1,4 +1,3 @@
-import './zod-config';
 // Before anything renders words: the instance starts in the browser's language.
 import './i18n';
 // Before any component, so that a page's own CSS comes later in the bundle and wins ties.
