@@ -89,8 +89,8 @@ test('language and time zone change how the app shows dates', async ({ page }) =
   await page.getByRole('button', { name: /^Save/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Language and time zone saved' })).toBeVisible();
   await page.goto('/dashboard');
-  // "04.12.2026, 19:55": German, in Tokyo's time.
-  const ends = page.locator('dt', { hasText: 'Session ends at the latest' }).locator('xpath=following-sibling::dd[1]');
+  // "04.12.2026, 19:55": German, in Tokyo's time, beside the dashboard's German words.
+  const ends = page.locator('dt', { hasText: 'Sitzung endet spätestens' }).locator('xpath=following-sibling::dd[1]');
   await expect(ends).toHaveText(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
   const shown = await ends.textContent();
   const expected = await page.evaluate(async () => {
@@ -99,6 +99,16 @@ test('language and time zone change how the app shows dates', async ({ page }) =
     return new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(iso));
   });
   expect(shown).toBe(expected);
+  // Back to the browser's language and zone: the tests after this one read uma's pages in English.
+  const reset = await page.evaluate(async () => {
+    const response = await fetch('/trpc/auth.updatePreferences', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mreg-csrf': '1' },
+      body: JSON.stringify({ category: 'ui', preferences: { language: null, time_zone: null } }),
+    });
+    return response.status;
+  });
+  expect(reset).toBe(200);
 });
 
 test('a display name of <img src=x onerror=alert(1)> is shown as text, everywhere it appears', async ({ page, browser }) => {
