@@ -26,7 +26,7 @@ export default {
     name: 'Name',
     nameHint: 'Was ihn verwendet, etwa „Claude auf meinem Laptop“ oder „nächtlicher Bericht“; höchstens {{max}} Zeichen.',
     expires: 'Läuft ab',
-    expiresHint: '„Nie“: bis Sie ihn widerrufen oder {{tenant}} verlassen.',
+    expiresHint: '„Nie“: bis Sie ihn widerrufen oder aus {{tenant}} austreten.',
     choices: {
       '7': 'In 7 Tagen',
       '30': 'In 30 Tagen',
