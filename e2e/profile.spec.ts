@@ -98,8 +98,8 @@ test('language and time zone: the whole app in German, its dates in German and i
   await expect(page.getByRole('radio', { name: 'Dunkel' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'de-DE');
   await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Übersicht' }).click();
-  // "04.12.2026, 19:55": German, in Tokyo's time (the last of the dashboard's facts).
-  const ends = page.locator('.facts dd').last();
+  // "04.12.2026, 19:55": German, in Tokyo's time beside the dashboard's German words.
+  const ends = page.locator('dt', { hasText: 'Sitzung endet spätestens' }).locator('xpath=following-sibling::dd[1]');
   await expect(ends).toHaveText(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
   const shown = await ends.textContent();
   const expected = await page.evaluate(async () => {

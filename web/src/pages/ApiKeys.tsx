@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import type { ApiKey, ApiKeyCreated } from '@mreg/shared';
+import { ZRole, type ApiKey, type ApiKeyCreated } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { EmptyState } from '../components/EmptyState';
 import { LoadError } from '../components/LoadError';
@@ -17,6 +18,7 @@ import './ApiKeys.css';
 
 /** /api-keys: my personal keys in the active tenant, for MCP clients and scripts: create (the secret once), list, revoke. */
 export function ApiKeys() {
+  const { t } = useTranslation('apikeys');
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
@@ -24,8 +26,11 @@ export function ApiKeys() {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
-  const tenantName = auth.tenantContext?.tenantName ?? 'this tenant';
+  const tenantName = auth.tenantContext?.tenantName ?? t('thisTenant');
   const role = auth.tenantContext?.role;
+  // A role this app does not know is shown as the server names it.
+  const known = ZRole.safeParse(role);
+  const roleWords = known.success ? t(`roles.${known.data}`) : role;
   // A revoked key's row takes its focused button with it, and Done its panel: focus goes to the list's heading.
   const { target: listHeading, expectRefocus } = useRefocus<HTMLHeadingElement>(keys.dataUpdatedAt);
 
@@ -36,9 +41,8 @@ export function ApiKeys() {
 
   return (
     <section className="keys-page">
-      <PageTitle title="API keys">
-        Personal keys for MCP clients and scripts. A key acts for you in {tenantName}, with your permissions there{role ? ` (${role})` : ''}: no
-        more, and only as long as you are a member.
+      <PageTitle title={t('title')}>
+        {roleWords ? t('leadWithRole', { tenant: tenantName, role: roleWords }) : t('lead', { tenant: tenantName })}
       </PageTitle>
 
       {created ? (
@@ -66,18 +70,16 @@ export function ApiKeys() {
       {failure && <LoadError what={failure.what} error={failure.error} />}
 
       <h2 ref={listHeading} tabIndex={-1}>
-        Your keys in {tenantName}
+        {t('listTitle', { tenant: tenantName })}
       </h2>
       {keys.isPending ? (
-        <Skeleton lines={4} label="Loading your API keys…" />
+        <Skeleton lines={4} label={t('loading')} />
       ) : keys.isError ? (
-        <LoadError what="Your API keys could not be loaded" error={keys.error} retry={() => keys.refetch()} />
+        <LoadError what={t('loadError')} error={keys.error} retry={() => keys.refetch()} />
       ) : keys.data.length === 0 ? (
-        <EmptyState title={`You have no API keys in ${tenantName}.`}>
+        <EmptyState title={t('emptyTitle', { tenant: tenantName })}>
           <p>
-            An API key lets an MCP client (Claude, VS Code, Cursor…) or a script of yours reach {tenantName}&apos;s servers through MREG&apos;s
-            MCP address, without a browser. Create one above, then paste it into the client&apos;s configuration:{' '}
-            <Link href="/servers#connect">Connect an MCP client</Link> shows how.
+            <Trans t={t} i18nKey="emptyText" values={{ tenant: tenantName }} components={{ connect: <Link href="/servers#connect" /> }} />
           </p>
         </EmptyState>
       ) : (
@@ -96,13 +98,13 @@ export function ApiKeys() {
         onCancel={() => setRevoking(null)}
         onRevoked={(key) => {
           setRevoking(null);
-          setNotice(`Revoked ${key.name}: it no longer works.`);
+          setNotice(t('revoked', { name: key.name }));
           expectRefocus();
           void keys.refetch();
         }}
         onFailed={(key, error) => {
           setRevoking(null);
-          setFailure({ what: `${key.name} could not be revoked`, error });
+          setFailure({ what: t('revokeFailed', { name: key.name }), error });
           // A NOT_FOUND means it was revoked already: the list should say so.
           void keys.refetch();
         }}

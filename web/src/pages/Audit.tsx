@@ -1,12 +1,12 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'wouter';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { EmptyState } from '../components/EmptyState';
 import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
-import { count } from '../components/useNow';
-import { useUiPreferences } from '../prefs/usePreferences';
+import { useLanguage, useUiPreferences } from '../prefs/usePreferences';
 import { useTRPC, useTRPCClient } from '../trpc';
 import { AuditEventItem } from './audit/AuditEventItem';
 import { AuditFilterForm } from './audit/AuditFilterForm';
@@ -23,15 +23,17 @@ const PAGE = 50;
  * same filter as CSV.
  */
 export function Audit() {
+  const { t } = useTranslation('audit');
   const trpc = useTRPC();
   const client = useTRPCClient();
   const auth = useEnhancedAuth();
   const { timeZone } = useUiPreferences();
+  const { locale } = useLanguage();
   const [search, setSearch] = useSearchParams();
   const filters = readFilters(search);
   const problem = rangeProblem(filters);
   const filter = apiFilter(filters, timeZone);
-  const tenantName = auth.tenantContext?.tenantName ?? 'this tenant';
+  const tenantName = auth.tenantContext?.tenantName ?? t('thisTenant');
 
   const list = useInfiniteQuery({
     queryKey: trpc.audit.list.infiniteQueryKey({ ...filter, limit: PAGE }),
@@ -52,14 +54,14 @@ export function Audit() {
   return (
     <section className="audit-page">
       <div className="audit-head">
-        <PageTitle title="Audit log">Who did what in {tenantName}, newest first.</PageTitle>
+        <PageTitle title={t('title')}>{t('lead', { tenant: tenantName })}</PageTitle>
         {problem ? (
           <button type="button" disabled>
-            Export CSV
+            {t('exportCsv')}
           </button>
         ) : (
           <a className="button" href={exportHref(filter)} download>
-            Export CSV
+            {t('exportCsv')}
           </a>
         )}
       </div>
@@ -68,38 +70,36 @@ export function Audit() {
 
       {/* Says what a change of filter came to. */}
       <p role="status" className="audit-count muted">
-        {list.isSuccess && events.length > 0 && `Showing ${count(events.length, 'event')}${list.hasNextPage ? ', more to load' : ''}.`}
+        {list.isSuccess && events.length > 0 && t(list.hasNextPage ? 'showingMore' : 'showing', { count: events.length, locale })}
       </p>
 
       {problem ? null : list.isPending ? (
-        <Skeleton lines={6} label="Loading the audit log…" />
+        <Skeleton lines={6} label={t('loading')} />
       ) : list.isError && !list.isFetchNextPageError ? (
-        <LoadError what="The audit log could not be loaded" error={list.error} retry={() => list.refetch()} />
+        <LoadError what={t('loadError')} error={list.error} retry={() => list.refetch()} />
       ) : events.length === 0 ? (
         filtered ? (
-          <EmptyState title="No events match these filters.">
-            <p>Widen the days, or choose another action or person.</p>
+          <EmptyState title={t('noMatchTitle')}>
+            <p>{t('noMatchText')}</p>
             <button type="button" onClick={() => change(NO_FILTERS)}>
-              Clear filters
+              {t('clearFilters')}
             </button>
           </EmptyState>
         ) : (
-          <EmptyState title="Nothing recorded yet.">
-            Sign-ins, member changes, servers, API keys, connected apps and tool calls in {tenantName} are recorded here as they happen.
-          </EmptyState>
+          <EmptyState title={t('emptyTitle')}>{t('emptyText', { tenant: tenantName })}</EmptyState>
         )
       ) : (
         <>
-          <ol className="audit-list" aria-label={`Events in ${tenantName}`}>
+          <ol className="audit-list" aria-label={t('listLabel', { tenant: tenantName })}>
             {events.map((event) => (
               <AuditEventItem key={event.id} event={event} tenantName={tenantName} />
             ))}
           </ol>
-          {list.isFetchNextPageError && <LoadError what="More events could not be loaded" error={list.error} retry={() => list.fetchNextPage()} />}
+          {list.isFetchNextPageError && <LoadError what={t('moreError')} error={list.error} retry={() => list.fetchNextPage()} />}
           {list.hasNextPage && (
             <div className="actions audit-more">
               <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-                {list.isFetchingNextPage ? 'Loading more…' : 'Load more'}
+                {list.isFetchingNextPage ? t('loadingMore') : t('loadMore')}
               </button>
             </div>
           )}

@@ -1,15 +1,17 @@
+import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
+import { ZRole } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { Avatar } from '../components/Avatar';
 import { PageTitle } from '../components/PageTitle';
 import { navItems } from '../layout/nav';
-import { aRole } from '../roles';
 import { useJoined } from './invitations/joined';
 import { useFormatters } from '../prefs/usePreferences';
 import { UsageSection } from './usage/UsageSection';
 
 /** Where sign-in lands: who you are, in which tenant, with which role, and where to go next. */
 export function Dashboard() {
+  const { t } = useTranslation('dashboard');
   const auth = useEnhancedAuth();
   const format = useFormatters();
   const { user, userProfile, tenantContext, permissions, sessionInfo } = auth;
@@ -17,27 +19,27 @@ export function Dashboard() {
   if (!user || !sessionInfo) return null;
   const name = userProfile?.displayName ?? user.name;
   const links = navItems(auth).filter((item) => item.path !== '/dashboard');
+  // A role this app does not know is shown as the server names it.
+  const role = ZRole.safeParse(tenantContext?.role);
+  const canSeeUsage = auth.can('registry:read');
 
   return (
     <section>
       <div className="welcome">
         <Avatar name={name} url={userProfile?.avatarUrl ?? null} size={64} />
-        <PageTitle title={`Welcome, ${name}`}>{user.email}</PageTitle>
+        <PageTitle title={t('welcome', { name })}>{user.email}</PageTitle>
       </div>
       <div role="status" className={joined ? 'banner banner-success joined-notice' : undefined}>
         {joined && (
-          <p>
-            You joined {joined.tenantName} as {aRole(joined.role)}, and it is now your active tenant. Your other tenants are a switch away, at the
-            top of the page.
-          </p>
+          <p>{t('joined', { tenant: joined.tenantName, role: t(`roleAs.${joined.role}`) })}</p>
         )}
       </div>
       <dl className="facts card">
-        <dt>Active tenant</dt>
-        <dd data-testid="tenant">{tenantContext ? tenantContext.tenantName : 'No active membership'}</dd>
-        <dt>Your role</dt>
-        <dd data-testid="role">{tenantContext?.role ?? '—'}</dd>
-        <dt>Permissions</dt>
+        <dt>{t('activeTenant')}</dt>
+        <dd data-testid="tenant">{tenantContext ? tenantContext.tenantName : t('noMembership')}</dd>
+        <dt>{t('yourRole')}</dt>
+        <dd data-testid="role">{role.success ? t(`role.${role.data}`) : (tenantContext?.role ?? '—')}</dd>
+        <dt>{t('permissions')}</dt>
         <dd>
           {permissions.length > 0 ? (
             <ul className="chips">
@@ -48,16 +50,16 @@ export function Dashboard() {
               ))}
             </ul>
           ) : (
-            'None in this tenant'
+            t('noPermissions')
           )}
         </dd>
-        <dt>Session ends at the latest</dt>
+        <dt>{t('sessionEnds')}</dt>
         <dd>{format.dateTime(sessionInfo.absoluteExpiresAt)}</dd>
       </dl>
-      {tenantContext && auth.can('registry:read') && <UsageSection scope={`in ${tenantContext.tenantName}`} />}
+      {tenantContext && canSeeUsage && <UsageSection scope={t('usageScope', { tenant: tenantContext.tenantName })} />}
       {links.length > 0 && (
         <>
-          <h2>Quick links</h2>
+          <h2>{t('quickLinks')}</h2>
           <ul className="quick-links">
             {links.map((item) => (
               <li key={item.path}>

@@ -1,13 +1,15 @@
+import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { PageTitle } from '../components/PageTitle';
 
 export function NotFound() {
+  const { t } = useTranslation('dashboard');
   return (
     <section>
-      <PageTitle title="Page not found">There is no page at {window.location.pathname} here.</PageTitle>
+      <PageTitle title={t('notFound.title')}>{t('notFound.text', { path: window.location.pathname })}</PageTitle>
       <p>
         <Link href="/dashboard" className="button">
-          Go to the dashboard
+          {t('notFound.back')}
         </Link>
       </p>
     </section>

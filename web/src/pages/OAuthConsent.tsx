@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'wouter';
 import { ZOAuthRequestId } from '@mreg/shared';
 import { LoadError } from '../components/LoadError';
@@ -11,17 +12,15 @@ import './OAuthConsent.css';
 
 /** Expired, answered, unknown, or an address without a request: nothing to approve here any more. */
 function ConsentGone({ malformed }: { malformed: boolean }) {
+  const { t } = useTranslation('sessions');
   return (
     <section className="consent-page">
-      <PageTitle title={malformed ? 'This link is incomplete' : 'This request is no longer open'} />
+      <PageTitle title={malformed ? t('consent.incompleteTitle') : t('consent.goneTitle')} />
       <div className="card consent-card">
         <p>
-          {malformed
-            ? 'This address does not name a sign-in request from an MCP client; it may have been cut short when it was copied.'
-            : 'This request has expired or was already answered.'}{' '}
-          Start again from your MCP client: it will send you back here with a new request.
+          {malformed ? t('consent.incomplete') : t('consent.gone')} {t('consent.startAgain')}
         </p>
-        <p className="muted">Nothing was approved by opening this page.</p>
+        <p className="muted">{t('consent.nothingApproved')}</p>
       </div>
     </section>
   );
@@ -33,6 +32,7 @@ function ConsentGone({ malformed }: { malformed: boolean }) {
  * browser goes back to the client's redirect URI.
  */
 export function OAuthConsent() {
+  const { t } = useTranslation('sessions');
   const [params] = useSearchParams();
   const requestId = params.get('request') ?? '';
   const wellFormed = ZOAuthRequestId.safeParse(requestId).success;
@@ -53,15 +53,15 @@ export function OAuthConsent() {
   if (consent.isPending) {
     return (
       <section className="consent-page">
-        <Skeleton lines={6} label="Loading the request…" />
+        <Skeleton lines={6} label={t('consent.loading')} />
       </section>
     );
   }
   if (consent.isError) {
     return (
       <section className="consent-page">
-        <PageTitle title="Connect an MCP client" />
-        <LoadError what="The request could not be loaded" error={consent.error} retry={() => consent.refetch()} />
+        <PageTitle title={t('consent.title')} />
+        <LoadError what={t('consent.loadError')} error={consent.error} retry={() => consent.refetch()} />
       </section>
     );
   }

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
@@ -10,11 +11,10 @@ import './Servers.css';
 
 /** /servers/new: a new server of the active tenant (registry:write). */
 export function AddServer() {
+  const { t } = useTranslation('servers');
   return (
     <section className="server-editor">
-      <PageTitle title="Add a server">
-        An MCP server that MREG will reach and offer to this tenant. Test the connection before you add it, if you like.
-      </PageTitle>
+      <PageTitle title={t('editor.addTitle')}>{t('editor.addLead')}</PageTitle>
       <ServerForm server={null} />
     </section>
   );
@@ -22,24 +22,23 @@ export function AddServer() {
 
 /** /servers/:id/edit: changes to a server; its stored secret stays unless replaced. */
 export function EditServer({ id }: { id: string }) {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
   const detail = useQuery(trpc.registry.get.queryOptions({ id }));
   if (detail.isError && isNoSuchServer(detail.error)) return <NoSuchServer />;
   return (
     <section className="server-editor">
-      <PageTitle title="Edit a server">
+      <PageTitle title={t('editor.editTitle')}>
         {detail.data ? (
-          <>
-            Changes to <Link href={`/servers/${id}`}>{detail.data.server.name}</Link>. A new URL or credential has MREG discover it again.
-          </>
+          <Trans t={t} i18nKey="editor.editLead" values={{ name: detail.data.server.name }} components={{ server: <Link href={`/servers/${id}`} /> }} />
         ) : (
-          'Changes to a server.'
+          t('editor.editLeadLoading')
         )}
       </PageTitle>
       {detail.isPending ? (
-        <Skeleton lines={6} label="Loading the server…" />
+        <Skeleton lines={6} label={t('loadingServer')} />
       ) : detail.isError ? (
-        <LoadError what="The server could not be loaded" error={detail.error} retry={() => detail.refetch()} />
+        <LoadError what={t('serverLoadError')} error={detail.error} retry={() => detail.refetch()} />
       ) : (
         <ServerForm server={detail.data.server} />
       )}

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { Server } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
@@ -7,7 +8,7 @@ import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
 import { useNow } from '../components/useNow';
-import { useFormatters } from '../prefs/usePreferences';
+import { useFormatters, useLanguage } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
 import { ConnectPanel } from './servers/ConnectPanel';
 import { useArrivalState } from './servers/flash';
@@ -17,45 +18,42 @@ import './Servers.css';
 
 /** The active tenant's MCP servers, for anyone with registry:read; adding one takes registry:write. */
 export function Servers() {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
   const servers = useQuery(trpc.registry.list.queryOptions());
-  const tenantName = auth.tenantContext?.tenantName ?? 'this tenant';
+  const tenantName = auth.tenantContext?.tenantName ?? t('thisTenant');
   const canWrite = auth.can('registry:write');
   const { removed } = useArrivalState();
 
   return (
     <section className="servers-page">
       <div className="servers-head">
-        <PageTitle title="Servers">The MCP servers that MREG puts behind one address for {tenantName}.</PageTitle>
+        <PageTitle title={t('list.title')}>{t('list.lead', { tenant: tenantName })}</PageTitle>
         {canWrite && (
           <Link href="/servers/new" className="button primary">
-            Add a server
+            {t('list.add')}
           </Link>
         )}
       </div>
 
       <div role="status" className={removed ? 'banner banner-success' : undefined}>
-        {removed && <p>Deleted {removed}: MREG has forgotten it.</p>}
+        {removed && <p>{t('list.removed', { name: removed })}</p>}
       </div>
 
       {servers.isPending ? (
-        <Skeleton lines={4} label="Loading the servers…" />
+        <Skeleton lines={4} label={t('list.loading')} />
       ) : servers.isError ? (
-        <LoadError what="The servers could not be loaded" error={servers.error} retry={() => servers.refetch()} />
+        <LoadError what={t('list.loadError')} error={servers.error} retry={() => servers.refetch()} />
       ) : servers.data.length === 0 ? (
-        <EmptyState title={`No MCP servers in ${tenantName} yet.`}>
-          <p>
-            An MCP server offers tools, resources and prompts to AI assistants and agents. MREG keeps a list of them for {tenantName}, checks
-            what each one offers and that it answers, and puts them all behind one address, so that people connect once and reach them all.
-          </p>
+        <EmptyState title={t('list.emptyTitle', { tenant: tenantName })}>
+          <p>{t('list.emptyWhat', { tenant: tenantName })}</p>
           {canWrite ? (
             <p>
-              Add one with <Link href="/servers/new">Add a server</Link>: a name, the server&apos;s URL (MCP over Streamable HTTP) and, if it
-              asks for one, a token.
+              <Trans t={t} i18nKey="list.emptyAdd" components={{ add: <Link href="/servers/new" /> }} />
             </p>
           ) : (
-            <p>A member or an admin of {tenantName} can add one.</p>
+            <p>{t('list.emptyAsk', { tenant: tenantName })}</p>
           )}
         </EmptyState>
       ) : (
@@ -68,22 +66,24 @@ export function Servers() {
 }
 
 function ServerTable({ servers, tenantName }: { servers: Server[]; tenantName: string }) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
   const format = useFormatters();
   const now = useNow();
   return (
-    <table className="table servers-table" aria-label={`MCP servers of ${tenantName}`}>
+    <table className="table servers-table" aria-label={t('list.tableLabel', { tenant: tenantName })}>
       <thead>
         <tr>
-          <th scope="col">Server</th>
-          <th scope="col">Status</th>
-          <th scope="col">Tools</th>
-          <th scope="col">Last check</th>
+          <th scope="col">{t('list.server')}</th>
+          <th scope="col">{t('list.status')}</th>
+          <th scope="col">{t('list.tools')}</th>
+          <th scope="col">{t('list.lastCheck')}</th>
         </tr>
       </thead>
       <tbody>
         {servers.map((server) => (
           <tr key={server.id}>
-            <td data-label="Server">
+            <td data-label={t('list.server')}>
               <div className="server-names">
                 <Link href={`/servers/${server.id}`} className="server-name">
                   {server.name}
@@ -91,20 +91,20 @@ function ServerTable({ servers, tenantName }: { servers: Server[]; tenantName: s
                 <code className="muted">{server.slug}</code>
               </div>
             </td>
-            <td data-label="Status">
+            <td data-label={t('list.status')}>
               <StatusBadge status={server.status} />
-              {server.lastError && <p className="server-error">Last error: {server.lastError}</p>}
+              {server.lastError && <p className="server-error">{t('list.lastError', { error: server.lastError })}</p>}
             </td>
-            <td data-label="Tools" className="servers-tools">
-              {server.toolCount === null ? <span className="muted">Not discovered yet</span> : toolCountText(server)}
+            <td data-label={t('list.tools')} className="servers-tools">
+              {server.toolCount === null ? <span className="muted">{t('list.notDiscovered')}</span> : toolCountText(server, locale)}
             </td>
-            <td data-label="Last check">
+            <td data-label={t('list.lastCheck')}>
               {server.lastCheckedAt ? (
                 <time dateTime={server.lastCheckedAt} title={format.dateTime(server.lastCheckedAt)}>
                   {format.relative(server.lastCheckedAt, now)}
                 </time>
               ) : (
-                <span className="muted">Never</span>
+                <span className="muted">{t('never')}</span>
               )}
             </td>
           </tr>

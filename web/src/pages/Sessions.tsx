@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { SessionSummary } from '@mreg/shared';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -7,9 +8,9 @@ import { EmptyState } from '../components/EmptyState';
 import { LoadError } from '../components/LoadError';
 import { PageTitle } from '../components/PageTitle';
 import { Skeleton } from '../components/Skeleton';
-import { useFormatters } from '../prefs/usePreferences';
+import { useFormatters, useLanguage } from '../prefs/usePreferences';
 import { useTRPC } from '../trpc';
-import { count, useNow } from '../components/useNow';
+import { useNow } from '../components/useNow';
 import { useRefocus } from '../components/useRefocus';
 import { ConnectedApps } from './sessions/ConnectedApps';
 import './Sessions.css';
@@ -18,6 +19,8 @@ type Pending = { kind: 'one'; session: SessionSummary } | { kind: 'others'; coun
 
 /** My sessions: where I am signed in, ending one I do not recognise, or all but this one; and the MCP clients I connected. */
 export function Sessions() {
+  const { t } = useTranslation('sessions');
+  const { locale } = useLanguage();
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
   const format = useFormatters();
@@ -44,9 +47,9 @@ export function Sessions() {
       const result = await revoke.mutateAsync({ sessionId: session.sessionId });
       // The server already cleared the cookie: nothing on this page is valid any more.
       if (result.signedOut) return window.location.assign('/');
-      setNotice(`Ended the session on ${session.device}.`);
+      setNotice(t('endedOne', { device: session.device }));
     } catch (error) {
-      setFailure({ what: `The session on ${session.device} could not be ended`, error });
+      setFailure({ what: t('endOneFailed', { device: session.device }), error });
     }
     setPending(null);
     // Also after a failure: a NOT_FOUND means it had already ended, and the list should say so.
@@ -58,9 +61,9 @@ export function Sessions() {
     setNotice(null);
     try {
       const { revoked } = await revokeOthers.mutateAsync();
-      setNotice(`Ended ${count(revoked, 'session')}.`);
+      setNotice(t('endedOthers', { count: revoked, locale }));
     } catch (error) {
-      setFailure({ what: 'The other sessions could not be ended', error });
+      setFailure({ what: t('endOthersFailed'), error });
     }
     setPending(null);
     await afterChange();
@@ -72,7 +75,7 @@ export function Sessions() {
     auth.logout().catch((error: unknown) => {
       setSigningOut(false);
       setPending(null);
-      setFailure({ what: 'Sign-out failed', error });
+      setFailure({ what: t('signOutFailed'), error });
     });
   };
 
@@ -82,7 +85,7 @@ export function Sessions() {
 
   return (
     <section className="sessions-page">
-      <PageTitle title="Sessions">Where you are signed in, and the apps you have connected. End any you do not recognise.</PageTitle>
+      <PageTitle title={t('title')}>{t('lead')}</PageTitle>
 
       <div role="status" className={notice ? 'banner banner-success' : undefined}>
         {notice && <p>{notice}</p>}
@@ -90,23 +93,23 @@ export function Sessions() {
       {failure && <LoadError what={failure.what} error={failure.error} />}
 
       {sessions.isPending ? (
-        <Skeleton lines={4} label="Loading your sessions…" />
+        <Skeleton lines={4} label={t('loading')} />
       ) : sessions.isError ? (
-        <LoadError what="Your sessions could not be loaded" error={sessions.error} retry={() => sessions.refetch()} />
+        <LoadError what={t('loadError')} error={sessions.error} retry={() => sessions.refetch()} />
       ) : (
         <>
           <h2 ref={listHeading} tabIndex={-1} className="visually-hidden">
-            Your sessions
+            {t('listTitle')}
           </h2>
-          <table className="table sessions-table" aria-label="Your sessions">
+          <table className="table sessions-table" aria-label={t('listTitle')}>
             <thead>
               <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Last activity</th>
-                <th scope="col">Signed in</th>
+                <th scope="col">{t('device')}</th>
+                <th scope="col">{t('ip')}</th>
+                <th scope="col">{t('lastActivity')}</th>
+                <th scope="col">{t('signedIn')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Action</span>
+                  <span className="visually-hidden">{t('action')}</span>
                 </th>
               </tr>
             </thead>
@@ -115,35 +118,39 @@ export function Sessions() {
                 const lastActive = format.relative(session.lastActivity, now);
                 return (
                   <tr key={session.sessionId} className={session.isCurrent ? 'session-current' : undefined}>
-                    <td data-label="Device" data-session-id={session.sessionId}>
+                    <td data-label={t('device')} data-session-id={session.sessionId}>
                       <span className="session-device" title={session.userAgent ?? undefined}>
                         {session.device}
                       </span>
-                      {session.isCurrent && <span className="badge">This device</span>}
+                      {session.isCurrent && <span className="badge">{t('thisDevice')}</span>}
                     </td>
-                    <td data-label="IP address">{session.ipAddress ?? <span className="muted">Unknown</span>}</td>
-                    <td data-label="Last activity">
+                    <td data-label={t('ip')}>{session.ipAddress ?? <span className="muted">{t('unknown')}</span>}</td>
+                    <td data-label={t('lastActivity')}>
                       <time dateTime={session.lastActivity} title={format.dateTime(session.lastActivity)}>
                         {lastActive}
                       </time>
                       <span className="session-absolute muted">{format.dateTime(session.lastActivity)}</span>
                     </td>
-                    <td data-label="Signed in">
+                    <td data-label={t('signedIn')}>
                       <time dateTime={session.createdAt}>{format.dateTime(session.createdAt)}</time>
                     </td>
                     <td className="session-action">
                       {session.isCurrent ? (
-                        <button type="button" aria-label="Sign out here" onClick={() => setPending({ kind: 'here' })}>
-                          Sign out
+                        <button type="button" aria-label={t('signOutHere')} onClick={() => setPending({ kind: 'here' })}>
+                          {t('signOut')}
                         </button>
                       ) : (
                         <button
                           type="button"
                           className="danger"
-                          aria-label={`End session on ${session.device}${session.ipAddress ? ` (${session.ipAddress})` : ''}, last active ${lastActive}`}
+                          aria-label={
+                            session.ipAddress
+                              ? t('endLabelIp', { device: session.device, ip: session.ipAddress, when: lastActive })
+                              : t('endLabel', { device: session.device, when: lastActive })
+                          }
                           onClick={() => setPending({ kind: 'one', session })}
                         >
-                          End session
+                          {t('endSession')}
                         </button>
                       )}
                     </td>
@@ -154,13 +161,11 @@ export function Sessions() {
           </table>
 
           {others.length === 0 ? (
-            <EmptyState title="You are signed in only here.">
-              Sessions in other browsers or on other devices will be listed here, so that you can end any you do not recognise.
-            </EmptyState>
+            <EmptyState title={t('onlyHereTitle')}>{t('onlyHereText')}</EmptyState>
           ) : (
             <div className="actions">
               <button type="button" className="danger" onClick={() => setPending({ kind: 'others', count: others.length })}>
-                Sign out everywhere else
+                {t('signOutElsewhere')}
               </button>
             </div>
           )}
@@ -171,8 +176,8 @@ export function Sessions() {
 
       <ConfirmDialog
         open={pending?.kind === 'one'}
-        title={pending?.kind === 'one' ? `End the session on ${pending.session.device}?` : 'End the session?'}
-        confirmLabel="End session"
+        title={pending?.kind === 'one' ? t('endOneTitle', { device: pending.session.device }) : t('endOneTitleUnknown')}
+        confirmLabel={t('endSession')}
         danger
         busy={revoke.isPending}
         onConfirm={() => pending?.kind === 'one' && void endOne(pending.session)}
@@ -180,38 +185,36 @@ export function Sessions() {
       >
         {pending?.kind === 'one' && (
           <p>
-            Whoever uses that browser{pending.session.ipAddress ? ` (${pending.session.ipAddress})` : ''} will have to sign in again. It was last
-            active {format.relative(pending.session.lastActivity, now)}.
+            {pending.session.ipAddress
+              ? t('endOneTextIp', { ip: pending.session.ipAddress, when: format.relative(pending.session.lastActivity, now) })
+              : t('endOneText', { when: format.relative(pending.session.lastActivity, now) })}
           </p>
         )}
       </ConfirmDialog>
 
       <ConfirmDialog
         open={pending?.kind === 'others'}
-        title="Sign out everywhere else?"
-        confirmLabel="Sign out everywhere else"
+        title={t('endOthersTitle')}
+        confirmLabel={t('signOutElsewhere')}
         danger
         busy={revokeOthers.isPending}
         onConfirm={() => void endOthers()}
         onCancel={() => setPending(null)}
       >
         {pending?.kind === 'others' && (
-          <p>
-            This ends {count(pending.count, 'other session')}. You stay signed in on this device; everywhere else you will have to sign in
-            again.
-          </p>
+          <p>{t('endOthersText', { count: pending.count, locale })}</p>
         )}
       </ConfirmDialog>
 
       <ConfirmDialog
         open={pending?.kind === 'here'}
-        title="Sign out here?"
-        confirmLabel="Sign out"
+        title={t('signOutHereTitle')}
+        confirmLabel={t('signOut')}
         busy={signingOut}
         onConfirm={signOutHere}
         onCancel={() => setPending(null)}
       >
-        <p>This ends the session you are using now. Your other sessions stay signed in.</p>
+        <p>{t('signOutHereText')}</p>
       </ConfirmDialog>
     </section>
   );

@@ -1,4 +1,5 @@
 import type { ApiKeyCreated } from '@mreg/shared';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { CopyField } from '../../components/Copy';
 
@@ -7,22 +8,26 @@ import { CopyField } from '../../components/Copy';
  * has the focus, selected) or with the Copy button. Done puts it away for good.
  */
 export function NewKeyPanel({ created, onDone }: { created: ApiKeyCreated; onDone: () => void }) {
+  const { t } = useTranslation('apikeys');
   const { apiKey, secret } = created;
   return (
     <section className="card new-key" aria-labelledby="new-key-title">
-      <h2 id="new-key-title">Your new key: {apiKey.name}</h2>
+      <h2 id="new-key-title">{t('created.title', { name: apiKey.name })}</h2>
       <p className="new-key-warning">
-        <strong>Copy it now: it will not be shown again.</strong> MREG keeps only a fingerprint of it. If you lose it, revoke it and create
-        another.
+        <Trans t={t} i18nKey="created.warning" components={{ strong: <strong /> }} />
       </p>
-      <CopyField label="API key" value={secret} what={`the key ${apiKey.name}`} autoFocus />
+      <CopyField label={t('created.label')} value={secret} what={t('created.what', { name: apiKey.name })} autoFocus />
       <p className="muted">
-        Paste it where your MCP client or script asks for it (see <Link href="/servers#connect">Connect an MCP client</Link>); it goes in the
-        header <code>Authorization: Bearer &lt;key&gt;</code>. Keep it out of code and chats: anyone who has it acts as you.
+        <Trans
+          t={t}
+          i18nKey="created.use"
+          values={{ header: 'Authorization: Bearer <key>' }}
+          components={{ connect: <Link href="/servers#connect" />, code: <code /> }}
+        />
       </p>
       <div className="actions">
         <button type="button" className="primary" onClick={onDone}>
-          Done
+          {t('created.done')}
         </button>
       </div>
     </section>

@@ -1,4 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { ApiKey } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useTRPC } from '../../trpc';
@@ -16,6 +17,7 @@ export function RevokeKeyDialog({
   onFailed: (key: ApiKey, error: unknown) => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation('apikeys');
   const trpc = useTRPC();
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions());
   const confirm = () => {
@@ -25,8 +27,8 @@ export function RevokeKeyDialog({
   return (
     <ConfirmDialog
       open={apiKey !== null}
-      title={apiKey ? `Revoke ${apiKey.name}?` : 'Revoke the key?'}
-      confirmLabel="Revoke key"
+      title={apiKey ? t('revoke.title', { name: apiKey.name }) : t('revoke.titleUnnamed')}
+      confirmLabel={t('revoke.confirm')}
       danger
       busy={revoke.isPending}
       onConfirm={confirm}
@@ -35,10 +37,9 @@ export function RevokeKeyDialog({
       {apiKey && (
         <>
           <p>
-            Whatever uses <code>{hintText(apiKey)}</code> is refused from its next request on: MCP clients and scripts with this key must be given
-            another.
+            <Trans t={t} i18nKey="revoke.body" values={{ hint: hintText(apiKey) }} components={{ code: <code /> }} />
           </p>
-          <p>This cannot be undone.</p>
+          <p>{t('revoke.final')}</p>
         </>
       )}
     </ConfirmDialog>

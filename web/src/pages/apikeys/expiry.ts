@@ -2,13 +2,8 @@ import type { ApiKey } from '@mreg/shared';
 
 /** How long a new key lasts: the form's choices, and how the list says when a key ends. */
 
-export const EXPIRY_CHOICES = [
-  { value: '7', label: '7 days' },
-  { value: '30', label: '30 days' },
-  { value: '90', label: '90 days' },
-  { value: '365', label: '1 year' },
-  { value: 'never', label: 'Never' },
-] as const;
+/** Each choice's words are the apikeys namespace's `create.choices.<value>`. */
+export const EXPIRY_CHOICES = [{ value: '7' }, { value: '30' }, { value: '90' }, { value: '365' }, { value: 'never' }] as const;
 export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number]['value'];
 export const DEFAULT_EXPIRY: ExpiryChoice = '90';
 

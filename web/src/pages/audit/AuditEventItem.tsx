@@ -1,7 +1,11 @@
 import { Fragment, type ReactNode } from 'react';
 import type { AuditEvent } from '@mreg/shared';
-import { useFormatters } from '../../prefs/usePreferences';
-import { eventSentence, eventVia, OUTCOME_LABEL } from './words';
+import { useTranslation } from 'react-i18next';
+import { useFormatters, useLanguage } from '../../prefs/usePreferences';
+import { eventSentence, eventVia, outcomeLabel } from './words';
+
+/** Turns as the event opens (Audit.css): a sign, not a word. */
+const CHEVRON = '▸';
 
 /** A symbol beside the word: colour only adds to it. */
 const OUTCOME_SYMBOL: Record<AuditEvent['outcome'], string> = { success: '✓', failure: '✕', refused: '⊘', error: '!', cancelled: '–', timeout: '⏱' };
@@ -9,6 +13,7 @@ const OUTCOME_SYMBOL: Record<AuditEvent['outcome'], string> = { success: '✓', 
 /** One event: a sentence, how it ended and when; opened, every field as recorded. */
 export function AuditEventItem({ event, tenantName }: { event: AuditEvent; tenantName: string }) {
   const format = useFormatters();
+  const { locale } = useLanguage();
   const via = eventVia(event);
   const failed = event.outcome !== 'success';
   return (
@@ -16,16 +21,16 @@ export function AuditEventItem({ event, tenantName }: { event: AuditEvent; tenan
       <details>
         <summary>
           <span className="audit-chevron" aria-hidden="true">
-            ▸
+            {CHEVRON}
           </span>
           <span className="audit-summary">
             <span className="audit-sentence">
-              {eventSentence(event, tenantName)}
+              {eventSentence(event, tenantName, locale)}
               {via && <span className="audit-via"> {via}</span>}
             </span>
             {failed && (
               <span className={`badge audit-outcome audit-outcome-${event.outcome}`}>
-                <span aria-hidden="true">{OUTCOME_SYMBOL[event.outcome]}</span> {OUTCOME_LABEL[event.outcome]}
+                <span aria-hidden="true">{OUTCOME_SYMBOL[event.outcome]}</span> {outcomeLabel(event.outcome)}
               </span>
             )}
             <time className="audit-time muted" dateTime={event.at}>
@@ -44,29 +49,31 @@ const shown = (value: string | number | null | undefined): ReactNode => (value =
 
 /** The event as the log keeps it (and the CSV export has it). */
 function EventFields({ event }: { event: AuditEvent }) {
+  const { t } = useTranslation('audit');
+  const { locale } = useLanguage();
   const { actor, target } = event;
   const rows: [string, ReactNode][] = [
-    ['Event id', <code>{event.id}</code>],
-    ['At', <code>{event.at}</code>],
-    ['Action', <code>{event.action}</code>],
-    ['Outcome', <code>{event.outcome}</code>],
-    ['Reason', event.reason ? <code>{event.reason}</code> : none],
-    ['Actor kind', <code>{actor.kind}</code>],
-    ['Actor id', actor.userId ? <code>{actor.userId}</code> : none],
-    ['Actor name', shown(actor.name)],
-    ['Actor email', shown(actor.email)],
+    [t('fields.id'), <code>{event.id}</code>],
+    [t('fields.at'), <code>{event.at}</code>],
+    [t('fields.action'), <code>{event.action}</code>],
+    [t('fields.outcome'), <code>{event.outcome}</code>],
+    [t('fields.reason'), event.reason ? <code>{event.reason}</code> : none],
+    [t('fields.actorKind'), <code>{actor.kind}</code>],
+    [t('fields.actorId'), actor.userId ? <code>{actor.userId}</code> : none],
+    [t('fields.actorName'), shown(actor.name)],
+    [t('fields.actorEmail'), shown(actor.email)],
     [
-      'Credential',
+      t('fields.credential'),
       actor.credentialId ? (
         <>
-          {actor.credentialName ?? <span className="muted">no name</span>} <code>{actor.credentialId}</code>
+          {actor.credentialName ?? <span className="muted">{t('fields.noName')}</span>} <code>{actor.credentialId}</code>
         </>
       ) : (
         none
       ),
     ],
     [
-      'Target',
+      t('fields.target'),
       target ? (
         <>
           <code>{target.kind}</code> {target.label} <code>{target.id}</code>
@@ -75,11 +82,11 @@ function EventFields({ event }: { event: AuditEvent }) {
         none
       ),
     ],
-    ['IP address', event.ip ? <code>{event.ip}</code> : none],
-    ['User agent', shown(event.userAgent)],
-    ['Request id', event.requestId ? <code>{event.requestId}</code> : none],
-    ['Duration', event.durationMs === null ? none : `${event.durationMs} ms`],
-    ['Details', <pre className="audit-details">{JSON.stringify(event.details, null, 2)}</pre>],
+    [t('fields.ip'), event.ip ? <code>{event.ip}</code> : none],
+    [t('fields.userAgent'), shown(event.userAgent)],
+    [t('fields.requestId'), event.requestId ? <code>{event.requestId}</code> : none],
+    [t('fields.duration'), event.durationMs === null ? none : t('fields.durationMs', { ms: event.durationMs, locale })],
+    [t('fields.details'), <pre className="audit-details">{JSON.stringify(event.details, null, 2)}</pre>],
   ];
   return (
     <dl className="facts audit-fields">

@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS, type AuditAction, type AuditFilter } from '@mreg/shared';
+import { i18n } from '../../i18n';
 
 /**
  * The audit page's filters: what the address says (so that a filtered view can be reloaded, shared
@@ -46,9 +47,9 @@ export function filterSearch(filters: AuditFilters): string {
 
 export const hasFilters = (filters: AuditFilters) => Object.values(filters).some((value) => value !== null);
 
-/** The end day before the start day: nothing could match, so it is said beside the field instead of asked. */
+/** The end day before the start day: nothing could match, so it is said beside the field (in the app's language) instead of asked. */
 export const rangeProblem = (filters: AuditFilters): string | null =>
-  filters.from && filters.to && filters.to < filters.from ? 'The last day must not be before the first day' : null;
+  filters.from && filters.to && filters.to < filters.from ? i18n.t('filters.rangeProblem', { ns: 'audit' }) : null;
 
 /** Milliseconds to add to UTC to read the wall clock in `timeZone` at `instant`. */
 function zoneOffset(instant: number, timeZone: string): number {

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { AuditEvent } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { useTRPC } from '../../trpc';
@@ -16,6 +17,7 @@ export interface Person {
  * included); the chosen one always, even before their events are loaded.
  */
 export function usePeople(events: readonly AuditEvent[], chosen: string | null): { people: Person[]; fromMembers: boolean } {
+  const { t } = useTranslation('audit');
   const trpc = useTRPC();
   const auth = useEnhancedAuth();
   const fromMembers = auth.features?.roleBasedUi === true && auth.can('members:manage');
@@ -28,7 +30,7 @@ export function usePeople(events: readonly AuditEvent[], chosen: string | null):
   for (const { actor } of events) {
     if (actor.userId && !byId.has(actor.userId)) byId.set(actor.userId, { userId: actor.userId, name: actor.name ?? actor.email ?? actor.userId, email: actor.email });
   }
-  if (chosen && !byId.has(chosen)) byId.set(chosen, { userId: chosen, name: `The person ${chosen}`, email: null });
+  if (chosen && !byId.has(chosen)) byId.set(chosen, { userId: chosen, name: t('filters.unknownPerson', { id: chosen }), email: null });
   const people = [...byId.values()].sort((a, b) => a.name.localeCompare(b.name) || (a.email ?? '').localeCompare(b.email ?? ''));
   return { people, fromMembers: fromMembers && members.isSuccess };
 }

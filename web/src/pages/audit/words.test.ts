@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '@mreg/shared';
-import { actorName, eventSentence, eventVia, viaWords } from './words';
+import { i18n } from '../../i18n';
+import { actionLabel, actorName, eventSentence, eventVia, outcomeLabel, reasonWords, viaWords } from './words';
 
 const ADA = '11111111-1111-4111-8111-111111111111';
 const UMA = '22222222-2222-4222-8222-222222222222';
@@ -103,5 +104,44 @@ describe('viaWords', () => {
     });
     expect(eventSentence(first, 'Contoso')).toBe('Ada Lovelace used the API key CI for the first time');
     expect(eventVia(first)).toBeNull();
+  });
+});
+
+describe('in German', () => {
+  it('says the events, their actions, outcomes and reasons in German, durations in the locale', async () => {
+    await i18n.changeLanguage('de');
+    try {
+      expect(eventSentence(event({ action: 'member.removed', target: member('Vic Vance') }), 'Contoso')).toBe('Ada Lovelace hat Vic Vance aus Contoso entfernt');
+      expect(eventSentence(event({ action: 'member.added', target: member('Uma Example'), details: { role: 'admin' } }), 'Contoso')).toBe(
+        'Ada Lovelace hat Uma Example als Admin zu Contoso hinzugefügt',
+      );
+      const changed = event({ action: 'member.role_changed', target: member('Uma Example'), details: { role: 'admin', previousRole: 'member' } });
+      expect(eventSentence(changed, 'Contoso')).toBe('Ada Lovelace hat für Uma Example die Rolle von Mitglied auf Admin geändert');
+      const call = event({
+        action: 'tool.called',
+        actor: { kind: 'api_key', userId: UMA, name: 'Uma Example', email: null, credentialId: 'k1', credentialName: 'Laptop' },
+        outcome: 'timeout',
+        durationMs: 30_000,
+        reason: 'upstream_timeout',
+        details: { tool: 'echo', server: 'everything' },
+      });
+      expect(eventSentence(call, 'Contoso', 'de-DE')).toBe(
+        'Uma Example hat das Tool echo auf dem Server everything aufgerufen (30,0 s, Zeitüberschreitung beim Server)',
+      );
+      expect(eventVia(call)).toBe('über den API-Schlüssel Laptop');
+      const failed = event({
+        action: 'auth.sign_in',
+        actor: { kind: 'anonymous', userId: null, name: null, email: null, credentialId: null, credentialName: null },
+        outcome: 'failure',
+        reason: 'a_new_reason',
+      });
+      expect(eventSentence(failed, 'Contoso')).toBe('Eine Anmeldung ist fehlgeschlagen (a new reason)');
+      expect(actionLabel('member.role_changed')).toBe('Rollenänderungen');
+      expect(outcomeLabel('timeout')).toBe('Zeitüberschreitung');
+      expect(reasonWords('last_admin')).toBe('letzter Admin');
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+    expect(reasonWords('last_admin')).toBe('last admin');
   });
 });

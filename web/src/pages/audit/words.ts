@@ -1,186 +1,207 @@
 import type { AuditAction, AuditEvent, AuditOutcome } from '@mreg/shared';
 import { ZRole } from '@mreg/shared';
-import { aRole } from '../../roles';
+import { i18n } from '../../i18n';
 import { duration } from '../servers/words';
 
-/** How the audit log says things: each event as a sentence, its outcome and its action in words. */
+/**
+ * How the audit log says things: each event as a sentence, its outcome and its action in words, in
+ * the app's language at the time of the call. Durations take the person's `locale` where the caller
+ * knows it; without it they follow the app's language.
+ */
+
+const t = i18n.getFixedT(null, 'audit');
 
 /** The actions by area, as the filter offers them; each action's label names the events it picks. */
-export const ACTION_GROUPS: { label: string; actions: AuditAction[] }[] = [
-  { label: 'Sign-in and sessions', actions: ['auth.sign_in', 'auth.sign_out', 'session.revoked', 'tenant.switched'] },
-  { label: 'Members', actions: ['member.added', 'member.role_changed', 'member.deactivated', 'member.reactivated', 'member.removed'] },
-  { label: 'Servers', actions: ['server.created', 'server.changed', 'server.removed', 'server.unhealthy', 'server.recovered'] },
-  { label: 'API keys', actions: ['api_key.created', 'api_key.revoked', 'api_key.first_used'] },
+export const ACTION_GROUPS: { group: 'signIn' | 'members' | 'servers' | 'apiKeys' | 'connectedApps' | 'tools'; actions: AuditAction[] }[] = [
+  { group: 'signIn', actions: ['auth.sign_in', 'auth.sign_out', 'session.revoked', 'tenant.switched'] },
+  { group: 'members', actions: ['member.added', 'member.role_changed', 'member.deactivated', 'member.reactivated', 'member.removed'] },
+  { group: 'servers', actions: ['server.created', 'server.changed', 'server.removed', 'server.unhealthy', 'server.recovered'] },
+  { group: 'apiKeys', actions: ['api_key.created', 'api_key.revoked', 'api_key.first_used'] },
   // Not oauth.client_registered: a registration belongs to no tenant yet, so no tenant's log has one.
-  { label: 'Connected apps', actions: ['oauth.grant_approved', 'oauth.grant_denied', 'oauth.grant_revoked', 'oauth.refresh_reuse'] },
-  { label: 'Tools', actions: ['tool.called'] },
+  { group: 'connectedApps', actions: ['oauth.grant_approved', 'oauth.grant_denied', 'oauth.grant_revoked', 'oauth.refresh_reuse'] },
+  { group: 'tools', actions: ['tool.called'] },
 ];
 
+export const groupLabel = (group: (typeof ACTION_GROUPS)[number]['group']) => t(`groups.${group}`);
+
 // A Record over every action: a new one in shared/ fails the type check until it has its words.
-export const ACTION_LABEL: Record<AuditAction, string> = {
-  'auth.sign_in': 'Sign-ins',
-  'auth.sign_out': 'Sign-outs',
-  'session.revoked': 'Sessions ended',
-  'tenant.switched': 'Tenant switches',
-  'member.added': 'Members added',
-  'member.role_changed': 'Role changes',
-  'member.deactivated': 'Members deactivated',
-  'member.reactivated': 'Members reactivated',
-  'member.removed': 'Members removed',
-  'server.created': 'Servers added',
-  'server.changed': 'Servers changed',
-  'server.removed': 'Servers removed',
-  'server.unhealthy': 'Servers found unhealthy',
-  'server.recovered': 'Servers healthy again',
-  'api_key.created': 'API keys created',
-  'api_key.revoked': 'API keys revoked',
-  'api_key.first_used': 'API keys used for the first time',
-  'oauth.client_registered': 'MCP clients registered',
-  'oauth.grant_approved': 'Access approved',
-  'oauth.grant_denied': 'Access refused',
-  'oauth.grant_revoked': 'Apps disconnected',
-  'oauth.refresh_reuse': 'Refresh tokens reused',
-  'tool.called': 'Tool calls',
-};
+const ACTION_KEY = {
+  'auth.sign_in': 'authSignIn',
+  'auth.sign_out': 'authSignOut',
+  'session.revoked': 'sessionRevoked',
+  'tenant.switched': 'tenantSwitched',
+  'member.added': 'memberAdded',
+  'member.role_changed': 'memberRoleChanged',
+  'member.deactivated': 'memberDeactivated',
+  'member.reactivated': 'memberReactivated',
+  'member.removed': 'memberRemoved',
+  'server.created': 'serverCreated',
+  'server.changed': 'serverChanged',
+  'server.removed': 'serverRemoved',
+  'server.unhealthy': 'serverUnhealthy',
+  'server.recovered': 'serverRecovered',
+  'api_key.created': 'apiKeyCreated',
+  'api_key.revoked': 'apiKeyRevoked',
+  'api_key.first_used': 'apiKeyFirstUsed',
+  'oauth.client_registered': 'oauthClientRegistered',
+  'oauth.grant_approved': 'oauthGrantApproved',
+  'oauth.grant_denied': 'oauthGrantDenied',
+  'oauth.grant_revoked': 'oauthGrantRevoked',
+  'oauth.refresh_reuse': 'oauthRefreshReuse',
+  'tool.called': 'toolCalled',
+} as const satisfies Record<AuditAction, string>;
+
+/** The action as the filter offers it: "Role changes". */
+export const actionLabel = (action: AuditAction) => t(`actions.${ACTION_KEY[action]}`);
 
 /** How an event ended, on its badge; success has none. */
-export const OUTCOME_LABEL: Record<AuditOutcome, string> = {
-  success: 'Done',
-  failure: 'Failed',
-  refused: 'Refused',
-  error: 'Error',
-  cancelled: 'Cancelled',
-  timeout: 'Timed out',
-};
+export const outcomeLabel = (outcome: AuditOutcome) => t(`outcomes.${outcome}`);
 
 /** The person (or MREG, or who a failed sign-in said they were) who acted. */
 export function actorName(event: Pick<AuditEvent, 'actor'>): string {
   const { actor } = event;
-  if (actor.kind === 'system') return 'MREG';
-  return actor.name ?? actor.email ?? 'Someone';
+  if (actor.kind === 'system') return t('sentences.system');
+  return actor.name ?? actor.email ?? t('sentences.someone');
 }
 
 /** "via API key Laptop", "via Claude Desktop": how a person acted when it was not from the browser; else null. */
 export function viaWords(event: Pick<AuditEvent, 'actor'>): string | null {
   const { actor } = event;
-  if (actor.kind === 'api_key') return actor.credentialName ? `via API key ${actor.credentialName}` : 'via an API key';
-  if (actor.kind === 'oauth_client') return `via ${actor.credentialName ?? 'an unnamed MCP client'}`;
+  if (actor.kind === 'api_key') return actor.credentialName ? t('sentences.viaKey', { name: actor.credentialName }) : t('sentences.viaUnnamedKey');
+  if (actor.kind === 'oauth_client') return actor.credentialName ? t('sentences.viaClient', { name: actor.credentialName }) : t('sentences.viaUnnamedClient');
   return null;
 }
 
-/** A stable reason code in words: "last_admin" -> "last admin". */
-export const reasonWords = (reason: string) => reason.replaceAll('_', ' ');
+// Reason keys are chosen at run time, from the code the log kept, so the typed t's per-key checks do not apply.
+const sayReason = t as unknown as (key: string) => string;
+
+/** A stable reason code in words: "last_admin" -> "last admin"; a code this app has no words for, with spaces. */
+export function reasonWords(reason: string): string {
+  const key = `reasons.${reason.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())}`;
+  return i18n.exists(key, { ns: 'audit' }) ? sayReason(key) : reason.replaceAll('_', ' ');
+}
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-/** A role in a sentence: "an admin", or the server's own word for one this app does not know. */
+/** A role after "as": "an admin", or the server's own word for one this app does not know. */
 const roleWords = (value: unknown): string | null => {
   const known = ZRole.safeParse(value);
-  return known.success ? aRole(known.data) : text(value);
+  return known.success ? t(`roleAs.${known.data}`) : text(value);
 };
-const bareRole = (value: unknown): string | null => (ZRole.safeParse(value).success ? (value as string) : text(value));
+/** A role on its own: "admin". */
+const bareRole = (value: unknown): string | null => {
+  const known = ZRole.safeParse(value);
+  return known.success ? t(`role.${known.data}`) : text(value);
+};
 
 /**
  * The event as a sentence, without the credential (`viaWords`) or the time: "Ada Lovelace removed Vic
  * Vance from Contoso", "Uma Example called the tool echo on the server everything (12 ms)",
- * "Sign-in failed for kim@x (unknown tenant)". `tenantName` is the tenant the log belongs to.
+ * "Sign-in failed for kim@x (tenant not allowed)". `tenantName` is the tenant the log belongs to.
  */
-export function eventSentence(event: AuditEvent, tenantName: string): string {
+export function eventSentence(event: AuditEvent, tenantName: string, locale?: string): string {
   const who = actorName(event);
   const target = event.target;
-  const what = target?.label ?? target?.id ?? 'something';
+  const what = target?.label ?? target?.id ?? t('sentences.something');
   // The person acted on themselves (left, changed their own role...).
   const self = target?.kind === 'user' && event.actor.userId !== null && target.id === event.actor.userId;
-  const whom = self ? 'themselves' : what;
+  const whom = self ? t('sentences.themselves') : what;
+  const tenant = tenantName;
   const d = event.details;
   const failed = event.outcome !== 'success';
 
   let sentence: string;
   switch (event.action) {
     case 'auth.sign_in':
-      sentence = failed ? `Sign-in failed for ${who}` : `${who} signed in`;
+      // A sign-in that failed before anyone was named says so rather than blame "Someone".
+      if (failed) sentence = event.actor.name || event.actor.email ? t('sentences.signInFailed', { who }) : t('sentences.someSignInFailed');
+      else sentence = t('sentences.signedIn', { who });
       break;
     case 'auth.sign_out':
-      sentence = `${who} signed out`;
+      sentence = t('sentences.signedOut', { who });
       break;
     case 'session.revoked':
       // The session's owner is in the details; the target's label is their name.
-      sentence = d.userId === event.actor.userId ? `${who} ended one of their sessions` : `${who} ended a session of ${target?.label ?? 'someone'}`;
+      sentence =
+        d.userId === event.actor.userId
+          ? t('sentences.sessionEndedOwn', { who })
+          : target?.label
+            ? t('sentences.sessionEnded', { who, whom: target.label })
+            : t('sentences.sessionEndedUnknown', { who });
       break;
     case 'tenant.switched':
-      sentence = `${who} switched to ${target?.label ?? tenantName}`;
+      sentence = t('sentences.switched', { who, tenant: target?.label ?? tenantName });
       break;
     case 'member.added': {
       const role = roleWords(d.role);
-      sentence = `${who} added ${whom} to ${tenantName}${role ? ` as ${role}` : ''}`;
+      sentence = role ? t('sentences.memberAddedAs', { who, whom, tenant, role }) : t('sentences.memberAdded', { who, whom, tenant });
       break;
     }
     case 'member.role_changed': {
       const [role, previous] = [bareRole(d.role), bareRole(d.previousRole)];
-      const subject = self ? 'their own' : `the`;
-      sentence =
-        role && previous && role !== previous
-          ? `${who} changed ${subject} role${self ? '' : ` of ${what}`} from ${previous} to ${role}`
-          : `${who} changed ${subject} permissions${self ? '' : ` of ${what}`}`;
+      const changed = role && previous && role !== previous;
+      if (self) sentence = changed ? t('sentences.roleChangedOwn', { who, previous, role }) : t('sentences.permissionsChangedOwn', { who });
+      else sentence = changed ? t('sentences.roleChanged', { who, whom: what, previous, role }) : t('sentences.permissionsChanged', { who, whom: what });
       break;
     }
     case 'member.deactivated':
-      sentence = `${who} deactivated ${whom} in ${tenantName}`;
+      sentence = t('sentences.deactivated', { who, whom, tenant });
       break;
     case 'member.reactivated': {
       const role = roleWords(d.role);
-      sentence = `${who} reactivated ${whom} in ${tenantName}${role ? ` as ${role}` : ''}`;
+      sentence = role ? t('sentences.reactivatedAs', { who, whom, tenant, role }) : t('sentences.reactivated', { who, whom, tenant });
       break;
     }
     case 'member.removed':
-      sentence = `${who} removed ${whom} from ${tenantName}`;
+      sentence = t('sentences.removed', { who, whom, tenant });
       break;
     case 'server.created':
-      sentence = `${who} added the server ${what}`;
+      sentence = t('sentences.serverCreated', { who, what });
       break;
     case 'server.changed':
-      sentence = `${who} changed the server ${what}`;
+      sentence = t('sentences.serverChanged', { who, what });
       break;
     case 'server.removed':
-      sentence = `${who} removed the server ${what}`;
+      sentence = t('sentences.serverRemoved', { who, what });
       break;
     case 'server.unhealthy':
-      sentence = `The server ${what} became unhealthy`;
+      sentence = t('sentences.serverUnhealthy', { what });
       break;
     case 'server.recovered':
-      sentence = `The server ${what} is healthy again`;
+      sentence = t('sentences.serverRecovered', { what });
       break;
     case 'api_key.created':
-      sentence = `${who} created the API key ${what}`;
+      sentence = t('sentences.keyCreated', { who, what });
       break;
     case 'api_key.revoked':
-      sentence = `${who} revoked the API key ${what}`;
+      sentence = t('sentences.keyRevoked', { who, what });
       break;
     case 'api_key.first_used':
-      sentence = `${who} used the API key ${what} for the first time`;
+      sentence = t('sentences.keyFirstUsed', { who, what });
       break;
     case 'oauth.client_registered':
-      sentence = event.actor.kind === 'user' ? `${who} registered the MCP client ${what}` : `The MCP client ${what} registered itself`;
+      sentence = event.actor.kind === 'user' ? t('sentences.clientRegisteredBy', { who, what }) : t('sentences.clientRegistered', { what });
       break;
     case 'oauth.grant_approved':
-      sentence = `${who} allowed ${what} to act for them in ${tenantName}`;
+      sentence = t('sentences.grantApproved', { who, what, tenant });
       break;
     case 'oauth.grant_denied':
-      sentence = `${who} refused ${what} access to ${tenantName}`;
+      sentence = t('sentences.grantDenied', { who, what, tenant });
       break;
     case 'oauth.grant_revoked':
-      sentence = `${who} disconnected ${what}`;
+      sentence = t('sentences.grantRevoked', { who, what });
       break;
     case 'oauth.refresh_reuse':
-      sentence = `A refresh token of ${what} was used twice, so its access was revoked`;
+      sentence = t('sentences.refreshReuse', { what });
       break;
     case 'tool.called': {
-      const tool = text(d.tool) ?? 'a tool';
+      const tool = text(d.tool);
       const server = text(d.server) ?? target?.label ?? null;
-      sentence = `${who} called the tool ${tool}${server ? ` on the server ${server}` : ''}`;
+      if (tool) sentence = server ? t('sentences.toolCalledOn', { who, tool, server }) : t('sentences.toolCalled', { who, tool });
+      else sentence = server ? t('sentences.someToolCalledOn', { who, server }) : t('sentences.someToolCalled', { who });
       break;
     }
   }
-  const notes = [event.durationMs !== null ? duration(event.durationMs) : null, event.reason ? reasonWords(event.reason) : null].filter(Boolean);
+  const notes = [event.durationMs !== null ? duration(event.durationMs, locale) : null, event.reason ? reasonWords(event.reason) : null].filter(Boolean);
   return notes.length > 0 ? `${sentence} (${notes.join(', ')})` : sentence;
 }
 

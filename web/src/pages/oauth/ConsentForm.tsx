@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { OAuthConsent } from '@mreg/shared';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
@@ -22,6 +23,7 @@ interface ConsentFormProps {
 
 /** The request itself: who asks, for what, in which tenant; Approve or Deny, then back to the client. */
 export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentFormProps) {
+  const { t } = useTranslation('sessions');
   const trpc = useTRPC();
   const format = useFormatters();
   // Connected apps live on the Sessions page, which the server may have switched off.
@@ -54,12 +56,17 @@ export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentForm
   if (leaving) {
     return (
       <>
-        <PageTitle title={leaving === 'approved' ? 'Approved' : 'Denied'} />
+        <PageTitle title={leaving === 'approved' ? t('consent.approvedTitle') : t('consent.deniedTitle')} />
         <div className="card consent-card">
           <p role="status" className="consent-leaving">
-            {leaving === 'approved' ? 'Approved.' : 'Denied: nothing was shared with the app.'} Returning you to <code>{client.redirectHost}</code>…
+            <Trans
+              t={t}
+              i18nKey={leaving === 'approved' ? 'consent.leavingApproved' : 'consent.leavingDenied'}
+              values={{ host: client.redirectHost }}
+              components={{ code: <code /> }}
+            />
           </p>
-          <p className="muted">If nothing happens, go back to your MCP client; you can close this page.</p>
+          <p className="muted">{t('consent.leavingHint')}</p>
         </div>
       </>
     );
@@ -67,17 +74,26 @@ export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentForm
 
   return (
     <>
-      <PageTitle title="Connect an MCP client">An app asks to use MREG as you. Check that you started this, then approve or deny.</PageTitle>
+      <PageTitle title={t('consent.title')}>{t('consent.lead')}</PageTitle>
       <div className="card consent-card">
         <ClientFacts client={client} />
 
-        <h2>What it asks for</h2>
+        <h2>{t('consent.asksFor')}</h2>
         <p className="consent-request">
-          To use <strong>{resourcePhrase(resource, tenant?.tenantName)}</strong> (<code className="consent-url">{resource.url}</code>) as you
-          {tenant ? `, with your permissions as ${roleInSentence(tenant.role)} of ${tenant.tenantName}.` : '.'}
+          <Trans
+            t={t}
+            i18nKey={tenant ? 'consent.request' : 'consent.requestNoTenant'}
+            values={{
+              resource: resourcePhrase(resource, tenant?.tenantName),
+              url: resource.url,
+              role: tenant ? roleInSentence(tenant.role) : undefined,
+              tenant: tenant?.tenantName,
+            }}
+            components={{ strong: <strong />, url: <code className="consent-url" /> }}
+          />
         </p>
         {consent.scopes.length > 0 && (
-          <ul className="consent-scopes" aria-label="Scopes">
+          <ul className="consent-scopes" aria-label={t('consent.scopes')}>
             {consent.scopes.map((scope) => (
               <li key={scope}>
                 <code>{scope}</code>
@@ -90,30 +106,35 @@ export function ConsentForm({ requestId, consent, onGone, onStale }: ConsentForm
         {tenantId === null ? (
           <div role="alert" className="banner banner-info consent-none">
             <p>
-              <strong>You cannot approve this request.</strong> {noTenantReason(consent)}
+              <Trans t={t} i18nKey="consent.cannotApprove" values={{ reason: noTenantReason(consent) }} components={{ strong: <strong /> }} />
             </p>
           </div>
         ) : (
           <TenantPicker consent={consent} selected={tenantId} onSelect={setPicked} />
         )}
 
-        {failure !== null && <LoadError what="Your answer could not be sent" error={failure} />}
+        {failure !== null && <LoadError what={t('consent.answerFailed')} error={failure} />}
         <div className="actions consent-actions">
           {tenantId !== null && (
             <button type="button" className="primary" disabled={busy} aria-busy={decide.isPending && decide.variables.approve} onClick={() => answer(true)}>
-              Approve
+              {t('consent.approve')}
             </button>
           )}
           <button type="button" disabled={busy} aria-busy={decide.isPending && !decide.variables.approve} onClick={() => answer(false)}>
-            Deny
+            {t('consent.deny')}
           </button>
         </div>
         <p className="hint consent-after">
-          Open until <time dateTime={consent.expiresAt}>{format.dateTime(consent.expiresAt)}</time>.
+          <Trans
+            t={t}
+            i18nKey="consent.openUntil"
+            values={{ when: format.dateTime(consent.expiresAt) }}
+            components={{ time: <time dateTime={consent.expiresAt} /> }}
+          />
           {sessionsPage && (
             <>
               {' '}
-              You can disconnect an app at any time under <Link href="/sessions#connected-apps">Sessions, Connected apps</Link>.
+              <Trans t={t} i18nKey="consent.disconnectHint" components={{ sessions: <Link href="/sessions#connected-apps" /> }} />
             </>
           )}
         </p>

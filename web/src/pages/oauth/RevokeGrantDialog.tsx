@@ -1,4 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { OAuthGrant } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useTRPC } from '../../trpc';
@@ -15,6 +16,7 @@ interface RevokeGrantDialogProps {
 
 /** Disconnecting an MCP client, asked first in a dialog naming it; its tokens stop working at once. */
 export function RevokeGrantDialog({ grant, member, onRevoked, onFailed, onCancel }: RevokeGrantDialogProps) {
+  const { t } = useTranslation('sessions');
   const trpc = useTRPC();
   const own = useMutation(trpc.auth.revokeGrant.mutationOptions());
   const theirs = useMutation(trpc.tenants.revokeMemberGrant.mutationOptions());
@@ -24,12 +26,12 @@ export function RevokeGrantDialog({ grant, member, onRevoked, onFailed, onCancel
     if (member) theirs.mutate({ userId: member.userId, grantId: grant.id }, done);
     else own.mutate({ grantId: grant.id }, done);
   };
-  const name = grant ? clientLabel(grant.client) : 'the app';
+  const name = grant ? clientLabel(grant.client) : null;
   return (
     <ConfirmDialog
       open={grant !== null}
-      title={member ? `Disconnect ${name} from ${member.name}?` : `Disconnect ${name}?`}
-      confirmLabel="Disconnect"
+      title={name === null ? t('revoke.titleUnnamed') : member ? t('revoke.titleMember', { name, member: member.name }) : t('revoke.title', { name })}
+      confirmLabel={t('revoke.confirm')}
       danger
       busy={own.isPending || theirs.isPending}
       onConfirm={confirm}
@@ -38,14 +40,13 @@ export function RevokeGrantDialog({ grant, member, onRevoked, onFailed, onCancel
       {grant && (
         <>
           <p>
-            It can no longer use {resourcePhrase(grant.resource, grant.tenantName)}{grant.resource.slug === null ? '' : ` in ${grant.tenantName}`}{' '}
-            {member ? `as ${member.name}` : 'as you'}: its next request is refused.
+            {/* All of a tenant's servers name the tenant already; one server is named with it. */}
+            {t(
+              grant.resource.slug === null ? (member ? 'revoke.noLongerMember' : 'revoke.noLonger') : member ? 'revoke.noLongerMemberIn' : 'revoke.noLongerIn',
+              { resource: resourcePhrase(grant.resource, grant.tenantName), tenant: grant.tenantName, member: member?.name },
+            )}
           </p>
-          <p>
-            {member
-              ? `To use it again, ${member.name} would have to approve it again.`
-              : 'To use it again, connect it again from the app; you will be asked to approve it.'}
-          </p>
+          <p>{member ? t('revoke.againMember', { member: member.name }) : t('revoke.again')}</p>
         </>
       )}
     </ConfirmDialog>

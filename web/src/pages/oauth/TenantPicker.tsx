@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { OAuthConsent } from '@mreg/shared';
 import { roleLabel, unavailableReason } from './words';
 
@@ -13,12 +14,13 @@ interface TenantPickerProps {
  * move between those that can be picked, and a tenant that cannot says why beside it.
  */
 export function TenantPicker({ consent, selected, onSelect }: TenantPickerProps) {
+  const { t } = useTranslation('sessions');
   const id = useId();
   return (
     <fieldset className="consent-tenants" aria-describedby={`${id}-hint`}>
-      <legend>Tenant</legend>
+      <legend>{t('consent.tenant')}</legend>
       <p id={`${id}-hint`} className="hint">
-        The app acts in this tenant only, with your role there.
+        {t('consent.tenantHint')}
       </p>
       <div className="consent-tenant-options">
         {consent.tenants.map((tenant) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OAUTH_SCOPE } from '@mreg/shared';
-import { clientLabel, defaultTenant, noTenantReason, resourcePhrase, resourceWords, roleInSentence, roleLabel, scopeWords, unavailableReason } from './words';
+import { i18n } from '../../i18n';
+import { clientLabel, defaultTenant, NO_CLIENT_NAME, noTenantReason, resourcePhrase, resourceWords, roleInSentence, roleLabel, scopeWords, unavailableReason } from './words';
 
 const tenant = (tenantId: string, available = true) => ({ tenantId, tenantName: tenantId, role: 'member', available });
 const GATEWAY = { url: 'http://127.0.0.1:8000/mcp', slug: null };
@@ -59,5 +60,23 @@ describe('words for the client and its scopes', () => {
     expect(roleLabel('auditor')).toBe('auditor');
     expect(roleInSentence('admin')).toBe('an admin');
     expect(roleInSentence('auditor')).toBe('auditor');
+  });
+});
+
+describe('in German', () => {
+  it('says the resources in the case their place needs, and the name-less client in the language chosen', async () => {
+    expect(NO_CLIENT_NAME).toBe('No name given');
+    await i18n.changeLanguage('de');
+    try {
+      expect(resourcePhrase(ONE)).toBe('den MCP-Server github');
+      expect(resourceWords(ONE)).toBe('Der MCP-Server github');
+      expect(resourceWords(GATEWAY, 'Contoso')).toBe('Alle MCP-Server von Contoso');
+      expect(roleInSentence('viewer')).toBe('Betrachter');
+      expect(unavailableReason(tenant('a', false), ONE)).toBe('Hier gibt es keinen MCP-Server github');
+      expect(NO_CLIENT_NAME).toBe('Kein Name angegeben');
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+    expect(NO_CLIENT_NAME).toBe('No name given');
   });
 });

@@ -1,43 +1,55 @@
 import { OAUTH_SCOPE, ZRole, type OAuthConsent, type OAuthResource } from '@mreg/shared';
-import { aRole, ROLE_LABEL } from '../../roles';
+import { i18n } from '../../i18n';
 
-/** How the consent page and the connected-apps lists say things about MCP clients and grants. */
+/**
+ * How the consent page and the connected-apps lists say things about MCP clients and grants, in the
+ * app's language at the time of the call.
+ */
+
+const t = i18n.getFixedT(null, 'sessions');
 
 type TenantChoice = OAuthConsent['tenants'][number];
 
-/** Shown where a client registered without a name: its name is the client's word, never MREG's. */
-export const NO_CLIENT_NAME = 'No name given';
+/**
+ * Shown where a client registered without a name: its name is the client's word, never MREG's. A
+ * value its importers render as it is, so it is said again whenever the language changes (ES module
+ * bindings are live).
+ */
+export let NO_CLIENT_NAME = t('oauth.noClientName');
+i18n.on('languageChanged', () => {
+  NO_CLIENT_NAME = t('oauth.noClientName');
+});
 
 /** The client's name for a sentence or a button: its own name, else "an unnamed MCP client". */
-export const clientLabel = (client: { name: string | null }) => client.name ?? 'an unnamed MCP client';
+export const clientLabel = (client: { name: string | null }) => client.name ?? t('oauth.unnamedClient');
 
 /** "all of Contoso's MCP servers", "the MCP server github": for the middle of a sentence. */
 export function resourcePhrase(resource: OAuthResource, tenantName?: string): string {
-  if (resource.slug === null) return tenantName ? `all of ${tenantName}'s MCP servers` : "all of the tenant's MCP servers";
-  return `the MCP server ${resource.slug}`;
+  if (resource.slug === null) return tenantName ? t('oauth.phraseAll', { tenant: tenantName }) : t('oauth.phraseAllUnknown');
+  return t('oauth.phraseOne', { slug: resource.slug });
 }
 
 /** "All of Contoso's MCP servers", "The MCP server github": on their own. */
 export function resourceWords(resource: OAuthResource, tenantName?: string): string {
-  const phrase = resourcePhrase(resource, tenantName);
-  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+  if (resource.slug === null) return tenantName ? t('oauth.wordsAll', { tenant: tenantName }) : t('oauth.wordsAllUnknown');
+  return t('oauth.wordsOne', { slug: resource.slug });
 }
 
 /** What a scope lets the client do, in words; a scope MREG does not know of is shown as it is. */
 export function scopeWords(scope: string): string {
-  return scope === OAUTH_SCOPE ? 'Use MCP servers through MREG: list and call their tools, read their resources and prompts' : scope;
+  return scope === OAUTH_SCOPE ? t('oauth.scopeMcp') : scope;
 }
 
 /** "an admin", "a viewer", or the server's own word for a role this app does not know. */
 export function roleInSentence(role: string): string {
   const known = ZRole.safeParse(role);
-  return known.success ? aRole(known.data) : role;
+  return known.success ? t(`oauth.roleAs.${known.data}`) : role;
 }
 
 /** "Admin", or the server's own word for a role this app does not know. */
 export function roleLabel(role: string): string {
   const known = ZRole.safeParse(role);
-  return known.success ? ROLE_LABEL[known.data] : role;
+  return known.success ? t(`oauth.role.${known.data}`) : role;
 }
 
 /**
@@ -52,14 +64,12 @@ export function defaultTenant(consent: Pick<OAuthConsent, 'tenants' | 'activeTen
 /** Why a tenant cannot be picked, beside it. */
 export function unavailableReason(tenant: TenantChoice, resource: OAuthResource): string | null {
   if (tenant.available) return null;
-  return resource.slug === null ? 'Not available for this request' : `No MCP server ${resource.slug} here`;
+  return resource.slug === null ? t('oauth.unavailable') : t('oauth.noServerHere', { slug: resource.slug });
 }
 
 /** Why the person can only deny: none of their tenants will do. */
 export function noTenantReason(consent: Pick<OAuthConsent, 'tenants' | 'resource'>): string {
-  if (consent.tenants.length === 0) return 'You are not an active member of any tenant, so there is nothing this app could use for you.';
-  if (consent.resource.slug !== null) {
-    return `None of your tenants has an MCP server ${consent.resource.slug}, which is what this app asks for.`;
-  }
-  return 'None of your tenants can be used for this request.';
+  if (consent.tenants.length === 0) return t('oauth.noTenant');
+  if (consent.resource.slug !== null) return t('oauth.noTenantWithServer', { slug: consent.resource.slug });
+  return t('oauth.noTenantUsable');
 }

@@ -1,7 +1,8 @@
 import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ServerAuth } from '@mreg/shared';
 import { Field } from '../../components/Field';
-import { AUTH_KIND_LABEL, keepsStoredSecret, type AuthKind, type FormValues } from './formValues';
+import { AUTH_KINDS, authKindLabel, keepsStoredSecret, type FormValues } from './formValues';
 import type { Labels, Problems } from './problems';
 
 interface AuthFieldsProps {
@@ -13,30 +14,28 @@ interface AuthFieldsProps {
   change: (patch: Partial<FormValues>) => void;
 }
 
-const KINDS: AuthKind[] = ['none', 'bearer', 'header'];
-
-const KIND_HINT: Record<AuthKind, string> = {
-  none: 'The server needs no credential.',
-  bearer: 'Sent as Authorization: Bearer <token>.',
-  header: 'Sent as a header of your choosing, such as X-Api-Key.',
-};
-
 /** How MREG signs in to the server: none, a bearer token, or one named header. The secret is write-only. */
 export function AuthFields({ values, stored, problems, labels, change }: AuthFieldsProps) {
+  const { t } = useTranslation('servers');
   const id = useId();
+  const kindHint = {
+    none: t('form.kindNoneHint'),
+    bearer: t('form.kindBearerHint', { token: '<token>' }),
+    header: t('form.kindHeaderHint'),
+  };
   const storedSecret = stored !== null && stored.kind !== 'none';
   const keeps = keepsStoredSecret(values, stored);
   const secretHint = keeps
-    ? 'Saved; enter a new value to replace it.'
+    ? t('form.secretKept')
     : storedSecret && values.authKind === 'header' && stored.kind === 'header'
-      ? 'A new header name needs its value entered again. Stored encrypted, never shown again.'
-      : 'Stored encrypted; MREG never shows it again.';
+      ? t('form.secretNewHeader')
+      : t('form.secretStored');
 
   return (
     <fieldset className="server-auth">
-      <legend>Authentication</legend>
+      <legend>{t('form.authentication')}</legend>
       <div className="server-auth-kinds">
-        {KINDS.map((kind) => (
+        {AUTH_KINDS.map((kind) => (
           <div key={kind} className="server-choice">
             <input
               id={`${id}-${kind}`}
@@ -47,9 +46,9 @@ export function AuthFields({ values, stored, problems, labels, change }: AuthFie
               aria-describedby={`${id}-${kind}-hint`}
               onChange={() => change({ authKind: kind })}
             />
-            <label htmlFor={`${id}-${kind}`}>{AUTH_KIND_LABEL[kind]}</label>
+            <label htmlFor={`${id}-${kind}`}>{authKindLabel(kind)}</label>
             <span id={`${id}-${kind}-hint`} className="hint">
-              {KIND_HINT[kind]}
+              {kindHint[kind]}
             </span>
           </div>
         ))}
@@ -61,7 +60,7 @@ export function AuthFields({ values, stored, problems, labels, change }: AuthFie
       )}
 
       {values.authKind === 'header' && (
-        <Field label="Header name" error={problems.headerName} hint="Letters, digits and -, such as X-Api-Key.">
+        <Field label={labels.headerName} error={problems.headerName} hint={t('form.headerNameHint')}>
           <input
             type="text"
             name="headerName"

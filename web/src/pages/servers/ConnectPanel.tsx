@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { CopyBlock, CopyField } from '../../components/Copy';
@@ -9,6 +10,7 @@ import { connectSnippets, KEY_PLACEHOLDER, mcpUrl } from './connect';
  * configuration, to copy. Reached from elsewhere as /servers#connect.
  */
 export function ConnectPanel({ tenantName }: { tenantName: string }) {
+  const { t } = useTranslation('servers');
   const url = mcpUrl(window.location.origin);
   const sessionsPage = useEnhancedAuth().features?.sessionManagement;
   const heading = useRef<HTMLHeadingElement>(null);
@@ -21,33 +23,36 @@ export function ConnectPanel({ tenantName }: { tenantName: string }) {
   return (
     <section id="connect" className="card connect" aria-labelledby="connect-title">
       <h2 id="connect-title" ref={heading} tabIndex={-1}>
-        Connect an MCP client
+        {t('connect.title')}
       </h2>
       <p>
-        MREG serves {tenantName}&apos;s servers as one MCP server (Streamable HTTP) at this address; their tools are named{' '}
-        <code>&lt;slug&gt;__&lt;tool&gt;</code>. Each server&apos;s page also has its own address, <code>/mcp/&lt;slug&gt;</code>, for that server
-        alone.
+        <Trans
+          t={t}
+          i18nKey="connect.intro"
+          values={{ tenant: tenantName, toolName: '<slug>__<tool>', serverPath: '/mcp/<slug>' }}
+          components={{ code: <code /> }}
+        />
       </p>
-      <CopyField label="MCP address" value={url} what="the MCP address" />
+      <CopyField label={t('connect.addressLabel')} value={url} what={t('connect.addressWhat')} />
       <p>
-        A client that supports MCP&apos;s OAuth sign-in needs only this address: it opens your browser, where you sign in and approve it for a
-        tenant
-        {sessionsPage && (
-          <>
-            ; you can disconnect it under <Link href="/sessions#connected-apps">Sessions, Connected apps</Link>
-          </>
-        )}
-        . Other clients sign in with an API key of yours, sent as <code>Authorization: Bearer</code>: create one on{' '}
-        <Link href="/api-keys">API keys</Link>, then paste it where{' '}
-        <code>{KEY_PLACEHOLDER}</code> stands.
+        <Trans
+          t={t}
+          i18nKey={sessionsPage ? 'connect.signInWithSessions' : 'connect.signIn'}
+          values={{ placeholder: KEY_PLACEHOLDER }}
+          components={{ code: <code />, sessions: <Link href="/sessions#connected-apps" />, keys: <Link href="/api-keys" /> }}
+        />
       </p>
       <ul className="connect-clients">
         {connectSnippets(url).map((snippet) => (
           <li key={snippet.id}>
             <details className="connect-client">
               <summary>{snippet.client}</summary>
-              <p className="muted">In {snippet.where}:</p>
-              <CopyBlock text={snippet.text} what={`the ${snippet.client} configuration`} label={`${snippet.client} configuration`} />
+              <p className="muted">{t('connect.where', { where: snippet.where })}</p>
+              <CopyBlock
+                text={snippet.text}
+                what={t('connect.configurationWhat', { client: snippet.client })}
+                label={t('connect.configurationLabel', { client: snippet.client })}
+              />
               {snippet.note && <p className="hint">{snippet.note}</p>}
             </details>
           </li>

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { useEnhancedAuth } from '../../auth/EnhancedAuthProvider';
 import { PageTitle } from '../../components/PageTitle';
@@ -7,15 +8,14 @@ import { errorCode } from '../../trpc';
 export const isNoSuchServer = (error: unknown) => errorCode(error) === 'NOT_FOUND' || errorCode(error) === 'BAD_REQUEST';
 
 export function NoSuchServer() {
-  const { tenantContext } = useEnhancedAuth();
+  const { t } = useTranslation('servers');
+  const tenantName = useEnhancedAuth().tenantContext?.tenantName;
   return (
     <section>
-      <PageTitle title="No such server here">
-        {tenantContext?.tenantName ?? 'This tenant'} has no server at this address. It may have been removed, or it belongs to another tenant.
-      </PageTitle>
+      <PageTitle title={t('noSuch.title')}>{tenantName ? t('noSuch.lead', { tenant: tenantName }) : t('noSuch.leadUnknownTenant')}</PageTitle>
       <p>
         <Link href="/servers" className="button">
-          See the servers of {tenantContext?.tenantName ?? 'this tenant'}
+          {t('noSuch.back', { tenant: tenantName ?? t('thisTenant') })}
         </Link>
       </p>
     </section>

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import type { Server } from '@mreg/shared';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useLanguage } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
 import type { ArrivalState } from './flash';
 import { asSentence, discoverySentence } from './words';
@@ -21,12 +23,13 @@ interface ActionProps {
 
 /** What registry:write may do on a server's page: refresh, enable or disable, edit, delete. Each button owns its call. */
 export function ServerActions({ server, feedback, tenantName }: ActionProps & { tenantName: string }) {
+  const { t } = useTranslation('servers');
   return (
     <div className="actions server-actions">
       <RefreshButton server={server} feedback={feedback} />
       <EnableButton server={server} feedback={feedback} />
-      <Link href={`/servers/${server.id}/edit`} className="button" aria-label={`Edit ${server.name}`}>
-        Edit
+      <Link href={`/servers/${server.id}/edit`} className="button" aria-label={t('actions.editLabel', { name: server.name })}>
+        {t('actions.edit')}
       </Link>
       <DeleteButton server={server} feedback={feedback} tenantName={tenantName} />
     </div>
@@ -41,6 +44,8 @@ function useInvalidateRegistry() {
 
 /** Discovers the server again now (registry.refresh), and says what it found or why it could not. */
 function RefreshButton({ server, feedback }: ActionProps) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
   const trpc = useTRPC();
   const refresh = useMutation(trpc.registry.refresh.mutationOptions());
   const invalidate = useInvalidateRegistry();
@@ -52,9 +57,9 @@ function RefreshButton({ server, feedback }: ActionProps) {
       {
         onSuccess: ({ discovery }) =>
           discovery.ok
-            ? feedback.report(`Refreshed ${server.name}. ${discoverySentence(discovery)}`)
-            : feedback.report(`${server.name} could not be reached: ${asSentence(discovery.error)} What was discovered on it before is kept.`, 'warning'),
-        onError: (error) => feedback.fail(`Could not refresh ${server.name}`, error),
+            ? feedback.report(`${t('actions.refreshed', { name: server.name })} ${discoverySentence(discovery, locale)}`)
+            : feedback.report(t('actions.refreshUnreachable', { name: server.name, error: asSentence(discovery.error) }), 'warning'),
+        onError: (error) => feedback.fail(t('actions.refreshFailed', { name: server.name }), error),
         onSettled: () => void invalidate(),
       },
     );
@@ -67,15 +72,17 @@ function RefreshButton({ server, feedback }: ActionProps) {
       disabled={!server.enabled}
       aria-disabled={refresh.isPending}
       aria-busy={refresh.isPending}
-      title={server.enabled ? 'Ask the server again what it offers' : 'Enable the server to refresh it'}
+      title={server.enabled ? t('actions.refreshTitle') : t('actions.refreshDisabledTitle')}
     >
-      {refresh.isPending ? 'Refreshing…' : 'Refresh'}
+      {refresh.isPending ? t('actions.refreshing') : t('actions.refresh')}
     </button>
   );
 }
 
 /** One button whose words change, so that the focus stays on it after the change. */
 function EnableButton({ server, feedback }: ActionProps) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
   const trpc = useTRPC();
   const update = useMutation(trpc.registry.update.mutationOptions());
   const invalidate = useInvalidateRegistry();
@@ -88,22 +95,23 @@ function EnableButton({ server, feedback }: ActionProps) {
       {
         onSuccess: ({ discovery }) =>
           !enable
-            ? feedback.report(`Disabled ${server.name}: MREG no longer checks or discovers it.`)
-            : feedback.report(`Enabled ${server.name} again. ${discoverySentence(discovery)}`, discovery.ok ? 'success' : 'warning'),
-        onError: (error) => feedback.fail(`Could not ${enable ? 'enable' : 'disable'} ${server.name}`, error),
+            ? feedback.report(t('actions.disabled', { name: server.name }))
+            : feedback.report(`${t('actions.enabled', { name: server.name })} ${discoverySentence(discovery, locale)}`, discovery.ok ? 'success' : 'warning'),
+        onError: (error) => feedback.fail(t(enable ? 'actions.enableFailed' : 'actions.disableFailed', { name: server.name }), error),
         onSettled: () => void invalidate(),
       },
     );
   };
   return (
     <button type="button" onClick={run} aria-disabled={update.isPending} aria-busy={update.isPending}>
-      {update.isPending ? (enable ? 'Enabling…' : 'Disabling…') : enable ? 'Enable' : 'Disable'}
+      {update.isPending ? t(enable ? 'actions.enabling' : 'actions.disabling') : t(enable ? 'actions.enable' : 'actions.disable')}
     </button>
   );
 }
 
 /** Delete, asked first in a dialog that names the server; then back to the list, which says it is gone. */
 function DeleteButton({ server, feedback, tenantName }: ActionProps & { tenantName: string }) {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
   const remove = useMutation(trpc.registry.remove.mutationOptions());
   const invalidate = useInvalidateRegistry();
@@ -121,7 +129,7 @@ function DeleteButton({ server, feedback, tenantName }: ActionProps & { tenantNa
         },
         onError: (error) => {
           setAsking(false);
-          feedback.fail(`Could not delete ${server.name}`, error);
+          feedback.fail(t('actions.deleteFailed', { name: server.name }), error);
           void invalidate();
         },
       },
@@ -129,23 +137,22 @@ function DeleteButton({ server, feedback, tenantName }: ActionProps & { tenantNa
   };
   return (
     <>
-      <button type="button" className="danger" onClick={() => setAsking(true)} aria-label={`Delete ${server.name}`}>
-        Delete
+      <button type="button" className="danger" onClick={() => setAsking(true)} aria-label={t('actions.deleteLabel', { name: server.name })}>
+        {t('actions.delete')}
       </button>
       <ConfirmDialog
         open={asking}
-        title={`Delete ${server.name}?`}
-        confirmLabel="Delete server"
+        title={t('actions.deleteTitle', { name: server.name })}
+        confirmLabel={t('actions.deleteConfirm')}
         danger
         busy={remove.isPending}
         onConfirm={confirm}
         onCancel={() => setAsking(false)}
       >
         <p>
-          MREG forgets {server.name} (<code>{server.slug}</code>): its settings, its saved credential and what was discovered on it. People and
-          agents of {tenantName} can no longer reach it through MREG. The server itself is not touched.
+          <Trans t={t} i18nKey="actions.deleteBody" values={{ name: server.name, slug: server.slug, tenant: tenantName }} components={{ code: <code /> }} />
         </p>
-        <p>This cannot be undone; you can add it again later.</p>
+        <p>{t('actions.deleteFinal')}</p>
       </ConfirmDialog>
     </>
   );

@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { SERVER_DESCRIPTION_MAX_LENGTH, suggestSlug, type Server, type ServerSaved } from '@mreg/shared';
 import { Field } from '../../components/Field';
@@ -33,6 +34,7 @@ const first = (problems: Problems) => FIELD_ORDER.find((field) => problems[field
  * server's page says how discovery went.
  */
 export function ServerForm({ server }: { server: Server | null }) {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
@@ -120,18 +122,24 @@ export function ServerForm({ server }: { server: Server | null }) {
   };
 
   return (
-    <form ref={form} className="card form server-form" noValidate onSubmit={(event) => void submit(event)} aria-label={server ? `Edit ${server.name}` : 'Add a server'}>
-      {general !== null && <LoadError what={server ? 'The changes were not saved' : 'The server was not added'} error={general} />}
-      <Field label="Name" error={problems.name} hint="How people will know it, such as GitHub or Billing.">
+    <form
+      ref={form}
+      className="card form server-form"
+      noValidate
+      onSubmit={(event) => void submit(event)}
+      aria-label={server ? t('form.editLabel', { name: server.name }) : t('form.addLabel')}
+    >
+      {general !== null && <LoadError what={server ? t('form.notSaved') : t('form.notAdded')} error={general} />}
+      <Field label={labels.name} error={problems.name} hint={t('form.nameHint')}>
         <input type="text" name="name" autoComplete="off" value={values.name} onChange={(event) => change({ name: event.target.value })} />
       </Field>
       <Field
-        label="Slug"
+        label={labels.slug}
         error={problems.slug}
         hint={
           <>
-            Names it in MREG&apos;s address (<code>/mcp/{values.slug || 'slug'}</code>) and in its tools&apos; names. Lowercase letters, digits and
-            -, at most 16.{!slugEdited && ' Suggested from the name.'}
+            <Trans t={t} i18nKey="form.slugHint" values={{ slug: values.slug || t('form.slugExample') }} components={{ code: <code /> }} />
+            {!slugEdited && ` ${t('form.slugSuggested')}`}
           </>
         }
       >
@@ -147,7 +155,7 @@ export function ServerForm({ server }: { server: Server | null }) {
           }}
         />
       </Field>
-      <Field label="URL" error={problems.url} hint="The server's MCP endpoint (Streamable HTTP), such as https://mcp.example.com/mcp.">
+      <Field label={labels.url} error={problems.url} hint={t('form.urlHint')}>
         <input
           type="url"
           name="url"
@@ -158,7 +166,7 @@ export function ServerForm({ server }: { server: Server | null }) {
           onChange={(event) => change({ url: event.target.value })}
         />
       </Field>
-      <Field label="Description" error={problems.description} hint={`Optional: what it is for, at most ${SERVER_DESCRIPTION_MAX_LENGTH} characters.`}>
+      <Field label={labels.description} error={problems.description} hint={t('form.descriptionHint', { max: SERVER_DESCRIPTION_MAX_LENGTH })}>
         <textarea name="description" rows={3} value={values.description} onChange={(event) => change({ description: event.target.value })} />
       </Field>
       <div className="server-check">
@@ -170,9 +178,9 @@ export function ServerForm({ server }: { server: Server | null }) {
           aria-describedby={`${enabledId}-hint`}
           onChange={(event) => change({ enabled: event.target.checked })}
         />
-        <label htmlFor={enabledId}>Enabled</label>
+        <label htmlFor={enabledId}>{labels.enabled}</label>
         <p id={`${enabledId}-hint`} className="hint">
-          A disabled server stays registered, but MREG does not check or discover it.
+          {t('form.enabledHint')}
         </p>
         {problems.enabled && (
           <p className="field-error" role="alert">
@@ -196,12 +204,12 @@ export function ServerForm({ server }: { server: Server | null }) {
 
       <div className="actions">
         <button type="submit" className="primary" disabled={saving} aria-busy={saving}>
-          {saving ? 'Saving…' : server ? 'Save changes' : 'Add server'}
+          {saving ? t('form.saving') : server ? t('form.save') : t('form.add')}
         </button>
         <Link href={server ? `/servers/${server.id}` : '/servers'} className="button">
-          Cancel
+          {t('cancel')}
         </Link>
-        {saving && <span className="muted">MREG saves the server, then asks it what it offers…</span>}
+        {saving && <span className="muted">{t('form.savingNote')}</span>}
       </div>
     </form>
   );

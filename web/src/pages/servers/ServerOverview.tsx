@@ -1,8 +1,9 @@
 import type { ServerDetail } from '@mreg/shared';
+import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/useNow';
-import { useFormatters } from '../../prefs/usePreferences';
+import { useFormatters, useLanguage } from '../../prefs/usePreferences';
 import { StatusBadge } from './StatusBadge';
-import { describeAuth, duration, STATUS_MEANING } from './words';
+import { describeAuth, duration, statusMeaning, useNumber } from './words';
 
 /** When: "3 minutes ago", the date on hover; or what to say when it never happened. */
 function When({ iso, never }: { iso: string | null; never: string }) {
@@ -18,61 +19,64 @@ function When({ iso, never }: { iso: string | null; never: string }) {
 
 /** A server's settings, health and what its catalogue came from, as facts. */
 export function ServerOverview({ detail }: { detail: ServerDetail }) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
+  const number = useNumber();
   const { server, catalogue, health } = detail;
   return (
     <div className="server-overview">
       <section className="card" aria-labelledby="server-settings">
-        <h2 id="server-settings">Settings</h2>
+        <h2 id="server-settings">{t('overview.settings')}</h2>
         <dl className="facts server-facts">
-          <dt>URL</dt>
+          <dt>{t('overview.url')}</dt>
           <dd>
             <code>{server.url}</code>
           </dd>
-          <dt>Slug</dt>
+          <dt>{t('overview.slug')}</dt>
           <dd>
             <code>{server.slug}</code>
           </dd>
-          <dt>Authentication</dt>
+          <dt>{t('overview.authentication')}</dt>
           <dd>{describeAuth(server.auth)}</dd>
-          <dt>Description</dt>
-          <dd className="catalogue-text">{server.description ?? <span className="muted">Not set</span>}</dd>
+          <dt>{t('overview.description')}</dt>
+          <dd className="catalogue-text">{server.description ?? <span className="muted">{t('overview.notSet')}</span>}</dd>
         </dl>
       </section>
       <section className="card" aria-labelledby="server-health">
-        <h2 id="server-health">Health</h2>
+        <h2 id="server-health">{t('overview.health')}</h2>
         <dl className="facts server-facts">
-          <dt>Status</dt>
+          <dt>{t('overview.status')}</dt>
           <dd>
-            <StatusBadge status={server.status} /> <span className="muted">{STATUS_MEANING[server.status]}</span>
+            <StatusBadge status={server.status} /> <span className="muted">{statusMeaning(server.status)}</span>
           </dd>
-          <dt>Last check</dt>
+          <dt>{t('overview.lastCheck')}</dt>
           <dd>
-            <When iso={server.lastCheckedAt} never="Never" />
+            <When iso={server.lastCheckedAt} never={t('never')} />
           </dd>
-          <dt>Last success</dt>
+          <dt>{t('overview.lastSuccess')}</dt>
           <dd>
-            <When iso={health.lastSuccessAt} never="Never" />
+            <When iso={health.lastSuccessAt} never={t('never')} />
           </dd>
-          <dt>Failures in a row</dt>
-          <dd>{health.consecutiveFailures}</dd>
-          <dt>Latency</dt>
-          <dd>{health.latencyMs === null ? <span className="muted">Not measured yet</span> : duration(health.latencyMs)}</dd>
+          <dt>{t('overview.failures')}</dt>
+          <dd>{number(health.consecutiveFailures)}</dd>
+          <dt>{t('overview.latency')}</dt>
+          <dd>{health.latencyMs === null ? <span className="muted">{t('overview.notMeasured')}</span> : duration(health.latencyMs, locale)}</dd>
           {server.lastError && (
             <>
-              <dt>Last error</dt>
+              <dt>{t('overview.lastError')}</dt>
               <dd className="server-error">{server.lastError}</dd>
             </>
           )}
-          <dt>Catalogue fetched</dt>
+          <dt>{t('overview.catalogueFetched')}</dt>
           <dd>
-            <When iso={catalogue?.fetchedAt ?? null} never="Not yet" />
+            <When iso={catalogue?.fetchedAt ?? null} never={t('overview.notYet')} />
           </dd>
           {catalogue && (
             <>
-              <dt>Upstream</dt>
+              <dt>{t('overview.upstream')}</dt>
               <dd>
                 {catalogue.serverInfo.title ?? catalogue.serverInfo.name} {catalogue.serverInfo.version}
-                <span className="muted"> · MCP {catalogue.protocolVersion}</span>
+                <span className="muted"> · {t('overview.protocol', { version: catalogue.protocolVersion })}</span>
               </dd>
             </>
           )}

@@ -1,7 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { TestServerInput, TestServerResult } from '@mreg/shared';
 import { LoadError } from '../../components/LoadError';
-import { count } from '../../components/useNow';
+import { useLanguage } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
 import { placeRefusal, type Labels, type Problems } from './problems';
 import { asSentence, duration } from './words';
@@ -20,6 +21,7 @@ interface TestConnectionProps {
  * changes, so a result never stands beside values it was not about.
  */
 export function TestConnection({ prepare, labels, onRefused }: TestConnectionProps) {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
   const test = useMutation(trpc.registry.test.mutationOptions());
 
@@ -36,25 +38,28 @@ export function TestConnection({ prepare, labels, onRefused }: TestConnectionPro
     <div className="server-test">
       <div className="server-test-row">
         <button type="button" onClick={run} disabled={test.isPending} aria-busy={test.isPending}>
-          {test.isPending ? 'Testing…' : 'Test connection'}
+          {test.isPending ? t('test.testing') : t('test.button')}
         </button>
-        <span className="hint">Tries the URL and credential above; nothing is saved.</span>
+        <span className="hint">{t('test.hint')}</span>
       </div>
       <div role="status" className="server-test-result">
-        {test.isPending && <p className="muted">Contacting the server…</p>}
+        {test.isPending && <p className="muted">{t('test.contacting')}</p>}
         {test.data && <TestOutcome result={test.data} />}
       </div>
-      {general !== null && <LoadError what="The connection could not be tested" error={general} />}
+      {general !== null && <LoadError what={t('test.failed')} error={general} />}
     </div>
   );
 }
 
 function TestOutcome({ result }: { result: TestServerResult }) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
+  const strong = <strong />;
   if (!result.ok) {
     return (
       <div className="banner banner-error">
         <p>
-          <strong>Could not connect.</strong> {asSentence(result.error)} You can still save the server; MREG keeps checking it.
+          <Trans t={t} i18nKey="test.couldNot" values={{ error: asSentence(result.error) }} components={{ strong }} />
         </p>
       </div>
     );
@@ -62,12 +67,20 @@ function TestOutcome({ result }: { result: TestServerResult }) {
   return (
     <div className="banner banner-success">
       <p>
-        <strong>Connected</strong> in {duration(result.latencyMs)} to{' '}
-        <strong>
-          {result.serverInfo.name} {result.serverInfo.version}
-        </strong>{' '}
-        (MCP {result.protocolVersion}): {count(result.toolCount, 'tool')}, {count(result.resourceCount, 'resource')} (templates included),{' '}
-        {count(result.promptCount, 'prompt')}.
+        <Trans
+          t={t}
+          i18nKey="test.connected"
+          values={{
+            duration: duration(result.latencyMs, locale),
+            name: result.serverInfo.name,
+            version: result.serverInfo.version,
+            protocol: result.protocolVersion,
+            tools: t('count.tools', { count: result.toolCount, locale }),
+            resources: t('count.resources', { count: result.resourceCount, locale }),
+            prompts: t('count.prompts', { count: result.promptCount, locale }),
+          }}
+          components={{ strong }}
+        />
       </p>
     </div>
   );

@@ -1,7 +1,12 @@
+import { i18n } from '../../i18n';
+
 /**
  * What the Connect panel offers to copy: MREG's MCP address and ready-to-paste configuration for
  * common MCP clients, each sending an API key as `Authorization: Bearer` (how /mcp takes them).
+ * The configurations are code and stay as they are; where they go and the notes are in the app's language.
  */
+
+const t = i18n.getFixedT(null, 'servers');
 
 /** Stands where the person pastes a key of theirs; the panel says so and links to the API keys page. */
 export const KEY_PLACEHOLDER = '<your-api-key>';
@@ -13,7 +18,7 @@ export const mcpUrl = (origin: string, slug?: string) => `${origin.replace(/\/+$
 
 export interface Snippet {
   id: 'claude-code' | 'claude-desktop' | 'vscode' | 'cursor' | 'inspector' | 'sdk';
-  /** The client, as its makers name it. */
+  /** The client, as its makers name it (or in words, where it has no one name). */
   client: string;
   /** Where it goes: a file, or a terminal. */
   where: string;
@@ -38,13 +43,13 @@ export function connectSnippets(url: string): Snippet[] {
     {
       id: 'claude-code',
       client: 'Claude Code',
-      where: 'a terminal',
+      where: t('connect.terminal'),
       text: `claude mcp add --transport http ${CLIENT_SERVER_NAME} ${url} --header "${header}"`,
     },
     {
       id: 'claude-desktop',
       client: 'Claude Desktop',
-      where: 'claude_desktop_config.json (Settings → Developer → Edit Config)',
+      where: t('connect.desktopWhere'),
       // Claude Desktop's file starts local servers only: mcp-remote (run by npx) bridges to /mcp.
       text: json({
         mcpServers: {
@@ -55,7 +60,7 @@ export function connectSnippets(url: string): Snippet[] {
           },
         },
       }),
-      note: 'Claude Desktop reaches remote servers through mcp-remote, which npx downloads and starts. The key goes in MREG_AUTH after "Bearer ".',
+      note: t('connect.desktopNote'),
     },
     {
       id: 'vscode',
@@ -67,7 +72,7 @@ export function connectSnippets(url: string): Snippet[] {
         },
         inputs: [{ type: 'promptString', id: 'mreg-key', description: 'MREG API key', password: true }],
       }),
-      note: 'VS Code asks for the key the first time it starts the server and keeps it in its secret storage: nothing to replace in the file.',
+      note: t('connect.vscodeNote'),
     },
     {
       id: 'cursor',
@@ -77,15 +82,15 @@ export function connectSnippets(url: string): Snippet[] {
     },
     {
       id: 'inspector',
-      client: 'MCP Inspector (CLI)',
-      where: 'a terminal',
+      client: t('connect.inspectorClient'),
+      where: t('connect.terminal'),
       text: `npx @modelcontextprotocol/inspector@${INSPECTOR_VERSION} --cli ${url} \\\n  --transport http --header "${header}" \\\n  --method tools/list`,
-      note: `The Inspector ${INSPECTOR_VERSION} asks for Node.js 22.19 or later (it runs on Node 20 with a warning); without a version, npx on Node 20 takes an old one without --transport and --header. Call a tool with --method tools/call --tool-name <slug>__<tool> --tool-arg name=value.`,
+      note: t('connect.inspectorNote', { version: INSPECTOR_VERSION, toolName: '<slug>__<tool>' }),
     },
     {
       id: 'sdk',
-      client: 'A script (TypeScript SDK)',
-      where: 'mreg.mts (an ES module), run with MREG_API_KEY=<your-api-key> npx tsx mreg.mts',
+      client: t('connect.sdkClient'),
+      where: t('connect.sdkWhere', { placeholder: KEY_PLACEHOLDER }),
       text: [
         `import { Client } from '@modelcontextprotocol/sdk/client/index.js';`,
         `import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';`,
@@ -101,7 +106,7 @@ export function connectSnippets(url: string): Snippet[] {
         `// console.log(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi' } }));`,
         `await client.close();`,
       ].join('\n'),
-      note: 'The script reads the key from the MREG_API_KEY environment variable, so that it never sits in the code. It needs @modelcontextprotocol/sdk installed.',
+      note: t('connect.sdkNote'),
     },
   ];
 }

@@ -9,6 +9,7 @@ import {
   type TestServerInput,
   type UpdateServerInput,
 } from '@mreg/shared';
+import { i18n } from '../../i18n';
 import { schemaProblems, type Labels, type Problems } from './problems';
 
 /** The server form's values as typed, and what they become: the inputs of registry.create, .update and .test. */
@@ -27,7 +28,14 @@ export interface FormValues {
   secret: string;
 }
 
-export const AUTH_KIND_LABEL: Record<AuthKind, string> = { none: 'None', bearer: 'Bearer token', header: 'A named header' };
+const t = i18n.getFixedT(null, 'servers');
+
+export const AUTH_KINDS: AuthKind[] = ['none', 'bearer', 'header'];
+
+/** The choice's words, in the app's language at the time of the call. */
+export function authKindLabel(kind: AuthKind): string {
+  return t(kind === 'none' ? 'form.kindNone' : kind === 'bearer' ? 'form.kindBearer' : 'form.kindHeader');
+}
 
 export function initialValues(server: Server | null): FormValues {
   return {
@@ -42,16 +50,17 @@ export function initialValues(server: Server | null): FormValues {
   };
 }
 
+/** Each field's label, which its problems start with ("Slug must be ..."), in the app's language. */
 export function labelsFor(values: FormValues): Labels {
   return {
-    name: 'Name',
-    slug: 'Slug',
-    url: 'URL',
-    description: 'Description',
-    enabled: 'Enabled',
-    authKind: 'Authentication',
-    headerName: 'Header name',
-    secret: values.authKind === 'header' ? 'Header value' : 'Token',
+    name: t('form.name'),
+    slug: t('form.slug'),
+    url: t('form.url'),
+    description: t('form.description'),
+    enabled: t('form.enabled'),
+    authKind: t('form.authentication'),
+    headerName: t('form.headerName'),
+    secret: values.authKind === 'header' ? t('form.headerValue') : t('form.token'),
   };
 }
 

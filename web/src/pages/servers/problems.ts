@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { i18n } from '../../i18n';
+import { fieldMessage } from '../../i18n/validation';
 import { errorCode, fieldErrors } from '../../trpc';
 
 /** Where the server form says what is wrong: beside each field, or in its banner. */
@@ -28,9 +30,24 @@ export function schemaProblems(result: z.ZodSafeParseResult<unknown>, labels: La
   const problems: Problems = {};
   for (const issue of result.error.issues) {
     const field = FIELD_OF_PATH[issue.path.map(String).join('.')];
-    if (field && !problems[field]) problems[field] = `${labels[field]} ${issue.message}`;
+    if (field && !problems[field]) problems[field] = `${labels[field]} ${fieldMessage(issue.message)}`;
   }
   return problems;
+}
+
+const t = i18n.getFixedT(null, 'servers');
+
+/**
+ * The registry service's own sentences about a field, in the app's language: each known shape is
+ * said again from its key with the same values; another stays as the server wrote it.
+ */
+export function serviceSentence(message: string): string {
+  if (i18n.resolvedLanguage === 'en') return message;
+  const taken = /^(?<slug>\S+) is already taken by another server in (?<tenant>.+); choose another$/s.exec(message);
+  if (taken?.groups) return t('refusals.slugTaken', { slug: taken.groups.slug, tenant: taken.groups.tenant });
+  const origin = /^(?<origin>\S+) is another origin than (?<stored>\S+); enter the credential again/.exec(message);
+  if (origin?.groups) return t('refusals.otherOrigin', { origin: origin.groups.origin, stored: origin.groups.stored });
+  return message;
 }
 
 /**
@@ -52,7 +69,7 @@ export function placeRefusal(error: unknown, labels: Labels): { fields: Problems
       continue;
     }
     // zod's messages continue the label ("Slug must be ..."); a service's are sentences of their own.
-    fields[field] ??= fromZod ? `${labels[field]} ${match[2]}` : `${labels[field]}: ${match[2]}`;
+    fields[field] ??= fromZod ? `${labels[field]} ${fieldMessage(match[2]!)}` : `${labels[field]}: ${serviceSentence(match[2]!)}`;
   }
   if (Object.keys(fields).length === 0) {
     for (const [path, messages] of Object.entries(fieldErrors(error))) {

@@ -1,50 +1,62 @@
 import type { DiscoveryOutcome, Server, ServerAuth, ServerStatus } from '@mreg/shared';
-import { count } from '../../components/useNow';
+import { useMemo } from 'react';
+import { i18n } from '../../i18n';
+import { useLanguage } from '../../prefs/usePreferences';
 
-/** How the registry's pages say things: statuses, credentials and discovery outcomes in words. */
+/**
+ * How the registry's pages say things: statuses, credentials and discovery outcomes in words, in the
+ * app's language at the time of the call. Numbers take the person's `locale` where the caller knows
+ * it (useLanguage); without it they follow the app's language.
+ */
 
-export const STATUS_LABEL: Record<ServerStatus, string> = {
-  healthy: 'Healthy',
-  unhealthy: 'Unhealthy',
-  unknown: 'Unknown',
-  disabled: 'Disabled',
-};
+const t = i18n.getFixedT(null, 'servers');
+
+export const statusLabel = (status: ServerStatus) => t(`status.${status}`);
 
 /** What each status means, for the badge's tooltip and the server page. */
-export const STATUS_MEANING: Record<ServerStatus, string> = {
-  healthy: 'It answered its last check.',
-  unhealthy: 'It failed its last checks in a row.',
-  unknown: 'Not checked successfully yet.',
-  disabled: 'Switched off here: MREG does not check or discover it.',
-};
+export const statusMeaning = (status: ServerStatus) => t(`statusMeaning.${status}`);
 
-/** "No authentication", "A bearer token (saved)", "The header X-Api-Key (saved)". */
+/** "None", "A bearer token (saved, not shown)", "The header X-Api-Key (its value saved, not shown)". */
 export function describeAuth(auth: ServerAuth): string {
   switch (auth.kind) {
     case 'none':
-      return 'None';
+      return t('auth.none');
     case 'bearer':
-      return 'A bearer token (saved, not shown)';
+      return t('auth.bearer');
     case 'header':
-      return `The header ${auth.name} (its value saved, not shown)`;
+      return t('auth.header', { name: auth.name });
   }
 }
 
 /** Text that more words follow, ended as a sentence: the upstream module's errors come without a full stop. */
 export const asSentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
-/** "42 ms", "1.3 s". */
-export const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+/** "42 ms", "1.3 s" ("1,3 s" in German). */
+export const duration = (ms: number, locale?: string) =>
+  ms < 1000 ? t('duration.ms', { ms, locale }) : t('duration.seconds', { seconds: ms / 1000, locale });
+
+/** A number in the person's locale: "1,234", "1.234", "1’234". */
+export const formatNumber = (n: number, locale?: string) => new Intl.NumberFormat(locale ?? i18n.resolvedLanguage).format(n);
+
+/** Numbers as the person reads them, for components: the formatter of their locale. */
+export function useNumber(): (n: number) => string {
+  const { locale } = useLanguage();
+  return useMemo(() => {
+    const format = new Intl.NumberFormat(locale);
+    return (n: number) => format.format(n);
+  }, [locale]);
+}
 
 /** The tool count as a list shows it: "13", or a dash before the first discovery. */
-export const toolCountText = (server: Pick<Server, 'toolCount'>) => (server.toolCount === null ? '—' : String(server.toolCount));
+export const toolCountText = (server: Pick<Server, 'toolCount'>, locale?: string) =>
+  server.toolCount === null ? '—' : formatNumber(server.toolCount, locale);
 
 /**
  * How a discovery went, after a save or a refresh: "Found 13 tools in 42 ms." or why it could not be
  * reached, with the reassurance that the server itself is saved.
  */
-export function discoverySentence(outcome: DiscoveryOutcome): string {
+export function discoverySentence(outcome: DiscoveryOutcome, locale?: string): string {
   return outcome.ok
-    ? `Found ${count(outcome.toolCount, 'tool')} in ${duration(outcome.latencyMs)}.`
-    : `It could not be reached: ${asSentence(outcome.error)}`;
+    ? t('discovery.found', { tools: t('count.tools', { count: outcome.toolCount, locale }), duration: duration(outcome.latencyMs, locale) })
+    : t('discovery.unreachable', { error: asSentence(outcome.error) });
 }

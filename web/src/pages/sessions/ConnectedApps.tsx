@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { OAuthGrant } from '@mreg/shared';
 import { EmptyState } from '../../components/EmptyState';
 import { LoadError } from '../../components/LoadError';
@@ -26,6 +27,7 @@ function When({ iso, now }: { iso: string; now: number }) {
  * tenant until they disconnect it here. Reached from the consent page as /sessions#connected-apps.
  */
 export function ConnectedApps() {
+  const { t } = useTranslation('sessions');
   const trpc = useTRPC();
   const format = useFormatters();
   const now = useNow();
@@ -46,12 +48,9 @@ export function ConnectedApps() {
   return (
     <section id="connected-apps" className="connected-apps" aria-labelledby="connected-apps-title">
       <h2 id="connected-apps-title" ref={heading} tabIndex={-1}>
-        Connected apps
+        {t('apps.title')}
       </h2>
-      <p className="muted">
-        MCP clients you approved to use MREG as you, each in one tenant. Disconnect any you no longer use or do not recognise: it is refused from
-        its next request on.
-      </p>
+      <p className="muted">{t('apps.lead')}</p>
 
       <div role="status" className={notice ? 'banner banner-success' : undefined}>
         {notice && <p>{notice}</p>}
@@ -59,61 +58,60 @@ export function ConnectedApps() {
       {failure && <LoadError what={failure.what} error={failure.error} />}
 
       {grants.isPending ? (
-        <Skeleton lines={3} label="Loading your connected apps…" />
+        <Skeleton lines={3} label={t('apps.loading')} />
       ) : grants.isError ? (
-        <LoadError what="Your connected apps could not be loaded" error={grants.error} retry={() => grants.refetch()} />
+        <LoadError what={t('apps.loadError')} error={grants.error} retry={() => grants.refetch()} />
       ) : grants.data.length === 0 ? (
-        <EmptyState title="No MCP client is connected.">
-          When an MCP client (Claude, VS Code, Cursor…) signs in to MREG through your browser and you approve it, it is listed here, so that you
-          can disconnect it.
-        </EmptyState>
+        <EmptyState title={t('apps.emptyTitle')}>{t('apps.emptyText')}</EmptyState>
       ) : (
-        <table className="table grants-table" aria-label="Your connected apps">
+        <table className="table grants-table" aria-label={t('apps.tableLabel')}>
           <thead>
             <tr>
-              <th scope="col">App</th>
-              <th scope="col">Tenant</th>
-              <th scope="col">Access</th>
-              <th scope="col">Approved</th>
-              <th scope="col">Last used</th>
+              <th scope="col">{t('apps.app')}</th>
+              <th scope="col">{t('apps.tenant')}</th>
+              <th scope="col">{t('apps.access')}</th>
+              <th scope="col">{t('apps.approved')}</th>
+              <th scope="col">{t('apps.lastUsed')}</th>
               <th scope="col">
-                <span className="visually-hidden">Action</span>
+                <span className="visually-hidden">{t('apps.action')}</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {grants.data.map((grant) => (
               <tr key={grant.id}>
-                <td data-label="App">
+                <td data-label={t('apps.app')}>
                   {grant.client.name === null ? (
                     <span className="muted grant-no-name">{NO_CLIENT_NAME}</span>
                   ) : (
                     <bdi className="grant-name">{grant.client.name}</bdi>
                   )}
                   <span className="grant-host muted">
-                    Returns to <code>{grant.client.redirectHost}</code>
+                    <Trans t={t} i18nKey="apps.returnsTo" values={{ host: grant.client.redirectHost }} components={{ code: <code /> }} />
                   </span>
                 </td>
-                <td data-label="Tenant">{grant.tenantName}</td>
-                <td data-label="Access">
+                <td data-label={t('apps.tenant')}>{grant.tenantName}</td>
+                <td data-label={t('apps.access')}>
                   <span title={grant.resource.url}>{resourceWords(grant.resource, grant.tenantName)}</span>
                 </td>
-                <td data-label="Approved">
+                <td data-label={t('apps.approved')}>
                   <time dateTime={grant.approvedAt}>{format.dateTime(grant.approvedAt)}</time>
                 </td>
-                <td data-label="Last used">{grant.lastUsedAt ? <When iso={grant.lastUsedAt} now={now} /> : <span className="muted">Not yet</span>}</td>
+                <td data-label={t('apps.lastUsed')}>
+                  {grant.lastUsedAt ? <When iso={grant.lastUsedAt} now={now} /> : <span className="muted">{t('apps.notYet')}</span>}
+                </td>
                 <td className="grant-action">
                   <button
                     type="button"
                     className="danger"
-                    aria-label={`Disconnect ${clientLabel(grant.client)} (${grant.tenantName})`}
+                    aria-label={t('apps.disconnectLabel', { name: clientLabel(grant.client), tenant: grant.tenantName })}
                     onClick={() => {
                       setNotice(null);
                       setFailure(null);
                       setRevoking(grant);
                     }}
                   >
-                    Disconnect
+                    {t('apps.disconnect')}
                   </button>
                 </td>
               </tr>
@@ -127,13 +125,13 @@ export function ConnectedApps() {
         onCancel={() => setRevoking(null)}
         onRevoked={(grant) => {
           setRevoking(null);
-          setNotice(`Disconnected ${clientLabel(grant.client)} from ${grant.tenantName}: it no longer works.`);
+          setNotice(t('apps.disconnected', { name: clientLabel(grant.client), tenant: grant.tenantName }));
           expectRefocus();
           void grants.refetch();
         }}
         onFailed={(grant, error) => {
           setRevoking(null);
-          setFailure({ what: `Could not disconnect ${clientLabel(grant.client)}`, error });
+          setFailure({ what: t('apps.disconnectFailed', { name: clientLabel(grant.client) }), error });
           // A NOT_FOUND means it was disconnected already: the list should say so.
           void grants.refetch();
         }}

@@ -1,4 +1,5 @@
 import { Component, type ReactNode } from 'react';
+import { Translation } from 'react-i18next';
 
 /** If the charts' code cannot be loaded (a new version deployed meanwhile, a dropped connection), a sentence instead of a blank app. */
 export class ChartBoundary extends Component<{ children: ReactNode }, { failed: boolean }> {
@@ -10,7 +11,7 @@ export class ChartBoundary extends Component<{ children: ReactNode }, { failed: 
 
   override render() {
     if (this.state.failed) {
-      return <p className="usage-charts-failed muted">The charts could not be loaded; reload the page to try again. The figures are below.</p>;
+      return <Translation ns="servers">{(t) => <p className="usage-charts-failed muted">{t('usage.chartsFailed')}</p>}</Translation>;
     }
     return this.props.children;
   }

@@ -1,6 +1,7 @@
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { Usage } from '@mreg/shared';
-import { count } from '../../components/useNow';
+import { useLanguage } from '../../prefs/usePreferences';
 
 type Tops = { tools: NonNullable<Usage['topTools']>; people: NonNullable<Usage['topPeople']> };
 
@@ -11,14 +12,16 @@ interface TopUsageProps extends Tops {
 }
 
 export function TopUsage({ tools, people, liveServers }: TopUsageProps) {
+  const { t } = useTranslation('servers');
+  const { locale } = useLanguage();
   const mostTools = Math.max(1, ...tools.map((tool) => tool.calls));
   const mostPeople = Math.max(1, ...people.map((person) => person.calls));
   return (
     <div className="usage-tops">
       <section aria-labelledby="usage-top-tools">
-        <h3 id="usage-top-tools">Most used tools, last 7 days</h3>
+        <h3 id="usage-top-tools">{t('usage.topTools')}</h3>
         {tools.length === 0 ? (
-          <p className="muted">None.</p>
+          <p className="muted">{t('usage.none')}</p>
         ) : (
           <ol className="usage-top-list">
             {tools.map((tool) => (
@@ -28,19 +31,18 @@ export function TopUsage({ tools, people, liveServers }: TopUsageProps) {
                   {liveServers && (
                     <span className="muted">
                       {' '}
-                      on{' '}
                       {tool.serverId && liveServers.has(tool.serverId) ? (
-                        <Link href={`/servers/${tool.serverId}`}>{tool.server}</Link>
+                        <Trans t={t} i18nKey="usage.onServer" values={{ name: tool.server }} components={{ server: <Link href={`/servers/${tool.serverId}`} /> }} />
                       ) : (
                         // Its calls outlive it: no link to a page that would say there is no such server.
-                        `${tool.server} (removed)`
+                        t('usage.onRemovedServer', { name: tool.server })
                       )}
                     </span>
                   )}
                 </span>
                 <span className="usage-top-count">
-                  {count(tool.calls, 'call')}
-                  {tool.errors > 0 && <span className="usage-top-errors">, {count(tool.errors, 'error')}</span>}
+                  {t('count.calls', { count: tool.calls, locale })}
+                  {tool.errors > 0 && <span className="usage-top-errors">, {t('count.errors', { count: tool.errors, locale })}</span>}
                 </span>
                 <span className="usage-top-bar" aria-hidden="true" style={{ inlineSize: `${(tool.calls * 100) / mostTools}%` }} />
               </li>
@@ -49,9 +51,9 @@ export function TopUsage({ tools, people, liveServers }: TopUsageProps) {
         )}
       </section>
       <section aria-labelledby="usage-top-people">
-        <h3 id="usage-top-people">Most active people, last 7 days</h3>
+        <h3 id="usage-top-people">{t('usage.topPeople')}</h3>
         {people.length === 0 ? (
-          <p className="muted">None.</p>
+          <p className="muted">{t('usage.none')}</p>
         ) : (
           <ol className="usage-top-list">
             {people.map((person) => (
@@ -59,7 +61,7 @@ export function TopUsage({ tools, people, liveServers }: TopUsageProps) {
                 <span className="usage-top-name">
                   {person.name} <span className="muted">{person.email}</span>
                 </span>
-                <span className="usage-top-count">{count(person.calls, 'call')}</span>
+                <span className="usage-top-count">{t('count.calls', { count: person.calls, locale })}</span>
                 <span className="usage-top-bar" aria-hidden="true" style={{ inlineSize: `${(person.calls * 100) / mostPeople}%` }} />
               </li>
             ))}

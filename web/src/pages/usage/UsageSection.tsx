@@ -1,23 +1,27 @@
 import { lazy, Suspense, useId, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { UsageWindow } from '@mreg/shared';
 import { EmptyState } from '../../components/EmptyState';
 import { LoadError } from '../../components/LoadError';
 import { Skeleton } from '../../components/Skeleton';
-import { useUiPreferences } from '../../prefs/usePreferences';
+import { useLanguage, useUiPreferences } from '../../prefs/usePreferences';
 import { useTRPC } from '../../trpc';
 import { ChartBoundary } from './ChartBoundary';
 import { TopUsage } from './TopUsage';
 import { UsageTable } from './UsageTable';
-import { callsSummary, errorRate, latency, latencySummary, PERIOD_LABEL, usagePoints, type Period } from './words';
+import { useNumber } from '../servers/words';
+import { callsSummary, errorRate, latency, latencySummary, periodLabel, usagePoints, type Period } from './words';
 import './Usage.css';
 
 const UsageCharts = lazy(() => import('./UsageCharts'));
 
+const PERIODS: Period[] = ['day', 'week'];
+
 interface UsageSectionProps {
   /** One server's calls; the whole tenant's without. */
   serverId?: string;
-  /** What the calls are of, after "Tool calls": "in Contoso", "to Everything". */
+  /** What the calls are of, after "Tool calls": "in Contoso", "to Everything" (in the app's language). */
   scope: string;
 }
 
@@ -26,8 +30,10 @@ interface UsageSectionProps {
  * days, drawn and as figures; the week's most used tools and most active people for audit:read.
  */
 export function UsageSection({ serverId, scope }: UsageSectionProps) {
+  const { t } = useTranslation('servers');
   const trpc = useTRPC();
-  const { language, timeZone } = useUiPreferences();
+  const { timeZone } = useUiPreferences();
+  const { locale } = useLanguage();
   const headingId = useId();
   const [period, setPeriod] = useState<Period>('day');
   const usage = useQuery(trpc.audit.usage.queryOptions(serverId ? { serverId } : {}));
@@ -38,26 +44,24 @@ export function UsageSection({ serverId, scope }: UsageSectionProps) {
 
   return (
     <section className="usage" aria-labelledby={headingId}>
-      <h2 id={headingId}>Usage</h2>
-      <p className="usage-lead muted">Tool calls {scope} through MREG.</p>
+      <h2 id={headingId}>{t('usage.title')}</h2>
+      <p className="usage-lead muted">{t('usage.lead', { scope })}</p>
       {usage.isPending ? (
-        <Skeleton lines={5} label="Loading the usage…" />
+        <Skeleton lines={5} label={t('usage.loading')} />
       ) : usage.isError ? (
-        <LoadError what="The usage could not be loaded" error={usage.error} retry={() => usage.refetch()} />
+        <LoadError what={t('usage.loadError')} error={usage.error} retry={() => usage.refetch()} />
       ) : usage.data.week.total.calls === 0 ? (
-        <EmptyState title="No tool calls in the last 7 days.">
-          Calls through MREG&apos;s MCP address, with an API key or a connected app, show here with their errors and how long they took.
-        </EmptyState>
+        <EmptyState title={t('usage.emptyTitle')}>{t('usage.emptyText')}</EmptyState>
       ) : (
         <div className="card usage-card">
-          <div className="usage-periods" role="group" aria-label="Period">
-            {(['day', 'week'] as const).map((option) => (
+          <div className="usage-periods" role="group" aria-label={t('usage.period')}>
+            {PERIODS.map((option) => (
               <button key={option} type="button" aria-pressed={period === option} onClick={() => setPeriod(option)}>
-                {PERIOD_LABEL[option]}
+                {periodLabel(option)}
               </button>
             ))}
           </div>
-          <UsagePeriod window={usage.data[period]} period={period} language={language} timeZone={timeZone} />
+          <UsagePeriod window={usage.data[period]} period={period} locale={locale} timeZone={timeZone} />
           {usage.data.topTools && usage.data.topPeople && <TopUsage tools={usage.data.topTools} people={usage.data.topPeople} liveServers={liveServers} />}
         </div>
       )}
@@ -68,46 +72,54 @@ export function UsageSection({ serverId, scope }: UsageSectionProps) {
 interface UsagePeriodProps {
   window: UsageWindow;
   period: Period;
-  language: string | null;
+  /** The person's locale: the buckets' names and the figures follow it. */
+  locale: string;
   timeZone: string | null;
 }
 
 /** One period: its totals, its charts (loaded on demand) and its figures. */
-function UsagePeriod({ window, period, language, timeZone }: UsagePeriodProps) {
-  const points = usagePoints(window.buckets, period, language, timeZone);
+function UsagePeriod({ window, period, locale, timeZone }: UsagePeriodProps) {
+  const { t } = useTranslation('servers');
+  const number = useNumber();
+  const points = usagePoints(window.buckets, period, locale, timeZone);
   const { total } = window;
   return (
     <>
-      <dl className="usage-totals" aria-label={`${PERIOD_LABEL[period]} in figures`}>
+      <dl className="usage-totals" aria-label={t(period === 'day' ? 'usage.inFiguresDay' : 'usage.inFiguresWeek')}>
         <div>
-          <dt>Calls</dt>
-          <dd>{total.calls}</dd>
+          <dt>{t('usage.calls')}</dt>
+          <dd>{number(total.calls)}</dd>
         </div>
         <div>
-          <dt>Errors</dt>
+          <dt>{t('usage.errors')}</dt>
           <dd>
-            {total.errors} <span className="usage-rate">({errorRate(total)})</span>
+            {number(total.errors)} <span className="usage-rate">({errorRate(total, locale)})</span>
           </dd>
         </div>
         <div>
-          <dt>p50</dt>
-          <dd>{latency(total.p50Ms)}</dd>
+          <dt>{t('usage.p50')}</dt>
+          <dd>{latency(total.p50Ms, locale)}</dd>
         </div>
         <div>
-          <dt>p95</dt>
-          <dd>{latency(total.p95Ms)}</dd>
+          <dt>{t('usage.p95')}</dt>
+          <dd>{latency(total.p95Ms, locale)}</dd>
         </div>
       </dl>
       {total.calls === 0 ? (
-        <p className="usage-none muted">No tool calls in the {PERIOD_LABEL[period].toLowerCase()}.</p>
+        <p className="usage-none muted">{t(period === 'day' ? 'usage.noneDay' : 'usage.noneWeek')}</p>
       ) : (
         <ChartBoundary>
-          <Suspense fallback={<Skeleton lines={6} label="Loading the charts…" />}>
-            <UsageCharts points={points} callsLabel={callsSummary(window, points, period)} latencyLabel={latencySummary(window, period)} />
+          <Suspense fallback={<Skeleton lines={6} label={t('usage.loadingCharts')} />}>
+            <UsageCharts
+              points={points}
+              locale={locale}
+              callsLabel={callsSummary(window, points, period, locale)}
+              latencyLabel={latencySummary(window, period, locale)}
+            />
           </Suspense>
         </ChartBoundary>
       )}
-      <UsageTable points={points} period={period} />
+      <UsageTable points={points} period={period} locale={locale} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageBucket } from '@mreg/shared';
+import { i18n } from '../../i18n';
 import { callsSummary, errorRate, latencySummary, usagePoints } from './words';
 
 const bucket = (start: string, calls = 0, errors = 0, p50Ms: number | null = null, p95Ms: number | null = null): UsageBucket => ({ start, calls, errors, p50Ms, p95Ms });
@@ -35,5 +36,25 @@ describe('errorRate', () => {
     expect(errorRate({ calls: 1000, errors: 1 })).toBe('<1%');
     expect(errorRate({ calls: 10, errors: 0 })).toBe('0%');
     expect(errorRate({ calls: 0, errors: 0 })).toBe('—');
+  });
+});
+
+describe('in German', () => {
+  it('says the summaries in German, with the locale’s numbers and dates', async () => {
+    await i18n.changeLanguage('de');
+    try {
+      const buckets = [bucket('2026-12-06T13:00:00.000Z', 1234, 1, 12, 1500), bucket('2026-12-06T14:00:00.000Z', 5, 0, 10, 20)];
+      const window = { total: bucket('2026-12-05T15:00:00.000Z', 1239, 1, 11, 1500), buckets };
+      const points = usagePoints(buckets, 'day', 'de-DE', 'UTC');
+      expect(callsSummary(window, points, 'day', 'de-DE')).toBe(
+        '1.239 Tool-Aufrufe in den letzten 24 Stunden, 1 Fehler; die aufrufstärkste Stunde war 6. Dez., 13:00 (1.234 Aufrufe).',
+      );
+      expect(latencySummary(window, 'week', 'de-DE')).toBe('In den letzten 7 Tagen dauerte die Hälfte der Tool-Aufrufe höchstens 11 ms, 95 von 100 höchstens 1,5 s.');
+      expect(callsSummary({ total: bucket('2026-12-01T00:00:00.000Z'), buckets: [] }, [], 'week', 'de-DE')).toBe('Keine Tool-Aufrufe in den letzten 7 Tagen.');
+      expect(errorRate({ calls: 8, errors: 1 }, 'de-DE')).toBe('13\u00a0%');
+      expect(errorRate({ calls: 1000, errors: 1 }, 'de-DE')).toBe('<1\u00a0%');
+    } finally {
+      await i18n.changeLanguage('en');
+    }
   });
 });

@@ -1,12 +1,17 @@
 import type { UsageBucket, UsageWindow } from '@mreg/shared';
-import { count } from '../../components/useNow';
+import { i18n } from '../../i18n';
 import { duration } from '../servers/words';
 
-/** How usage is said: the two periods, their buckets' labels, and each period in a sentence. */
+/**
+ * How usage is said: the two periods, their buckets' labels, and each period in a sentence, in the
+ * app's language at the time of the call; numbers in `locale` when the caller knows it.
+ */
+
+const t = i18n.getFixedT(null, 'servers');
 
 export type Period = 'day' | 'week';
 
-export const PERIOD_LABEL: Record<Period, string> = { day: 'Last 24 hours', week: 'Last 7 days' };
+export const periodLabel = (period: Period) => t(period === 'day' ? 'usage.periodDay' : 'usage.periodWeek');
 
 /** One bucket as the charts and the table take it. */
 export interface UsagePoint {
@@ -48,26 +53,33 @@ export function usagePoints(buckets: readonly UsageBucket[], period: Period, lan
   });
 }
 
-/** "8%" of the calls that failed; a dash without calls. */
-export const errorRate = (bucket: Pick<UsageBucket, 'calls' | 'errors'>) =>
-  bucket.calls === 0 ? '—' : `${bucket.errors > 0 && bucket.errors * 100 < bucket.calls ? '<1' : Math.round((bucket.errors * 100) / bucket.calls)}%`;
+/** "8%" of the calls that failed ("8 %" in German); a dash without calls. */
+export function errorRate(bucket: Pick<UsageBucket, 'calls' | 'errors'>, locale?: string): string {
+  if (bucket.calls === 0) return '—';
+  const percent = new Intl.NumberFormat(locale ?? i18n.resolvedLanguage, { style: 'percent', maximumFractionDigits: 0 });
+  // A few errors among many calls are never shown as none.
+  if (bucket.errors > 0 && bucket.errors * 100 < bucket.calls) return `<${percent.format(0.01)}`;
+  return percent.format(Math.round((bucket.errors * 100) / bucket.calls) / 100);
+}
 
-export const latency = (ms: number | null) => (ms === null ? '—' : duration(ms));
+export const latency = (ms: number | null, locale?: string) => (ms === null ? '—' : duration(ms, locale));
 
 /** The calls chart in a sentence, for those who cannot see it: the totals and the busiest stretch. */
-export function callsSummary(window: UsageWindow, points: readonly UsagePoint[], period: Period): string {
+export function callsSummary(window: UsageWindow, points: readonly UsagePoint[], period: Period, locale?: string): string {
   const { total } = window;
-  const span = PERIOD_LABEL[period].toLowerCase();
-  if (total.calls === 0) return `No tool calls in the ${span}.`;
+  if (total.calls === 0) return t(period === 'day' ? 'usage.noneDay' : 'usage.noneWeek');
   const busiest = points.reduce((best, point) => (point.calls > best.calls ? point : best), points[0]!);
-  const unit = period === 'day' ? 'hour' : 'day';
-  return `${count(total.calls, 'tool call')} in the ${span}, ${count(total.errors, 'error')}; the busiest ${unit} was ${busiest.label} with ${count(busiest.calls, 'call')}.`;
+  return t(period === 'day' ? 'usage.callsDay' : 'usage.callsWeek', {
+    calls: t('count.toolCalls', { count: total.calls, locale }),
+    errors: t('count.errors', { count: total.errors, locale }),
+    when: busiest.label,
+    busiest: t('count.calls', { count: busiest.calls, locale }),
+  });
 }
 
 /** The latency chart in a sentence. */
-export function latencySummary(window: UsageWindow, period: Period): string {
+export function latencySummary(window: UsageWindow, period: Period, locale?: string): string {
   const { total } = window;
-  const span = PERIOD_LABEL[period].toLowerCase();
-  if (total.calls === 0) return `No tool calls in the ${span}, so no latency.`;
-  return `Over the ${span}, half the tool calls took at most ${latency(total.p50Ms)}, and 95 in 100 at most ${latency(total.p95Ms)}.`;
+  if (total.calls === 0) return t(period === 'day' ? 'usage.noLatencyDay' : 'usage.noLatencyWeek');
+  return t(period === 'day' ? 'usage.latencyDay' : 'usage.latencyWeek', { p50: latency(total.p50Ms, locale), p95: latency(total.p95Ms, locale) });
 }
