@@ -30,7 +30,7 @@ export default tseslint.config(
     plugins: { i18next },
     rules: {
       'i18next/no-literal-string': [
-        'warn',
+        'error',
         {
           mode: 'jsx-only',
           'jsx-attributes': { include: ['aria-label', 'title', 'placeholder', 'alt', 'label', 'what', 'hint', 'confirmLabel', 'description', 'heading'] },
