@@ -151,6 +151,11 @@ describe(`host (${databaseMode})`, () => {
       for (const cookie of [undefined, 'mreg_theme=system', 'mreg_theme=dark%22%20onload%3D%22x', 'mreg_theme=']) {
         expect(await page(cookie), String(cookie)).toContain('<html lang="en">');
       }
+      // And the app's language on <html lang>, only as a tag of its languages.
+      expect(await page('mreg_lang=de-DE; mreg_theme=dark')).toContain('<html data-theme="dark" lang="de-DE">');
+      for (const cookie of ['mreg_lang=fr-FR', 'mreg_lang=de%22%20onload%3D%22x', 'mreg_lang=']) {
+        expect(await page(cookie), cookie).toContain('<html lang="en">');
+      }
     });
 
     it('serves hashed assets as immutable and other files as they are', async () => {

@@ -14,7 +14,7 @@ z.config({
   // In a browser, zod's compiled fast path probes `new Function` when a schema is defined, which the
   // app's CSP (no unsafe-eval) reports as a violation. Set here, in the module every schema imports
   // first, so that no chunk of the app's build can define one before it (the server keeps the JIT).
-  jitless: typeof document !== 'undefined',
+  jitless: 'document' in globalThis,
   customError: (issue) => {
     if (issue.input === undefined) return 'is required';
     switch (issue.code) {

@@ -326,6 +326,30 @@ describe('refused sign-ins end on a readable page, with no session and no sign-i
   });
 });
 
+describe("the server's own pages speak the app's language", () => {
+  it("German from Accept-Language or the app's cookie, English otherwise; the reason code stays as it is", async () => {
+    const refused = async (headers: Record<string, string>) => (await new CookieClient(headers).request(`${app.url}/auth/callback?state=not-mine&code=made-up`)).body;
+    const german = await refused({ 'accept-language': 'de-CH, de;q=0.9, en;q=0.5' });
+    expect(german).toContain('<html lang="de">');
+    expect(german).toContain('<h1>Anmeldung fehlgeschlagen</h1>');
+    expect(german).toContain('Diese Anmeldung wurde nicht hier begonnen oder hat zu lange gedauert.');
+    expect(german).toContain('Grund: no_request');
+    expect(german).toContain('>Erneut anmelden</a>');
+    // The app's cookie is the person's choice, and wins over the browser's languages.
+    const chosen = await refused({ 'accept-language': 'de', cookie: 'mreg_lang=en-GB' });
+    expect(chosen).toContain('<html lang="en">');
+    expect(chosen).toContain('<h1>Sign-in failed</h1>');
+    expect(await refused({ cookie: 'mreg_lang=de-AT' })).toContain('<h1>Anmeldung fehlgeschlagen</h1>');
+    expect(await refused({ 'accept-language': 'fr-FR' })).toContain('<h1>Sign-in failed</h1>');
+
+    // The development provider's chooser too, with the roles in German.
+    const visit = await startSignIn(app.url, new CookieClient({ 'accept-language': 'de' }));
+    expect(visit.interactionPage.body).toContain('<h1>Bei MREG anmelden (Entwicklung)</h1>');
+    expect(visit.interactionPage.body).toContain('Admin in Contoso');
+    expect(visit.interactionPage.body).toContain('>Als diese Person anmelden</button>');
+  });
+});
+
 describe('msal and jose stay on loopback', () => {
   it('made only the token and JWKS requests, to the development provider, and nothing was refused', async () => {
     const before = app.outbound.requested.length;

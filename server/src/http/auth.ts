@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CryptoProvider } from '@azure/msal-node';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { ZReturnTo, type LogoutResult } from '@mreg/shared';
@@ -25,6 +25,7 @@ import {
 import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
 import { pageCss, PAGE_CSS_PATH, sendMessage } from './pages';
+import { wordsFor, type PageWords } from '../i18n';
 
 /** Where a person lands after signing in when the sign-in link named no returnTo. */
 export const DEFAULT_RETURN_TO = '/dashboard';
@@ -57,14 +58,16 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const SIGN_IN_AGAIN = [
-  { href: '/auth/login', label: 'Sign in again' },
-  { href: '/', label: 'Home' },
+const signInAgain = (words: PageWords, returnTo = '') => [
+  { href: returnTo ? `/auth/login?returnTo=${encodeURIComponent(returnTo)}` : '/auth/login', label: words.say('signInAgain') },
+  { href: '/', label: words.say('home') },
 ];
 
 /** The page for a refused sign-in: what went wrong in words, and the reason code for support. */
-function sendSignInError(res: Response, error: SignInError, title = 'Sign-in failed'): void {
-  sendMessage(res, error.status, { title, text: error.userMessage, links: SIGN_IN_AGAIN, reason: error.reason });
+function sendSignInError(req: Request, res: Response, error: SignInError, title: 'signIn.failed' | 'signIn.couldNotStart' = 'signIn.failed'): void {
+  const words = wordsFor(req);
+  const text = error.providerSaid ? words.say('signIn.providerCouldNot', { description: error.providerSaid }) : words.say(`failure.${error.reason}`);
+  sendMessage(res, error.status, { words, title: words.say(title), text, links: signInAgain(words), reason: error.reason });
 }
 
 /** GET /auth/login, GET /auth/callback and POST /auth/logout (plain routes; tRPC only reads sessions). */
@@ -81,10 +84,8 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
       store: rateLimitStore(cache, `sign-in-${name}`),
       handler: (req, res, _next, options) => {
         req.log.warn({ route: name }, 'Sign-in rate limit reached');
-        sendMessage(res, options.statusCode, {
-          title: 'Too many sign-in attempts',
-          text: 'There were too many sign-in requests from your address. Wait a minute, then try again.',
-        });
+        const words = wordsFor(req);
+        sendMessage(res, options.statusCode, { words, title: words.say('signIn.tooMany'), text: words.say('signIn.tooManyText') });
       },
     });
 
@@ -94,7 +95,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
     try {
       const query = ZLoginQuery.safeParse(req.query);
       if (!query.success) {
-        sendSignInError(res, new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`), 'Sign-in could not start');
+        sendSignInError(req, res, new SignInError('bad_return_to', `returnTo ${JSON.stringify(req.query.returnTo).slice(0, 200)}`), 'signIn.couldNotStart');
         return;
       }
       const { verifier, challenge } = await pkce.generatePkceCodes();
@@ -155,22 +156,19 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         metrics?.signInFailed('access_denied');
         // A failure, not 'cancelled': access_denied is also the provider refusing on its own (a policy, an unassigned person).
         await recordFailure('access_denied');
+        const words = wordsFor(req);
         sendMessage(res, 200, {
-          title: 'Sign-in was cancelled',
+          words,
+          title: words.say('signIn.cancelled'),
           tone: 'info',
-          text: `Nobody was signed in.${description ? ` The identity provider said: ${description}` : ''} You can sign in again whenever you like.`,
-          links: [
-            { href: `/auth/login?returnTo=${encodeURIComponent(request.returnTo)}`, label: 'Sign in again' },
-            { href: '/', label: 'Home' },
-          ],
+          text: words.say('signIn.cancelledText', { said: description ? words.say('signIn.providerSaid', { description }) : '' }),
+          links: signInAgain(words, request.returnTo),
         });
         return;
       }
       if (query.error !== undefined) {
         const description = query.error_description?.slice(0, 300);
-        throw new SignInError('provider_error', `${query.error}: ${description ?? ''}`, {
-          userMessage: description ? `The identity provider could not sign you in: ${description}` : undefined,
-        });
+        throw new SignInError('provider_error', `${query.error}: ${description ?? ''}`, { providerSaid: description });
       }
       if (!query.code) throw new SignInError('provider_error', 'no code in the callback');
 
@@ -204,17 +202,14 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         req.log.warn({ reason: error.reason, detail: error.detail }, 'Sign-in failed');
         metrics?.signInFailed(error.reason);
         await recordFailure(error.reason);
-        sendSignInError(res, error);
+        sendSignInError(req, res, error);
         return;
       }
       req.log.error({ err: error }, 'Sign-in failed unexpectedly');
       metrics?.signInFailed('internal_error');
       await recordFailure('internal_error');
-      sendMessage(res, 500, {
-        title: 'Sign-in failed',
-        text: 'Something went wrong on our side, and nobody was signed in. Try again in a moment.',
-        links: SIGN_IN_AGAIN,
-      });
+      const words = wordsFor(req);
+      sendMessage(res, 500, { words, title: words.say('signIn.failed'), text: words.say('signIn.internal'), links: signInAgain(words) });
     }
   });
 

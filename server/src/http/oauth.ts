@@ -13,6 +13,7 @@ import { rateLimitStore } from '../cache/rate-limit';
 import type { Settings } from '../config';
 import type { Database } from '../db/database';
 import type { Clock } from '../lib/clock';
+import { wordsFor } from '../i18n';
 import { sendMessage } from './pages';
 import type { KeyCheck } from '../modules/apikeys/apikeys.service';
 import { findClient, registrableClient, saveClient } from '../modules/oauth/oauth.clients';
@@ -140,13 +141,16 @@ function serverMetadataRoute(publicUrl: URL): RequestHandler {
  * (RFC 9700, section 4.11.2). The RFC's error code is on the page. Only the person's own answer on
  * the consent page (the code, or access_denied) goes back to the client.
  */
-const readableRefusals: RequestHandler = (_req, res, next) => {
-  const refuse = (error: string, description: string | undefined) =>
+const readableRefusals: RequestHandler = (req, res, next) => {
+  const refuse = (error: string, description: string | undefined) => {
+    const words = wordsFor(req);
     sendMessage(res, 400, {
-      title: 'Your MCP client could not start signing in',
-      text: `${description ?? error}. Start again from your MCP client; if this keeps happening, remove MREG from it and add it again, so that it registers anew.`,
+      words,
+      title: words.say('oauth.couldNotStart'),
+      text: words.say('oauth.startAgainText', { description: description ?? error }),
       reason: error,
     });
+  };
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     const refusal = body as { error?: unknown; error_description?: unknown } | null;

@@ -1,4 +1,5 @@
 import type { RequestHandler, Response } from 'express';
+import type { PageLanguage, PageWords } from '../i18n';
 
 /**
  * The few server-rendered pages (sign-in errors, the development provider's user list). Plain
@@ -31,6 +32,8 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 }
 
 export interface Message {
+  /** The page's language and its words (server/src/i18n): `wordsFor(req)`. */
+  words: PageWords;
   title: string;
   /** What happened and what to do, in words a person understands. */
   text: string;
@@ -42,13 +45,14 @@ export interface Message {
 }
 
 /** A page that tells a person what went wrong and where to go next. */
-export function messagePage({ title, text, links = [], reason, tone = 'error' }: Message): string {
+export function messagePage({ words, title, text, links = [], reason, tone = 'error' }: Message): string {
   return page(
+    words.lang,
     title,
     html`<h1>${title}</h1>
 <p class="${tone}">${text}</p>
 ${links.length > 0 ? html`<p>${links.map((l, i) => html`${i > 0 ? ' · ' : ''}<a href="${l.href}">${l.label}</a>`)}</p>` : ''}
-${reason ? html`<p class="muted">Reason: ${reason}</p>` : ''}`,
+${reason ? html`<p class="muted">${words.say('reason', { reason })}</p>` : ''}`,
   );
 }
 
@@ -59,8 +63,8 @@ export function sendMessage(res: Response, status: number, message: Message): vo
 
 export const PAGE_CSS_PATH = '/auth/page.css';
 
-export function page(title: string, body: SafeHtml): string {
-  return `<!doctype html>${html`<html lang="en">
+export function page(lang: PageLanguage, title: string, body: SafeHtml): string {
+  return `<!doctype html>${html`<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import express, { Router } from 'express';
 import expressStaticGzip from 'express-static-gzip';
+import { LANGUAGE_COOKIE } from '../i18n';
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MREG</title></head>
 <body><h1>The MREG web app is not built</h1>
@@ -19,6 +20,12 @@ export const THEME_COOKIE = 'mreg_theme';
 function withTheme(html: string, theme: unknown): string {
   if (theme !== 'light' && theme !== 'dark') return html;
   return html.replace(/<html\b/i, `<html data-theme="${theme}"`);
+}
+
+/** And <html lang> as the app last said it (en-GB, de-DE), for a screen reader's first words; only a tag of the app's languages. */
+function withLanguage(html: string, tag: unknown): string {
+  if (typeof tag !== 'string' || !/^(?:en|de)(?:-[A-Za-z]{2})?$/.test(tag)) return html;
+  return html.replace(/(<html\b[^>]*?\s)lang="[^"]*"/i, `$1lang="${tag}"`);
 }
 
 /** index.html, read again only when the build replaced it. */
@@ -69,7 +76,8 @@ export function spaRoutes(webDir: string): Router {
     res.vary('Cookie');
     const html = await readIndex();
     if (html === null) return res.status(503).type('html').send(NOT_BUILT);
-    res.type('html').send(withTheme(html, (req.cookies as Record<string, unknown> | undefined)?.[THEME_COOKIE]));
+    const cookies = req.cookies as Record<string, unknown> | undefined;
+    res.type('html').send(withLanguage(withTheme(html, cookies?.[THEME_COOKIE]), cookies?.[LANGUAGE_COOKIE]));
   });
   return routes;
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isLoopbackHost } from '../lib/loopback';
 import { z } from 'zod';
 import { html, messagePage, page, sendMessage } from '../http/pages';
+import { LANGUAGE_COOKIE, pageLanguage, pageWords, wordsFor, type PageWords } from '../i18n';
 import { DEMO_USERS, demoTenantName, guestUser, type DemoUser } from './demo-directory';
 import type { ProviderDescription } from './sign-in-client';
 
@@ -21,7 +22,7 @@ import type { ProviderDescription } from './sign-in-client';
 
 export const DEV_IDP_PATH = '/dev-idp';
 export const DEV_CLIENT_ID = 'mreg-development';
-const START_AGAIN = [{ href: '/auth/login', label: 'Start again' }];
+const startAgain = (words: PageWords) => [{ href: '/auth/login', label: words.say('startAgain') }];
 
 const ZKeyFile = z.object({
   signingKey: z.record(z.string(), z.unknown()),
@@ -183,7 +184,8 @@ export async function createDevProvider(options: {
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = messagePage({ title: 'The development sign-in stopped', text: out.error_description ?? out.error, links: START_AGAIN });
+      const words = pageWords(pageLanguage(ctx.cookies.get(LANGUAGE_COOKIE), (languages) => ctx.acceptsLanguages(languages)));
+      ctx.body = messagePage({ words, title: words.say('dev.stopped'), text: out.error_description ?? out.error, links: startAgain(words) });
     },
   };
 
@@ -207,11 +209,8 @@ export async function createDevProvider(options: {
       const refusal = notFromThisMachine(req);
       if (refusal) {
         logger.warn({ host: req.headers.host, ip: req.ip }, `Development sign-in refused: ${refusal}`);
-        sendMessage(res, 403, {
-          title: 'The development sign-in answers on this machine only',
-          text: `${refusal}. Without Entra ID, MREG signs people in as demo users, admins included, to anyone who reaches it, so it answers only requests made on this machine straight to it. Its operator can configure Entra ID, or set MREG_DEV_SIGN_IN=true to open it on purpose.`,
-          links: [],
-        });
+        const words = wordsFor(req);
+        sendMessage(res, 403, { words, title: words.say('dev.loopbackOnly'), text: words.say('dev.loopbackText', { refusal }), links: [] });
         return;
       }
     }
@@ -221,29 +220,28 @@ export async function createDevProvider(options: {
   router.get('/interaction/:uid', async (req, res, next) => {
     try {
       const details = await provider.interactionDetails(req, res);
+      const words = wordsFor(req);
       res.set('Cache-Control', 'no-store').type('html').send(
         page(
-          'Choose a demo user',
-          html`<h1>Sign in to MREG (development)</h1>
-<p>Entra ID is not configured, so MREG signs people in with its own development provider.
-Choose a demo user:</p>${
-            options.reach === 'open'
-              ? html`<p class="warning"><strong>MREG_DEV_SIGN_IN=true:</strong> anyone who can reach this server can sign in as any of these people, admins included. Do not keep real data here.</p>`
-              : ''
+          words.lang,
+          words.say('dev.title'),
+          html`<h1>${words.say('dev.heading')}</h1>
+<p>${words.say('dev.intro')}</p>${
+            options.reach === 'open' ? html`<p class="warning"><strong>${words.say('dev.openLead')}</strong> ${words.say('dev.openText')}</p>` : ''
           }
 <ul class="choices">${DEMO_USERS.map(
             (u) => html`<li><form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/login">
 <input type="hidden" name="email" value="${u.email}">
 <button type="submit"><strong>${u.name}</strong> · ${u.email}<br><span class="muted">${u.memberships
-              .map((m) => `${m.role} of ${demoTenantName(m.tenantId)}`)
+              .map((m) => words.say('dev.membership', { role: words.say(`role.${m.role}`), tenant: demoTenantName(m.tenantId) ?? m.tenantId }))
               .join(', ')}</span></button></form></li>`,
           )}</ul>
 <form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/login" class="guest">
-<label for="guest-email">Or someone else, by email (a new person, in a tenant named after the domain):</label>
+<label for="guest-email">${words.say('dev.guest')}</label>
 <input id="guest-email" name="email" type="email" required maxlength="254" placeholder="kim@northwind.test" autocomplete="off">
-<button type="submit">Sign in as this person</button></form>
+<button type="submit">${words.say('dev.signInAs')}</button></form>
 <form method="post" action="${DEV_IDP_PATH}/interaction/${details.uid}/abort">
-<button type="submit" class="secondary">Cancel</button></form>`,
+<button type="submit" class="secondary">${words.say('dev.cancel')}</button></form>`,
         ),
       );
     } catch (error) {
@@ -261,10 +259,13 @@ Choose a demo user:</p>${
         guests.set(user.oid, user);
       }
       if (!user) {
+        const words = wordsFor(req);
+        const what = email ? words.say('dev.notTaken', { email: email.slice(0, 254) }) : words.say('dev.noEmail');
         sendMessage(res, 400, {
-          title: 'Not an email address',
-          text: `${email ? `"${email.slice(0, 254)}" is not an email address the development provider takes.` : 'No email was given.'} Choose a demo user (${DEMO_USERS.map((u) => u.email).join(', ')}), or give a plain address such as kim@northwind.test.`,
-          links: [{ href: `${DEV_IDP_PATH}/interaction/${req.params.uid}`, label: 'Choose again' }],
+          words,
+          title: words.say('dev.notEmail'),
+          text: `${what} ${words.say('dev.chooseOrGive', { users: DEMO_USERS.map((u) => u.email).join(', ') })}`,
+          links: [{ href: `${DEV_IDP_PATH}/interaction/${req.params.uid}`, label: words.say('chooseAgain') }],
         });
         return;
       }
@@ -291,14 +292,11 @@ Choose a demo user:</p>${
     }
   });
   // Unknown or expired interactions get the provider's own readable error page.
-  router.use('/interaction', (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+  router.use('/interaction', (error: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
     const name = (error as { name?: string })?.name;
     if (name !== 'SessionNotFound' && name !== 'InvalidRequest') return next(error);
-    sendMessage(res, 400, {
-      title: 'This sign-in has expired',
-      text: 'The development sign-in page is no longer valid (it may have been used already, or the server restarted). Start again.',
-      links: START_AGAIN,
-    });
+    const words = wordsFor(req);
+    sendMessage(res, 400, { words, title: words.say('dev.expired'), text: words.say('dev.expiredText'), links: startAgain(words) });
   });
   router.use(provider.callback());
 

@@ -27,8 +27,7 @@ export function useApplyTheme(): void {
     const root = document.documentElement;
     if (theme === 'system') delete root.dataset.theme;
     else root.dataset.theme = theme;
-    const secure = location.protocol === 'https:' ? '; Secure' : '';
-    document.cookie = `${THEME_COOKIE}=${theme}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+    writeCookie(THEME_COOKIE, theme);
   }, [known, theme]);
 }
 
@@ -38,15 +37,26 @@ export function useLanguage(): ResolvedLanguage {
   return useMemo(() => resolveLanguage(language, browserLanguages()), [language]);
 }
 
+/** Read by the server for its own pages (sign-in failures) and for index.html's <html lang>. */
+const LANGUAGE_COOKIE = 'mreg_lang';
+
+/** A year, as the person's other browser-side settings; not a secret, readable by scripts. */
+const writeCookie = (name: string, value: string) => {
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+};
+
 /**
- * Puts the language on i18next and on <html lang>. The change is synchronous (every resource is
- * bundled), so it happens during render, before any child renders its words in the old language.
+ * Puts the language on i18next, on <html lang> and in a cookie for the server's pages. The change
+ * is synchronous (every resource is bundled), so it happens during render, before any child
+ * renders its words in the old language.
  */
 export function useApplyLanguage(): void {
   const { ui, locale } = useLanguage();
   if (i18n.resolvedLanguage !== ui) void i18n.changeLanguage(ui);
   useEffect(() => {
     document.documentElement.lang = locale;
+    writeCookie(LANGUAGE_COOKIE, locale);
   }, [locale]);
 }
 
