@@ -216,6 +216,21 @@ test('unsaved edits on Profile are not lost without asking: a link, Back, a tena
   await expect.poll(() => asked.at(-1)).toMatch(/^beforeunload: /);
 });
 
+test('signing out over unsaved edits asks once: agreed, the full load that follows does not ask again', async ({ page }) => {
+  await signIn(page, DEMO.uma);
+  await page.goto('/profile');
+  await page.getByLabel('Display name').fill('Uma, not saved');
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.type());
+    void dialog.accept();
+  });
+  await page.getByRole('button', { name: /^Account: / }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
+  expect(asked).toEqual(['confirm']);
+});
+
 test('unsaved edits on Preferences: leaving asks; agreeing leaves; saved edits ask nothing', async ({ page }) => {
   await signIn(page, DEMO.uma);
   await page.goto('/preferences');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot, signIn, watchProblems } from './support';
+import { DEMO, shot, signIn, watchProblems } from './support';
 
 test.use({ baseURL: process.env.MREG_TEST_E2E_URL });
 
@@ -13,6 +13,8 @@ test('every page loads under the CSP without errors, and focus starts at its hea
     ['/sessions', 'Sessions'],
     ['/members', 'Members'],
     ['/api-keys', 'API keys'],
+    ['/servers', 'Servers'],
+    ['/audit', 'Audit log'],
   ] as const) {
     await page.goto(path);
     const h1 = page.getByRole('heading', { level: 1, name: heading });
@@ -61,4 +63,19 @@ test('the header and menus work from the keyboard alone', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/sessions$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Sessions' })).toBeFocused();
+});
+
+test("a page whose chunk is gone (MREG updated meanwhile) says so with a reload, and the rest of the app stays", async ({ page }) => {
+  await signIn(page, DEMO.ada);
+  await page.route(/\/assets\/Audit-[\w-]+\.js$/, (route) => route.fulfill({ status: 404, body: '' }));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'This page could not be loaded.' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Reload' })).toBeVisible();
+  // The header still works, and another page loads.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+  await page.unroute(/\/assets\/Audit-[\w-]+\.js$/);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
 });

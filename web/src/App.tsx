@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useEnhancedAuth } from './auth/EnhancedAuthProvider';
 import { RequireAuth } from './auth/guards';
 import { LoadError } from './components/LoadError';
+import { PageBoundary } from './components/PageBoundary';
 import { Skeleton } from './components/Skeleton';
 import { DevSignInBanner } from './layout/DevSignInBanner';
 import { ExpiryBanner } from './layout/ExpiryBanner';
@@ -99,86 +100,88 @@ export function App() {
       <main id="main" className="main">
         {auth.error && auth.isAuthenticated && <LoadError what={t('app.accountRefreshFailed')} error={auth.error} retry={auth.retry} />}
         {/* Keyed by tenant: a switch starts every page afresh, so nothing of the last tenant stays. */}
-        <Suspense fallback={<Skeleton lines={4} />}>
-          <Switch key={auth.tenantContext?.tenantId ?? 'none'}>
-            <Route path="/">{auth.isAuthenticated ? <Redirect to="/dashboard" replace /> : <SignIn />}</Route>
-            <Route path="/sign-in" component={SignIn} />
-            <Route path="/dashboard">
-              <RequireAuth>
-                <Dashboard />
-              </RequireAuth>
-            </Route>
-            <Route path="/servers">
-              <RequireAuth permission="registry:read">
-                <Servers />
-              </RequireAuth>
-            </Route>
-            <Route path="/servers/new">
-              <RequireAuth permission="registry:write">
-                <AddServer />
-              </RequireAuth>
-            </Route>
-            <Route path="/servers/:id/edit">
-              {(params) => (
-                <RequireAuth permission="registry:write">
-                  <EditServer key={params.id} id={params.id} />
-                </RequireAuth>
-              )}
-            </Route>
-            <Route path="/servers/:id">
-              {(params) => (
-                <RequireAuth permission="registry:read">
-                  <ServerPage key={params.id} id={params.id} />
-                </RequireAuth>
-              )}
-            </Route>
-            <Route path="/api-keys">
-              <RequireAuth>
-                <ApiKeys />
-              </RequireAuth>
-            </Route>
-            <Route path="/profile">
-              <RequireAuth feature="userProfiles">
-                <Profile />
-              </RequireAuth>
-            </Route>
-            <Route path="/preferences">
-              <RequireAuth feature="userProfiles">
-                <Preferences />
-              </RequireAuth>
-            </Route>
-            <Route path="/sessions">
-              <RequireAuth feature="sessionManagement">
-                <Sessions />
-              </RequireAuth>
-            </Route>
-            <Route path="/members">
-              <RequireAuth feature="roleBasedUi" permission="members:read">
-                <Members />
-              </RequireAuth>
-            </Route>
-            <Route path="/audit">
-              <RequireAuth permission="audit:read">
-                <Audit />
-              </RequireAuth>
-            </Route>
-            {/* Where /authorize sends the person; signed out, sign-in comes back here with the request. */}
-            <Route path="/oauth/consent">
-              <RequireAuth>
-                <OAuthConsent />
-              </RequireAuth>
-            </Route>
-            {/* An invitation link (issue 22); signed out, sign-in comes back here. */}
-            <Route path="/invitations/:token">
-              {(params) => (
+        <PageBoundary key={location}>
+          <Suspense fallback={<Skeleton lines={4} />}>
+            <Switch key={auth.tenantContext?.tenantId ?? 'none'}>
+              <Route path="/">{auth.isAuthenticated ? <Redirect to="/dashboard" replace /> : <SignIn />}</Route>
+              <Route path="/sign-in" component={SignIn} />
+              <Route path="/dashboard">
                 <RequireAuth>
-                  <Invitation key={params.token} token={params.token} />
+                  <Dashboard />
                 </RequireAuth>
-              )}
-            </Route>
-            <Route component={NotFound} />
-          </Switch>
-        </Suspense>
+              </Route>
+              <Route path="/servers">
+                <RequireAuth permission="registry:read">
+                  <Servers />
+                </RequireAuth>
+              </Route>
+              <Route path="/servers/new">
+                <RequireAuth permission="registry:write">
+                  <AddServer />
+                </RequireAuth>
+              </Route>
+              <Route path="/servers/:id/edit">
+                {(params) => (
+                  <RequireAuth permission="registry:write">
+                    <EditServer key={params.id} id={params.id} />
+                  </RequireAuth>
+                )}
+              </Route>
+              <Route path="/servers/:id">
+                {(params) => (
+                  <RequireAuth permission="registry:read">
+                    <ServerPage key={params.id} id={params.id} />
+                  </RequireAuth>
+                )}
+              </Route>
+              <Route path="/api-keys">
+                <RequireAuth>
+                  <ApiKeys />
+                </RequireAuth>
+              </Route>
+              <Route path="/profile">
+                <RequireAuth feature="userProfiles">
+                  <Profile />
+                </RequireAuth>
+              </Route>
+              <Route path="/preferences">
+                <RequireAuth feature="userProfiles">
+                  <Preferences />
+                </RequireAuth>
+              </Route>
+              <Route path="/sessions">
+                <RequireAuth feature="sessionManagement">
+                  <Sessions />
+                </RequireAuth>
+              </Route>
+              <Route path="/members">
+                <RequireAuth feature="roleBasedUi" permission="members:read">
+                  <Members />
+                </RequireAuth>
+              </Route>
+              <Route path="/audit">
+                <RequireAuth permission="audit:read">
+                  <Audit />
+                </RequireAuth>
+              </Route>
+              {/* Where /authorize sends the person; signed out, sign-in comes back here with the request. */}
+              <Route path="/oauth/consent">
+                <RequireAuth>
+                  <OAuthConsent />
+                </RequireAuth>
+              </Route>
+              {/* An invitation link (issue 22); signed out, sign-in comes back here. */}
+              <Route path="/invitations/:token">
+                {(params) => (
+                  <RequireAuth>
+                    <Invitation key={params.token} token={params.token} />
+                  </RequireAuth>
+                )}
+              </Route>
+              <Route component={NotFound} />
+            </Switch>
+          </Suspense>
+        </PageBoundary>
       </main>
     </>
   );

@@ -28,7 +28,16 @@ export function makeTrpcClient(onUnauthorized: () => void) {
 /** Keys are camelCase: i18next reads "_" in a key as its plural and context separator. */
 const camelCase = (code: string) => code.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-const CODES_SAID = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'PAYLOAD_TOO_LARGE'];
+/** The tRPC codes said in words of their own (i18n.test.ts checks each resolves); any other is `other`. */
+export const CODE_WORDS = {
+  BAD_REQUEST: 'errors.code.badRequest',
+  UNAUTHORIZED: 'errors.code.unauthorized',
+  FORBIDDEN: 'errors.code.forbidden',
+  NOT_FOUND: 'errors.code.notFound',
+  CONFLICT: 'errors.code.conflict',
+  TOO_MANY_REQUESTS: 'errors.code.tooManyRequests',
+  PAYLOAD_TOO_LARGE: 'errors.code.payloadTooLarge',
+} as const;
 
 /** A reason code (shared/src/errors.ts) in the app's language; i18n.test.ts checks each has its words. */
 export const reasonText = (reason: ErrorReason): string => i18n.t(`reasons.${camelCase(reason)}` as 'reasons.lastAdmin');
@@ -45,7 +54,7 @@ export function errorMessage(error: unknown): string {
     const reason = errorReason(error);
     if (reason) return reasonText(reason);
     const code = (error.data as { code?: string }).code;
-    return i18n.t(`errors.code.${code && CODES_SAID.includes(code) ? camelCase(code) : 'other'}` as 'errors.code.other');
+    return i18n.t(code && Object.hasOwn(CODE_WORDS, code) ? CODE_WORDS[code as keyof typeof CODE_WORDS] : 'errors.code.other');
   }
   return error instanceof Error ? error.message : String(error);
 }

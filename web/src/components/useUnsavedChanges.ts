@@ -10,9 +10,15 @@ const editing = new Set<symbol>();
 /** The address of the page with the edits, to go back to when the person stays after Back. */
 let editedAt = '';
 
-/** True when no form holds edits, or the person agrees to lose them. */
+/**
+ * True when no form holds edits, or the person agrees to lose them. Agreed, the edits count as given
+ * up: a full load that follows (sign-out, a link out of the app) does not ask a second time.
+ */
 export function confirmLeave(): boolean {
-  return editing.size === 0 || window.confirm(i18n.t('unsaved.leave'));
+  if (editing.size === 0) return true;
+  if (!window.confirm(i18n.t('unsaved.leave'))) return false;
+  editing.clear();
+  return true;
 }
 
 const here = () => `${location.pathname}${location.search}`;

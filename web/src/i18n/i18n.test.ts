@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_REASONS } from '@mreg/shared';
 import { i18n } from './index';
 import { resources } from './resources';
+import { CODE_WORDS, reasonText } from '../trpc';
 import { fieldMessage } from './validation';
 
 type Tree = { [key: string]: string | Tree };
@@ -43,6 +44,18 @@ describe('translations', () => {
         expect(reasons.get(key), `${language} reasons.${key}`).toBeTruthy();
       }
     }
+  });
+
+  it('says every tRPC code and reason code in words, never as its key, in both languages', async () => {
+    for (const language of ['en', 'de'] as const) {
+      await i18n.changeLanguage(language);
+      for (const key of [...Object.values(CODE_WORDS), 'errors.code.other'] as const) {
+        expect(i18n.exists(key), `${language} ${key}`).toBe(true);
+        expect(i18n.t(key)).not.toBe(key);
+      }
+      for (const reason of ERROR_REASONS) expect(reasonText(reason), `${language} ${reason}`).not.toMatch(/^reasons\./);
+    }
+    await i18n.changeLanguage('en');
   });
 
   it('says field messages in German with their values, and keeps an unknown one as written', async () => {

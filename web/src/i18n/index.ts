@@ -5,7 +5,7 @@ import { NAMESPACES, resources } from './resources';
 
 /**
  * The app's one i18next instance. It starts in the browser's language (before anyone is known) and
- * follows the person's Language preference once it is read (I18nSync in App). Every resource is
+ * follows the person's Language preference once it is read (useApplyLanguage, in App). Every resource is
  * bundled, so a change of language is synchronous: no page is ever shown half translated.
  */
 void i18n.use(initReactI18next).init({

@@ -1,4 +1,5 @@
-// Every namespace of every language, bundled: both languages together are a few kilobytes.
+// Every namespace of every language, bundled in the entry chunk (about 36 kB gzip for both), so
+// that a change of language is synchronous and no page shows half its words in the old one.
 import en_common from './locales/en/common';
 import en_signin from './locales/en/signin';
 import en_dashboard from './locales/en/dashboard';

@@ -77,7 +77,7 @@ export function TenantSwitcher() {
       >
         {/* The same words as the label (the role drops out of sight on a phone); the ▾ is the stylesheet's. */}
         <span className="tenant-name">{context?.tenantName ?? t('tenant.none')}</span>
-        {context && <span className="tenant-role">{t('tenant.label', { tenant: '', role: roleName(context.role) })}</span>}
+        {context && <span className="tenant-role">{t('tenant.roleSuffix', { role: roleName(context.role) })}</span>}
       </button>
       <div id={menuId} className="menu menu-start" hidden={!open}>
         <p className="menu-who muted">{t('tenant.menuTitle')}</p>

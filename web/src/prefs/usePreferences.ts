@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useLayoutEffect, useMemo } from 'react';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { i18n } from '../i18n';
 import { browserLanguages, resolveLanguage, type ResolvedLanguage } from '../i18n/languages';
@@ -47,13 +47,15 @@ const writeCookie = (name: string, value: string) => {
 };
 
 /**
- * Puts the language on i18next, on <html lang> and in a cookie for the server's pages. The change
- * is synchronous (every resource is bundled), so it happens during render, before any child
- * renders its words in the old language.
+ * Puts the language on i18next, on <html lang> and in a cookie for the server's pages. Every
+ * resource is bundled, so the change is synchronous: made before the browser paints (a layout
+ * effect), no page shows its words in the old language.
  */
 export function useApplyLanguage(): void {
   const { ui, locale } = useLanguage();
-  if (i18n.resolvedLanguage !== ui) void i18n.changeLanguage(ui);
+  useLayoutEffect(() => {
+    if (i18n.resolvedLanguage !== ui) void i18n.changeLanguage(ui);
+  }, [ui]);
   useEffect(() => {
     document.documentElement.lang = locale;
     writeCookie(LANGUAGE_COOKIE, locale);

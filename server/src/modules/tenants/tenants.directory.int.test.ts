@@ -34,6 +34,17 @@ describe('the member directory', () => {
     // Members see the same; only admins get the members list with emails.
     expect(await directory('uma@contoso.test', CONTOSO.id)).toEqual(data<DirectoryMember[]>(answer));
     expect((await query((await sessionIn(ZOE.email, CONTOSO.id)).client, 'tenants.members')).status).toBe(403);
+
+    // A sign-in name that is an email (a provider with no name claim) is shown as its local part only.
+    const [uma] = await em().execute<{ name: string }[]>(`select name from users where id = ?`, [ids['uma@contoso.test']]);
+    await em().execute(`update users set name = 'uma.umarova@contoso.test' where id = ?`, [ids['uma@contoso.test']]);
+    try {
+      const listed = await directory(ZOE.email, CONTOSO.id);
+      expect(listed.find((member) => member.userId === ids['uma@contoso.test'])?.name).toBe('uma.umarova');
+      expect(JSON.stringify(listed)).not.toContain('@');
+    } finally {
+      await em().execute(`update users set name = ? where id = ?`, [uma!.name, ids['uma@contoso.test']]);
+    }
     await em().execute(`delete from user_profiles where user_id = ?`, [ids[ZOE.email]]);
     await setMembership(ZOE.email, CONTOSO.id, 'none');
     await setMembership(YAN.email, CONTOSO.id, 'none');

@@ -99,7 +99,7 @@ export default {
     missingPermission: 'fehlende Berechtigung',
     invitationNotFound: 'Einladung nicht gefunden',
     invitationExpired: 'Einladung abgelaufen',
-    invitationRevoked: 'Einladung widerrufen',
+    invitationRevoked: 'Einladung zurückgezogen',
     invitationUsed: 'Einladung bereits verwendet',
     invitationWrongPerson: 'Einladung für eine andere Person',
     alreadyInvited: 'bereits eingeladen',

@@ -26,6 +26,6 @@ export default {
   notFound: {
     title: 'Seite nicht gefunden',
     text: 'Unter {{path}} gibt es hier keine Seite.',
-    back: 'Zum Dashboard',
+    back: 'Zur Übersicht',
   },
 } satisfies Translation<typeof en>;

@@ -5,7 +5,7 @@ export default {
   checking: 'Es wird geprüft, ob Sie angemeldet sind…',
   title: 'Bei MREG anmelden',
   lead: 'Das MCP Registry Gateway: ein Ort für die MCP-Server Ihrer Organisation, mit der Anmeldung Ihres Unternehmens, Ihren Mandanten und dem, was Ihre Rolle Ihnen in jedem davon erlaubt.',
-  ended: 'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an, um dorthin zurückzukehren, wo Sie waren.',
+  ended: 'Ihre Sitzung wurde beendet. Melden Sie sich erneut an, um dorthin zurückzukehren, wo Sie waren.',
   toOpen: 'Melden Sie sich an, um <code>{{path}}</code> zu öffnen: MREG zeigt diese Seite nur angemeldeten Personen. Danach werden Sie dorthin weitergeleitet.',
   consent:
     'Ein MCP-Client möchte sich in Ihrem Namen mit MREG verbinden. Melden Sie sich zuerst an; dann sehen Sie, was er verlangt, und können ihn freigeben oder ablehnen.',

@@ -6,6 +6,9 @@ export default {
     accountLoadFailed: 'Your account could not be loaded',
     settingsLoadFailed: "The server's settings could not be loaded",
     loading: 'Loading…',
+    pageFailed: 'This page could not be loaded.',
+    pageFailedText: 'MREG may have been updated since this tab opened: reload to get the new version.',
+    reload: 'Reload',
   },
   nav: {
     dashboard: 'Dashboard',
@@ -29,6 +32,7 @@ export default {
   roles: { admin: 'admin', member: 'member', viewer: 'viewer' },
   tenant: {
     label: '{{tenant}} · {{role}}',
+    roleSuffix: ' · {{role}}',
     none: 'No active tenant',
     button: 'Active tenant: {{label}}. Switch tenant',
     menuTitle: 'Switch to',
@@ -68,10 +72,10 @@ export default {
     /** By tRPC code, for a refusal that has no reason code, in a language the server does not speak. */
     code: {
       badRequest: 'Some of what was sent is not valid.',
-      UNAUTHORIZED: 'You are signed out. Sign in again.',
-      FORBIDDEN: 'You are not allowed to do this.',
+      unauthorized: 'You are signed out. Sign in again.',
+      forbidden: 'You are not allowed to do this.',
       notFound: 'It was not found: it may have been removed meanwhile.',
-      CONFLICT: 'This conflicts with a change made meanwhile. Reload and try again.',
+      conflict: 'This conflicts with a change made meanwhile. Reload and try again.',
       tooManyRequests: 'Too many requests. Wait a moment and try again.',
       payloadTooLarge: 'What was sent is too large.',
       other: 'The server could not do this. Try again later.',
