@@ -65,6 +65,16 @@ test('the header stays one row at 360 px, with the tenant menu and the account m
   expect(Math.max(...middles) - Math.min(...middles)).toBeLessThan(4);
   for (const box of boxes) expect(box.x + box.width).toBeLessThanOrEqual(360);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  // The navigation is one row too: its links scroll sideways, and the current one is in sight.
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const tops = await nav.getByRole('link').evaluateAll((links) => links.map((link) => link.getBoundingClientRect().top));
+  expect(new Set(tops).size).toBe(1);
+  // Opened straight (a reload, a link from elsewhere), the last link is scrolled into sight.
+  await page.goto('/audit');
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+  const audit = await nav.getByRole('link', { name: 'Audit' }).boundingBox();
+  expect(audit!.x + audit!.width).toBeLessThanOrEqual(360);
+  expect((await page.getByRole('banner').boundingBox())!.height).toBeLessThan(110);
 });
 
 test('vic (viewer) never sees Audit, and its address shows "not allowed"', async ({ page }) => {

@@ -51,6 +51,11 @@ function Header() {
   const [location] = useLocation();
   const { t } = useTranslation();
   const items = auth.isAuthenticated ? navItems(auth) : [];
+  const nav = useRef<HTMLElement>(null);
+  // On a phone the links scroll sideways: the current page's is brought into sight.
+  useEffect(() => {
+    nav.current?.querySelector('[aria-current]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [location]);
   return (
     <header className="header">
       <div className="header-row">
@@ -65,7 +70,7 @@ function Header() {
         )}
       </div>
       {items.length > 0 && (
-        <nav aria-label={t('app.mainNav')} className="nav">
+        <nav ref={nav} aria-label={t('app.mainNav')} className="nav">
           <ul>
             {items.map((item) => (
               <li key={item.path}>

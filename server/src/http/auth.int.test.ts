@@ -3,7 +3,7 @@ import { DEMO_TENANTS } from '../identity/demo-directory';
 import { hashToken } from '../lib/tokens';
 import { CookieClient } from '../testing/cookie-client';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
-import { chooseUser, signInAs, startSignIn, trpcQuery } from '../testing/sign-in';
+import { chooseUser, signInAs, startSignIn, trpcMutation, trpcQuery } from '../testing/sign-in';
 import { expectRefusedSignIn, signInRows } from '../testing/sign-in-checks';
 
 /** The whole code flow against the development provider on loopback, over HTTP, with msal for real. */
@@ -341,6 +341,17 @@ describe("the server's own pages speak the app's language", () => {
     expect(chosen).toContain('<h1>Sign-in failed</h1>');
     expect(await refused({ cookie: 'mreg_lang=de-AT' })).toContain('<h1>Anmeldung fehlgeschlagen</h1>');
     expect(await refused({ 'accept-language': 'fr-FR' })).toContain('<h1>Sign-in failed</h1>');
+
+    // Signed in, the person's own theme and language come with the session, for a browser the app never ran in.
+    const first = await signInAs(app.url, 'uma@contoso.test');
+    expect(first.callback.setCookies.find((c) => c.key === 'mreg_theme')).toBeUndefined();
+    const saved = await trpcMutation(first.client, app.url, 'auth.updatePreferences', { category: 'ui', preferences: { theme: 'dark', language: 'de-DE' } });
+    expect(saved.status).toBe(200);
+    const again = await signInAs(app.url, 'uma@contoso.test');
+    expect(again.callback.setCookies.find((c) => c.key === 'mreg_theme')).toMatchObject({ value: 'dark', httpOnly: false, sameSite: 'lax', path: '/' });
+    expect(again.callback.setCookies.find((c) => c.key === 'mreg_lang')?.value).toBe('de-DE');
+    // index.html puts them on <html> (app.int.test.ts, "puts the theme cookie's light or dark on <html>").
+    await trpcMutation(again.client, app.url, 'auth.updatePreferences', { category: 'ui', preferences: { theme: null, language: null } });
 
     // The development provider's chooser too, with the roles in German.
     const visit = await startSignIn(app.url, new CookieClient({ 'accept-language': 'de' }));

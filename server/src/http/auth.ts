@@ -25,7 +25,9 @@ import {
 import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
 import { pageCss, PAGE_CSS_PATH, sendMessage } from './pages';
-import { wordsFor, type PageWords } from '../i18n';
+import { isLanguageTag, LANGUAGE_COOKIE, wordsFor, type PageWords } from '../i18n';
+import { preferencesStore } from '../modules/preferences/preferences.store';
+import { THEME_COOKIE } from './spa';
 
 /** Where a person lands after signing in when the sign-in link named no returnTo. */
 export const DEFAULT_RETURN_TO = '/dashboard';
@@ -88,6 +90,23 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
         sendMessage(res, options.statusCode, { words, title: words.say('signIn.tooMany'), text: words.say('signIn.tooManyText') });
       },
     });
+
+  /**
+   * The person's theme and language, as the app keeps them in its cookies (web/src/prefs), set with
+   * the session: the page sign-in lands on is already dark and in their language on a browser the
+   * app never ran in. Unreadable preferences leave the cookies as they are: they only save a flash.
+   */
+  const setAppearanceCookies = async (req: Request, res: Response, userId: string) => {
+    const ui = await preferencesStore({ em: rootEm.fork(), cache, storage: settings.fastmcp.preferencesStorage, cacheTtlSeconds: settings.fastmcp.preferencesCacheTtlSeconds })
+      .readCategory(userId, 'ui')
+      .catch((error: unknown) => {
+        req.log.warn({ err: error }, 'The preferences for the appearance cookies could not be read');
+        return null;
+      });
+    const options = { path: '/', maxAge: 365 * 86_400_000, sameSite: 'lax' as const, secure: settings.publicUrl.protocol === 'https:', httpOnly: false };
+    if (ui?.theme === 'light' || ui?.theme === 'dark' || ui?.theme === 'system') res.cookie(THEME_COOKIE, ui.theme, options);
+    if (isLanguageTag(ui?.language)) res.cookie(LANGUAGE_COOKIE, ui.language, options);
+  };
 
   router.get(PAGE_CSS_PATH.replace('/auth', ''), pageCss);
 
@@ -194,6 +213,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
       signedIn = true;
       res.set('Cache-Control', 'no-store');
       res.cookie(cookies.session, session.token, cookies.options(cookieLifetimeMs(session, deps.lifetime, now)));
+      await setAppearanceCookies(req, res, session.userId);
       req.log.info({ userId: session.userId, tenantId: session.tenantId, sessionId: session.sessionId }, 'Signed in');
       metrics?.signIn();
       res.redirect(303, request.returnTo);

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import express, { Router } from 'express';
 import expressStaticGzip from 'express-static-gzip';
-import { LANGUAGE_COOKIE } from '../i18n';
+import { isLanguageTag, LANGUAGE_COOKIE } from '../i18n';
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MREG</title></head>
 <body><h1>The MREG web app is not built</h1>
@@ -24,7 +24,7 @@ function withTheme(html: string, theme: unknown): string {
 
 /** And <html lang> as the app last said it (en-GB, de-DE), for a screen reader's first words; only a tag of the app's languages. */
 function withLanguage(html: string, tag: unknown): string {
-  if (typeof tag !== 'string' || !/^(?:en|de)(?:-[A-Za-z]{2})?$/.test(tag)) return html;
+  if (!isLanguageTag(tag)) return html;
   return html.replace(/(<html\b[^>]*?\s)lang="[^"]*"/i, `$1lang="${tag}"`);
 }
 

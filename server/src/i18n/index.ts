@@ -11,6 +11,9 @@ export const LANGUAGE_COOKIE = 'mreg_lang';
 
 export type PageWordKey = keyof typeof en;
 
+/** A tag of the app's languages, as the app writes it (en, en-GB, de-DE): safe to put in a page or a cookie. */
+export const isLanguageTag = (tag: unknown): tag is string => typeof tag === 'string' && /^(?:en|de)(?:-[A-Za-z]{2})?$/.test(tag);
+
 const instance = i18next.createInstance();
 void instance.init({
   resources: { en: { pages: en }, de: { pages: de } },

@@ -22,8 +22,9 @@ export default {
   unknown: 'Unbekannt',
   signOutHere: 'Hier abmelden',
   signOut: 'Abmelden',
-  endLabel: 'Sitzung auf {{device}} beenden, zuletzt aktiv {{when}}',
-  endLabelIp: 'Sitzung auf {{device}} ({{ip}}) beenden, zuletzt aktiv {{when}}',
+  // Begins with the button's visible words, so that a voice user's "Sitzung beenden" finds it.
+  endLabel: 'Sitzung beenden: {{device}}, zuletzt aktiv {{when}}',
+  endLabelIp: 'Sitzung beenden: {{device}} ({{ip}}), zuletzt aktiv {{when}}',
   endSession: 'Sitzung beenden',
   onlyHereTitle: 'Sie sind nur hier angemeldet.',
   onlyHereText: 'Sitzungen in anderen Browsern oder auf anderen Geräten werden hier aufgeführt, damit Sie jede beenden können, die Sie nicht wiedererkennen.',
