@@ -55,7 +55,7 @@ function Header() {
   // On a phone the links scroll sideways: the current page's is brought into sight.
   useEffect(() => {
     nav.current?.querySelector('[aria-current]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  }, [location]);
+  }, [location, items.length]);
   return (
     <header className="header">
       <div className="header-row">

@@ -102,6 +102,20 @@ form.guest input { font: inherit; box-sizing: border-box; width: 100%; padding: 
   border-radius: 6px; margin-bottom: .5rem; }
 form.guest input:focus { border-color: #1b5fc1; }
 form.guest input:focus-visible { outline-offset: 1px; }
+/* The system's dark setting, as the app's "System" theme follows it (contrast checked by axe in e2e). */
+@media (prefers-color-scheme: dark) {
+  html { color-scheme: dark; }
+  body { background: #121519; color: #e6e8eb; }
+  main { background: #1b1f24; box-shadow: 0 1px 3px rgba(0,0,0,.5); }
+  a { color: #7fb0ff; }
+  .muted { color: #a3acb9; }
+  button { background: #1b1f24; color: inherit; border-color: #3a4250; }
+  button:hover, form.guest input:focus { border-color: #7fb0ff; }
+  :focus-visible { outline-color: #7fb0ff; }
+  .error { color: #ff8a80; }
+  .warning { background: #33260f; }
+  form.guest input { background: #121519; color: inherit; border-color: #3a4250; }
+}
 `.trim();
 
 export const pageCss: RequestHandler = (_req, res) => {
