@@ -19,6 +19,10 @@ export const AUDIT_ACTIONS = [
   'member.deactivated',
   'member.reactivated',
   'member.removed',
+  'invitation.created',
+  'invitation.renewed',
+  'invitation.revoked',
+  'invitation.declined',
   'server.created',
   'server.changed',
   'server.removed',
@@ -45,7 +49,7 @@ export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
 export const AUDIT_OUTCOMES = ['success', 'failure', 'refused', 'error', 'cancelled', 'timeout'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-export const AUDIT_TARGET_KINDS = ['user', 'session', 'tenant', 'server', 'api_key', 'oauth_client', 'grant'] as const;
+export const AUDIT_TARGET_KINDS = ['user', 'session', 'tenant', 'server', 'api_key', 'oauth_client', 'grant', 'invitation'] as const;
 export type AuditTargetKind = (typeof AUDIT_TARGET_KINDS)[number];
 
 export const AUDIT_PAGE_DEFAULT = 50;

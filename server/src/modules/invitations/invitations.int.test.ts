@@ -150,6 +150,38 @@ describe(`invitations (${databaseMode})`, () => {
     ({ client: ada } = await signInAs(app.url, 'ada@contoso.test'));
   });
 
+  it('records each invitation sent, renewed, revoked and declined in the audit log, once, with who and for whom; refusals record none', async () => {
+    const em = app.db.orm.em.fork();
+    const events = async (id: string) =>
+      em.execute<{ action: string; tenant_id: string; actor_kind: string; actor_user_id: string; target_kind: string; target_label: string; details: Record<string, unknown> }[]>(
+        `select action, tenant_id, actor_kind, actor_user_id, target_kind, target_label, details from audit_events where target_id = ? order by at, id`,
+        [id],
+      );
+    const adaId = data<{ user: { id: string } }>(await trpcQuery(ada, app.url, 'auth.user')).user.id;
+    const made = await invite('max.audit@northwind.test', 'viewer');
+    const renewed = data<InvitationLink>(await trpcMutation(ada, app.url, 'tenants.renewInvitation', { id: made.invitation.id }));
+    // Refused: an open invitation for the same email; nothing recorded.
+    expect(refusalOf(await trpcMutation(ada, app.url, 'tenants.invite', { email: 'max.audit@northwind.test', role: 'viewer' }))).toEqual({ code: 'CONFLICT', reason: 'already_invited' });
+    expect(data(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: made.invitation.id }))).toEqual({ revoked: true });
+    expect(codeOf(await trpcMutation(ada, app.url, 'tenants.revokeInvitation', { id: made.invitation.id }))).toBe('NOT_FOUND');
+    const byAda = { tenant_id: CONTOSO.id, actor_kind: 'user', actor_user_id: adaId, target_kind: 'invitation', target_label: 'max.audit@northwind.test' };
+    expect(await events(made.invitation.id)).toEqual([
+      { action: 'invitation.created', ...byAda, details: { role: 'viewer', expiresInDays: 7 } },
+      { action: 'invitation.renewed', ...byAda, details: {} },
+      { action: 'invitation.revoked', ...byAda, details: {} },
+    ]);
+    expect(renewed.invitation.id).toBe(made.invitation.id);
+
+    const declined = await invite('nia.audit@northwind.test');
+    const { client: nia } = await signInAs(app.url, 'nia.audit@northwind.test');
+    const niaId = data<{ user: { id: string } }>(await trpcQuery(nia, app.url, 'auth.user')).user.id;
+    expect(data(await trpcMutation(nia, app.url, 'auth.declineInvitation', { token: tokenOf(declined.link) }))).toEqual({ declined: true });
+    expect((await events(declined.invitation.id)).map((e) => [e.action, e.actor_user_id])).toEqual([
+      ['invitation.created', adaId],
+      ['invitation.declined', niaId],
+    ]);
+  });
+
   it('refuses bad input and who may not invite, with the field or the reason named', async () => {
     const bad = await trpcMutation(ada, app.url, 'tenants.invite', { email: 'not an email', role: 'member' });
     expect(codeOf(bad)).toBe('BAD_REQUEST');

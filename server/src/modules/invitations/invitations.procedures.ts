@@ -31,17 +31,17 @@ export const invitationAdminProcedures = {
   invite: adminProcedure
     .input(ZInviteInput)
     .output(ZInvitationLink)
-    .mutation(({ ctx, input }) => invite(invitationDeps(ctx), ctx.tenant, ctx.actor.userId, input)),
+    .mutation(({ ctx, input }) => invite(invitationDeps(ctx), ctx.tenant, ctx.actor.audit, input)),
 
   renewInvitation: adminProcedure
     .input(ZInvitationIdInput)
     .output(ZInvitationLink)
-    .mutation(({ ctx, input }) => renewInvitation(invitationDeps(ctx), ctx.tenant, ctx.actor.userId, input.id)),
+    .mutation(({ ctx, input }) => renewInvitation(invitationDeps(ctx), ctx.tenant, ctx.actor.audit, input.id)),
 
   revokeInvitation: adminProcedure
     .input(ZInvitationIdInput)
     .output(ZRevokeInvitationResult)
-    .mutation(({ ctx, input }) => revokeInvitation(invitationDeps(ctx), ctx.tenant, input.id)),
+    .mutation(({ ctx, input }) => revokeInvitation(invitationDeps(ctx), ctx.tenant, ctx.actor.audit, input.id)),
 };
 
 export const myInvitationProcedures = {

@@ -11,7 +11,7 @@ import {
   type TenantContext,
 } from '@mreg/shared';
 import { AppError } from '../../errors';
-import { audit } from '../audit/audit.writer';
+import { audit, type PersonActor } from '../audit/audit.writer';
 import { hashToken, newToken } from '../../lib/tokens';
 import { sessionDeps, type ActiveSession, type SessionDeps } from '../sessions/sessions.store';
 import { dropTenantContexts } from '../tenants/tenant-context';
@@ -91,7 +91,8 @@ async function loadInvitation(em: EntityManager, where: string, params: unknown[
  * (CONFLICT, already_invited): its link is not replaced behind the admin's back; Resend gives a new
  * one. An expired invitation for the same email is replaced by the new one.
  */
-export async function invite(deps: InvitationDeps, tenant: TenantContext, actorId: string, input: InviteInput): Promise<InvitationLink> {
+export async function invite(deps: InvitationDeps, tenant: TenantContext, by: PersonActor, input: InviteInput): Promise<InvitationLink> {
+  const actorId = by.userId;
   const email = normalizeEmail(input.email);
   const now = deps.clock();
   const token = newToken();
@@ -131,6 +132,13 @@ export async function invite(deps: InvitationDeps, tenant: TenantContext, actorI
        returning id`,
       [tenant.tenantId, email, input.role, hashToken(token), actorId, now, new Date(now.getTime() + days * 86_400_000)],
     );
+    await audit(tx, {
+      action: 'invitation.created',
+      tenantId: tenant.tenantId,
+      actor: by,
+      target: { kind: 'invitation', id: row!.id, label: email },
+      details: { role: input.role, expiresInDays: days },
+    });
     return row!.id;
   });
   const row = (await loadInvitation(deps.em, 'i.id = ?', [id]))!;
@@ -138,7 +146,8 @@ export async function invite(deps: InvitationDeps, tenant: TenantContext, actorI
 }
 
 /** A new link for an open invitation (the old one stops working), valid as long again as the first was. */
-export async function renewInvitation(deps: InvitationDeps, tenant: TenantContext, actorId: string, id: string): Promise<InvitationLink> {
+export async function renewInvitation(deps: InvitationDeps, tenant: TenantContext, by: PersonActor, id: string): Promise<InvitationLink> {
+  const actorId = by.userId;
   const now = deps.clock();
   const token = newToken();
   const renewed = await deps.em.transactional(async (tx) => {
@@ -154,6 +163,7 @@ export async function renewInvitation(deps: InvitationDeps, tenant: TenantContex
       actorId,
       id,
     ]);
+    await audit(tx, { action: 'invitation.renewed', tenantId: tenant.tenantId, actor: by, target: { kind: 'invitation', id, label: row.email } });
     return true;
   });
   if (!renewed) throw new AppError('NOT_FOUND', 'No such open invitation');
@@ -162,13 +172,15 @@ export async function renewInvitation(deps: InvitationDeps, tenant: TenantContex
 }
 
 /** Revokes an open invitation: its link says so from now on. */
-export async function revokeInvitation(deps: InvitationDeps, tenant: TenantContext, id: string): Promise<{ revoked: true }> {
-  const rows = await deps.em.execute(`update tenant_invitations i set revoked_at = ? where i.id = ? and i.tenant_id = ? and ${OPEN} returning i.id`, [
-    deps.clock(),
-    id,
-    tenant.tenantId,
-  ]);
-  if (rows.length === 0) throw new AppError('NOT_FOUND', 'No such open invitation in this tenant (it may have been answered or revoked already)');
+export async function revokeInvitation(deps: InvitationDeps, tenant: TenantContext, actor: PersonActor, id: string): Promise<{ revoked: true }> {
+  await deps.em.transactional(async (tx) => {
+    const [row] = await tx.execute<{ email: string }[]>(
+      `update tenant_invitations i set revoked_at = ? where i.id = ? and i.tenant_id = ? and ${OPEN} returning i.email`,
+      [deps.clock(), id, tenant.tenantId],
+    );
+    if (!row) throw new AppError('NOT_FOUND', 'No such open invitation in this tenant (it may have been answered or revoked already)');
+    await audit(tx, { action: 'invitation.revoked', tenantId: tenant.tenantId, actor, target: { kind: 'invitation', id, label: row.email } });
+  });
   return { revoked: true };
 }
 
@@ -277,6 +289,12 @@ export async function declineInvitation(deps: InvitationDeps, userId: string, to
   await deps.em.transactional(async (tx) => {
     const row = await openInvitationFor(tx, userId, token, now);
     await tx.execute(`update tenant_invitations set declined_at = ? where id = ?`, [now, row.id]);
+    await audit(tx, {
+      action: 'invitation.declined',
+      tenantId: row.tenant_id,
+      actor: { kind: 'user', userId },
+      target: { kind: 'invitation', id: row.id, label: row.email },
+    });
   });
   return { declined: true };
 }

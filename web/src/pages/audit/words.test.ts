@@ -36,6 +36,20 @@ describe('eventSentence', () => {
     );
   });
 
+  it('says invitations: sent, renewed, revoked, declined, and a join through one', () => {
+    const invitation = { kind: 'invitation' as const, id: 'i1', label: 'kim@northwind.test' };
+    expect(eventSentence(event({ action: 'invitation.created', target: invitation, details: { role: 'viewer' } }), 'Contoso')).toBe(
+      'Ada Lovelace invited kim@northwind.test to Contoso as a viewer',
+    );
+    expect(eventSentence(event({ action: 'invitation.renewed', target: invitation }), 'Contoso')).toBe('Ada Lovelace made a new invitation link for kim@northwind.test');
+    expect(eventSentence(event({ action: 'invitation.revoked', target: invitation }), 'Contoso')).toBe('Ada Lovelace revoked the invitation of kim@northwind.test');
+    const kim = { kind: 'user' as const, userId: UMA, name: 'Kim', email: 'kim@northwind.test', credentialId: null, credentialName: null };
+    expect(eventSentence(event({ action: 'invitation.declined', actor: kim, target: invitation }), 'Contoso')).toBe('Kim declined the invitation to Contoso');
+    const joined = event({ action: 'member.added', actor: kim, target: member('Kim'), details: { role: 'member', invitation: 'i1' } });
+    expect(eventSentence(joined, 'Contoso')).toBe('Kim joined Contoso as a member, by invitation');
+    expect(actionLabel('invitation.created')).toBe('Invitations sent');
+  });
+
   it("says whose session was ended: one's own, or a member's by name", () => {
     const session = (owner: string, label: string | null) => event({ action: 'session.revoked', target: { kind: 'session', id: 's1', label }, details: { userId: owner } });
     expect(eventSentence(session(ADA, 'Ada Lovelace'), 'Contoso')).toBe('Ada Lovelace ended one of their sessions');
@@ -114,6 +128,9 @@ describe('in German', () => {
       expect(eventSentence(event({ action: 'member.removed', target: member('Vic Vance') }), 'Contoso')).toBe('Ada Lovelace hat Vic Vance aus Contoso entfernt');
       expect(eventSentence(event({ action: 'member.added', target: member('Uma Example'), details: { role: 'admin' } }), 'Contoso')).toBe(
         'Ada Lovelace hat Uma Example als Admin zu Contoso hinzugefügt',
+      );
+      expect(eventSentence(event({ action: 'invitation.created', target: { kind: 'invitation', id: 'i1', label: 'kim@northwind.test' }, details: { role: 'viewer' } }), 'Contoso')).toBe(
+        'Ada Lovelace hat kim@northwind.test als Betrachter zu Contoso eingeladen',
       );
       const changed = event({ action: 'member.role_changed', target: member('Uma Example'), details: { role: 'admin', previousRole: 'member' } });
       expect(eventSentence(changed, 'Contoso')).toBe('Ada Lovelace hat für Uma Example die Rolle von Mitglied auf Admin geändert');

@@ -14,7 +14,20 @@ const t = i18n.getFixedT(null, 'audit');
 /** The actions by area, as the filter offers them; each action's label names the events it picks. */
 export const ACTION_GROUPS: { group: 'signIn' | 'members' | 'servers' | 'apiKeys' | 'connectedApps' | 'tools'; actions: AuditAction[] }[] = [
   { group: 'signIn', actions: ['auth.sign_in', 'auth.sign_out', 'session.revoked', 'tenant.switched'] },
-  { group: 'members', actions: ['member.added', 'member.role_changed', 'member.deactivated', 'member.reactivated', 'member.removed'] },
+  {
+    group: 'members',
+    actions: [
+      'member.added',
+      'member.role_changed',
+      'member.deactivated',
+      'member.reactivated',
+      'member.removed',
+      'invitation.created',
+      'invitation.renewed',
+      'invitation.revoked',
+      'invitation.declined',
+    ],
+  },
   { group: 'servers', actions: ['server.created', 'server.changed', 'server.removed', 'server.unhealthy', 'server.recovered'] },
   { group: 'apiKeys', actions: ['api_key.created', 'api_key.revoked', 'api_key.first_used'] },
   // Not oauth.client_registered: a registration belongs to no tenant yet, so no tenant's log has one.
@@ -35,6 +48,10 @@ const ACTION_KEY = {
   'member.deactivated': 'memberDeactivated',
   'member.reactivated': 'memberReactivated',
   'member.removed': 'memberRemoved',
+  'invitation.created': 'invitationCreated',
+  'invitation.renewed': 'invitationRenewed',
+  'invitation.revoked': 'invitationRevoked',
+  'invitation.declined': 'invitationDeclined',
   'server.created': 'serverCreated',
   'server.changed': 'serverChanged',
   'server.removed': 'serverRemoved',
@@ -133,9 +150,23 @@ export function eventSentence(event: AuditEvent, tenantName: string, locale?: st
       break;
     case 'member.added': {
       const role = roleWords(d.role);
-      sentence = role ? t('sentences.memberAddedAs', { who, whom, tenant, role }) : t('sentences.memberAdded', { who, whom, tenant });
+      // Through an invitation they accepted, the person added themselves: said as joining.
+      if (role && self && typeof d.invitation === 'string') sentence = t('sentences.joinedAs', { who, tenant, role });
+      else sentence = role ? t('sentences.memberAddedAs', { who, whom, tenant, role }) : t('sentences.memberAdded', { who, whom, tenant });
       break;
     }
+    case 'invitation.created':
+      sentence = t('sentences.invited', { who, whom: what, tenant, role: roleWords(d.role) ?? '' });
+      break;
+    case 'invitation.renewed':
+      sentence = t('sentences.inviteRenewed', { who, whom: what });
+      break;
+    case 'invitation.revoked':
+      sentence = t('sentences.inviteRevoked', { who, whom: what });
+      break;
+    case 'invitation.declined':
+      sentence = t('sentences.inviteDeclined', { who, tenant });
+      break;
     case 'member.role_changed': {
       const [role, previous] = [bareRole(d.role), bareRole(d.previousRole)];
       const changed = role && previous && role !== previous;
