@@ -51,12 +51,24 @@ const shown = (value: string | number | null | undefined): ReactNode => (value =
 function EventFields({ event }: { event: AuditEvent }) {
   const { t } = useTranslation('audit');
   const { locale } = useLanguage();
+  const format = useFormatters();
   const { actor, target } = event;
   const rows: [string, ReactNode][] = [
     [t('fields.id'), <code>{event.id}</code>],
-    [t('fields.at'), <code>{event.at}</code>],
+    // Raw as the log keeps them (and the export has them), with the person's words beside.
+    [
+      t('fields.at'),
+      <>
+        {format.dateTime(event.at)} <code>{event.at}</code>
+      </>,
+    ],
     [t('fields.action'), <code>{event.action}</code>],
-    [t('fields.outcome'), <code>{event.outcome}</code>],
+    [
+      t('fields.outcome'),
+      <>
+        {outcomeLabel(event.outcome)} <code>{event.outcome}</code>
+      </>,
+    ],
     [t('fields.reason'), event.reason ? <code>{event.reason}</code> : none],
     [t('fields.actorKind'), <code>{actor.kind}</code>],
     [t('fields.actorId'), actor.userId ? <code>{actor.userId}</code> : none],
