@@ -218,7 +218,7 @@ test('ada changes uma’s role and back; the Audit page tells it in sentences, f
   await expect(fields).toBeVisible();
   for (const [name, value] of [
     ['Action', 'member.role_changed'],
-    ['Outcome', 'success'],
+    ['Outcome', 'Done success'],
     ['Actor kind', 'user'],
     ['Actor email', 'ada@contoso.test'],
     ['IP address', /127\.0\.0\.1/],
