@@ -332,10 +332,13 @@ describe(`/mcp/<slug> (${databaseMode}, ${cacheMode})`, () => {
     const before = await toolCalls();
     const calls = Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }));
     toySeen.length = 0;
-    const answer = await raw(urlOf(slugs.toy), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: JSON.stringify(calls) });
+    const batch = JSON.stringify(calls);
+    const answer = await raw(urlOf(slugs.toy), { headers: { ...MCP_HEADERS, authorization: `Bearer ${keys.ada}` }, body: batch });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: -32600, message: 'Invalid Request: a batch holds at most 100 messages' } });
-    expect(toySeen).toEqual([]);
+    // Nothing of the batch reached the upstream (the registry's health check may call on it meanwhile:
+    // its own small initialize, told apart by its length).
+    expect(toySeen.filter((seen) => seen.headers['content-length'] === String(Buffer.byteLength(batch)))).toEqual([]);
     expect((await toolCalls())[0]!.n).toBe(before[0]!.n);
   });
 
