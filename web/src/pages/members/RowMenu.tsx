@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { closeOnFocusOut, useDismiss } from '../../components/useDismiss';
 
 export interface MenuAction {
   key: string;
@@ -36,14 +37,11 @@ export function RowMenu({ text, label, actions, describedBy, busy }: RowMenuProp
   const buttonId = useId();
   const menuId = useId();
 
+  const dismiss = useCallback(() => setOpen(false), []);
+  // A click outside closes it (Escape is the menu's own key handling, which also moves the focus back).
+  useDismiss(open, dismiss, root, button);
   useEffect(() => {
-    if (!open) return;
-    items.current[start === 'first' ? 0 : actions.length - 1]?.focus();
-    const outside = (event: MouseEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('mousedown', outside);
-    return () => document.removeEventListener('mousedown', outside);
+    if (open) items.current[start === 'first' ? 0 : actions.length - 1]?.focus();
   }, [open, start, actions.length]);
 
   const show = (from: 'first' | 'last') => {
@@ -76,10 +74,7 @@ export function RowMenu({ text, label, actions, describedBy, busy }: RowMenuProp
     <div
       className="row-menu"
       ref={root}
-      // Tabbing out of the open menu closes it, as a click elsewhere does.
-      onBlur={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setOpen(false);
-      }}
+      onBlur={closeOnFocusOut(dismiss)}
     >
       <button
         ref={button}
