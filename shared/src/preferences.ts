@@ -226,3 +226,9 @@ export type UpdatePreferencesInput = z.infer<typeof ZUpdatePreferencesInput>;
 /** One category's preferences, `{ [key]: value }`: the output of both procedures. */
 export const ZCategoryPreferences = z.record(z.string(), z.unknown());
 export type CategoryPreferences = z.infer<typeof ZCategoryPreferences>;
+
+/**
+ * The cookies the app keeps the person's theme and language in (web/src/prefs/usePreferences.ts),
+ * read by the server into index.html and its own pages, and set by it at sign-in. Not secrets.
+ */
+export const APPEARANCE_COOKIES = { theme: 'mreg_theme', language: 'mreg_lang' } as const;

@@ -2,7 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createMregClient, errorReason, isUnauthorized, TRPCClientError, type AppRouter } from '@mreg/client';
 import type { ErrorReason } from '@mreg/shared';
-import { i18n } from './i18n';
+import { codeKey, i18n } from './i18n';
 import { fieldMessage } from './i18n/validation';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -25,8 +25,6 @@ export function makeTrpcClient(onUnauthorized: () => void) {
   return createMregClient('', { onUnauthorized });
 }
 
-/** Keys are camelCase: i18next reads "_" in a key as its plural and context separator. */
-const camelCase = (code: string) => code.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 /** The tRPC codes said in words of their own (i18n.test.ts checks each resolves); any other is `other`. */
 export const CODE_WORDS = {
@@ -40,7 +38,7 @@ export const CODE_WORDS = {
 } as const;
 
 /** A reason code (shared/src/errors.ts) in the app's language; i18n.test.ts checks each has its words. */
-export const reasonText = (reason: ErrorReason): string => i18n.t(`reasons.${camelCase(reason)}` as 'reasons.lastAdmin');
+export const reasonText = (reason: ErrorReason): string => i18n.t(`reasons.${codeKey(reason)}` as 'reasons.lastAdmin');
 
 /**
  * The message of a failed call, for a banner, in the app's language. The server speaks English, with

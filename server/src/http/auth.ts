@@ -26,7 +26,7 @@ import { cookiePolicy } from './cookies';
 import { csrfRefusal } from './csrf';
 import { pageCss, PAGE_CSS_PATH, sendMessage } from './pages';
 import { isLanguageTag, LANGUAGE_COOKIE, wordsFor, type PageWords } from '../i18n';
-import { preferencesStore } from '../modules/preferences/preferences.store';
+import { preferencesStoreFor } from '../modules/preferences/preferences.store';
 import { THEME_COOKIE } from './spa';
 
 /** Where a person lands after signing in when the sign-in link named no returnTo. */
@@ -97,7 +97,7 @@ export function authRoutes({ settings, em: rootEm, cache, clock, client, metrics
    * app never ran in. Unreadable preferences leave the cookies as they are: they only save a flash.
    */
   const setAppearanceCookies = async (req: Request, res: Response, userId: string) => {
-    const ui = await preferencesStore({ em: rootEm.fork(), cache, storage: settings.fastmcp.preferencesStorage, cacheTtlSeconds: settings.fastmcp.preferencesCacheTtlSeconds })
+    const ui = await preferencesStoreFor({ em: rootEm.fork(), cache, settings })
       .readCategory(userId, 'ui')
       .catch((error: unknown) => {
         req.log.warn({ err: error }, 'The preferences for the appearance cookies could not be read');

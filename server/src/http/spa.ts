@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import express, { Router } from 'express';
 import expressStaticGzip from 'express-static-gzip';
+import { APPEARANCE_COOKIES } from '@mreg/shared';
 import { isLanguageTag, LANGUAGE_COOKIE } from '../i18n';
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MREG</title></head>
@@ -9,7 +10,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <p>Run <code>pnpm build</code> and restart, or use <code>pnpm dev</code> and open the Vite address it prints.</p></body></html>`;
 
 /** The cookie the app writes with the person's theme (web/src/prefs/usePreferences.ts); not a secret. */
-export const THEME_COOKIE = 'mreg_theme';
+export const THEME_COOKIE = APPEARANCE_COOKIES.theme;
 
 /**
  * index.html with the theme the browser last showed on <html>, so that a dark page is dark from its

@@ -1,4 +1,5 @@
 import i18next from 'i18next';
+import { APPEARANCE_COOKIES } from '@mreg/shared';
 import de from './de';
 import en from './en';
 
@@ -7,7 +8,7 @@ export const PAGE_LANGUAGES = ['en', 'de'] as const;
 export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
 
 /** The cookie the app writes with its language (web/src/prefs/usePreferences.ts), as a BCP 47 tag. */
-export const LANGUAGE_COOKIE = 'mreg_lang';
+export const LANGUAGE_COOKIE = APPEARANCE_COOKIES.language;
 
 export type PageWordKey = keyof typeof en;
 

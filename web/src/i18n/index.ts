@@ -22,3 +22,9 @@ void i18n.use(initReactI18next).init({
 });
 
 export { i18n };
+
+/**
+ * A server's code ("last_admin", "NOT_FOUND") as a key of the words: camelCase, since i18next reads
+ * "_" in a key as its plural and context separator.
+ */
+export const codeKey = (code: string) => code.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());

@@ -1,3 +1,4 @@
+import { APPEARANCE_COOKIES } from '@mreg/shared';
 import { useEffect, useLayoutEffect, useMemo } from 'react';
 import { useEnhancedAuth } from '../auth/EnhancedAuthProvider';
 import { i18n } from '../i18n';
@@ -11,7 +12,7 @@ export function useUiPreferences(): UiPreferences {
 }
 
 /** Read by the server into index.html (server/src/http/spa.ts): the next full load paints in this theme. */
-const THEME_COOKIE = 'mreg_theme';
+const THEME_COOKIE = APPEARANCE_COOKIES.theme;
 
 /**
  * Puts the theme on <html>: the stylesheet follows `data-theme`, or the system's when it is absent;
@@ -38,7 +39,7 @@ export function useLanguage(): ResolvedLanguage {
 }
 
 /** Read by the server for its own pages (sign-in failures) and for index.html's <html lang>. */
-const LANGUAGE_COOKIE = 'mreg_lang';
+const LANGUAGE_COOKIE = APPEARANCE_COOKIES.language;
 
 /** A year, as the person's other browser-side settings; not a secret, readable by scripts. */
 const writeCookie = (name: string, value: string) => {

@@ -99,9 +99,11 @@ interface MemberRow {
 }
 
 const MEMBER_COLUMNS = `m.user_id, u.email, u.name, p.display_name, m.role, m.permissions, m.is_active, m.joined_at, m.last_active, u.home_tenant_id`;
-const MEMBER_FROM = `user_tenant_memberships m join users u on u.id = m.user_id left join user_profiles p on p.user_id = m.user_id`;
+export const MEMBER_FROM = `user_tenant_memberships m join users u on u.id = m.user_id left join user_profiles p on p.user_id = m.user_id`;
 /** Most members a listing returns. */
-const MEMBER_LIST_LIMIT = 1000;
+export const MEMBER_LIST_LIMIT = 1000;
+/** Admins first (whom the others ask), then members, then viewers. */
+export const ADMINS_FIRST = `case m.role when 'admin' then 0 when 'member' then 1 else 2 end`;
 
 const catalogued = (names: readonly string[]): Permission[] => PERMISSIONS.filter((permission) => names.includes(permission));
 
@@ -135,7 +137,7 @@ async function memberOrNotFound(em: EntityManager, tenant: TenantContext, userId
 export async function listMembers(em: EntityManager, tenant: TenantContext): Promise<TenantMember[]> {
   const rows = await em.execute<MemberRow[]>(
     `select ${MEMBER_COLUMNS} from ${MEMBER_FROM} where m.tenant_id = ?
-      order by m.is_active desc, case m.role when 'admin' then 0 when 'member' then 1 else 2 end, u.name, m.user_id
+      order by m.is_active desc, ${ADMINS_FIRST}, u.name, m.user_id
       limit ${MEMBER_LIST_LIMIT}`,
     [tenant.tenantId],
   );

@@ -1,6 +1,6 @@
 import type { AuditAction, AuditEvent, AuditOutcome } from '@mreg/shared';
 import { ZRole } from '@mreg/shared';
-import { i18n } from '../../i18n';
+import { codeKey, i18n } from '../../i18n';
 import { duration } from '../servers/words';
 
 /**
@@ -94,7 +94,7 @@ const sayReason = t as unknown as (key: string) => string;
 
 /** A stable reason code in words: "last_admin" -> "last admin"; a code this app has no words for, with spaces. */
 export function reasonWords(reason: string): string {
-  const key = `reasons.${reason.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())}`;
+  const key = `reasons.${codeKey(reason)}`;
   return i18n.exists(key, { ns: 'audit' }) ? sayReason(key) : reason.replaceAll('_', ' ');
 }
 
