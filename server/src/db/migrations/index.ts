@@ -8,6 +8,7 @@ import { Migration20261205000007_api_keys } from './Migration20261205000007_api_
 import { Migration20261206000008_oauth } from './Migration20261206000008_oauth';
 import { Migration20261206000009_invitations } from './Migration20261206000009_invitations';
 import { Migration20261206000010_audit } from './Migration20261206000010_audit';
+import { Migration20261207000011_scheduled_runs } from './Migration20261207000011_scheduled_runs';
 
 /** Every migration, in order. Listed explicitly so the bundled server needs no file discovery. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261206000008_oauth', class: Migration20261206000008_oauth },
   { name: 'Migration20261206000009_invitations', class: Migration20261206000009_invitations },
   { name: 'Migration20261206000010_audit', class: Migration20261206000010_audit },
+  { name: 'Migration20261207000011_scheduled_runs', class: Migration20261207000011_scheduled_runs },
 ];

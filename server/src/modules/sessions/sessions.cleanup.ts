@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock';
+import { INSTANCE_ID } from '../../lib/instance';
 import type { SessionLifetime } from './sessions.lifetime';
 import { deleteEndedSessions } from './sessions.store';
 import { deleteExpiredSignInRequests } from './sign-in.service';
@@ -74,7 +75,33 @@ export interface CleanupSchedule {
   stop(): Promise<void>;
 }
 
-/** Runs the clean-up every `intervalSeconds`; a failure is logged and the next run tries again. */
+/** The clean-up's row in scheduled_runs. */
+export const CLEANUP_JOB = 'cleanup';
+/** How often an instance asks whether the clean-up is due: a survivor takes over within this of the due time. */
+const CLAIM_TICK_MS = 60_000;
+
+/**
+ * Claims this interval's run of `job` for this instance: moves its next run an interval ahead when
+ * it is due, in one statement, so that of all the instances sharing the database exactly one gets
+ * true per interval (a concurrent claim waits on the row, then finds it in the future).
+ */
+export async function claimScheduledRun(em: EntityManager, job: string, { now, intervalMs, instance }: { now: Date; intervalMs: number; instance: string }): Promise<boolean> {
+  const rows = await em.execute<{ job: string }[]>(
+    `insert into scheduled_runs (job, next_run_at, last_run_at, last_instance) values (?, ?, ?, ?)
+     on conflict (job) do update set next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at, last_instance = excluded.last_instance
+       where scheduled_runs.next_run_at <= ?
+     returning job`,
+    [job, new Date(now.getTime() + intervalMs), now, instance, now],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Runs the clean-up once per `intervalSeconds` across every instance on the database: each instance
+ * asks every minute (or every interval, when shorter) whether the run is due, and the one whose claim
+ * succeeds runs it; if that instance dies, the next due run goes to whichever asks first. A failure
+ * is logged and the next interval tries again.
+ */
 export function scheduleSessionCleanup(options: {
   em: EntityManager;
   clock: Clock;
@@ -84,13 +111,14 @@ export function scheduleSessionCleanup(options: {
   logger: Logger;
 }): CleanupSchedule {
   const log = options.logger.child({ component: 'session-cleanup' });
+  const intervalMs = options.intervalSeconds * 1000;
   let running: Promise<CleanupResult | null> | undefined;
   const runNow = () => {
     running ??= cleanupSessions(options.em, { now: options.clock(), lifetime: options.lifetime, auditRetentionDays: options.auditRetentionDays })
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else if (result.sessions + result.signInRequests + result.oauth + result.invitations + result.auditEvents > 0) log.info(result, 'Deleted ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events');
+          else log.info(result, 'Clean-up ran: ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events deleted');
           return result;
         },
         (error: unknown) => {
@@ -103,12 +131,20 @@ export function scheduleSessionCleanup(options: {
       });
     return running;
   };
-  const timer = setInterval(() => void runNow(), options.intervalSeconds * 1000);
+  let ticking: Promise<unknown> | undefined;
+  const tick = () => {
+    ticking ??= claimScheduledRun(options.em.fork(), CLEANUP_JOB, { now: options.clock(), intervalMs, instance: INSTANCE_ID })
+      .then((claimed) => (claimed ? runNow() : undefined))
+      .catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Could not claim the clean-up run; asking again at the next tick'))
+      .finally(() => (ticking = undefined));
+  };
+  const timer = setInterval(tick, Math.min(intervalMs, CLAIM_TICK_MS));
   timer.unref();
   return {
     runNow,
     async stop() {
       clearInterval(timer);
+      await ticking;
       await running;
     },
   };

@@ -6,7 +6,7 @@ import { startTestApp, testRedisUrl, type TestApp } from '../../testing/harness'
 import { signOut, trpcMutation, trpcQuery } from '../../testing/sign-in';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { createSignInRequest } from './sign-in.service';
-import { CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
+import { claimScheduledRun, CLEANUP_LOCK, cleanupSessions } from './sessions.cleanup';
 import { createSession, refreshUserSessions, revokeSessionByToken, rotateToken, sessionDeps } from './sessions.store';
 import { hashToken } from '../../lib/tokens';
 import { resolveSession } from './sessions.validate';
@@ -158,6 +158,26 @@ describe('clean-up', () => {
     } finally {
       await every.close();
     }
+  });
+
+  it('runs once per interval across instances: of claims made at once exactly one wins, and the next only an interval later', async () => {
+    const job = `claim-test-${randomUUID()}`;
+    const start = new Date('2026-12-07T10:00:00Z');
+    const claimAt = (now: Date, instance: string) => claimScheduledRun(app.db.orm.em.fork(), job, { now, intervalMs: 60_000, instance });
+    const first = await Promise.all(Array.from({ length: 8 }, (_, i) => claimAt(start, `instance-${i}`)));
+    expect(first.filter(Boolean)).toHaveLength(1);
+    // Before the interval is over, nobody gets it; at its end, one instance again.
+    expect((await Promise.all([0, 1, 2].map((i) => claimAt(new Date(start.getTime() + 59_999), `instance-${i}`)))).filter(Boolean)).toHaveLength(0);
+    const second = await Promise.all(Array.from({ length: 8 }, (_, i) => claimAt(new Date(start.getTime() + 60_000), `instance-${i}`)));
+    expect(second.filter(Boolean)).toHaveLength(1);
+    const [row] = await app.db.orm.em
+      .fork()
+      .execute(`select extract(epoch from next_run_at) * 1000 as next, extract(epoch from last_run_at) * 1000 as last, last_instance from scheduled_runs where job = ?`, [job]);
+    expect({ next: Number(row!.next), last: Number(row!.last), instance: row!.last_instance }).toEqual({
+      next: start.getTime() + 120_000,
+      last: start.getTime() + 60_000,
+      instance: `instance-${second.indexOf(true)}`,
+    });
   });
 
   it('stops at once while another instance holds the lock, and cleans once it is free', async () => {
