@@ -13,7 +13,7 @@ import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
 import { appErrors, refuseTrpc } from './http/errors';
-import { healthRoutes } from './http/health';
+import { healthRoutes, type Lifecycle } from './http/health';
 import { requestLogging, securityHeaders } from './http/host-middleware';
 import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
 import { DEV_IDP_PATH, type Identity } from './identity';
@@ -50,6 +50,8 @@ export interface AppDeps {
   registry: RegistryRuntime;
   /** What /mcp runs on: views of the tenants' servers, upstream connections, calls in flight. */
   gateway: Gateway;
+  /** Whether the instance is draining after SIGTERM; a fresh one that is not, when absent. */
+  lifecycle?: Lifecycle;
 }
 
 /** Largest tRPC request body; larger ones get 413. */
@@ -83,7 +85,7 @@ function clientMessage(error: { type?: string; message?: string }): string {
 const notJson = () => Object.assign(new Error('Request body is not valid JSON'), { status: 400 });
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry, gateway }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry, gateway, lifecycle = { draining: false } }: AppDeps): Express {
   const app = express();
   // First, so that the time counted is the whole of the app's.
   app.use(requestMetrics(metrics));
@@ -96,7 +98,13 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   // Where each request came from, for the audit events it writes.
   app.use(auditScope(metrics));
 
-  app.use(healthRoutes({ db, cache, logger }));
+  // While draining, every answer closes its connection: the load balancer's next request opens a new
+  // one, to an instance still taking work, instead of reusing one that is about to close.
+  app.use((_req, res, next) => {
+    if (lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
+  app.use(healthRoutes({ db, cache, logger, lifecycle }));
   // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
   if (settings.metrics.token) app.get('/metrics', protectedMetrics(metrics, settings.metrics.token));
   app.use(cookieParser());

@@ -10,6 +10,7 @@ import type { Settings } from './config';
 import { describeDatabase, openDatabase, type Database } from './db/database';
 import { createIdentity, DEV_IDP_PATH, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
+import type { Lifecycle } from './http/health';
 import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
@@ -32,8 +33,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Sign-in's outbound requests (the topology tests send Entra ID's to a stand-in on loopback). */
+  outbound?: OutboundFetch;
+}
+
 /** Opens the database and cache, migrates, and listens. */
-export async function startServer(settings: Settings, logger: Logger): Promise<RunningServer> {
+export async function startServer(settings: Settings, logger: Logger, { outbound }: StartOptions = {}): Promise<RunningServer> {
   for (const warning of settings.warnings) logger.warn(warning);
   const started = performance.now();
   const db: Database = await openDatabase({
@@ -59,7 +65,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.
     listener = await listen(settings.port, settings.host, { maxConnections: settings.maxConnections, logger });
-    const { settings: effective, identity, cleanup, metrics, registry, gateway } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR });
+    const { settings: effective, identity, cleanup, metrics, registry, gateway, lifecycle } = await serveApp(listener, { settings, db, cache, logger, webDir: WEB_DIR, outbound });
     const metricsAt = await listenForMetrics(settings.metrics, metrics, logger);
     metricsServer = metricsAt?.server;
 
@@ -82,6 +88,12 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       metricsUrl: metricsAt?.url,
       async stop() {
         try {
+          if (settings.shutdownDrainMs > 0) {
+            // Readiness false first, still serving: the load balancer stops sending work before the listener closes.
+            lifecycle.draining = true;
+            logger.info({ drainMs: settings.shutdownDrainMs }, 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)');
+            await new Promise((resolve) => setTimeout(resolve, settings.shutdownDrainMs));
+          }
           await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
           // Each to its end whatever another does, before the database closes: the audit buffer's last flush among them.
           const stopped = await Promise.allSettled([cleanup.stop(), registry.stop(), gateway.close()]);
@@ -235,6 +247,8 @@ export interface ServedApp {
   metrics: Metrics;
   /** /mcp's upstream connections and cancellation channel; close after the listener. */
   gateway: Gateway;
+  /** Set to draining when the instance stops: /readyz then answers 503. */
+  lifecycle: Lifecycle;
 }
 
 /**
@@ -264,7 +278,8 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   }
   const runtime = createRegistryRuntime(settings, secretBox(secretKey.key), metrics);
   const gateway = startGateway({ em: db.orm.em, cache, logger, settings, registry: runtime, metrics });
-  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime, gateway }));
+  const lifecycle: Lifecycle = { draining: false };
+  listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime, gateway, lifecycle }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,
     clock,
@@ -280,7 +295,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
     gateway.views.forget();
     followServers();
   };
-  return { settings, identity, cleanup, metrics, registry, gateway };
+  return { settings, identity, cleanup, metrics, registry, gateway, lifecycle };
 }
 
 /** With MREG_PORT=0 and no MREG_PUBLIC_URL, the public URL names the port actually taken. */

@@ -132,6 +132,7 @@ export const ZEnv = z.object({
   MREG_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MREG_TRUST_PROXY: int(0, 0, 10),
   MREG_MAX_CONNECTIONS: int(1000, 1, 100_000),
+  MREG_SHUTDOWN_DRAIN_SECONDS: int(0, 0, 300),
   MREG_TRPC_RATE_LIMIT: int(600, 1, 10_000_000),
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
@@ -331,6 +332,11 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     trustProxy: e.MREG_TRUST_PROXY,
     /** Connections the public port holds at once; beyond it, new ones are closed unanswered. */
     maxConnections: e.MREG_MAX_CONNECTIONS,
+    /**
+     * After SIGTERM, how long /readyz answers 503 while requests are still served, so that a load
+     * balancer takes this instance out before its listener closes.
+     */
+    shutdownDrainMs: e.MREG_SHUTDOWN_DRAIN_SECONDS * 1000,
     /** tRPC calls a minute per session, and per client IP without one; a batch counts as its calls. */
     trpcRateLimit: e.MREG_TRPC_RATE_LIMIT,
     metrics: {

@@ -17,13 +17,25 @@ async function check(name: string, run: () => Promise<void>, logger: Logger): Pr
   }
 }
 
-/** `/healthz`: the process is up. `/readyz`: the database and the cache answer, each checked in parallel. */
-export function healthRoutes({ db, cache, logger }: { db: Database; cache: Cache; logger: Logger }): Router {
+/** Set once SIGTERM has come: the instance still serves, but asks its load balancer for no new work. */
+export interface Lifecycle {
+  draining: boolean;
+}
+
+/**
+ * `/healthz`: the process is up. `/readyz`: the database and the cache answer, each checked in
+ * parallel; 503 "stopping" once the instance drains, whatever they answer.
+ */
+export function healthRoutes({ db, cache, logger, lifecycle }: { db: Database; cache: Cache; logger: Logger; lifecycle: Lifecycle }): Router {
   const routes = Router();
   routes.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   routes.get('/readyz', async (_req, res) => {
+    if (lifecycle.draining) {
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'stopping' });
+      return;
+    }
     const [database, cacheState] = await Promise.all([
       check('database', () => db.ping(CHECK_TIMEOUT_MS), logger),
       check('cache', () => withTimeout(cache.ping(), CHECK_TIMEOUT_MS, `The cache (${cache.kind})`), logger),

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './processes';
+
+/** Debian's HAProxy (package haproxy; the test command installs it where it is missing). */
+export const HAPROXY = '/usr/sbin/haproxy';
+
+export interface Backend {
+  name: string;
+  port: number;
+}
+
+/**
+ * The load balancer of the topology tests, and of README.md's "Running several instances": round
+ * robin with no stickiness; each instance taken out when /readyz fails twice (a draining instance
+ * answers 503 there) and back after two successes; a request whose connection an instance refused
+ * (it just died) tried again on the other; the server's name in `X-Served-By`, for the tests.
+ */
+export function haproxyConfig({ port, statsPort, backends }: { port: number; statsPort: number; backends: Backend[] }): string {
+  return `global
+  maxconn 4096
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 5s
+  # A new connection to the instance per request: none is reused just as the instance closes it.
+  option http-server-close
+  option forwardfor
+  # A refused connection (an instance that died) is tried again on another instance.
+  retries 2
+  option redispatch 1
+  retry-on conn-failure empty-response
+
+frontend mreg
+  bind 127.0.0.1:${port}
+  default_backend instances
+
+backend instances
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
+  http-response set-header X-Served-By %[srv_name]
+${backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`).join('\n')}
+
+listen stats
+  bind 127.0.0.1:${statsPort}
+  stats enable
+  stats uri /stats
+`;
+}
+
+export interface Haproxy {
+  url: string;
+  child: ChildProcess;
+  /** What HAProxy's health checks say of each instance now: 'UP', 'DOWN', 'NOLB', 'MAINT', with transitions like 'UP 1/2'. */
+  states(): Promise<Record<string, string>>;
+  /** Waits until HAProxy says `name` is `state` (exactly, or as the start of a transition). */
+  waitFor(name: string, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startHaproxy(backends: Backend[], port?: number): Promise<Haproxy> {
+  const dir = await mkdtemp(join(tmpdir(), 'mreg-haproxy-'));
+  const chosen = port ?? (await freePort());
+  const statsPort = await freePort();
+  const file = join(dir, 'haproxy.cfg');
+  await writeFile(file, haproxyConfig({ port: chosen, statsPort, backends }));
+  const child = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exit = new Promise((resolve) => child.on('exit', resolve));
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+
+  const states = async () => {
+    const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(2000) })).text();
+    const [header, ...rows] = csv.replace(/^# /, '').trim().split('\n');
+    const columns = header!.split(',');
+    const [px, sv, status] = ['pxname', 'svname', 'status'].map((c) => columns.indexOf(c));
+    return Object.fromEntries(rows.map((r) => r.split(',')).filter((r) => r[px!] === 'instances' && r[sv!] !== 'BACKEND').map((r) => [r[sv!], r[status!]]));
+  };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exit;
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`haproxy exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      await states();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`haproxy did not answer on 127.0.0.1:${statsPort} within 10 s:\n${output}`, { cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${chosen}`,
+    child,
+    states,
+    async waitFor(name, state, timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      let last: string | undefined;
+      while (Date.now() < until) {
+        last = (await states())[name];
+        if (last === state || (state === 'DOWN' && last?.startsWith('DOWN'))) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`haproxy: ${name} is ${last}, not ${state}, after ${timeoutMs} ms`);
+    },
+    output: () => output,
+    stop,
+  };
+}
