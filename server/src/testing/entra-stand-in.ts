@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { defaultFetch, loopbackOnlyFetch, type OutboundFetch } from '../identity/network';
 import type { Transport } from './cookie-client';
@@ -62,7 +63,7 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
   const codes = new Map<string, PendingCode>();
   const base = '/organizations';
 
-  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) =>
+  const json = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
   const server = await listenLoopback(async (req, res) => {
