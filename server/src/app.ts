@@ -13,7 +13,8 @@ import { avatarRoutes } from './http/avatars';
 import { cookiePolicy } from './http/cookies';
 import { csrfRefusal } from './http/csrf';
 import { appErrors, refuseTrpc } from './http/errors';
-import { healthRoutes, type Lifecycle } from './http/health';
+import { healthRoutes } from './http/health';
+import { closeConnectionsWhileDraining, newLifecycle, trackStandingStreams, type Lifecycle } from './http/lifecycle';
 import { requestLogging, securityHeaders } from './http/host-middleware';
 import { METRICS_ROUTE, protectedMetrics, requestMetrics } from './http/metrics';
 import { DEV_IDP_PATH, type Identity } from './identity';
@@ -85,7 +86,7 @@ function clientMessage(error: { type?: string; message?: string }): string {
 const notJson = () => Object.assign(new Error('Request body is not valid JSON'), { status: 400 });
 
 /** Builds the host; never listens (that is main.ts). */
-export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry, gateway, lifecycle = { draining: false } }: AppDeps): Express {
+export function createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry, gateway, lifecycle = newLifecycle() }: AppDeps): Express {
   const app = express();
   // First, so that the time counted is the whole of the app's.
   app.use(requestMetrics(metrics));
@@ -98,12 +99,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
   // Where each request came from, for the audit events it writes.
   app.use(auditScope(metrics));
 
-  // While draining, every answer closes its connection: the load balancer's next request opens a new
-  // one, to an instance still taking work, instead of reusing one that is about to close.
-  app.use((_req, res, next) => {
-    if (lifecycle.draining) res.set('Connection', 'close');
-    next();
-  });
+  app.use(closeConnectionsWhileDraining(lifecycle));
   app.use(healthRoutes({ db, cache, logger, lifecycle }));
   // Without a token, /metrics stays off the public port (the loopback listener serves it): a 404.
   if (settings.metrics.token) app.get('/metrics', protectedMetrics(metrics, settings.metrics.token));
@@ -188,6 +184,7 @@ export function createApp({ settings, db, cache, logger, identity, webDir, clock
       res.locals[METRICS_ROUTE] = req.path === '/' ? '/mcp' : PASS_THROUGH_ROUTE;
       next();
     },
+    trackStandingStreams(lifecycle),
     mcpHostCheck(settings.publicUrl),
     requireBearer({ authenticate, sessionCookie: cookies.session, guard: refusedCredentialGuard(cache), publicUrl: settings.publicUrl }),
     ...mcpRateLimits({ settings, cache, onRefused: () => metrics.mcpRequest('rate-limited', 'refused') }),

@@ -10,7 +10,7 @@ import type { Settings } from './config';
 import { describeDatabase, openDatabase, type Database } from './db/database';
 import { createIdentity, DEV_IDP_PATH, type Identity } from './identity';
 import type { OutboundFetch } from './identity/network';
-import type { Lifecycle } from './http/health';
+import { endStandingStreams, newLifecycle, type Lifecycle } from './http/lifecycle';
 import { metricsListener } from './http/metrics';
 import { systemClock, type Clock } from './lib/clock';
 import { createMetrics, type Metrics } from './metrics/metrics';
@@ -94,7 +94,11 @@ export async function startServer(settings: Settings, logger: Logger, { outbound
             logger.info({ drainMs: settings.shutdownDrainMs }, 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)');
             await new Promise((resolve) => setTimeout(resolve, settings.shutdownDrainMs));
           }
-          await Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
+          // The listener stops taking connections at once; in-flight requests finish; the standing
+          // streams end now, so that their clients reconnect elsewhere instead of holding the stop.
+          const closing = Promise.all([closeServer(server), metricsAt && closeServer(metricsAt.server)]);
+          endStandingStreams(lifecycle);
+          await closing;
           // Each to its end whatever another does, before the database closes: the audit buffer's last flush among them.
           const stopped = await Promise.allSettled([cleanup.stop(), registry.stop(), gateway.close()]);
           for (const result of stopped) if (result.status === 'rejected') logger.error({ err: result.reason }, 'A part of MREG failed to stop cleanly');
@@ -278,7 +282,7 @@ export async function serveApp(listener: Listener, options: ServeAppOptions): Pr
   }
   const runtime = createRegistryRuntime(settings, secretBox(secretKey.key), metrics);
   const gateway = startGateway({ em: db.orm.em, cache, logger, settings, registry: runtime, metrics });
-  const lifecycle: Lifecycle = { draining: false };
+  const lifecycle = newLifecycle();
   listener.serve(createApp({ settings, db, cache, logger, identity, webDir, clock, metrics, registry: runtime, gateway, lifecycle }));
   const cleanup = scheduleSessionCleanup({
     em: db.orm.em,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Cache } from '../cache/cache';
 import type { Database } from '../db/database';
 import { withTimeout } from '../lib/timeout';
+import type { Lifecycle } from './lifecycle';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -17,16 +18,11 @@ async function check(name: string, run: () => Promise<void>, logger: Logger): Pr
   }
 }
 
-/** Set once SIGTERM has come: the instance still serves, but asks its load balancer for no new work. */
-export interface Lifecycle {
-  draining: boolean;
-}
-
 /**
  * `/healthz`: the process is up. `/readyz`: the database and the cache answer, each checked in
  * parallel; 503 "stopping" once the instance drains, whatever they answer.
  */
-export function healthRoutes({ db, cache, logger, lifecycle }: { db: Database; cache: Cache; logger: Logger; lifecycle: Lifecycle }): Router {
+export function healthRoutes({ db, cache, logger, lifecycle }: { db: Database; cache: Cache; logger: Logger; lifecycle: Pick<Lifecycle, 'draining'> }): Router {
   const routes = Router();
   routes.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
