@@ -13,9 +13,9 @@ import { createScratchDatabase, deleteRedisKeys, type ScratchDatabase } from '..
 import type { EntraPerson } from '../testing/entra-stand-in';
 import { adminDatabaseUrl, testRedisUrl, uniqueName } from '../testing/harness';
 import { startToyServer, type ToyUpstream } from '../testing/mcp-upstreams';
-import { approve, MemoryOAuthProvider, postForm, registerClient } from '../testing/oauth';
+import { approve, MemoryOAuthProvider, postForm } from '../testing/oauth';
 import { startThrowawayRedis, type ThrowawayRedis } from '../testing/throwaway-redis';
-import { startTopology, type Instance, type Topology } from '../testing/topology';
+import { DRAIN_SECONDS, startTopology, type Instance, type Topology } from '../testing/topology';
 import { signOut, trpcMutation, trpcQuery, type TrpcAnswer } from '../testing/sign-in';
 
 /**
@@ -130,6 +130,21 @@ async function connectMcp(secret: string, path: string, seen: { method: string; 
   return client;
 }
 
+/** One query on the topology's database. */
+async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  try {
+    return (await db.query<T>(text, values)).rows;
+  } finally {
+    await db.end();
+  }
+}
+
+/** Tool-call events written for an API key. */
+const toolCallEvents = async (keyId: string) =>
+  (await sql<{ n: number }>(`select count(*)::int as n from audit_events where action = 'tool.called' and actor_credential_id = $1`, [keyId]))[0]!.n;
+
 /** A raw MCP initialize on the proxy's /mcp with `secret` as the bearer. */
 function initializeMcp(secret: string): Promise<Response> {
   return fetch(`${topology.url}/mcp`, {
@@ -140,7 +155,9 @@ function initializeMcp(secret: string): Promise<Response> {
 }
 
 /** Lines an instance logged with message `msg`, at or after `since` (epoch ms). */
-const logged = (instance: Instance, msg: string, since = 0) => instance.logs().filter((l) => l.msg === msg && (l.time as number) >= since);
+const logged = (instance: Instance, msg: string, since = 0) => instance.logs().filter((l) => l.msg === msg && Date.parse(l.time as string) >= since);
+const CLEANUP_RAN = 'Clean-up ran: ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events deleted';
+const DRAINING = 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)';
 
 let ada: Browser;
 let adaKey: ApiKeyCreated;
@@ -305,30 +322,154 @@ describe('MCP through the proxy', () => {
     const calls = 20;
     for (let i = 0; i < calls; i++) await client.callTool({ name: 'toy__echo', arguments: { text: `counted ${i}` } });
     // Each instance writes its buffered events within a second.
-    await expect
-      .poll(async () => {
-        const db = new pg.Client({ connectionString: database.url });
-        await db.connect();
-        try {
-          const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from audit_events where action = 'tool.called' and actor_credential_id = $1`, [key.apiKey.id]);
-          return rows[0]!.n;
-        } finally {
-          await db.end();
-        }
-      }, { timeout: 5000 })
-      .toBe(calls);
+    await expect.poll(() => toolCallEvents(key.apiKey.id), { timeout: 5000 }).toBe(calls);
     const events = data<{ events: { action: string }[] }>(await query(ada, 'audit.list', { action: 'api_key.created', limit: 100 })).events;
     expect(events.length).toBeGreaterThanOrEqual(3);
   });
 });
 
+/** When the toy server's last health check was recorded (epoch ms), whichever instance made it. */
+const lastChecked = async () =>
+  Number((await sql<{ at: string }>(`select extract(epoch from h.last_checked_at) * 1000 as at from mcp_server_health h join mcp_servers s on s.id = h.server_id where s.slug = 'toy'`))[0]!.at);
+
+/** The health checks of the toy server recorded over `ms`, looked for four times a second. */
+async function checksDuring(ms: number): Promise<number> {
+  const seen = new Set<number>([await lastChecked()]);
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(250)) seen.add(await lastChecked());
+  return seen.size - 1;
+}
+
+/** Clean-up runs logged by all instances since `since`. */
+const cleanups = (since: number) => topology.instances.reduce((n, instance) => n + logged(instance, CLEANUP_RAN, since).length, 0);
+
+describe('background work, once per interval in total', () => {
+  it('the health loop checks each server once per interval, and the clean-up runs once per interval, with both instances up', async () => {
+    const WINDOW_S = 11;
+    const since = Date.now();
+    const checks = await checksDuring(WINDOW_S * 1000);
+    // ±10% jitter on the 5 s interval: 2 or 3 checks in 11 s; each instance checking on its own would make 4 to 6.
+    expect(checks).toBeGreaterThanOrEqual(2);
+    expect(checks).toBeLessThanOrEqual(3);
+    // Every 2 s: 5 or 6 runs in 11 s (one more or less at the window's edges); twice that if each instance ran its own.
+    expect(cleanups(since)).toBeGreaterThanOrEqual(4);
+    expect(cleanups(since)).toBeLessThanOrEqual(7);
+  });
+});
+
+interface Outcome {
+  kind: 'auth.user' | 'tools/call';
+  ok: boolean;
+  at: number;
+  by?: string | null;
+  error?: string;
+}
+
+interface Load {
+  stop(): Promise<Outcome[]>;
+  outcomes: Outcome[];
+}
+
+/** `workers` browsers, each with an MCP client on /mcp, asking auth.user and calling toy__echo in turn, until stopped. */
+async function startLoad(workers: number, secret: string): Promise<Load> {
+  const outcomes: Outcome[] = [];
+  const people = await Promise.all(Array.from({ length: workers }, async (_, i) => ({ browser: await signIn(person(0, `Load${i}`)), mcp: await connectMcp(secret, '/mcp') })));
+  let running = true;
+  const loops = people.map(async ({ browser, mcp }, i) => {
+    for (let n = 0; running; n++) {
+      try {
+        const answer = await query(browser, 'auth.user');
+        outcomes.push({ kind: 'auth.user', ok: answer.status === 200, at: Date.now(), by: servedBy(answer.hop), error: answer.status === 200 ? undefined : `${answer.status} ${JSON.stringify(answer.body)}` });
+      } catch (error) {
+        outcomes.push({ kind: 'auth.user', ok: false, at: Date.now(), error: String(error) });
+      }
+      try {
+        const result = await mcp.callTool({ name: 'toy__echo', arguments: { text: `load ${i} ${n}` } });
+        outcomes.push({ kind: 'tools/call', ok: !result.isError, at: Date.now(), error: result.isError ? JSON.stringify(result.content) : undefined });
+      } catch (error) {
+        outcomes.push({ kind: 'tools/call', ok: false, at: Date.now(), error: String(error) });
+      }
+    }
+  });
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return outcomes;
+    },
+  };
+}
+
+describe('an instance killed in the middle of the load', () => {
+  it('only requests in flight on it may fail; the other takes them all, and the health loop and the clean-up go on there', async () => {
+    const WORKERS = 4;
+    const key = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'kill load' }));
+    const load = await startLoad(WORKERS, key.secret);
+    const [victim, survivor] = topology.instances as [Instance, Instance];
+    // Just after a health check has been recorded, so that the dead instance holds no check's lease.
+    const checkedBefore = await lastChecked();
+    await expect.poll(lastChecked, { timeout: 10_000, interval: 50 }).toBeGreaterThan(checkedBefore);
+    await sleep(300);
+    const killedAt = Date.now();
+    await victim.kill();
+    await haproxyDown(victim);
+    await sleep(2000);
+    const outcomes = await load.stop();
+    const failed = outcomes.filter((o) => !o.ok);
+    const afterKill = outcomes.filter((o) => o.at > killedAt);
+    console.info(`kill -9 under load: ${outcomes.length} requests, ${failed.length} failed, ${afterKill.length} after the kill (all answered by ${survivor.name}: ${afterKill.every((o) => o.by === undefined || o.by === survivor.name)})`);
+    // At most one request per worker was in flight when the instance died.
+    expect(failed.length, JSON.stringify(failed)).toBeLessThanOrEqual(WORKERS);
+    expect(afterKill.filter((o) => o.ok).length).toBeGreaterThan(WORKERS * 4);
+    expect(outcomes.filter((o) => o.ok && o.by === victim.name).length).toBeGreaterThan(0);
+    // The survivor takes the next health check and the next clean-ups.
+    await expect.poll(lastChecked, { timeout: (HEALTH_INTERVAL_S * 1.1 + 1) * 1000, interval: 100 }).toBeGreaterThan(killedAt);
+    await expect.poll(() => logged(survivor, CLEANUP_RAN, killedAt).length, { timeout: CLEANUP_INTERVAL_S * 2 * 1000 + 1000 }).toBeGreaterThan(0);
+    // Back for the next tests.
+    await victim.start();
+    await topology.haproxy.waitFor(victim.name, 'UP');
+  }, 60_000);
+});
+
+async function haproxyDown(instance: Instance) {
+  await topology.haproxy.waitFor(instance.name, 'DOWN', 10_000);
+}
+
+describe('a rolling restart under load', () => {
+  it('stops (SIGTERM) and starts each instance in turn with no request failing, readiness false before the listener closes, and every call audited', async () => {
+    const key = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'rolling load' }));
+    const load = await startLoad(4, key.secret);
+    await sleep(500);
+    const outOfRotation: number[] = [];
+    for (const instance of topology.instances) {
+      const stopping = Date.now();
+      const exited = instance.stop();
+      // HAProxy takes it out while it still serves (it drains for DRAIN_SECONDS), before it exits.
+      await haproxyDown(instance);
+      const downAt = Date.now();
+      outOfRotation.push(downAt - stopping);
+      expect(await exited).toBe(0);
+      expect(downAt - stopping).toBeLessThan(DRAIN_SECONDS * 1000);
+      expect(logged(instance, DRAINING, stopping)).toHaveLength(1);
+      await instance.start();
+      await topology.haproxy.waitFor(instance.name, 'UP');
+      await sleep(500);
+    }
+    const outcomes = await load.stop();
+    console.info(`rolling restart under load: ${outcomes.length} requests, ${outcomes.filter((o) => !o.ok).length} failed; out of rotation after SIGTERM in ${outOfRotation.map((ms) => `${ms} ms`).join(' and ')}`);
+    expect(outcomes.filter((o) => !o.ok), 'failed requests').toEqual([]);
+    expect(outcomes.length).toBeGreaterThan(100);
+    expect(new Set(outcomes.map((o) => o.by).filter(Boolean))).toEqual(names());
+    // Each instance wrote its buffered tool-call events before it stopped: none is missing.
+    const calls = outcomes.filter((o) => o.kind === 'tools/call').length;
+    await expect.poll(() => toolCallEvents(key.apiKey.id), { timeout: 5000 }).toBe(calls);
+  }, 90_000);
+});
+
 // Last: it spends the registrations left this hour, which the OAuth test above needs one of.
 describe('shared limits', () => {
   it('rate limits are counted together: dynamic registrations past the hourly limit are refused by both instances', async () => {
-    const db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    const [{ n: before }] = (await db.query<{ n: number }>('select count(*)::int as n from oauth_clients')).rows as [{ n: number }];
-    await db.end();
+    const [{ n: before }] = (await sql<{ n: number }>('select count(*)::int as n from oauth_clients')) as [{ n: number }];
     const answers: { status: number; by: string | null }[] = [];
     for (let i = 0; i < REGISTRATION_LIMIT + 2; i++) {
       const response = await fetch(`${topology.url}/register`, {
