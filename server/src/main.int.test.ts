@@ -115,6 +115,23 @@ describe('main', () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
+  it('with MREG_SHUTDOWN_DRAIN_SECONDS, drains on SIGTERM: readiness false at once, requests still answered (closing their connections), then exits 0', async () => {
+    const run = await runMain({ ...(await serverEnv()), MREG_SHUTDOWN_DRAIN_SECONDS: '2' });
+    const url = await run.listening();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const signalled = performance.now();
+    run.child.kill('SIGTERM');
+    await expect.poll(async () => (await fetch(`${url}/readyz`)).status, { interval: 50, timeout: 1000 }).toBe(503);
+    const readiness = await fetch(`${url}/readyz`);
+    expect(await readiness.json()).toEqual({ status: 'stopping' });
+    const served = await fetch(`${url}/trpc/config.features`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    expect(await run.exit).toBe(0);
+    expect(performance.now() - signalled).toBeGreaterThanOrEqual(2000);
+    expect(run.stdout.some((l) => l.includes('"Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)"'))).toBe(true);
+  });
+
   it('refuses a second server on the same embedded data directory with a clear message', async () => {
     const env = { ...(await serverEnv()), MREG_DATABASE_URL: undefined };
     const first = await runMain(env);

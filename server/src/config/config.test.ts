@@ -69,6 +69,7 @@ describe('parseSettings', () => {
       MREG_LOG_LEVEL: 'warn',
       MREG_TRUST_PROXY: '2',
       MREG_MAX_CONNECTIONS: '250',
+      MREG_SHUTDOWN_DRAIN_SECONDS: '5',
       MREG_TRPC_RATE_LIMIT: '1200',
       MREG_AZURE_TENANT_ID: '11111111-2222-4333-8444-555555555555',
       MREG_AZURE_CLIENT_ID: 'client-1',
@@ -100,6 +101,7 @@ describe('parseSettings', () => {
     expect(s.allowedTenants).toEqual(['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(s.trustProxy).toBe(2);
     expect(s.maxConnections).toBe(250);
+    expect(s.shutdownDrainMs).toBe(5000);
     expect(s.trpcRateLimit).toBe(1200);
     expect(s.redisNamespace).toBe('mreg-eu');
     expect(s.signInRateLimit).toBe(100);
@@ -183,6 +185,8 @@ describe('parseSettings', () => {
     ]);
     expect(problems({ MREG_MAX_CONNECTIONS: '0' })).toEqual(['MREG_MAX_CONNECTIONS: 0 is too small; the minimum is 1']);
     expect(problems({ MREG_MAX_CONNECTIONS: 'unlimited' })).toEqual(['MREG_MAX_CONNECTIONS: "unlimited" is not a whole number']);
+    expect(problems({ MREG_SHUTDOWN_DRAIN_SECONDS: '301' })).toEqual(['MREG_SHUTDOWN_DRAIN_SECONDS: 301 is too large; the maximum is 300']);
+    expect(problems({ MREG_SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['MREG_SHUTDOWN_DRAIN_SECONDS: -1 is too small; the minimum is 0']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '0' })).toEqual(['MREG_TRPC_RATE_LIMIT: 0 is too small; the minimum is 1']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '10000001' })).toEqual(['MREG_TRPC_RATE_LIMIT: 10000001 is too large; the maximum is 10000000']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '1e3' })).toEqual(['MREG_TRPC_RATE_LIMIT: "1e3" is not a whole number']);
