@@ -186,7 +186,7 @@ describe('parseSettings', () => {
     expect(problems({ MREG_MAX_CONNECTIONS: '0' })).toEqual(['MREG_MAX_CONNECTIONS: 0 is too small; the minimum is 1']);
     expect(problems({ MREG_MAX_CONNECTIONS: 'unlimited' })).toEqual(['MREG_MAX_CONNECTIONS: "unlimited" is not a whole number']);
     expect(problems({ MREG_SHUTDOWN_DRAIN_SECONDS: '301' })).toEqual(['MREG_SHUTDOWN_DRAIN_SECONDS: 301 is too large; the maximum is 300']);
-    expect(problems({ MREG_SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['MREG_SHUTDOWN_DRAIN_SECONDS: -1 is too small; the minimum is 0']);
+    expect(problems({ MREG_SHUTDOWN_DRAIN_SECONDS: '-1' })).toEqual(['MREG_SHUTDOWN_DRAIN_SECONDS: "-1" is not a whole number']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '0' })).toEqual(['MREG_TRPC_RATE_LIMIT: 0 is too small; the minimum is 1']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '10000001' })).toEqual(['MREG_TRPC_RATE_LIMIT: 10000001 is too large; the maximum is 10000000']);
     expect(problems({ MREG_TRPC_RATE_LIMIT: '1e3' })).toEqual(['MREG_TRPC_RATE_LIMIT: "1e3" is not a whole number']);
