@@ -24,6 +24,7 @@ const TABLES = [
   'oauth_grants',
   'oauth_requests',
   'oauth_tokens',
+  'scheduled_runs',
   'sign_in_requests',
   'tenant_invitations',
   'tenants',
@@ -35,7 +36,8 @@ const TABLES = [
 ];
 const REGISTRY_TABLES = ['mcp_server_catalogues', 'mcp_server_health', 'mcp_servers'];
 const OAUTH_TABLES = ['oauth_clients', 'oauth_codes', 'oauth_grants', 'oauth_requests', 'oauth_tokens'];
-const BEFORE_AUDIT = TABLES.filter((t) => t !== 'audit_events');
+const BEFORE_SCHEDULED_RUNS = TABLES.filter((t) => t !== 'scheduled_runs');
+const BEFORE_AUDIT = BEFORE_SCHEDULED_RUNS.filter((t) => t !== 'audit_events');
 const BEFORE_INVITATIONS = BEFORE_AUDIT.filter((t) => t !== 'tenant_invitations');
 const BEFORE_OAUTH = BEFORE_INVITATIONS.filter((t) => !OAUTH_TABLES.includes(t));
 
@@ -94,11 +96,14 @@ describe(`database (${databaseMode})`, () => {
       'Migration20261206000008_oauth',
       'Migration20261206000009_invitations',
       'Migration20261206000010_audit',
+      'Migration20261207000011_scheduled_runs',
     ]);
     expect(await tables(em)).toEqual(TABLES);
     expect(await columns(em, 'enhanced_sessions')).toContain('rotation_due_at');
     expect(await db.migrate()).toEqual([]);
 
+    expect(await db.rollback()).toEqual(['Migration20261207000011_scheduled_runs']);
+    expect(await tables(em)).toEqual(BEFORE_SCHEDULED_RUNS);
     expect(await db.rollback()).toEqual(['Migration20261206000010_audit']);
     expect(await tables(em)).toEqual(BEFORE_AUDIT);
     // The append-only trigger's function goes with the table.
@@ -123,7 +128,7 @@ describe(`database (${databaseMode})`, () => {
     expect(await tables(em)).toEqual([]);
     expect(await db.orm.getMigrator().getExecutedMigrations()).toEqual([]);
 
-    expect(await db.migrate()).toHaveLength(10);
+    expect(await db.migrate()).toHaveLength(11);
     expect(await tables(em)).toEqual(TABLES);
     await seedUser(em);
   });

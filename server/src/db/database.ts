@@ -27,6 +27,12 @@ export interface DatabaseOptions {
 const POOL_MAX = 10;
 /** Migrations may rewrite big tables: they get their own connection with this limit. */
 const MIGRATION_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The advisory lock (two-key form: 'mreg', 2) held on the migration connection while migrations
+ * run, so that instances starting together on one database migrate one after the other: the
+ * second finds nothing left to do.
+ */
+export const MIGRATION_LOCK = [0x6d726567, 2] as const;
 
 export async function openDatabase({ databaseUrl, dataDir, logger, statementTimeoutMs }: DatabaseOptions): Promise<Database> {
   const embedded = databaseUrl === undefined ? await openEmbeddedDatabase(dataDir, logger) : undefined;
@@ -47,11 +53,15 @@ export async function openDatabase({ databaseUrl, dataDir, logger, statementTime
   }
 
   const migrator = async (direction: 'up' | 'down') => {
+    // One connection (poolMax 1): the lock and the migrations share it.
     const own = await initOrm({ clientUrl, poolMax: 1, statementTimeoutMs: MIGRATION_TIMEOUT_MS, logger });
+    const connection = own.em.getConnection();
     try {
+      await connection.execute('select pg_advisory_lock(?, ?)', [...MIGRATION_LOCK]);
       const done = await own.getMigrator()[direction]();
       return done.map((m) => m.name);
     } finally {
+      // Closing the connection releases the lock too.
       await own.close(true);
     }
   };

@@ -354,9 +354,10 @@ describe('background work, once per interval in total', () => {
     // Each instance checking on its own would put checks about half an interval apart; one at a time, they come an interval apart (less 10% jitter).
     expect(checks.length).toBeGreaterThanOrEqual(2);
     for (const gap of gaps(checks)) expect(gap).toBeGreaterThanOrEqual(HEALTH_INTERVAL_S * 900);
-    // The clean-up: 4 to 6 runs in 11 s, each an interval after the one before, whichever instance ran it.
+    // The clean-up: 4 to 6 runs in 11 s, each an interval after the one before (the log line comes
+    // when a run ends, a little after its claim), whichever instance ran it; about 1 s apart if each ran its own.
     expect(runs.length).toBeGreaterThanOrEqual(4);
-    for (const gap of gaps(runs)) expect(gap).toBeGreaterThanOrEqual(CLEANUP_INTERVAL_S * 1000 - 50);
+    for (const gap of gaps(runs)) expect(gap).toBeGreaterThanOrEqual(CLEANUP_INTERVAL_S * 1000 - 250);
   });
 });
 

@@ -126,9 +126,8 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
   try {
-    // One first, so that the migrations run once; the others find them done.
-    await instances[0]!.start();
-    await Promise.all(instances.slice(1).map((i) => i.start()));
+    // All at once on the fresh database: they migrate one after the other (MIGRATION_LOCK).
+    await Promise.all(instances.map((i) => i.start()));
     haproxy = await startHaproxy(instances.map(({ name, port }) => ({ name, port })), proxyPort);
     for (const instance of instances) await haproxy.waitFor(instance.name, 'UP');
     return { url, haproxy, entra, instances, close };

@@ -88,7 +88,10 @@ export interface HealthLoopOptions {
   check(serverId: string, kind: 'ping' | 'discover'): Promise<CheckResult>;
   /** Servers checked at once by this instance. */
   concurrency?: number;
-  /** How often this instance looks for due servers; at most the interval. */
+  /**
+   * How often this instance looks for due servers: by default 5 s, or a fifth of a shorter interval
+   * (at least 1 s), so that a check comes at most that late.
+   */
   tickMs?: number;
   /** Failures in a row after which a server is unhealthy: backoff starts there. */
   unhealthyAfter: number;
@@ -115,7 +118,7 @@ export function nextCheckDelay(intervalMs: number, failures: number, unhealthyAf
 export function startHealthLoop(options: HealthLoopOptions): HealthLoop {
   const { em: rootEm, clock, intervalMs, catalogueTtlMs, check, concurrency = 4, unhealthyAfter } = options;
   const log = options.logger.child({ component: 'registry-health' });
-  const tickMs = Math.min(options.tickMs ?? 5000, intervalMs);
+  const tickMs = Math.min(options.tickMs ?? Math.min(5000, Math.max(1000, intervalMs / 5)), intervalMs);
   // A claim outlives any check (bounded by the upstream module's own timeouts, 40 s at most): each
   // round claims only as many servers as it checks at once, so none waits behind another's.
   const leaseMs = Math.max(intervalMs, 120_000);
