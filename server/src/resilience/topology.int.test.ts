@@ -36,6 +36,8 @@ let ownRedis: ThrowawayRedis | undefined;
 let toy: ToyUpstream;
 const namespace = uniqueName();
 const clients: Client[] = [];
+/** Sign-ins completed through the proxy so far. */
+let signIns = 0;
 
 beforeAll(async () => {
   database = await createScratchDatabase(adminDatabaseUrl(), uniqueName());
@@ -92,6 +94,7 @@ async function signIn(who: EntraPerson, headers: Record<string, string> = {}): P
   expect(authorize.status, authorize.body).toBe(302);
   const callback = await client.request(authorize.location!);
   expect(callback.status, callback.body).toBe(303);
+  signIns++;
   return { client, login: servedBy(login), callback: servedBy(callback) };
 }
 
@@ -316,7 +319,8 @@ describe('MCP through the proxy', () => {
     expect(new Set(refused.map((r) => r.headers.get('x-served-by')))).toEqual(names());
   });
 
-  it('audit events are complete: every tool call made through either instance has its event', async () => {
+  it('audit events are complete: every sign-in and every tool call made through either instance has its event', async () => {
+    expect((await sql<{ n: number }>(`select count(*)::int as n from audit_events where action = 'auth.sign_in'`))[0]!.n).toBe(signIns);
     const key = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'counted calls' }));
     const client = await connectMcp(key.secret, '/mcp');
     const calls = 20;
