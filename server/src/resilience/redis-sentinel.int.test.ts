@@ -167,6 +167,9 @@ describe(`Redis Sentinel failover under load (own sentinel set, ${databaseMode})
     const revokedDuringAt = elapsed();
     revoked.push({ name: 'session revoked during the switch', ask: () => authUser(doomedDuring.token) });
     revoked.push({ name: 'API key revoked during the switch', ask: () => withKey(keyDuring.secret) });
+    // Not ready while no primary answers (the sentinels take a second at least to promote one).
+    const switching = await fetch(`${app.url}/readyz`);
+    expect({ status: switching.status, body: await switching.json() }).toMatchObject({ status: 503, body: { checks: { database: 'ok', cache: 'unavailable' } } });
 
     const promotedPort = await set.waitForPromotion(formerPort);
     const promotedAt = elapsed();
