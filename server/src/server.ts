@@ -60,7 +60,7 @@ export async function startServer(settings: Settings, logger: Logger, { outbound
       },
       'Database ready',
     );
-    cache = await createCache({ redisUrl: settings.redisUrl, logger, namespace: settings.redisNamespace });
+    cache = await createCache({ redisUrl: settings.redisUrl, sentinel: settings.redisSentinel, logger, namespace: settings.redisNamespace });
 
     // Listen before building the app: with MREG_PORT=0 the public URL (and so the development
     // provider's issuer) is known only once the port is taken.

@@ -1,9 +1,20 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Cache, CacheBackend } from './cache';
 
 /** How often writes Redis did not take are tried again, while any is pending. */
 export const PENDING_RETRY_MS = 1000;
+
+/**
+ * With Redis Sentinel, how long a write that must not be lost (setEventually) waits for a replica
+ * to confirm it (WAIT 1): replication is asynchronous, and a write only the old primary had is gone
+ * after a failover. Unconfirmed, the write stays pending in this process (answered from there) and
+ * is written again every second, to whichever node is primary then, until a replica has it.
+ */
+export const REPLICA_WAIT_MS = 100;
+
+/** How long start-up waits for Redis: with sentinels, ioredis asks them again without end while none answers. */
+const START_WAIT_MS = 3000;
 
 /**
  * Fail fast (STACK.md): a dead or hung Redis costs at most a few hundred milliseconds per command.
@@ -21,6 +32,49 @@ export const REDIS_OPTIONS = {
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
 } as const;
 
+/** Redis Sentinel: where to ask for the primary (settings.redisSentinel). */
+export interface RedisSentinel {
+  sentinels: { host: string; port: number }[];
+  /** The master group the sentinels watch (`sentinel monitor <name> ...`). */
+  name: string;
+  /** The sentinels' own password, if they have one. */
+  password?: string;
+}
+
+/**
+ * ioredis through the sentinels (https://github.com/redis/ioredis#sentinel), with the fail-fast
+ * options: while the primary is down or being replaced, commands fail at once (no offline queue)
+ * and are answered as misses; each reconnection asks the sentinels for the primary anew.
+ */
+function sentinelOptions(sentinel: RedisSentinel, tls: boolean): RedisOptions {
+  return {
+    ...REDIS_OPTIONS,
+    sentinels: sentinel.sentinels,
+    name: sentinel.name,
+    sentinelPassword: sentinel.password,
+    // A sentinel that takes the connection but never answers costs no more than a hung Redis.
+    sentinelCommandTimeout: REDIS_OPTIONS.connectTimeout,
+    // Each attempt asks a sentinel where the primary is: after a failover, the next one finds the
+    // promoted replica, so they come at most half a second apart (a lone Redis gets up to 2 s).
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
+    // Told of a failover by the sentinels (+switch-master), not only by a broken connection: a
+    // primary that was demoted but still answers is left at once.
+    failoverDetector: true,
+    // A write refused by a demoted primary reconnects through the sentinels; the command itself
+    // fails (no offline queue), as every command does during the switch.
+    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+    // rediss:// in MREG_REDIS_URL: TLS to the data nodes (the sentinels are asked in the clear).
+    enableTLSForSentinelMode: tls,
+  };
+}
+
+/** A write that must not be lost: full key, JSON, and expiry (epoch ms). */
+interface DurableWrite {
+  fullKey: string;
+  json: string;
+  expiresAt: number;
+}
+
 /** The Redis cache: every failure is logged (rate-limited) and answered as a miss. */
 class RedisCache implements Cache {
   readonly kind = 'redis';
@@ -32,17 +86,31 @@ class RedisCache implements Cache {
   /** Retries what is pending while any is: a command that timed out leaves the connection up, so no 'ready' comes. */
   private retry: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** The replicated writes asked for so far in this task, to be sent together with one WAIT. */
+  private batch: { writes: DurableWrite[]; taken: Promise<boolean> } | undefined;
   private closed = false;
 
+  /**
+   * `replicated`, with Redis Sentinel: a connection of its own for the writes that must not be lost,
+   * since WAIT holds up the connection it is sent on (up to REPLICA_WAIT_MS while no replica answers).
+   */
   constructor(
     private readonly namespace: string,
     private readonly redis: Redis,
     private readonly logger: Logger,
     private readonly errorLogIntervalMs: number,
+    private readonly replicated?: Redis,
   ) {
     this.backend = { kind: 'redis', client: redis, key: (key) => this.key(key), failed: (operation, error) => this.failed(operation, error) };
-    redis.on('error', (error) => this.failed('connection', error));
-    redis.on('ready', () => void this.flushPending());
+    for (const client of [redis, replicated]) {
+      client?.on('error', (error) => this.failed('connection', error));
+      client?.on('ready', () => void this.flushPending());
+    }
+  }
+
+  /** The connection setEventually writes on. */
+  private get writer(): Redis {
+    return this.replicated ?? this.redis;
   }
 
   private key(key: string): string {
@@ -54,7 +122,7 @@ class RedisCache implements Cache {
     if (this.retry || this.closed) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      if (this.redis.status === 'ready') void this.flushPending();
+      if (this.writer.status === 'ready') void this.flushPending();
       else if (this.pending.size > 0) this.retryPending();
     }, PENDING_RETRY_MS);
     this.retry.unref();
@@ -76,16 +144,62 @@ class RedisCache implements Cache {
   }
 
   private async flushOnce(): Promise<void> {
-    for (const [fullKey, { json, expiresAt }] of this.pending) {
-      const ttlMs = expiresAt - Date.now();
-      try {
-        if (ttlMs > 0) await this.redis.set(fullKey, json, 'PX', ttlMs);
-        // Unless a newer value was held for the key meanwhile.
-        if (this.pending.get(fullKey)?.json === json) this.pending.delete(fullKey);
-      } catch (error) {
-        this.failed('set', error);
-        return;
-      }
+    const writes = [...this.pending].map(([fullKey, { json, expiresAt }]) => ({ fullKey, json, expiresAt }));
+    if (!(await this.writeDurably(writes))) return;
+    // Unless a newer value was held for the key meanwhile.
+    for (const { fullKey, json } of writes) if (this.pending.get(fullKey)?.json === json) this.pending.delete(fullKey);
+  }
+
+  /**
+   * Writes that must not be lost (those past their expiry are dropped); true once Redis took them
+   * all, and with Sentinel once a replica has them too. A failure is logged.
+   */
+  private async writeDurably(writes: DurableWrite[]): Promise<boolean> {
+    const now = Date.now();
+    const live = writes.filter((write) => write.expiresAt > now);
+    if (live.length === 0) return true;
+    if (this.replicated) return this.writeReplicated(live);
+    try {
+      await Promise.all(live.map(({ fullKey, json, expiresAt }) => this.redis.set(fullKey, json, 'PX', expiresAt - now)));
+      return true;
+    } catch (error) {
+      this.failed('set', error);
+      return false;
+    }
+  }
+
+  /**
+   * Joins the batch of the writes asked for until the current task ends (a bury of many keys, say):
+   * they leave together, followed by one WAIT, rather than one WAIT each.
+   */
+  private writeReplicated(writes: DurableWrite[]): Promise<boolean> {
+    if (!this.batch) {
+      const batched: DurableWrite[] = [];
+      const taken = Promise.resolve().then(() => {
+        this.batch = undefined;
+        return this.sendReplicated(batched);
+      });
+      this.batch = { writes: batched, taken };
+    }
+    this.batch.writes.push(...writes);
+    return this.batch.taken;
+  }
+
+  /** SET each, then WAIT 1 on the same connection: WAIT counts the replicas that have everything sent on it before. */
+  private async sendReplicated(writes: DurableWrite[]): Promise<boolean> {
+    const client = this.replicated!;
+    const now = Date.now();
+    // Auto-pipelining sends them in one write, in this order.
+    const sets = writes.map(({ fullKey, json, expiresAt }) => client.set(fullKey, json, 'PX', Math.max(1, expiresAt - now)));
+    const confirmed = client.wait(1, REPLICA_WAIT_MS);
+    try {
+      const [replicas] = await Promise.all([confirmed, ...sets]);
+      if (replicas >= 1) return true;
+      this.failed('replicate', new Error(`no replica confirmed the write within ${REPLICA_WAIT_MS} ms; kept in this process and written again every second`));
+      return false;
+    } catch (error) {
+      this.failed('set', error);
+      return false;
     }
   }
 
@@ -162,15 +276,12 @@ class RedisCache implements Cache {
 
   async setEventually(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     if (ttlSeconds <= 0) return;
-    const fullKey = this.key(key);
-    const json = JSON.stringify(value);
-    try {
-      await this.redis.set(fullKey, json, 'EX', Math.ceil(ttlSeconds));
+    const write = { fullKey: this.key(key), json: JSON.stringify(value), expiresAt: Date.now() + Math.ceil(ttlSeconds) * 1000 };
+    if (await this.writeDurably([write])) {
       // What an earlier call could not write is superseded: a retry must not put it back over this.
-      this.pending.delete(fullKey);
-    } catch (error) {
-      this.failed('set', error);
-      this.pending.set(fullKey, { json, expiresAt: Date.now() + ttlSeconds * 1000 });
+      this.pending.delete(write.fullKey);
+    } else {
+      this.pending.set(write.fullKey, { json: write.json, expiresAt: write.expiresAt });
       this.retryPending();
     }
   }
@@ -195,11 +306,15 @@ class RedisCache implements Cache {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await Promise.all(
+      [this.redis, this.replicated].map(async (client) => {
+        try {
+          await client?.quit();
+        } catch {
+          client?.disconnect();
+        }
+      }),
+    );
   }
 }
 
@@ -211,14 +326,41 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-export async function connectRedisCache(options: { redisUrl: string; namespace: string; logger: Logger; errorLogIntervalMs: number }): Promise<Cache> {
-  const redis = new Redis(options.redisUrl, REDIS_OPTIONS);
-  const cache = new RedisCache(options.namespace, redis, options.logger, options.errorLogIntervalMs);
+export interface RedisCacheOptions {
+  /** The Redis; with `sentinel`, only its user, password, database and TLS count. */
+  redisUrl?: string;
+  sentinel?: RedisSentinel;
+  namespace: string;
+  logger: Logger;
+  errorLogIntervalMs: number;
+}
+
+export async function connectRedisCache(options: RedisCacheOptions): Promise<Cache> {
+  const { redisUrl, sentinel } = options;
+  let redis: Redis;
+  if (sentinel) {
+    const sentinelled = sentinelOptions(sentinel, redisUrl?.startsWith('rediss:') ?? false);
+    redis = redisUrl ? new Redis(redisUrl, sentinelled) : new Redis(sentinelled);
+  } else if (redisUrl) {
+    redis = new Redis(redisUrl, REDIS_OPTIONS);
+  } else {
+    throw new Error('connectRedisCache needs a Redis URL or sentinels');
+  }
+  const replicated = sentinel ? redis.duplicate() : undefined;
+  const cache = new RedisCache(options.namespace, redis, options.logger, options.errorLogIntervalMs, replicated);
+  const connecting = Promise.all([redis.connect(), replicated?.connect()]);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await redis.connect();
+    await Promise.race([
+      connecting,
+      new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${START_WAIT_MS} ms`)), START_WAIT_MS))),
+    ]);
   } catch (error) {
     // Start anyway: requests fall back to the database and ioredis keeps reconnecting.
     options.logger.warn({ err: (error as Error).message }, 'Redis did not answer at start; continuing without it until it does');
+  } finally {
+    clearTimeout(timer);
+    connecting.catch(() => {});
   }
   return cache;
 }

@@ -300,9 +300,11 @@ describe('parseSettings', () => {
 
   it('refuses Redis preference storage without Redis', () => {
     expect(problems({ MREG_FASTMCP_PREFERENCES_STORAGE: 'redis' })).toEqual([
-      'MREG_FASTMCP_PREFERENCES_STORAGE: "redis" needs Redis; set MREG_REDIS_URL or use database',
+      'MREG_FASTMCP_PREFERENCES_STORAGE: "redis" needs Redis; set MREG_REDIS_URL or MREG_REDIS_SENTINELS, or use database',
     ]);
     expect(parseSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: 'redis', MREG_REDIS_URL: 'redis://127.0.0.1:6379' }).fastmcp.preferencesStorage).toBe('redis');
+    const sentinels = { MREG_REDIS_SENTINELS: '127.0.0.1:26379', MREG_REDIS_SENTINEL_NAME: 'mymaster' };
+    expect(parseSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: 'both', ...sentinels }).fastmcp.preferencesStorage).toBe('both');
   });
 
   it('refuses a refresh threshold that is not shorter than the session', () => {
@@ -330,6 +332,66 @@ describe('parseSettings', () => {
   it('uses 127.0.0.1 in the default public URL when listening on every interface', () => {
     expect(parseSettings({ MREG_HOST: '0.0.0.0', MREG_PORT: '8080', MREG_DEV_SIGN_IN: 'true' }).publicUrl.href).toBe('http://127.0.0.1:8080/');
     expect(parseSettings({ MREG_HOST: '::1', MREG_PORT: '8080' }).publicUrl.href).toBe('http://[::1]:8080/');
+  });
+});
+
+describe('Redis Sentinel', () => {
+  const NAME = { MREG_REDIS_SENTINEL_NAME: 'mymaster' };
+
+  it('is off by default', () => {
+    expect(parseSettings({}).redisSentinel).toBeUndefined();
+    expect(parseSettings({ MREG_REDIS_URL: 'redis://cache:6379' }).redisSentinel).toBeUndefined();
+  });
+
+  it('takes host:port entries, IPv6 in brackets, with the master group name and an optional password', () => {
+    const s = parseSettings({
+      MREG_REDIS_SENTINELS: ' sentinel-1.internal:26379, 10.0.0.12:26380 ,[::1]:26381,[fd00::7]:5000,',
+      ...NAME,
+      MREG_REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+    });
+    expect(s.redisSentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-1.internal', port: 26379 },
+        { host: '10.0.0.12', port: 26380 },
+        { host: '::1', port: 26381 },
+        { host: 'fd00::7', port: 5000 },
+      ],
+      name: 'mymaster',
+      password: 'sentinel-secret',
+    });
+    expect(s.redisUrl).toBeUndefined();
+    expect(parseSettings({ MREG_REDIS_SENTINELS: 'localhost:26379', ...NAME }).redisSentinel?.password).toBeUndefined();
+  });
+
+  it('names each bad entry', () => {
+    const rule = 'not host:port; list the sentinels as host:port (an IPv6 address in brackets: [::1]:26379) separated by commas';
+    expect(problems({ MREG_REDIS_SENTINELS: 'a:26379,b,::1:26379,c:0,d:65536,[::1]:x,e_f:1', ...NAME })).toEqual([
+      `MREG_REDIS_SENTINELS: "b", "::1:26379", "c:0", "d:65536", "[::1]:x", "e_f:1": ${rule}`,
+    ]);
+    expect(problems({ MREG_REDIS_SENTINELS: 'redis://a:26379', ...NAME })).toEqual([`MREG_REDIS_SENTINELS: "redis://a:26379": ${rule}`]);
+    expect(problems({ MREG_REDIS_SENTINELS: ' , ', ...NAME })).toEqual(['MREG_REDIS_SENTINELS: lists no sentinel; list them as host:port separated by commas']);
+    expect(problems({ MREG_REDIS_SENTINELS: 'a:1', MREG_REDIS_SENTINEL_NAME: 'my master' })).toEqual([
+      'MREG_REDIS_SENTINEL_NAME: "my master" must be 1 to 64 letters, digits, ., _ or -',
+    ]);
+  });
+
+  it('needs the sentinels and the master group name together, naming the one missing', () => {
+    expect(problems({ MREG_REDIS_SENTINELS: 'a:26379' })).toEqual([
+      'MREG_REDIS_SENTINEL_NAME: missing; MREG_REDIS_SENTINELS needs the name of the master group the sentinels watch (their `sentinel monitor <name> ...`), e.g. mymaster',
+    ]);
+    expect(problems(NAME)).toEqual([
+      'MREG_REDIS_SENTINELS: missing; MREG_REDIS_SENTINEL_NAME is used only with the sentinels, listed as host:port separated by commas',
+    ]);
+    expect(problems({ ...NAME, MREG_REDIS_SENTINEL_PASSWORD: 'x' })).toEqual([
+      'MREG_REDIS_SENTINELS: missing; MREG_REDIS_SENTINEL_NAME and MREG_REDIS_SENTINEL_PASSWORD are used only with the sentinels, listed as host:port separated by commas',
+    ]);
+  });
+
+  it('takes MREG_REDIS_URL beside them for the data nodes (password, database, TLS), and never echoes the sentinel password', () => {
+    const s = parseSettings({ MREG_REDIS_URL: 'rediss://:data-secret@unused:6379/2', MREG_REDIS_SENTINELS: 'a:26379', ...NAME });
+    expect(s.redisUrl).toBe('rediss://:data-secret@unused:6379/2');
+    expect(s.redisSentinel?.name).toBe('mymaster');
+    expect(problems({ MREG_REDIS_SENTINEL_PASSWORD: 'p'.repeat(501) }).join()).not.toContain('ppp');
   });
 });
 

@@ -120,6 +120,25 @@ const hostNames = z
   })
   .default([]);
 
+/** One sentinel: a host name or IPv4 address and a port, or an IPv6 address in brackets and a port. */
+const SENTINEL = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)):(\d{1,5})$/i;
+const sentinelOf = (entry: string) => {
+  const match = SENTINEL.exec(entry);
+  const port = Number(match?.[6]);
+  return match && port >= 1 && port <= 65535 ? { host: (match[1] ?? match[2])!, port } : undefined;
+};
+const sentinels = z
+  .string()
+  .max(10_000, { error: 'is longer than 10000 characters' })
+  .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((entries) => entries.length > 0, { error: 'lists no sentinel; list them as host:port separated by commas' })
+  .refine((entries) => entries.every((entry) => sentinelOf(entry)), {
+    error: (issue) =>
+      `${(issue.input as string[]).filter((entry) => !sentinelOf(entry)).map(quoted).join(', ')}: not host:port; list the sentinels as host:port (an IPv6 address in brackets: [::1]:26379) separated by commas`,
+  })
+  .transform((entries) => entries.map((entry) => sentinelOf(entry)!))
+  .default([]);
+
 const text = (max: number) =>
   z.string().max(max, { error: `is longer than ${max} characters` }).optional();
 
@@ -137,6 +156,12 @@ export const ZEnv = z.object({
   MREG_DATABASE_URL: url(['postgres:', 'postgresql:']),
   MREG_DATABASE_STATEMENT_TIMEOUT: int(5, 1, 3600),
   MREG_REDIS_URL: url(['redis:', 'rediss:']),
+  MREG_REDIS_SENTINELS: sentinels,
+  MREG_REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: (issue) => `${quoted(issue.input)} must be 1 to 64 letters, digits, ., _ or -` })
+    .optional(),
+  MREG_REDIS_SENTINEL_PASSWORD: text(500),
   MREG_REDIS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: (issue) => `${quoted(issue.input)} must be 1 to 64 letters, digits, _ or -` })
@@ -237,10 +262,19 @@ export function problemsBetween(e: Partial<Env>, input: Record<string, string | 
       `MREG_FASTMCP_SESSION_ABSOLUTE_HOURS: ${absolute} must be at least MREG_FASTMCP_SESSION_EXPIRE_HOURS (${expire})`,
     );
   }
+  // Sentinels and the master group's name go together; the password only with them.
+  const sentinelsSet = 'MREG_REDIS_SENTINELS' in input;
+  if (sentinelsSet && !('MREG_REDIS_SENTINEL_NAME' in input)) {
+    problems.push('MREG_REDIS_SENTINEL_NAME: missing; MREG_REDIS_SENTINELS needs the name of the master group the sentinels watch (their `sentinel monitor <name> ...`), e.g. mymaster');
+  }
+  const sentinelOnly = (['MREG_REDIS_SENTINEL_NAME', 'MREG_REDIS_SENTINEL_PASSWORD'] as const).filter((key) => key in input);
+  if (!sentinelsSet && sentinelOnly.length > 0) {
+    problems.push(`MREG_REDIS_SENTINELS: missing; ${sentinelOnly.join(' and ')} ${sentinelOnly.length > 1 ? 'are' : 'is'} used only with the sentinels, listed as host:port separated by commas`);
+  }
   const storage = e.MREG_FASTMCP_PREFERENCES_STORAGE;
-  if (storage !== undefined && storage !== 'database' && e.MREG_REDIS_URL === undefined && !('MREG_REDIS_URL' in input)) {
+  if (storage !== undefined && storage !== 'database' && !('MREG_REDIS_URL' in input) && !sentinelsSet) {
     problems.push(
-      `MREG_FASTMCP_PREFERENCES_STORAGE: "${storage}" needs Redis; set MREG_REDIS_URL or use database`,
+      `MREG_FASTMCP_PREFERENCES_STORAGE: "${storage}" needs Redis; set MREG_REDIS_URL or MREG_REDIS_SENTINELS, or use database`,
     );
   }
   const metricsPort = e.MREG_METRICS_PORT;
@@ -324,7 +358,16 @@ export function toSettings(e: Env, input: Record<string, string | undefined>, cw
     databaseUrl: e.MREG_DATABASE_URL,
     /** Longest a query may run (server side) or go unanswered (client side), in ms; migrations have their own. */
     databaseStatementTimeoutMs: e.MREG_DATABASE_STATEMENT_TIMEOUT * 1000,
+    /** With sentinels, only its user name, password, database number and TLS (rediss:) are used, for the data nodes. */
     redisUrl: e.MREG_REDIS_URL,
+    /**
+     * Redis Sentinel: the sentinels to ask for the primary, the master group's name, and the
+     * sentinels' own password (AUTH on the sentinels, which may differ from the data nodes').
+     */
+    redisSentinel:
+      e.MREG_REDIS_SENTINELS.length > 0 && e.MREG_REDIS_SENTINEL_NAME
+        ? { sentinels: e.MREG_REDIS_SENTINELS, name: e.MREG_REDIS_SENTINEL_NAME, password: e.MREG_REDIS_SENTINEL_PASSWORD }
+        : undefined,
     /** Prefix of every Redis key (`<namespace>:session:...`), so that deployments can share a Redis. */
     redisNamespace: e.MREG_REDIS_NAMESPACE,
     logLevel: e.MREG_LOG_LEVEL,

@@ -156,7 +156,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     closers.push(() => db.close());
     await db.migrate();
     const cacheNamespace = other?.cacheNamespace ?? uniqueName();
-    const ownCache = sharedCache ?? (await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
+    // MREG_REDIS_SENTINELS in `env`: the cache asks those sentinels, as the server would.
+    const ownCache =
+      sharedCache ??
+      (settings.redisSentinel
+        ? await createCache({ redisUrl: settings.redisUrl, sentinel: settings.redisSentinel, logger, namespace: cacheNamespace })
+        : await testCache(options.redisUrl ?? testRedisUrl, logger, cacheNamespace));
     if (!sharedCache) closers.push(() => ownCache.close());
     const cache = options.wrapCache?.(ownCache) ?? ownCache;
     const listener = await listen(0, '127.0.0.1', { maxConnections: settings.maxConnections, logger });
