@@ -30,7 +30,7 @@ export interface Instance {
   name: string;
   port: number;
   /** The running process (a new one after each start). */
-  process: ServerProcess;
+  readonly process: ServerProcess;
   /** The loopback metrics listener's /metrics. */
   metricsUrl(): string;
   /** Starts it (again) on its port, with a new empty data directory; resolves once it listens. */
@@ -63,20 +63,24 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
   const dirs: string[] = [];
   const instances: Instance[] = ports.map((port, i) => {
     const past: string[] = [];
+    let current: ServerProcess | undefined;
     const instance: Instance = {
       name: `mreg${i + 1}`,
       port,
-      process: undefined as unknown as ServerProcess,
+      get process() {
+        if (!current) throw new Error(`mreg${i + 1} has not been started`);
+        return current;
+      },
       metricsUrl() {
         const line = instance.logs().find((l) => l.msg === 'Metrics listening');
         if (!line) throw new Error(`${instance.name} logged no metrics address`);
         return line.url as string;
       },
       async start() {
-        if (instance.process) past.push(...instance.process.stdout);
+        if (current) past.push(...current.stdout);
         const dataDir = await mkdtemp(join(tmpdir(), `mreg-topology-${instance.name}-`));
         dirs.push(dataDir);
-        instance.process = spawnServer(
+        current = spawnServer(
           ['--import', TSX_IMPORT, INSTANCE_ENTRY],
           {
             TOPOLOGY_ENTRA_URL: entra.origin,
@@ -99,15 +103,16 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
           },
           dataDir,
         );
-        await instance.process.listening(60_000);
+        await current.listening(60_000);
       },
       stop: () => instance.process.stop(),
       async kill() {
-        instance.process.child.kill('SIGKILL');
-        await instance.process.exit;
+        if (!current) return;
+        current.child.kill('SIGKILL');
+        await current.exit;
       },
       logs: () =>
-        [...past, ...instance.process.stdout].flatMap((line) => {
+        [...past, ...(current?.stdout ?? [])].flatMap((line) => {
           try {
             return [JSON.parse(line) as Record<string, unknown>];
           } catch {
@@ -120,7 +125,7 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
 
   let haproxy: Haproxy | undefined;
   const close = async () => {
-    await Promise.all(instances.map((i) => (i.process ? i.kill() : undefined)));
+    await Promise.allSettled(instances.map((i) => i.kill()));
     await haproxy?.stop();
     await entra.close();
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
