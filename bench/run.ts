@@ -10,7 +10,9 @@
  *   pnpm bench [--quick] [--only 1,2,...]
  *     --quick: 1 s warm-up, 3 s windows, 100 000 sessions in place of 1M
  *     --only:  just these scenarios (numbers as in the table; 5 is the cache-miss lookup, 6 the floor,
- *              7 the gateway: tools/call direct, through /mcp and /mcp/<slug>, and tools/list of 1000 tools)
+ *              7 the gateway: tools/call direct, through /mcp and /mcp/<slug>, and tools/list of 1000 tools;
+ *              9 behind HAProxy: auth.user and /mcp tools/call through Debian's HAProxy to one MREG
+ *              instance and to two, alternately, and to the one direct)
  *   pnpm bench --baseline <checkout>
  *     scenario 2 for another checkout's build (its server/dist/main.js, built there with pnpm build)
  *     and for this one, alternately, three rounds each in this one run: before and after a change
@@ -46,11 +48,13 @@ import {
   SMALL_TABLE,
   WARMUP_S,
 } from './lib/settings';
+import { measureTopology, topologyReport, type TopologyFigures } from './topology';
 
 const rows: Row[] = [];
 const starts: { what: string; ms: number }[] = [];
 let misses: MissFigures | undefined;
 let gateway: GatewayFigures | undefined;
+let topology: TopologyFigures | undefined;
 
 async function ceilingScenario() {
   const server = await startBenchServer('ceiling.ts', { BENCH_EMAIL: EMAIL });
@@ -149,7 +153,8 @@ async function comparisonScenario(bundle: string, cwd: string) {
 }
 
 async function main() {
-  await ensureBuilt();
+  // Only MREG as deployed needs the bundle: scenario 9's instances run from the sources.
+  if ([2, 3, 7].some(runs) || baselineBundle) await ensureBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), 'mreg-bench-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   // A working directory without .env: MREG reads .env from its working directory.
@@ -213,6 +218,11 @@ async function main() {
     gateway = await measureGateway({ cwd, dataDir });
   }
 
+  if (runs(9)) {
+    console.log('9. behind HAProxy: auth.user and /mcp tools/call, one MREG instance against two, and direct...');
+    topology = await measureTopology();
+  }
+
   if (baselineBundle) {
     console.log(`2. before/after: ${baselineBundle} and this checkout's build...`);
     await comparisonScenario(baselineBundle, cwd);
@@ -225,12 +235,14 @@ async function main() {
     console.log(`\n${table}\n`);
     for (const goal of goals) console.log(`- ${goal}`);
   }
+  const topologyLines = topology ? topologyReport(topology) : [];
   if (gatewayLines.length) console.log(`\n${gatewayLines.join('\n')}`);
+  if (topologyLines.length) console.log(`\n${topologyLines.join('\n')}`);
   // A quick or partial run never replaces the day's full results.
   const day = `${new Date().toISOString().slice(0, 10)}${quick || only ? '-partial' : ''}`;
   const dir = join(root, 'bench/results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${day}.json`), `${JSON.stringify({ ...json, gateway }, null, 2)}\n`);
+  await writeFile(join(dir, `${day}.json`), `${JSON.stringify({ ...json, gateway, topology }, null, 2)}\n`);
   const md = [
     `# MREG benchmarks, ${json.date}`,
     '',
@@ -238,6 +250,7 @@ async function main() {
     '',
     ...(rows.length > 0 || misses || comparison ? [table, '', ...goals.map((g) => `- ${g}`), ''] : []),
     ...(gatewayLines.length ? [...gatewayLines, ''] : []),
+    ...(topologyLines.length ? [...topologyLines, ''] : []),
   ].join('\n');
   await writeFile(join(dir, `${day}.md`), md);
   console.log(`\nWritten: bench/results/${day}.json and .md`);

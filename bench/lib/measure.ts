@@ -98,7 +98,7 @@ function groupMemory(mregPid: number, postmasterPidFile: string): GroupMemory {
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** CPU time a process has used so far (user + system), in milliseconds (Linux). */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
@@ -122,8 +122,27 @@ export interface LoadFigures {
   counters?: CounterDeltas;
 }
 
-function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<any> {
-  const args = [autocannonBin, '-c', String(CONNECTIONS), '-d', String(seconds), '--json', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}:${v}`]), url];
+/** What autocannon sends other than a GET, and the answer every request must get (else counted in `mismatches`). */
+export interface Sent {
+  method?: 'POST';
+  body?: string;
+  expectBody?: string;
+}
+
+export function autocannon(url: string, headers: Record<string, string>, seconds: number, sent: Sent = {}): Promise<any> {
+  const args = [
+    autocannonBin,
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(seconds),
+    '--json',
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}:${v}`]),
+    ...(sent.method ? ['-m', sent.method] : []),
+    ...(sent.body ? ['-b', sent.body] : []),
+    ...(sent.expectBody ? ['-E', sent.expectBody] : []),
+    url,
+  ];
   const { child, output } = startProcess(args, {}, root);
   let json = '';
   child.stdout!.on('data', (chunk: Buffer) => (json += chunk.toString()));

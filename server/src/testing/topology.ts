@@ -21,7 +21,7 @@ export interface TopologyOptions {
   /** MREG_REDIS_NAMESPACE of every instance. */
   namespace: string;
   instances?: number;
-  /** More MREG_ variables for every instance. */
+  /** More MREG_ variables for every instance (with MREG_LOG_LEVEL quieter than info, metricsUrl() cannot say where its metrics are). */
   env?: Record<string, string>;
 }
 
@@ -53,6 +53,19 @@ export interface Topology {
 }
 
 export const DRAIN_SECONDS = 2;
+
+/** Started means ready, as the balancer sees it: /readyz answers 200 (whatever the log level says). */
+async function untilReady(run: ServerProcess, port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (run.child.exitCode !== null) throw new Error(`MREG exited with ${run.child.exitCode}:\n${run.stderr}${run.stdout.join('\n')}`);
+    const answer = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    await answer?.body?.cancel();
+    if (answer?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`MREG was not ready within ${timeoutMs} ms:\n${run.stderr}${run.stdout.join('\n')}`);
+}
 
 export async function startTopology({ databaseUrl, redisUrl, namespace, instances: count = 2, env = {} }: TopologyOptions): Promise<Topology> {
   const entra = await startEntraStandIn();
@@ -103,7 +116,7 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
           },
           dataDir,
         );
-        await current.listening(60_000);
+        await untilReady(current, port);
       },
       stop: () => instance.process.stop(),
       async kill() {
