@@ -266,7 +266,7 @@ export function topologyReport(figures: TopologyFigures): string[] {
     lines.push(
       `- ${request}: two instances / one behind HAProxy: ${fmt(ratio, 2)}x req/s, ${fmt(cpuRatio, 2)}x MREG CPU per request, p99 ${fmt(one.p99, 2)} -> ${fmt(two.p99, 2)} ms`,
       `- ${request}: HAProxy's cost (one instance, through it / direct): ${fmt(one.reqPerSec / direct.reqPerSec, 2)}x req/s; ` +
-        `HAProxy ${fmt(one.haproxyCpuUsPerReq ?? NaN)} us CPU per request, MREG ${fmt(direct.mregCpuUsPerReq)} -> ${fmt(one.mregCpuUsPerReq)} us (a new connection from HAProxy per request: option http-server-close)`,
+        `HAProxy ${fmt(one.haproxyCpuUsPerReq ?? NaN)} us CPU per request, MREG ${fmt(direct.mregCpuUsPerReq)} -> ${fmt(one.mregCpuUsPerReq)} us`,
     );
   }
   lines.push(

@@ -29,10 +29,12 @@ defaults
   timeout server 60s
   timeout http-request 10s
   timeout http-keep-alive 5s
-  # A new connection to the instance per request: none is reused just as the instance closes it.
-  option http-server-close
   option forwardfor
-  # A refused connection (an instance that died) is tried again on another instance.
+  # Connections to the instances are kept alive and reused. A request that meets a refused
+  # connection (an instance that died) or one closed under it (an instance that closed it as idle,
+  # or stopped) is sent again, to another instance: the whole request is buffered first so that it
+  # can be.
+  option http-buffer-request
   retries 2
   option redispatch 1
   retry-on conn-failure empty-response
