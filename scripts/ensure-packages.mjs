@@ -1,17 +1,18 @@
 // Before the tests: what they run from Debian's packages, which a fresh machine lacks and no test
-// tool may download here (STACK.md, "Browser tests"): chromium for the browser tests, HAProxy and
-// redis-sentinel for the topology and Sentinel tests (issue 23). As root, or with passwordless sudo,
+// tool may download here (STACK.md, "Browser tests"): chromium for the browser tests, HAProxy for
+// the topology tests, redis-server for the tests' own Redis servers and sentinels (the machine's
+// Redis may be elsewhere, or a service with another package). As root, or with passwordless sudo,
 // the missing ones are installed with apt-get, the way `playwright install --with-deps` would
 // elsewhere; otherwise the run stops at once with the one command to run.
 //
-//   node scripts/ensure-packages.mjs [chromium|haproxy|redis-sentinel ...]   (all three when none is named)
+//   node scripts/ensure-packages.mjs [chromium|haproxy|redis-server ...]   (all three when none is named)
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 
 const PACKAGES = {
   chromium: { path: process.env.MREG_TEST_CHROMIUM ?? '/usr/bin/chromium', default: '/usr/bin/chromium', variable: 'MREG_TEST_CHROMIUM', for: 'the browser tests' },
   haproxy: { path: '/usr/sbin/haproxy', default: '/usr/sbin/haproxy', for: 'the topology tests (several instances behind a load balancer)' },
-  'redis-sentinel': { path: '/usr/bin/redis-sentinel', default: '/usr/bin/redis-sentinel', for: 'the Redis Sentinel tests' },
+  'redis-server': { path: '/usr/bin/redis-server', default: '/usr/bin/redis-server', for: "the tests' own Redis servers and sentinels" },
 };
 
 function executable(path) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { postmasterPid } from './db/postgres-cluster';
+import { DRAINING } from './server';
 import { isAlive } from './lib/processes';
 import { createDatabaseTarget, databaseMode, type DatabaseTarget } from './testing/harness';
 import { freePort, spawnServer, TSX_IMPORT, type ServerProcess } from './testing/processes';
@@ -129,7 +130,7 @@ describe('main', () => {
     expect(served.headers.get('connection')).toBe('close');
     expect(await run.exit).toBe(0);
     expect(performance.now() - signalled).toBeGreaterThanOrEqual(2000);
-    expect(run.stdout.some((l) => l.includes('"Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)"'))).toBe(true);
+    expect(run.stdout.some((l) => l.includes(`"msg":${JSON.stringify(DRAINING)}`))).toBe(true);
   });
 
   it('refuses a second server on the same embedded data directory with a clear message', async () => {

@@ -20,6 +20,9 @@ import { createRegistryRuntime, startRegistryService, type RegistryService } fro
 import { loadSecretKey, secretBox } from './lib/secrets';
 import { seedDemoDirectory } from './modules/tenants/demo-seed';
 
+/** Logged when a stop begins with a drain. */
+export const DRAINING = 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)';
+
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 8000;
 
@@ -91,7 +94,7 @@ export async function startServer(settings: Settings, logger: Logger, { outbound
           if (settings.shutdownDrainMs > 0) {
             // Readiness false first, still serving: the load balancer stops sending work before the listener closes.
             lifecycle.draining = true;
-            logger.info({ drainMs: settings.shutdownDrainMs }, 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)');
+            logger.info({ drainMs: settings.shutdownDrainMs }, DRAINING);
             await new Promise((resolve) => setTimeout(resolve, settings.shutdownDrainMs));
           }
           // The listener stops taking connections at once; in-flight requests finish; the standing

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
 /**
- * Where the instance is in its life, for a clean stop behind a load balancer (issue 23): after
+ * Where the instance is in its life, for a clean stop behind a load balancer: after
  * SIGTERM it drains (readiness false, answers close their connections, requests still served),
  * then its listener closes, in-flight requests finish, and the standing event streams end so that
  * their clients reconnect, through the balancer, to another instance.
@@ -36,8 +36,12 @@ export function trackStandingStreams(lifecycle: Lifecycle): RequestHandler {
   };
 }
 
-/** Ends the standing streams gracefully: MCP clients open them again (the SDK's client does), elsewhere. */
+/**
+ * Ends the standing streams: MCP clients open them again (the SDK's client does), elsewhere. Cut,
+ * not ended: a stream that waits for its client to read (backpressure) would never finish an end,
+ * and cutting it is what makes its handler let go of the upstream (/mcp/<slug>'s GET stream).
+ */
 export function endStandingStreams(lifecycle: Lifecycle): void {
-  for (const res of lifecycle.streams) res.end();
+  for (const res of lifecycle.streams) res.destroy();
   lifecycle.streams.clear();
 }

@@ -16,6 +16,8 @@ import { startToyServer, type ToyUpstream } from '../testing/mcp-upstreams';
 import { approve, MemoryOAuthProvider, postForm } from '../testing/oauth';
 import { startThrowawayRedis, type ThrowawayRedis } from '../testing/throwaway-redis';
 import { DRAIN_SECONDS, startTopology, type Instance, type Topology } from '../testing/topology';
+import { CLEANUP_RAN } from '../modules/sessions/sessions.cleanup';
+import { DRAINING } from '../server';
 import { signOut, trpcMutation, trpcQuery, type TrpcAnswer } from '../testing/sign-in';
 
 /**
@@ -36,6 +38,9 @@ let ownRedis: ThrowawayRedis | undefined;
 let toy: ToyUpstream;
 const namespace = uniqueName();
 const clients: Client[] = [];
+/** A tenant admin of the first organisation, signed in, with a server `toy` registered and an API key. */
+let ada: Browser;
+let adaKey: ApiKeyCreated;
 /** Sign-ins completed through the proxy so far. */
 let signIns = 0;
 
@@ -59,6 +64,10 @@ beforeAll(async () => {
       MREG_GATEWAY_TENANT_RATE_LIMIT: '1000000',
     },
   });
+  ada = await signIn(person(0, 'Ada', ['admin']));
+  const saved = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: 'toy', name: 'Toy', url: toy.url }));
+  expect(saved.discovery.ok).toBe(true);
+  adaKey = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'topology' }));
 }, 120_000);
 
 afterAll(async () => {
@@ -86,8 +95,8 @@ interface Browser {
 }
 
 /** A browser's sign-in through the proxy: /auth/login, Entra ID (the stand-in), /auth/callback. */
-async function signIn(who: EntraPerson, headers: Record<string, string> = {}): Promise<Browser> {
-  const client = new CookieClient(headers, topology.entra.transport(who));
+async function signIn(who: EntraPerson, headers: Record<string, string> = {}, localAddress?: string): Promise<Browser> {
+  const client = new CookieClient(headers, topology.entra.transport(who), localAddress);
   const login = await client.request(`${topology.url}/auth/login`);
   expect(login.status, login.body).toBe(302);
   const authorize = await client.request(login.location!);
@@ -159,20 +168,8 @@ function initializeMcp(secret: string): Promise<Response> {
 
 /** Lines an instance logged with message `msg`, at or after `since` (epoch ms). */
 const logged = (instance: Instance, msg: string, since = 0) => instance.logs().filter((l) => l.msg === msg && Date.parse(l.time as string) >= since);
-const CLEANUP_RAN = 'Clean-up ran: ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events deleted';
-const DRAINING = 'Draining: /readyz answers 503 while requests are still served (MREG_SHUTDOWN_DRAIN_SECONDS)';
-
-let ada: Browser;
-let adaKey: ApiKeyCreated;
 
 describe('through the proxy, whichever instance answers', () => {
-  beforeAll(async () => {
-    ada = await signIn(person(0, 'Ada', ['admin']));
-    const saved = data<ServerSaved>(await mutate(ada, 'registry.create', { slug: 'toy', name: 'Toy', url: toy.url }));
-    expect(saved.discovery.ok).toBe(true);
-    adaKey = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'topology' }));
-  });
-
   it('browser sign-in: the pre-auth state is made on one instance and the callback lands on the other', async () => {
     const adaAgain = person(0, 'Ada', ['admin']);
     const browsers = [await signIn(adaAgain), await signIn(adaAgain), await signIn(adaAgain)];
@@ -186,12 +183,13 @@ describe('through the proxy, whichever instance answers', () => {
 
   it('a session revoked through one instance is refused by the other at its next request, and so is a signed-out one', async () => {
     const uma = person(0, 'Uma');
-    // A client's own X-Forwarded-For is not believed: MREG_TRUST_PROXY=1 takes the address HAProxy added.
-    const first = await signIn(uma, { 'x-forwarded-for': '203.0.113.9' });
+    // From 127.0.0.2, with an X-Forwarded-For of its own: MREG_TRUST_PROXY=1 takes the address HAProxy
+    // saw and added (not HAProxy's own, 127.0.0.1, nor the one the client made up).
+    const first = await signIn(uma, { 'x-forwarded-for': '203.0.113.9' }, '127.0.0.2');
     const [second, third] = [await signIn(uma), await signIn(uma)];
     const sessions = data<{ sessionId: string; isCurrent: boolean; ipAddress: string | null }[]>(await query(first, 'auth.sessions'));
-    expect(sessions.filter((s) => !s.isCurrent)).toHaveLength(2);
-    expect(sessions.map((s) => s.ipAddress)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(sessions.filter((s) => !s.isCurrent).map((s) => s.ipAddress)).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect(sessions.find((s) => s.isCurrent)?.ipAddress).toBe('127.0.0.2');
     const secondId = data<{ sessionInfo: { sessionId: string } }>(await query(second, 'auth.user')).sessionInfo.sessionId;
     data(await mutate(first, 'auth.revokeSession', { sessionId: secondId }));
     expect((await onEveryInstance(2, () => query(second, 'auth.user'))).map((a) => a.status)).toEqual([401, 401]);
@@ -343,31 +341,43 @@ async function checksDuring(ms: number): Promise<number[]> {
   return [...seen].sort((a, b) => a - b);
 }
 
-/** The clean-up runs logged by all instances since `since`, in order of time. */
+/** When the clean-up runs logged by all instances since `since` were claimed, in order. */
 const cleanupRuns = (since: number) =>
-  topology.instances.flatMap((instance) => logged(instance, CLEANUP_RAN, since).map((line) => Date.parse(line.time as string))).sort((a, b) => a - b);
+  topology.instances.flatMap((instance) => logged(instance, CLEANUP_RAN, since).map((line) => Date.parse(line.startedAt as string))).sort((a, b) => a - b);
+
+/** MCP sessions opened at the toy server so far: each health check opens one. */
+const initializes = () => toy.requests.filter((r) => r.method === 'initialize').length;
 
 const gaps = (times: number[]) => times.slice(1).map((time, i) => time - times[i]!);
 
 describe('background work, once per interval in total', () => {
   it('the health loop checks each server once per interval, and the clean-up runs once per interval, with both instances up', async () => {
     const since = Date.now();
+    const sessionsBefore = initializes();
     const checks = await checksDuring(11_000);
+    // A check in progress at the end has opened its session but not yet recorded itself.
+    await sleep(500);
+    const opened = initializes() - sessionsBefore;
     const runs = cleanupRuns(since);
-    console.info(`health checks ${gaps(checks).join(', ')} ms apart; clean-ups ${gaps(runs).join(', ')} ms apart`);
-    // Each instance checking on its own would put checks about half an interval apart; one at a time, they come an interval apart (less 10% jitter).
+    console.info(`health checks ${gaps(checks).join(', ')} ms apart (${opened} sessions opened at the server); clean-ups ${gaps(runs).join(', ')} ms apart`);
+    // One at a time, checks come an interval apart (less 10% jitter); each instance checking on its
+    // own would put them about half an interval apart, or at the same moment (the sessions opened
+    // at the server count those that the samples of the recorded time cannot tell apart).
     expect(checks.length).toBeGreaterThanOrEqual(2);
     for (const gap of gaps(checks)) expect(gap).toBeGreaterThanOrEqual(HEALTH_INTERVAL_S * 900);
-    // The clean-up: 4 to 6 runs in 11 s, each an interval after the one before (the log line comes
-    // when a run ends, a little after its claim), whichever instance ran it; about 1 s apart if each ran its own.
+    expect(opened).toBe(checks.length - 1);
+    // The clean-up: 4 to 6 runs in 11 s, claimed an interval after the one before, whichever
+    // instance ran it; about 1 s apart if each ran its own.
     expect(runs.length).toBeGreaterThanOrEqual(4);
-    for (const gap of gaps(runs)) expect(gap).toBeGreaterThanOrEqual(CLEANUP_INTERVAL_S * 1000 - 250);
+    for (const gap of gaps(runs)) expect(gap).toBeGreaterThanOrEqual(CLEANUP_INTERVAL_S * 1000 - 50);
   });
 });
 
 interface Outcome {
   kind: 'auth.user' | 'tools/call';
   ok: boolean;
+  /** When the request was sent and when its answer (or failure) came. */
+  startedAt: number;
   at: number;
   by?: string | null;
   error?: string;
@@ -385,58 +395,91 @@ async function startLoad(workers: number, secret: string): Promise<Load> {
   let running = true;
   const loops = people.map(async ({ browser, mcp }, i) => {
     for (let n = 0; running; n++) {
+      let startedAt = Date.now();
       try {
         const answer = await query(browser, 'auth.user');
-        outcomes.push({ kind: 'auth.user', ok: answer.status === 200, at: Date.now(), by: servedBy(answer.hop), error: answer.status === 200 ? undefined : `${answer.status} ${JSON.stringify(answer.body)}` });
+        const error = answer.status === 200 ? undefined : `${answer.status} ${JSON.stringify(answer.body)}`;
+        outcomes.push({ kind: 'auth.user', ok: !error, startedAt, at: Date.now(), by: servedBy(answer.hop), error });
       } catch (error) {
-        outcomes.push({ kind: 'auth.user', ok: false, at: Date.now(), error: String(error) });
+        outcomes.push({ kind: 'auth.user', ok: false, startedAt, at: Date.now(), error: String(error) });
       }
+      startedAt = Date.now();
       try {
         const result = await mcp.callTool({ name: 'toy__echo', arguments: { text: `load ${i} ${n}` } });
-        outcomes.push({ kind: 'tools/call', ok: !result.isError, at: Date.now(), error: result.isError ? JSON.stringify(result.content) : undefined });
+        outcomes.push({ kind: 'tools/call', ok: !result.isError, startedAt, at: Date.now(), error: result.isError ? JSON.stringify(result.content) : undefined });
       } catch (error) {
-        outcomes.push({ kind: 'tools/call', ok: false, at: Date.now(), error: String(error) });
+        outcomes.push({ kind: 'tools/call', ok: false, startedAt, at: Date.now(), error: String(error) });
       }
     }
   });
+  let stopped: Promise<Outcome[]> | undefined;
   return {
     outcomes,
-    async stop() {
+    stop() {
       running = false;
-      await Promise.all(loops);
-      return outcomes;
+      stopped ??= Promise.all(loops).then(() => outcomes);
+      return stopped;
     },
   };
 }
+
+/** Tool calls the toy server has been sent so far. */
+const upstreamCalls = () => toy.requests.filter((r) => r.method === 'tools/call').length;
 
 describe('an instance killed in the middle of the load', () => {
   it('only requests in flight on it may fail; the other takes them all, and the health loop and the clean-up go on there', async () => {
     const WORKERS = 4;
     const key = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'kill load' }));
-    const load = await startLoad(WORKERS, key.secret);
     const [victim, survivor] = topology.instances as [Instance, Instance];
-    // Just after a health check has been recorded, so that the dead instance holds no check's lease.
-    const checkedBefore = await lastChecked();
-    await expect.poll(lastChecked, { timeout: 10_000, interval: 50 }).toBeGreaterThan(checkedBefore);
-    await sleep(300);
-    const killedAt = Date.now();
-    await victim.kill();
-    await haproxyDown(victim);
-    await sleep(2000);
-    const outcomes = await load.stop();
-    const failed = outcomes.filter((o) => !o.ok);
-    const afterKill = outcomes.filter((o) => o.at > killedAt);
-    console.info(`kill -9 under load: ${outcomes.length} requests, ${failed.length} failed, ${afterKill.length} answered after the kill`);
-    // At most one request per worker was in flight when the instance died.
-    expect(failed.length, JSON.stringify(failed)).toBeLessThanOrEqual(WORKERS);
-    expect(afterKill.filter((o) => o.ok).length).toBeGreaterThan(WORKERS * 4);
-    expect(outcomes.filter((o) => o.ok && o.by === victim.name).length).toBeGreaterThan(0);
-    // The survivor takes the next health check and the next clean-ups.
-    await expect.poll(lastChecked, { timeout: (HEALTH_INTERVAL_S * 1.1 + 1) * 1000, interval: 100 }).toBeGreaterThan(killedAt);
-    await expect.poll(() => logged(survivor, CLEANUP_RAN, killedAt).length, { timeout: CLEANUP_INTERVAL_S * 2 * 1000 + 1000 }).toBeGreaterThan(0);
-    // Back for the next tests.
-    await victim.start();
-    await topology.haproxy.waitFor(victim.name, 'UP');
+    const callsBefore = upstreamCalls();
+    const load = await startLoad(WORKERS, key.secret);
+    let killedAt: number;
+    let diedAt: number;
+    try {
+      // Just after a health check has been recorded, so that the dead instance holds no check's lease.
+      const checkedBefore = await lastChecked();
+      await expect.poll(lastChecked, { timeout: 10_000, interval: 50 }).toBeGreaterThan(checkedBefore);
+      await sleep(300);
+      killedAt = Date.now();
+      await victim.kill();
+      diedAt = Date.now();
+      await haproxyDown(victim);
+      await sleep(2000);
+    } finally {
+      await load.stop();
+    }
+    try {
+      const outcomes = load.outcomes;
+      const failed = outcomes.filter((o) => !o.ok);
+      const calls = outcomes.filter((o) => o.kind === 'tools/call');
+      const answeredCalls = calls.filter((o) => o.ok).length;
+      const sentOn = upstreamCalls() - callsBefore;
+      // Tool calls answered but not audited: the victim's buffer of its last second (written every second).
+      const audited = await toolCallEvents(key.apiKey.id);
+      console.info(
+        `kill -9 under load: ${outcomes.length} requests, ${failed.length} failed (${failed.map((f) => f.kind).join(', ') || 'none'}), ` +
+          `${outcomes.filter((o) => o.at > diedAt).length} answered after the kill; ${answeredCalls} tool calls answered, ${sentOn} reached the server, ${audited} audited`,
+      );
+      // At most the requests in flight on the victim fail: one per worker at most, each sent before it died and failing after.
+      expect(failed.length, JSON.stringify(failed)).toBeLessThanOrEqual(WORKERS);
+      for (const failure of failed) {
+        expect(failure.startedAt).toBeLessThanOrEqual(diedAt);
+        expect(failure.at).toBeGreaterThanOrEqual(killedAt);
+      }
+      expect(outcomes.filter((o) => o.at > diedAt && o.ok).length).toBeGreaterThan(WORKERS * 4);
+      expect(outcomes.filter((o) => o.ok && o.by === victim.name).length).toBeGreaterThan(0);
+      // No call ran twice: the server saw every answered call once, plus at most the failed ones (which may have reached it).
+      expect(sentOn).toBeGreaterThanOrEqual(answeredCalls);
+      expect(sentOn).toBeLessThanOrEqual(answeredCalls + failed.filter((f) => f.kind === 'tools/call').length);
+      expect(audited).toBeLessThanOrEqual(answeredCalls + failed.length);
+      // The survivor takes the next health check and the next clean-ups.
+      await expect.poll(lastChecked, { timeout: (HEALTH_INTERVAL_S * 1.1 + 2) * 1000, interval: 100 }).toBeGreaterThan(diedAt);
+      await expect.poll(() => logged(survivor, CLEANUP_RAN, diedAt).length, { timeout: CLEANUP_INTERVAL_S * 2 * 1000 + 1000 }).toBeGreaterThan(0);
+    } finally {
+      // Back for the next tests, whatever happened above.
+      await victim.start();
+      await topology.haproxy.waitFor(victim.name, 'UP');
+    }
   }, 60_000);
 });
 
@@ -445,34 +488,49 @@ async function haproxyDown(instance: Instance) {
 }
 
 describe('a rolling restart under load', () => {
-  it('stops (SIGTERM) and starts each instance in turn with no request failing, readiness false before the listener closes, and every call audited', async () => {
+  it('stops (SIGTERM) and starts each instance in turn with no request failing, readiness false before the listener closes, in-flight calls finished, and every call audited', async () => {
     const key = data<ApiKeyCreated>(await mutate(ada, 'apiKeys.create', { name: 'rolling load' }));
+    const slowClient = await connectMcp(key.secret, '/mcp');
     const load = await startLoad(4, key.secret);
-    await sleep(500);
     const outOfRotation: number[] = [];
-    for (const instance of topology.instances) {
-      const stopping = Date.now();
-      const exited = instance.stop();
-      // HAProxy takes it out while it still serves (it drains for DRAIN_SECONDS), before it exits.
-      await haproxyDown(instance);
-      const downAt = Date.now();
-      outOfRotation.push(downAt - stopping);
-      expect(await exited).toBe(0);
-      expect(downAt - stopping).toBeLessThan(DRAIN_SECONDS * 1000);
-      expect(logged(instance, DRAINING, stopping)).toHaveLength(1);
-      await instance.start();
-      await topology.haproxy.waitFor(instance.name, 'UP');
+    const slowCalls: Promise<unknown>[] = [];
+    try {
       await sleep(500);
+      for (const instance of topology.instances) {
+        // Two calls longer than the drain, one on each instance (round robin): the stopping one must finish its own.
+        for (const n of [1, 2]) {
+          slowCalls.push(slowClient.callTool({ name: 'toy__slow', arguments: { label: `spans the stop of ${instance.name} (${n})`, steps: 30, delayMs: 100 } }));
+        }
+        await sleep(200);
+        const stopping = Date.now();
+        const exited = instance.stop();
+        // HAProxy takes it out while it still serves (it drains for DRAIN_SECONDS), before it exits.
+        await haproxyDown(instance);
+        outOfRotation.push(Date.now() - stopping);
+        expect(await exited).toBe(0);
+        expect(outOfRotation.at(-1)).toBeLessThan(DRAIN_SECONDS * 1000);
+        expect(logged(instance, DRAINING, stopping)).toHaveLength(1);
+        await instance.start();
+        await topology.haproxy.waitFor(instance.name, 'UP');
+        await sleep(500);
+      }
+    } finally {
+      await load.stop();
     }
-    const outcomes = await load.stop();
-    console.info(`rolling restart under load: ${outcomes.length} requests, ${outcomes.filter((o) => !o.ok).length} failed; out of rotation after SIGTERM in ${outOfRotation.map((ms) => `${ms} ms`).join(' and ')}`);
+    const outcomes = load.outcomes;
+    const slow = await Promise.allSettled(slowCalls);
+    console.info(
+      `rolling restart under load: ${outcomes.length} requests, ${outcomes.filter((o) => !o.ok).length} failed; out of rotation after SIGTERM in ${outOfRotation.map((ms) => `${ms} ms`).join(' and ')}; ` +
+        `${slow.filter((r) => r.status === 'fulfilled').length} of ${slow.length} 3-second calls finished`,
+    );
     expect(outcomes.filter((o) => !o.ok), 'failed requests').toEqual([]);
+    for (const result of slow) expect(result).toMatchObject({ status: 'fulfilled', value: { content: [{ text: expect.stringMatching(/: 30 steps$/) }] } });
     expect(outcomes.length).toBeGreaterThan(100);
     expect(new Set(outcomes.map((o) => o.by).filter(Boolean))).toEqual(names());
     // Each instance wrote its buffered tool-call events before it stopped: none is missing.
-    const calls = outcomes.filter((o) => o.kind === 'tools/call').length;
+    const calls = outcomes.filter((o) => o.kind === 'tools/call').length + slowCalls.length;
     await expect.poll(() => toolCallEvents(key.apiKey.id), { timeout: 5000 }).toBe(calls);
-  }, 90_000);
+  }, 120_000);
 });
 
 // Last: it spends the registrations left this hour, which the OAuth test above needs one of.

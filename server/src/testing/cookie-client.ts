@@ -1,4 +1,5 @@
 import { Cookie, CookieJar } from 'tough-cookie';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /**
  * A scripted browser for integration tests: fetch with a cookie jar and redirects followed one by
@@ -20,15 +21,21 @@ const direct: Transport = (url) => ({ url, headers: {} });
 
 export class CookieClient {
   readonly jar = new CookieJar();
+  /** With `localAddress`, requests leave from that address (another loopback one, 127.0.0.2, say). */
+  private readonly agent: Agent | undefined;
   constructor(
     readonly headers: Record<string, string> = {},
     readonly transport: Transport = direct,
-  ) {}
+    localAddress?: string,
+  ) {
+    this.agent = localAddress ? new Agent({ connect: { localAddress } }) : undefined;
+  }
 
   async request(url: string, init: RequestInit = {}): Promise<Hop> {
     const cookie = await this.jar.getCookieString(url);
     const target = this.transport(url);
-    const response = await fetch(target.url, {
+    const send = (this.agent ? (input: string, options: RequestInit) => undiciFetch(input, { ...(options as object), dispatcher: this.agent }) : fetch) as typeof fetch;
+    const response = await send(target.url, {
       ...init,
       redirect: 'manual',
       headers: {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,14 +31,16 @@ defaults
   timeout http-request 10s
   timeout http-keep-alive 5s
   option forwardfor
-  # Connections to the instances are kept alive and reused. A request that meets a refused
-  # connection (an instance that died) or one closed under it (an instance that closed it as idle,
-  # or stopped) is sent again, to another instance: the whole request is buffered first so that it
-  # can be.
+  # Connections to the instances are kept alive and reused. A request whose connection an instance
+  # refused (it died) is sent to another: it never reached the first. One that got no answer (the
+  # instance died while answering, or closed the connection as idle just as it was sent) is sent
+  # again only if it is a GET, which changes nothing: a POST (a tool call, a token exchange) might
+  # have run, and must not run twice.
   option http-buffer-request
   retries 2
   option redispatch 1
   retry-on conn-failure empty-response
+  http-request disable-l7-retry unless METH_GET
 
 frontend mreg
   bind 127.0.0.1:${port}
@@ -70,13 +73,21 @@ export interface Haproxy {
 }
 
 export async function startHaproxy(backends: Backend[], port?: number): Promise<Haproxy> {
+  if (!existsSync(HAPROXY)) throw new Error(`${HAPROXY} is missing: run \`node scripts/ensure-packages.mjs\` (pnpm test does) or apt-get install haproxy`);
   const dir = await mkdtemp(join(tmpdir(), 'mreg-haproxy-'));
   const chosen = port ?? (await freePort());
   const statsPort = await freePort();
   const file = join(dir, 'haproxy.cfg');
   await writeFile(file, haproxyConfig({ port: chosen, statsPort, backends }));
   const child = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
+  // A child that cannot start at all emits 'error' and never 'exit'.
+  const exit = new Promise((resolve) => {
+    child.on('exit', resolve);
+    child.on('error', (error) => {
+      output += `\n${error.message}`;
+      resolve(error);
+    });
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -96,7 +107,7 @@ export async function startHaproxy(backends: Backend[], port?: number): Promise<
 
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (child.exitCode !== null || child.pid === undefined) {
       await stop();
       throw new Error(`haproxy exited with ${child.exitCode}:\n${output}`);
     }

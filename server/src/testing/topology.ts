@@ -144,8 +144,11 @@ export async function startTopology({ databaseUrl, redisUrl, namespace, instance
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
   try {
-    // All at once on the fresh database: they migrate one after the other (MIGRATION_LOCK).
-    await Promise.all(instances.map((i) => i.start()));
+    // All at once on the fresh database: they migrate one after the other (MIGRATION_LOCK). Each
+    // start is awaited, so that a failed one leaves no other behind when close() runs.
+    const started = await Promise.allSettled(instances.map((i) => i.start()));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     haproxy = await startHaproxy(instances.map(({ name, port }) => ({ name, port })), proxyPort);
     for (const instance of instances) await haproxy.waitFor(instance.name, 'UP');
     return { url, haproxy, entra, instances, close };

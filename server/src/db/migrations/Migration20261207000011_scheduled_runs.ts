@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Periodic jobs that run once per interval across all instances (issue 23): the instance that moves
+ * Periodic jobs that run once per interval across all instances: the instance that moves
  * `next_run_at` an interval ahead runs the job; the others find it in the future and wait. The last
  * run is kept for operators (which instance, when).
  */

@@ -71,12 +71,14 @@ export async function cleanupSessions(
 
 export interface CleanupSchedule {
   /** Runs a clean-up now (unless one is running in this process) and reports it. */
-  runNow(): Promise<CleanupResult | null>;
+  runNow(now?: Date): Promise<CleanupResult | null>;
   stop(): Promise<void>;
 }
 
 /** The clean-up's row in scheduled_runs. */
 export const CLEANUP_JOB = 'cleanup';
+/** Logged (info) after each run, with its counts and `startedAt`, the time it was claimed. */
+export const CLEANUP_RAN = 'Clean-up ran: ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events deleted';
 /** How often an instance asks whether the clean-up is due: a survivor takes over within this of the due time. */
 const CLAIM_TICK_MS = 60_000;
 
@@ -113,12 +115,12 @@ export function scheduleSessionCleanup(options: {
   const log = options.logger.child({ component: 'session-cleanup' });
   const intervalMs = options.intervalSeconds * 1000;
   let running: Promise<CleanupResult | null> | undefined;
-  const runNow = () => {
-    running ??= cleanupSessions(options.em, { now: options.clock(), lifetime: options.lifetime, auditRetentionDays: options.auditRetentionDays })
+  const runNow = (now = options.clock()) => {
+    running ??= cleanupSessions(options.em, { now, lifetime: options.lifetime, auditRetentionDays: options.auditRetentionDays })
       .then(
         (result) => {
           if (result.skipped) log.debug('Another instance is cleaning up sessions; skipped');
-          else log.info(result, 'Clean-up ran: ended sessions, expired sign-ins, dead OAuth records, old invitations and audit events deleted');
+          else log.info({ ...result, startedAt: now.toISOString() }, CLEANUP_RAN);
           return result;
         },
         (error: unknown) => {
@@ -133,8 +135,9 @@ export function scheduleSessionCleanup(options: {
   };
   let ticking: Promise<unknown> | undefined;
   const tick = () => {
-    ticking ??= claimScheduledRun(options.em.fork(), CLEANUP_JOB, { now: options.clock(), intervalMs, instance: INSTANCE_ID })
-      .then((claimed) => (claimed ? runNow() : undefined))
+    const now = options.clock();
+    ticking ??= claimScheduledRun(options.em.fork(), CLEANUP_JOB, { now, intervalMs, instance: INSTANCE_ID })
+      .then((claimed) => (claimed ? runNow(now) : undefined))
       .catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Could not claim the clean-up run; asking again at the next tick'))
       .finally(() => (ticking = undefined));
   };
