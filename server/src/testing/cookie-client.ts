@@ -28,7 +28,7 @@ export class CookieClient {
     readonly transport: Transport = direct,
     localAddress?: string,
   ) {
-    this.agent = localAddress ? new Agent({ connect: { localAddress } }) : undefined;
+    this.agent = localAddress ? new Agent({ localAddress }) : undefined;
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Hop> {

@@ -14,13 +14,15 @@ export interface Backend {
 }
 
 /**
- * The load balancer of the topology tests, and of README.md's "Running several instances": round
- * robin with no stickiness; each instance taken out when /readyz fails twice (a draining instance
- * answers 503 there) and back after two successes; a request whose connection an instance refused
- * (it just died) tried again on the other; the server's name in `X-Served-By`, for the tests.
+ * The load balancer of the topology tests, and of README.md's "Running several instances" (which
+ * shows `haproxyConfig({ port: 8080, backends: mreg1 on 8001, mreg2 on 8002 })`, checked by
+ * haproxy.test.ts): round robin with no stickiness; each instance taken out when /readyz fails
+ * twice (a draining instance answers 503 there) and back after two successes. The tests add
+ * `observe`: the answering instance's name in `X-Served-By`, and HAProxy's statistics on a loopback
+ * port, for them to read.
  */
-export function haproxyConfig({ port, statsPort, backends }: { port: number; statsPort: number; backends: Backend[] }): string {
-  return `global
+export function haproxyConfig({ port, backends, observe }: { port: number; backends: Backend[]; observe?: { statsPort: number } }): string {
+  const config = `global
   maxconn 4096
 
 defaults
@@ -34,13 +36,12 @@ defaults
   # Connections to the instances are kept alive and reused. A request whose connection an instance
   # refused (it died) is sent to another: it never reached the first. One that got no answer (the
   # instance died while answering, or closed the connection as idle just as it was sent) is sent
-  # again only if it is a GET, which changes nothing: a POST (a tool call, a token exchange) might
-  # have run, and must not run twice.
+  # again only if it is a GET, which changes nothing (backend, below): a POST (a tool call, a token
+  # exchange) might have run, and must not run twice.
   option http-buffer-request
   retries 2
   option redispatch 1
   retry-on conn-failure empty-response
-  http-request disable-l7-retry unless METH_GET
 
 frontend mreg
   bind 127.0.0.1:${port}
@@ -50,12 +51,15 @@ backend instances
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
+  http-request disable-l7-retry unless METH_GET
   default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
-  http-response set-header X-Served-By %[srv_name]
 ${backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`).join('\n')}
+`;
+  if (!observe) return config;
+  return `${config}  http-response set-header X-Served-By %[srv_name]
 
 listen stats
-  bind 127.0.0.1:${statsPort}
+  bind 127.0.0.1:${observe.statsPort}
   stats enable
   stats uri /stats
 `;
@@ -78,7 +82,7 @@ export async function startHaproxy(backends: Backend[], port?: number): Promise<
   const chosen = port ?? (await freePort());
   const statsPort = await freePort();
   const file = join(dir, 'haproxy.cfg');
-  await writeFile(file, haproxyConfig({ port: chosen, statsPort, backends }));
+  await writeFile(file, haproxyConfig({ port: chosen, backends, observe: { statsPort } }));
   const child = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   // A child that cannot start at all emits 'error' and never 'exit'.
   const exit = new Promise((resolve) => {

@@ -10,6 +10,9 @@ import { enabledServers, markCatalogueStale, recordCheck, startHealthLoop, type 
 import { discoverAndRecord, UnreadableSecretError, upstreamOf, type RegistryRuntime } from './registry.service';
 import { ping, UPSTREAM_POLICY_DEFAULTS, watchListChanges } from './upstream';
 
+/** Logged when a watcher hears list_changed, or is connected again: the server is discovered at once. */
+export const LISTS_CHANGED = 'An MCP server says its lists changed (or was reached again); discovering it again';
+
 /** The registry's policy and secrets from the settings: the upstream bounds are fixed (upstream/policy.ts). */
 export function createRegistryRuntime(settings: Settings, secrets: SecretBox, metrics?: Pick<Metrics, 'registryCheck'>): RegistryRuntime {
   return {
@@ -104,7 +107,7 @@ export function startRegistryService(options: { em: EntityManager; runtime: Regi
         target,
         runtime.policy,
         () => {
-          log.info({ serverId: server.id }, 'An MCP server says its lists changed (or was reached again); discovering it again');
+          log.info({ serverId: server.id }, LISTS_CHANGED);
           markCatalogueStale(rootEm.fork(), server.id, clock())
             .then(() => health.kick())
             .catch((error: unknown) => log.error({ err: error, serverId: server.id }, 'Could not discover a changed server'));
