@@ -13,6 +13,19 @@ export const PENDING_RETRY_MS = 1000;
  */
 export const REPLICA_WAIT_MS = 100;
 
+/**
+ * How long after Redis connected again (any reconnection, not the first connection) its values are
+ * not believed (Cache.mayHaveLostWrites): read-through readers load from PostgreSQL, where every
+ * revocation is committed, and never store over what they find. A reconnection may mean a failover,
+ * and the promoted replica may still hold a session, API key or access token entry whose tombstone
+ * only the old primary got: the process that revoked it keeps it pending and writes it again every
+ * PENDING_RETRY_MS and at its own reconnection, which may come later than this one's (each process
+ * asks the sentinels at most 500 ms apart, and a connection attempt up to a second). Five
+ * seconds cover both with room for a loaded machine; the cost is that, for that long, every cached
+ * read of this process is a database read.
+ */
+export const RECONNECT_DOUBT_MS = 5000;
+
 /** How long start-up waits for Redis: with sentinels, ioredis asks them again without end while none answers. */
 const START_WAIT_MS = 3000;
 
@@ -89,6 +102,10 @@ class RedisCache implements Cache {
   /** The replicated writes asked for so far in this task, to be sent together with one WAIT. */
   private batch: { writes: DurableWrite[]; taken: Promise<boolean> } | undefined;
   private closed = false;
+  /** Whether the command connection was ever ready: the first connection casts no doubt. */
+  private everReady = false;
+  /** Until when (epoch ms) values read are not believed (RECONNECT_DOUBT_MS). */
+  private doubtUntil = 0;
 
   /**
    * `replicated`, with Redis Sentinel: a connection of its own for the writes that must not be lost,
@@ -106,6 +123,14 @@ class RedisCache implements Cache {
       client?.on('error', (error) => this.failed('connection', error));
       client?.on('ready', () => void this.flushPending());
     }
+    redis.on('ready', () => {
+      if (this.everReady) this.doubtUntil = Date.now() + RECONNECT_DOUBT_MS;
+      this.everReady = true;
+    });
+  }
+
+  get mayHaveLostWrites(): boolean {
+    return Date.now() < this.doubtUntil;
   }
 
   /** The connection setEventually writes on. */
