@@ -308,7 +308,8 @@ describe(`Redis Sentinel failover under load, two instances (own sentinel set, $
         `revoked during the switch by ${revokedDuringAt} ms; sentinels named the promoted replica ${promotedAt - killedAt} ms after the kill, ` +
         `both instances' caches were connected to it ${backAt - killedAt} ms after the kill, and it took writes again ${releasedAt - backAt} ms later; ` +
         `answered before/switching/after ${answered.before}/${answered.switching}/${answered.after}; ` +
-        `${failures.length} failed (${failedWhileSwitching} while switching); revoked credentials accepted ${accepted.length} times` +
+        `${failures.length} failed (${failedWhileSwitching} while switching); revoked credentials accepted ${accepted.length} times; ` +
+        `a commands connection ended (and connected again) ${connectionEvents.filter((event) => event.endsWith(' end')).length} times` +
         (accepted.length > 0 ? ` (${accepted.filter((a) => a.what.includes('of B')).length} by B, first at ${accepted[0]!.at} ms)` : ''),
     );
     expect(failures.slice(0, 10)).toEqual([]);
