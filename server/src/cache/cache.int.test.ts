@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
-import { bury, invalidate, readThrough, slotOf } from './read-through';
+import { bury, invalidate, readThrough, slotIn, slotOf } from './read-through';
+import { RECONNECT_DOUBT_MS } from './redis';
 import { captureLogger, uniqueName } from '../testing/harness';
 import { cacheBackends, testCaches } from '../testing/caches';
 import { freePort } from '../testing/processes';
@@ -184,6 +185,44 @@ describe('cache (redis) refusing writes on a connection that stays up (own redis
       expect(await direct.get('full')).toEqual({ stale: 'newer' });
     } finally {
       admin.disconnect();
+      await redis.kill();
+    }
+  });
+});
+
+describe('cache (redis) connecting again (own redis-server)', () => {
+  it('reads values as misses for RECONNECT_DOUBT_MS after a reconnection, stores nothing over them, and honours tombstones', { timeout: 20_000 }, async () => {
+    const redis = await startThrowawayRedis();
+    try {
+      const proxy = await proxyTo(redis.url);
+      const namespace = uniqueName();
+      const cache = await cacheOn(`redis://127.0.0.1:${proxy.port}`, undefined, namespace);
+      const other = await cacheOn(redis.url, undefined, namespace);
+      expect(await readThrough(cache, 'entry', 60, async () => ({ v: 'old' }))).toEqual({ v: 'old' });
+      await cache.set('record', { only: 'in redis' }, 60);
+      // The first connection casts no doubt.
+      expect(cache.mayHaveLostWrites).toBe(false);
+
+      proxy.cut();
+      await vi.waitFor(() => expect(cache.available).toBe(false), { timeout: 5000, interval: 20 });
+      proxy.restore();
+      await vi.waitFor(() => expect(cache.available).toBe(true), { timeout: 5000, interval: 20 });
+      const backAt = Date.now();
+      expect(cache.mayHaveLostWrites).toBe(true);
+      // Read through the database, and the value there kept (an SET NX it refuses), not overwritten.
+      expect(await readThrough(cache, 'entry', 60, async () => ({ v: 'from the database' }))).toEqual({ v: 'from the database' });
+      expect(await other.get('entry')).toEqual({ v: 'old' });
+      // Data that lives only in Redis is read as usual.
+      expect(await cache.get('record')).toEqual({ only: 'in redis' });
+      // Another instance's tombstone lands: refused from then on.
+      await bury(other, ['entry'], 60);
+      expect(slotIn(cache, await cache.get('entry'))).toEqual({ kind: 'dead' });
+      await other.set('entry', { v: 'old' }, 60);
+
+      await vi.waitFor(() => expect(cache.mayHaveLostWrites).toBe(false), { timeout: RECONNECT_DOUBT_MS + 2000, interval: 50 });
+      expect(Date.now() - backAt).toBeGreaterThanOrEqual(RECONNECT_DOUBT_MS - 100);
+      expect(await readThrough(cache, 'entry', 60, async () => ({ v: 'from the database' }))).toEqual({ v: 'old' });
+    } finally {
       await redis.kill();
     }
   });

@@ -10,6 +10,14 @@ export interface Cache {
   readonly kind: 'redis' | 'memory';
   /** Whether the backing store is connected now (for metrics): Redis ready, or always for memory. */
   readonly available: boolean;
+  /**
+   * True for a few seconds after Redis connected again (redis.ts RECONNECT_DOUBT_MS): the node it
+   * answers from now (a promoted replica) may lack writes other processes made on the old one, a
+   * tombstone among them, which they are still writing again. Read-through values (cache/read-through.ts
+   * slotIn) are then loaded from the database; tombstones and markers found still count, and data
+   * that lives only in the cache (gateway session records) is read as usual. Always false in memory.
+   */
+  readonly mayHaveLostWrites: boolean;
   /** What stores needing more than key-value (rate limits, kept hashes) build on. */
   readonly backend: CacheBackend;
   get<T>(key: string): Promise<T | undefined>;

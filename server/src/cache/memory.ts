@@ -5,6 +5,7 @@ import type { Cache, CacheBackend } from './cache';
 export class MemoryCache implements Cache {
   readonly kind = 'memory';
   readonly available = true;
+  readonly mayHaveLostWrites = false;
   readonly backend: CacheBackend;
   private readonly lru: LRUCache<string, { json: string }>;
   // Kept data lives beside the LRU, never in it: evicting it would lose it.

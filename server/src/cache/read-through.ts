@@ -33,6 +33,18 @@ export function slotOf<T>(raw: unknown): Slot<T> {
   return { kind: 'value', value: raw as T };
 }
 
+/**
+ * The slot of what `cache` answered for a key, as a reader may act on it: while the cache may have
+ * lost writes made elsewhere (Cache.mayHaveLostWrites, just after a reconnection), a value found is
+ * read as nothing found, so the reader loads from the database; its store is then an SET NX that
+ * the value still there refuses, and a tombstone landing meanwhile is never overwritten. Tombstones
+ * and markers found count as always: they can only make a reader load, or refuse.
+ */
+export function slotIn<T>(cache: Cache, raw: unknown): Slot<T> {
+  const slot = slotOf<T>(raw);
+  return slot.kind === 'value' && cache.mayHaveLostWrites ? { kind: 'empty' } : slot;
+}
+
 /** Stores a loaded value where the key was empty, or still holds the marker the load saw; true when stored. */
 export async function fill<T>(cache: Cache, key: string, seen: Slot<T>, value: T, ttlSeconds: number): Promise<boolean> {
   if (seen.kind === 'empty') return cache.add(key, value, ttlSeconds);
@@ -51,7 +63,7 @@ export async function readThrough<T extends object>(
   load: () => Promise<T>,
   prefetched?: { value: unknown },
 ): Promise<T> {
-  const slot = slotOf<T>(prefetched ? prefetched.value : await cache.get(key));
+  const slot = slotIn<T>(cache, prefetched ? prefetched.value : await cache.get(key));
   if (slot.kind === 'value') return slot.value;
   const value = await load();
   await fill(cache, key, slot, value, ttlSeconds);

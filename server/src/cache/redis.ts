@@ -13,6 +13,19 @@ export const PENDING_RETRY_MS = 1000;
  */
 export const REPLICA_WAIT_MS = 100;
 
+/**
+ * How long after Redis connected again (any reconnection, not the first connection) its values are
+ * not believed (Cache.mayHaveLostWrites): read-through readers load from PostgreSQL, where every
+ * revocation is committed, and never store over what they find. A reconnection may mean a failover,
+ * and the promoted replica may still hold a session, API key or access token entry whose tombstone
+ * only the old primary got: the process that revoked it keeps it pending and writes it again every
+ * PENDING_RETRY_MS and at its own reconnection, which may come later than this one's (each process
+ * asks the sentinels at most 500 ms apart, and a connection attempt up to a second). Five
+ * seconds cover both with room for a loaded machine; the cost is that, for that long, every cached
+ * read of this process is a database read.
+ */
+export const RECONNECT_DOUBT_MS = 5000;
+
 /** How long start-up waits for Redis: with sentinels, ioredis asks them again without end while none answers. */
 const START_WAIT_MS = 3000;
 
@@ -58,7 +71,8 @@ function sentinelOptions(sentinel: RedisSentinel, tls: boolean): RedisOptions {
     // promoted replica, so they come at most half a second apart (a lone Redis gets up to 2 s).
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
     // Told of a failover by the sentinels (+switch-master), not only by a broken connection: a
-    // primary that was demoted but still answers is left at once.
+    // primary that was demoted but still answers is left at once (see keepConnecting: how ioredis
+    // can end a client on such a message).
     failoverDetector: true,
     // A write refused by a demoted primary reconnects through the sentinels; the command itself
     // fails (no offline queue), as every command does during the switch.
@@ -66,6 +80,32 @@ function sentinelOptions(sentinel: RedisSentinel, tls: boolean): RedisOptions {
     // rediss:// in MREG_REDIS_URL: TLS to the data nodes (the sentinels are asked in the clear).
     enableTLSForSentinelMode: tls,
   };
+}
+
+/**
+ * ioredis (5.x) keeps the failover detector of a connection that broke; when the sentinels announce
+ * the switch while the client is asking them for the primary anew, the detector aborts that attempt,
+ * and the client ends for good ("Connection is closed.", status end), never to reconnect: seen in 2
+ * of 12 runs of the failover test, the cache lost until a restart, /readyz 503 all the while. So a
+ * client that ends without its owner having closed it connects again, and so does every duplicate
+ * made of it (the subscriptions of cache/invalidation.ts and of the gateway's cancellations).
+ */
+function keepConnecting(client: Redis): Redis {
+  let closing = false;
+  const { disconnect, quit, duplicate } = client;
+  client.disconnect = (reconnect?: boolean) => {
+    if (!reconnect) closing = true;
+    disconnect.call(client, reconnect);
+  };
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit.apply(client, args);
+  }) as Redis['quit'];
+  client.duplicate = (override?: Partial<RedisOptions>) => keepConnecting(duplicate.call(client, override));
+  client.on('end', () => {
+    if (!closing) setTimeout(() => void client.connect().catch(() => {}), 100).unref();
+  });
+  return client;
 }
 
 /** A write that must not be lost: full key, JSON, and expiry (epoch ms). */
@@ -89,6 +129,10 @@ class RedisCache implements Cache {
   /** The replicated writes asked for so far in this task, to be sent together with one WAIT. */
   private batch: { writes: DurableWrite[]; taken: Promise<boolean> } | undefined;
   private closed = false;
+  /** Whether the command connection was ever ready: the first connection casts no doubt. */
+  private everReady = false;
+  /** Until when (epoch ms) values read are not believed (RECONNECT_DOUBT_MS). */
+  private doubtUntil = 0;
 
   /**
    * `replicated`, with Redis Sentinel: a connection of its own for the writes that must not be lost,
@@ -106,6 +150,14 @@ class RedisCache implements Cache {
       client?.on('error', (error) => this.failed('connection', error));
       client?.on('ready', () => void this.flushPending());
     }
+    redis.on('ready', () => {
+      if (this.everReady) this.doubtUntil = Date.now() + RECONNECT_DOUBT_MS;
+      this.everReady = true;
+    });
+  }
+
+  get mayHaveLostWrites(): boolean {
+    return Date.now() < this.doubtUntil;
   }
 
   /** The connection setEventually writes on. */
@@ -340,7 +392,7 @@ export async function connectRedisCache(options: RedisCacheOptions): Promise<Cac
   let redis: Redis;
   if (sentinel) {
     const sentinelled = sentinelOptions(sentinel, redisUrl?.startsWith('rediss:') ?? false);
-    redis = redisUrl ? new Redis(redisUrl, sentinelled) : new Redis(sentinelled);
+    redis = keepConnecting(redisUrl ? new Redis(redisUrl, sentinelled) : new Redis(sentinelled));
   } else if (redisUrl) {
     redis = new Redis(redisUrl, REDIS_OPTIONS);
   } else {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECONNECT_DOUBT_MS } from '../cache/redis';
 import { hashToken } from '../lib/tokens';
 import { databaseMode, startTestApp, type TestApp } from '../testing/harness';
 import { freePort } from '../testing/processes';
@@ -124,8 +125,11 @@ describe(`a Redis outage under load (own redis-server, ${databaseMode})`, () => 
     expect(stored, `the session entry did not reappear in the restarted Redis within 10 s`).not.toBeNull();
     const recoveredAfter = Math.round(elapsed() - took);
 
-    // And a later lookup is answered from it, not from the database: a name that exists only in the
-    // Redis copy of the entry comes back in auth.user (the user part of the answer is the session's).
+    // And, once the reconnection's window of doubt is over (values are read from the database for
+    // RECONNECT_DOUBT_MS after it: another instance's tombstone may still be on its way), a later
+    // lookup is answered from it, not from the database: a name that exists only in the Redis copy
+    // of the entry comes back in auth.user (the user part of the answer is the session's).
+    await expect.poll(() => app.cache.mayHaveLostWrites, { timeout: RECONNECT_DOUBT_MS + 1000, interval: 50 }).toBe(false);
     const entry = JSON.parse(stored!) as { user: { name: string } };
     entry.user.name = 'Only In Redis';
     expect(await probe.set(entryKey, JSON.stringify(entry), 'KEEPTTL')).toBe('OK');

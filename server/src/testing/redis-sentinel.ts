@@ -5,14 +5,26 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './processes';
 
+/**
+ * Debian's redis-server, for the data nodes and the sentinels alike (`redis-server <conf> --sentinel`
+ * is what redis-sentinel runs: the same binary). Not the redis-sentinel package, which installs a
+ * system service watching 127.0.0.1:6379.
+ */
 const REDIS_SERVER = '/usr/bin/redis-server';
-const REDIS_SENTINEL = '/usr/bin/redis-sentinel';
 
 /** The master group's name the sentinels watch. */
 export const SENTINEL_MASTER_NAME = 'mymaster';
 /** A primary that does not answer for this long is down for a sentinel; a quorum of two agrees, and one of them fails over. */
 const DOWN_AFTER_MS = 1000;
-const FAILOVER_TIMEOUT_MS = 5000;
+/**
+ * Bounds each step of a failover, and sets when a sentinel tries again after one that got no
+ * majority (a split vote: twice this, plus up to a second of random delay). Sentinel's default of
+ * three minutes, or even 5 s, would leave a split vote on a loaded machine no retry within the
+ * wait; 2 s still leaves the promotion of a loopback replica (milliseconds) plenty of time.
+ */
+const FAILOVER_TIMEOUT_MS = 2000;
+/** Up to two split votes and their retries (2 x FAILOVER_TIMEOUT_MS each) on a busy two-core machine. */
+const PROMOTION_WAIT_MS = 25_000;
 
 /** One process of the set: a data node or a sentinel, on 127.0.0.1. */
 export interface RedisProcess {
@@ -51,7 +63,15 @@ export interface RedisSentinelSet {
 
 function startProcess(command: string, args: string[], port: number, ready: string): Promise<RedisProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
+  // A binary that cannot be run (ENOENT) emits 'error' and never 'exit'.
+  let failed: Error | undefined;
+  const exit = new Promise((resolve) => {
+    child.on('exit', resolve);
+    child.on('error', (error) => {
+      failed = error;
+      resolve(undefined);
+    });
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -60,7 +80,7 @@ function startProcess(command: string, args: string[], port: number, ready: stri
     child,
     output: () => output,
     async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (failed || child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await exit;
     },
@@ -68,6 +88,11 @@ function startProcess(command: string, args: string[], port: number, ready: stri
   return (async () => {
     const deadline = Date.now() + 5000;
     while (!output.includes(ready)) {
+      if (failed) {
+        throw new Error(
+          `${command} could not be run (${failed.message}): the Redis Sentinel tests need Debian's redis-server; run \`node scripts/ensure-packages.mjs\``,
+        );
+      }
       if (child.exitCode !== null || Date.now() > deadline) {
         await proc.kill();
         throw new Error(`${command} did not start on ${port}:\n${output}`);
@@ -104,7 +129,7 @@ async function startSentinel(dir: string, primaryPort: number): Promise<RedisPro
       '',
     ].join('\n'),
   );
-  return startProcess(REDIS_SENTINEL, [conf], port, '+monitor master');
+  return startProcess(REDIS_SERVER, [conf, '--sentinel'], port, '+monitor master');
 }
 
 /** `SENTINEL master <name>` and friends answer flat [field, value, ...] lists. */
@@ -187,7 +212,7 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
         await (port === primary.port ? primary : replica).kill();
         return port;
       },
-      waitForPromotion: (formerPort, timeoutMs = 15_000) =>
+      waitForPromotion: (formerPort, timeoutMs = PROMOTION_WAIT_MS) =>
         until(`no replica was promoted in place of ${formerPort}`, timeoutMs, async () => {
           const named = new Set<number>();
           for (const sentinel of asked) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_KEY_PREFIX, API_KEYS_PER_TENANT, type ApiKey, type ApiKeyCreated, type CreateApiKeyInput, type TenantContext } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { fill, slotOf } from '../../cache/read-through';
+import { fill, slotIn } from '../../cache/read-through';
 import { subscribeInvalidations } from '../../cache/invalidation';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
@@ -171,7 +171,7 @@ async function loadKey(em: EntityManager, hash: string): Promise<{ key: KeyRecor
  */
 async function cachedKey(cache: Cache, em: EntityManager, hash: string): Promise<KeyRecord | null> {
   const at = keyCacheKey(hash);
-  const slot = slotOf<{ key: KeyRecord | null }>(await cache.get(at));
+  const slot = slotIn<{ key: KeyRecord | null }>(cache, await cache.get(at));
   if (slot.kind === 'value' && slot.value.key) return slot.value.key;
   const loaded = await loadKey(em, hash);
   if (loaded.key) await fill(cache, at, slot, loaded, KEY_TTL_SECONDS);

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OAUTH_ACCESS_TOKEN_PREFIX, OAUTH_ACCESS_TOKEN_SECONDS, OAUTH_REFRESH_TOKEN_PREFIX, OAUTH_REFRESH_TOKEN_SECONDS } from '@mreg/shared';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Cache } from '../../cache/cache';
-import { fill, slotOf } from '../../cache/read-through';
+import { fill, slotIn } from '../../cache/read-through';
 import { lastUseRecorder } from '../../lib/last-used';
 import { hashToken, newToken } from '../../lib/tokens';
 import type { ApiKeyDeps, KeyCheck } from '../apikeys/apikeys.service';
@@ -59,7 +59,7 @@ async function loadAccessToken(em: EntityManager, hash: string): Promise<AccessR
 /** A token by hash, read through the cache; made-up tokens cost a database read, never a cache entry. */
 async function cachedAccessToken(cache: Cache, em: EntityManager, hash: string, now: number): Promise<AccessRecord | null> {
   const at = tokenCacheKey(hash);
-  const slot = slotOf<AccessRecord>(await cache.get(at));
+  const slot = slotIn<AccessRecord>(cache, await cache.get(at));
   if (slot.kind === 'value') return slot.value;
   const loaded = await loadAccessToken(em, hash);
   if (loaded && !loaded.revoked && loaded.expiresAt > now) await fill(cache, at, slot, loaded, Math.ceil((loaded.expiresAt - now) / 1000));

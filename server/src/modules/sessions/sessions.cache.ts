@@ -1,6 +1,6 @@
 import type { UserInfo } from '@mreg/shared';
 import type { Cache } from '../../cache/cache';
-import { bury, fill, invalidate, slotOf, type Slot } from '../../cache/read-through';
+import { bury, fill, invalidate, slotIn, type Slot } from '../../cache/read-through';
 
 /**
  * How sessions sit in the cache (the session store's own keys; nothing else reads or writes them).
@@ -63,7 +63,7 @@ export interface Cached {
  */
 export async function readCached(cache: Cache, hash: string, alongside: readonly string[] = []): Promise<Cached> {
   const [value, seen, ...extra] = await cache.getMany([entryKey(hash), seenKey(hash), ...alongside]);
-  const entry = slotOf<SessionEntry>(value);
+  const entry = slotIn<SessionEntry>(cache, value);
   return { entry, seen: entry.kind === 'dead' ? undefined : (seen as Seen | undefined), extra };
 }
 
