@@ -1,6 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Cache, CacheBackend } from './cache';
+import { keepConnecting, sentinelOptions, type RedisSentinel } from './sentinel';
+
+export type { RedisSentinel };
 
 /** How often writes Redis did not take are tried again, while any is pending. */
 export const PENDING_RETRY_MS = 1000;
@@ -44,69 +47,6 @@ export const REDIS_OPTIONS = {
   enableAutoPipelining: true,
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
 } as const;
-
-/** Redis Sentinel: where to ask for the primary (settings.redisSentinel). */
-export interface RedisSentinel {
-  sentinels: { host: string; port: number }[];
-  /** The master group the sentinels watch (`sentinel monitor <name> ...`). */
-  name: string;
-  /** The sentinels' own password, if they have one. */
-  password?: string;
-}
-
-/**
- * ioredis through the sentinels (https://github.com/redis/ioredis#sentinel), with the fail-fast
- * options: while the primary is down or being replaced, commands fail at once (no offline queue)
- * and are answered as misses; each reconnection asks the sentinels for the primary anew.
- */
-function sentinelOptions(sentinel: RedisSentinel, tls: boolean): RedisOptions {
-  return {
-    ...REDIS_OPTIONS,
-    sentinels: sentinel.sentinels,
-    name: sentinel.name,
-    sentinelPassword: sentinel.password,
-    // A sentinel that takes the connection but never answers costs no more than a hung Redis.
-    sentinelCommandTimeout: REDIS_OPTIONS.connectTimeout,
-    // Each attempt asks a sentinel where the primary is: after a failover, the next one finds the
-    // promoted replica, so they come at most half a second apart (a lone Redis gets up to 2 s).
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
-    // Told of a failover by the sentinels (+switch-master), not only by a broken connection: a
-    // primary that was demoted but still answers is left at once (see keepConnecting: how ioredis
-    // can end a client on such a message).
-    failoverDetector: true,
-    // A write refused by a demoted primary reconnects through the sentinels; the command itself
-    // fails (no offline queue), as every command does during the switch.
-    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
-    // rediss:// in MREG_REDIS_URL: TLS to the data nodes (the sentinels are asked in the clear).
-    enableTLSForSentinelMode: tls,
-  };
-}
-
-/**
- * ioredis (5.x) keeps the failover detector of a connection that broke; when the sentinels announce
- * the switch while the client is asking them for the primary anew, the detector aborts that attempt,
- * and the client ends for good ("Connection is closed.", status end), never to reconnect: seen in 2
- * of 12 runs of the failover test, the cache lost until a restart, /readyz 503 all the while. So a
- * client that ends without its owner having closed it connects again, and so does every duplicate
- * made of it (the subscriptions of cache/invalidation.ts and of the gateway's cancellations).
- */
-function keepConnecting(client: Redis): Redis {
-  let closing = false;
-  const { disconnect, quit, duplicate } = client;
-  client.disconnect = (reconnect?: boolean) => {
-    if (!reconnect) closing = true;
-    disconnect.call(client, reconnect);
-  };
-  client.quit = ((...args: Parameters<Redis['quit']>) => {
-    closing = true;
-    return quit.apply(client, args);
-  }) as Redis['quit'];
-  client.duplicate = (override?: Partial<RedisOptions>) => keepConnecting(duplicate.call(client, override));
-  client.on('end', () => {
-    if (!closing) setTimeout(() => void client.connect().catch(() => {}), 100).unref();
-  });
-  return client;
-}
 
 /** A write that must not be lost: full key, JSON, and expiry (epoch ms). */
 interface DurableWrite {
@@ -391,7 +331,7 @@ export async function connectRedisCache(options: RedisCacheOptions): Promise<Cac
   const { redisUrl, sentinel } = options;
   let redis: Redis;
   if (sentinel) {
-    const sentinelled = sentinelOptions(sentinel, redisUrl?.startsWith('rediss:') ?? false);
+    const sentinelled = sentinelOptions(sentinel, redisUrl?.startsWith('rediss:') ?? false, REDIS_OPTIONS);
     redis = keepConnecting(redisUrl ? new Redis(redisUrl, sentinelled) : new Redis(sentinelled));
   } else if (redisUrl) {
     redis = new Redis(redisUrl, REDIS_OPTIONS);
