@@ -21,7 +21,7 @@ describe('configuration', () => {
   it.each(['redis', 'both'])('refuses MREG_FASTMCP_PREFERENCES_STORAGE=%s without Redis, saying why', (mode) => {
     expect(() => testSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: mode })).toThrow(ConfigError);
     expect(() => testSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: mode })).toThrow(
-      `MREG_FASTMCP_PREFERENCES_STORAGE: "${mode}" needs Redis; set MREG_REDIS_URL or use database`,
+      `MREG_FASTMCP_PREFERENCES_STORAGE: "${mode}" needs Redis; set MREG_REDIS_URL or MREG_REDIS_SENTINELS, or use database`,
     );
     expect(testSettings({ MREG_FASTMCP_PREFERENCES_STORAGE: mode, MREG_REDIS_URL: NOWHERE }).fastmcp.preferencesStorage).toBe(mode);
   });
