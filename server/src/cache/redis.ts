@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withTimeout } from '../lib/timeout';
 import type { Cache, CacheBackend } from './cache';
 import { keepConnecting, sentinelOptions, type RedisSentinel } from './sentinel';
 
@@ -341,18 +342,12 @@ export async function connectRedisCache(options: RedisCacheOptions): Promise<Cac
   const replicated = sentinel ? redis.duplicate() : undefined;
   const cache = new RedisCache(options.namespace, redis, options.logger, options.errorLogIntervalMs, replicated);
   const connecting = Promise.all([redis.connect(), replicated?.connect()]);
-  let timer: NodeJS.Timeout | undefined;
+  connecting.catch(() => {});
   try {
-    await Promise.race([
-      connecting,
-      new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${START_WAIT_MS} ms`)), START_WAIT_MS))),
-    ]);
+    await withTimeout(connecting, START_WAIT_MS, 'Redis');
   } catch (error) {
     // Start anyway: requests fall back to the database and ioredis keeps reconnecting.
     options.logger.warn({ err: (error as Error).message }, 'Redis did not answer at start; continuing without it until it does');
-  } finally {
-    clearTimeout(timer);
-    connecting.catch(() => {});
   }
   return cache;
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './processes';
+import { freePort, startChild, type ChildServer } from './processes';
 
 /** Debian's HAProxy (package haproxy; the test command installs it where it is missing). */
 export const HAPROXY = '/usr/sbin/haproxy';
@@ -77,24 +76,11 @@ export interface Haproxy {
 }
 
 export async function startHaproxy(backends: Backend[], port?: number): Promise<Haproxy> {
-  if (!existsSync(HAPROXY)) throw new Error(`${HAPROXY} is missing: run \`node scripts/ensure-packages.mjs\` (pnpm test does) or apt-get install haproxy`);
   const dir = await mkdtemp(join(tmpdir(), 'mreg-haproxy-'));
   const chosen = port ?? (await freePort());
   const statsPort = await freePort();
   const file = join(dir, 'haproxy.cfg');
   await writeFile(file, haproxyConfig({ port: chosen, backends, observe: { statsPort } }));
-  const child = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  // A child that cannot start at all emits 'error' and never 'exit'.
-  const exit = new Promise((resolve) => {
-    child.on('exit', resolve);
-    child.on('error', (error) => {
-      output += `\n${error.message}`;
-      resolve(error);
-    });
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
 
   const states = async () => {
     const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(2000) })).text();
@@ -103,32 +89,25 @@ export async function startHaproxy(backends: Backend[], port?: number): Promise<
     const [px, sv, status] = ['pxname', 'svname', 'status'].map((c) => columns.indexOf(c));
     return Object.fromEntries(rows.map((r) => r.split(',')).filter((r) => r[px!] === 'instances' && r[sv!] !== 'BACKEND').map((r) => [r[sv!], r[status!]]));
   };
+  let server: ChildServer;
+  try {
+    // Ready once its statistics answer.
+    server = await startChild(HAPROXY, ['-f', file, '-db'], {
+      ready: () => states().then(() => true, () => false),
+      timeoutMs: 10_000,
+      missing: "the topology tests need Debian's haproxy; run `node scripts/ensure-packages.mjs` (pnpm test does)",
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exit;
+    await server.kill();
     await rm(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null || child.pid === undefined) {
-      await stop();
-      throw new Error(`haproxy exited with ${child.exitCode}:\n${output}`);
-    }
-    try {
-      await states();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`haproxy did not answer on 127.0.0.1:${statsPort} within 10 s:\n${output}`, { cause: error });
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   return {
     url: `http://127.0.0.1:${chosen}`,
-    child,
+    child: server.child,
     states,
     async waitFor(name, state, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
@@ -140,7 +119,7 @@ export async function startHaproxy(backends: Backend[], port?: number): Promise<
       }
       throw new Error(`haproxy: ${name} is ${last}, not ${state}, after ${timeoutMs} ms`);
     },
-    output: () => output,
+    output: server.output,
     stop,
   };
 }

@@ -71,3 +71,57 @@ export function spawnServer(args: string[], env: Record<string, string | undefin
   child.stderr!.on('data', (chunk) => (run.stderr += chunk));
   return run;
 }
+
+/** A program a test runs beside MREG (redis-server, a sentinel, HAProxy), on 127.0.0.1. */
+export interface ChildServer {
+  child: ChildProcess;
+  /** What it printed so far (for a failure's message). */
+  output(): string;
+  /** SIGKILL, then waits for the exit (at once when it never ran or has ended). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Runs `command` and waits until `ready` says it is: it looks at what the program printed, or asks it.
+ * A program that exits first, or is not ready within `timeoutMs`, is killed and its output thrown;
+ * one that cannot be run at all (it emits 'error' and never 'exit') is named with `missing`, the
+ * way to install it.
+ */
+export async function startChild(
+  command: string,
+  args: string[],
+  { ready, timeoutMs = 5000, missing }: { ready: (output: string) => boolean | Promise<boolean>; timeoutMs?: number; missing: string },
+): Promise<ChildServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let failed: Error | undefined;
+  const exit = new Promise((resolve) => {
+    child.on('exit', resolve);
+    child.on('error', (error) => {
+      failed = error;
+      resolve(undefined);
+    });
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const server: ChildServer = {
+    child,
+    output: () => output,
+    async kill() {
+      if (failed || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exit;
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (failed) throw new Error(`${command} could not be run (${failed.message}): ${missing}`);
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${output}`);
+    if (await ready(output)) return server;
+    if (Date.now() > deadline) {
+      await server.kill();
+      throw new Error(`${command} was not ready within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,16 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './processes';
+import { freePort, startChild, type ChildServer } from './processes';
+// Data nodes and sentinels alike: `redis-server <conf> --sentinel` is what redis-sentinel runs (the
+// same binary), without the redis-sentinel package's system service watching 127.0.0.1:6379.
+import { REDIS_MISSING, REDIS_READY, REDIS_SERVER } from './throwaway-redis';
 
-/**
- * Debian's redis-server, for the data nodes and the sentinels alike (`redis-server <conf> --sentinel`
- * is what redis-sentinel runs: the same binary). Not the redis-sentinel package, which installs a
- * system service watching 127.0.0.1:6379.
- */
-const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** The master group's name the sentinels watch. */
 export const SENTINEL_MASTER_NAME = 'mymaster';
@@ -27,13 +23,8 @@ const FAILOVER_TIMEOUT_MS = 2000;
 const PROMOTION_WAIT_MS = 25_000;
 
 /** One process of the set: a data node or a sentinel, on 127.0.0.1. */
-export interface RedisProcess {
+export interface RedisProcess extends ChildServer {
   port: number;
-  child: ChildProcess;
-  /** What it printed so far (for a failure's message). */
-  output(): string;
-  /** SIGKILL, then waits for the exit. */
-  kill(): Promise<void>;
 }
 
 /**
@@ -61,46 +52,10 @@ export interface RedisSentinelSet {
   stop(): Promise<void>;
 }
 
-function startProcess(command: string, args: string[], port: number, ready: string): Promise<RedisProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // A binary that cannot be run (ENOENT) emits 'error' and never 'exit'.
-  let failed: Error | undefined;
-  const exit = new Promise((resolve) => {
-    child.on('exit', resolve);
-    child.on('error', (error) => {
-      failed = error;
-      resolve(undefined);
-    });
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const proc: RedisProcess = {
-    port,
-    child,
-    output: () => output,
-    async kill() {
-      if (failed || child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exit;
-    },
-  };
-  return (async () => {
-    const deadline = Date.now() + 5000;
-    while (!output.includes(ready)) {
-      if (failed) {
-        throw new Error(
-          `${command} could not be run (${failed.message}): the Redis Sentinel tests need Debian's redis-server; run \`node scripts/ensure-packages.mjs\``,
-        );
-      }
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await proc.kill();
-        throw new Error(`${command} did not start on ${port}:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return proc;
-  })();
+/** redis-server with `args`, ready once it has printed `ready`. */
+async function startProcess(args: string[], port: number, ready: string): Promise<RedisProcess> {
+  const server = await startChild(REDIS_SERVER, args, { ready: (output) => output.includes(ready), missing: REDIS_MISSING });
+  return { port, ...server };
 }
 
 /** A data node: no persistence; `dir` takes the RDB a replica receives in a full sync. */
@@ -110,7 +65,7 @@ async function startDataNode(dir: string, replicaOf?: number): Promise<RedisProc
   // A full sync starts at once (by default a diskless one waits 5 s for more replicas).
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
   if (replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOf));
-  return startProcess(REDIS_SERVER, args, port, 'Ready to accept connections');
+  return startProcess(args, port, REDIS_READY);
 }
 
 async function startSentinel(dir: string, primaryPort: number): Promise<RedisProcess> {
@@ -129,7 +84,7 @@ async function startSentinel(dir: string, primaryPort: number): Promise<RedisPro
       '',
     ].join('\n'),
   );
-  return startProcess(REDIS_SERVER, [conf, '--sentinel'], port, '+monitor master');
+  return startProcess([conf, '--sentinel'], port, '+monitor master');
 }
 
 /** `SENTINEL master <name>` and friends answer flat [field, value, ...] lists. */

@@ -1,7 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './processes';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, startChild } from './processes';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
+/** Debian's redis-server, for the tests' own Redis servers and sentinels. */
+export const REDIS_SERVER = '/usr/bin/redis-server';
+/** What redis-server prints once it takes connections. */
+export const REDIS_READY = 'Ready to accept connections';
+export const REDIS_MISSING = "the tests need Debian's redis-server; run `node scripts/ensure-packages.mjs` (pnpm test does)";
 
 /**
  * A redis-server of a test's own on a free loopback port (never the shared one, which other runs
@@ -18,29 +22,9 @@ export interface ThrowawayRedis {
 
 export async function startThrowawayRedis(port?: number): Promise<ThrowawayRedis> {
   const chosen = port ?? (await freePort());
-  const child = spawn(REDIS_SERVER, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, kill } = await startChild(REDIS_SERVER, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    ready: (output) => output.includes(REDIS_READY),
+    missing: REDIS_MISSING,
   });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 5000;
-  while (!output.includes('Ready to accept connections')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on ${chosen}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    port: chosen,
-    url: `redis://127.0.0.1:${chosen}`,
-    child,
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exit;
-    },
-  };
+  return { port: chosen, url: `redis://127.0.0.1:${chosen}`, child, kill };
 }
