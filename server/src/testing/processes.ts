@@ -113,6 +113,8 @@ export async function startChild(
       await exit;
     },
   };
+  // A program that could not be started has no pid; its 'error' comes on a later tick.
+  if (child.pid === undefined) await exit;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (failed) throw new Error(`${command} could not be run (${failed.message}): ${missing}`);
